@@ -1,0 +1,117 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from shoal.v1 import ecs_pb2 as _ecs_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class AgentMessage(_message.Message):
+    __slots__ = ("register", "task_state", "heartbeat")
+    REGISTER_FIELD_NUMBER: _ClassVar[int]
+    TASK_STATE_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    register: RegisterInstance
+    task_state: TaskStateChange
+    heartbeat: Heartbeat
+    def __init__(self, register: _Optional[_Union[RegisterInstance, _Mapping]] = ..., task_state: _Optional[_Union[TaskStateChange, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ...) -> None: ...
+
+class ManagerMessage(_message.Message):
+    __slots__ = ("registered", "desired", "rejected")
+    REGISTERED_FIELD_NUMBER: _ClassVar[int]
+    DESIRED_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_FIELD_NUMBER: _ClassVar[int]
+    registered: Registered
+    desired: DesiredTasks
+    rejected: RegisterRejected
+    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., desired: _Optional[_Union[DesiredTasks, _Mapping]] = ..., rejected: _Optional[_Union[RegisterRejected, _Mapping]] = ...) -> None: ...
+
+class RegisterInstance(_message.Message):
+    __slots__ = ("instance_id", "cluster", "registered_resources", "attributes", "version_info", "running_task_arns", "host_ip")
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    VERSION_INFO_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_TASK_ARNS_FIELD_NUMBER: _ClassVar[int]
+    HOST_IP_FIELD_NUMBER: _ClassVar[int]
+    instance_id: str
+    cluster: str
+    registered_resources: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.Resource]
+    attributes: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.Attribute]
+    version_info: _ecs_pb2.VersionInfo
+    running_task_arns: _containers.RepeatedScalarFieldContainer[str]
+    host_ip: str
+    def __init__(self, instance_id: _Optional[str] = ..., cluster: _Optional[str] = ..., registered_resources: _Optional[_Iterable[_Union[_ecs_pb2.Resource, _Mapping]]] = ..., attributes: _Optional[_Iterable[_Union[_ecs_pb2.Attribute, _Mapping]]] = ..., version_info: _Optional[_Union[_ecs_pb2.VersionInfo, _Mapping]] = ..., running_task_arns: _Optional[_Iterable[str]] = ..., host_ip: _Optional[str] = ...) -> None: ...
+
+class Registered(_message.Message):
+    __slots__ = ("container_instance_arn", "instance_id", "session_epoch", "heartbeat_interval_seconds")
+    CONTAINER_INSTANCE_ARN_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_EPOCH_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    container_instance_arn: str
+    instance_id: str
+    session_epoch: int
+    heartbeat_interval_seconds: int
+    def __init__(self, container_instance_arn: _Optional[str] = ..., instance_id: _Optional[str] = ..., session_epoch: _Optional[int] = ..., heartbeat_interval_seconds: _Optional[int] = ...) -> None: ...
+
+class RegisterRejected(_message.Message):
+    __slots__ = ("reason",)
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    def __init__(self, reason: _Optional[str] = ...) -> None: ...
+
+class AgentTask(_message.Message):
+    __slots__ = ("task", "task_definition")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    TASK_DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    task: _ecs_pb2.Task
+    task_definition: _ecs_pb2.TaskDefinition
+    def __init__(self, task: _Optional[_Union[_ecs_pb2.Task, _Mapping]] = ..., task_definition: _Optional[_Union[_ecs_pb2.TaskDefinition, _Mapping]] = ...) -> None: ...
+
+class DesiredTasks(_message.Message):
+    __slots__ = ("seq", "full", "tasks")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    FULL_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    full: bool
+    tasks: _containers.RepeatedCompositeFieldContainer[AgentTask]
+    def __init__(self, seq: _Optional[int] = ..., full: _Optional[bool] = ..., tasks: _Optional[_Iterable[_Union[AgentTask, _Mapping]]] = ...) -> None: ...
+
+class TaskStateChange(_message.Message):
+    __slots__ = ("task_arn", "task_version", "last_status", "containers", "stop_code", "stopped_reason", "health_status", "pull_started_at", "pull_stopped_at", "started_at", "execution_stopped_at")
+    TASK_ARN_FIELD_NUMBER: _ClassVar[int]
+    TASK_VERSION_FIELD_NUMBER: _ClassVar[int]
+    LAST_STATUS_FIELD_NUMBER: _ClassVar[int]
+    CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    STOP_CODE_FIELD_NUMBER: _ClassVar[int]
+    STOPPED_REASON_FIELD_NUMBER: _ClassVar[int]
+    HEALTH_STATUS_FIELD_NUMBER: _ClassVar[int]
+    PULL_STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    PULL_STOPPED_AT_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_STOPPED_AT_FIELD_NUMBER: _ClassVar[int]
+    task_arn: str
+    task_version: int
+    last_status: str
+    containers: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.Container]
+    stop_code: str
+    stopped_reason: str
+    health_status: str
+    pull_started_at: _timestamp_pb2.Timestamp
+    pull_stopped_at: _timestamp_pb2.Timestamp
+    started_at: _timestamp_pb2.Timestamp
+    execution_stopped_at: _timestamp_pb2.Timestamp
+    def __init__(self, task_arn: _Optional[str] = ..., task_version: _Optional[int] = ..., last_status: _Optional[str] = ..., containers: _Optional[_Iterable[_Union[_ecs_pb2.Container, _Mapping]]] = ..., stop_code: _Optional[str] = ..., stopped_reason: _Optional[str] = ..., health_status: _Optional[str] = ..., pull_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pull_stopped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., execution_stopped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Heartbeat(_message.Message):
+    __slots__ = ("usage",)
+    USAGE_FIELD_NUMBER: _ClassVar[int]
+    usage: _ecs_pb2.HostUsage
+    def __init__(self, usage: _Optional[_Union[_ecs_pb2.HostUsage, _Mapping]] = ...) -> None: ...
