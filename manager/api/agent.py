@@ -1,0 +1,247 @@
+"""Agent sessions: register, push the desired task set (full, then changes), take reports back to etcd."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator
+
+import grpc
+
+from manager import arns
+from manager import tasks as task_rules
+from manager.control import Control
+from manager.errors import ShoalError
+from manager.store.etcd import Compacted, Conflict
+from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2
+
+log = logging.getLogger(__name__)
+HEARTBEAT_INTERVAL_SECONDS = 10
+_INSTANCE_ID_RE = re.compile(r"^i-[0-9a-f]{4,32}$")
+
+
+class _Session:
+    """What one open stream knows about its agent."""
+
+    def __init__(self, cluster: str, instance_id: str, instance_arn: str, epoch: int, session_rev: int) -> None:
+        self.cluster = cluster
+        self.instance_id = instance_id
+        self.instance_arn = instance_arn
+        self.epoch = epoch
+        self.session_rev = session_rev  # mod_revision of the session key: the fence for our writes
+        self.seq = 0
+
+
+class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
+    def __init__(self, control: Control) -> None:
+        self.c = control
+        self.store = control.store
+        self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
+
+    async def Session(  # noqa: N802
+        self, request_iterator: AsyncIterator[agent_pb2.AgentMessage], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[agent_pb2.ManagerMessage]:
+        try:
+            first = await anext(request_iterator)
+        except StopAsyncIteration:
+            return
+        if first.WhichOneof("body") != "register":
+            yield agent_pb2.ManagerMessage(rejected=agent_pb2.RegisterRejected(reason="first message must be register"))
+            return
+        try:
+            session, inst = await self._register(first.register)
+        except ShoalError as exc:
+            yield agent_pb2.ManagerMessage(rejected=agent_pb2.RegisterRejected(reason=exc.message))
+            return
+        log.info("agent %s connected to cluster %s (epoch %d)", session.instance_id, session.cluster, session.epoch)
+        yield agent_pb2.ManagerMessage(
+            registered=agent_pb2.Registered(
+                container_instance_arn=session.instance_arn, instance_id=session.instance_id,
+                session_epoch=session.epoch, heartbeat_interval_seconds=HEARTBEAT_INTERVAL_SECONDS,
+            )
+        )
+        outbox: asyncio.Queue[agent_pb2.ManagerMessage | None] = asyncio.Queue()
+        reader = asyncio.create_task(self._read_reports(session, request_iterator, outbox))
+        watcher = asyncio.create_task(self._push_desired(session, set(first.register.running_task_arns), outbox))
+        try:
+            while True:
+                msg = await outbox.get()
+                if msg is None:
+                    break
+                yield msg
+        finally:
+            reader.cancel()
+            watcher.cancel()
+            for t in (reader, watcher):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._disconnect(session))
+            log.info("agent %s disconnected (epoch %d)", session.instance_id, session.epoch)
+
+    # -- registration ------------------------------------------------------------------------------
+    async def _register(self, reg: agent_pb2.RegisterInstance) -> tuple[_Session, ecs_pb2.ContainerInstance]:
+        cluster_name = arns.cluster_name(reg.cluster)
+        if (await self.store.get(self.c.cluster_key(cluster_name), ecs_pb2.Cluster)) is None:
+            await self.c.create_cluster(cluster_name)
+        for _ in range(20):
+            iid = reg.instance_id if _INSTANCE_ID_RE.match(reg.instance_id or "") else ""
+            item = None
+            if iid:
+                item = await self.store.get(self.c.instance_key(cluster_name, iid), ecs_pb2.ContainerInstance)
+                if item is not None and item.value.status == "INACTIVE":
+                    iid, item = "", None  # deregistered: this VM comes back as a new instance
+            if not iid:
+                iid = arns.new_instance_id()
+            inst = ecs_pb2.ContainerInstance()
+            if item is not None:
+                inst.CopyFrom(item.value)
+            else:
+                inst.container_instance_arn = arns.instance_arn(cluster_name, iid)
+                inst.ec2_instance_id = iid
+                inst.status = "ACTIVE"
+                inst.registered_at.CopyFrom(task_rules.now_ts())
+            attrs = {a.name: a.value for a in inst.attributes}
+            attrs.update({a.name: a.value for a in reg.attributes})
+            del inst.attributes[:]
+            inst.attributes.extend(ecs_pb2.Attribute(name=k, value=v) for k, v in sorted(attrs.items()))
+            del inst.registered_resources[:]
+            inst.registered_resources.extend(reg.registered_resources)
+            inst.version_info.CopyFrom(reg.version_info)
+            inst.agent_connected = True
+            inst.host_ip = reg.host_ip
+            inst.ClearField("disconnected_at")
+            inst.version += 1
+            skey = self.c.session_key(cluster_name, iid)
+            sitem = await self.store.get(skey, internal_pb2.SessionRecord)
+            epoch = (sitem.value.epoch if sitem else 0) + 1
+            inst.session_epoch = epoch
+            ikey = self.c.instance_key(cluster_name, iid)
+            try:
+                rev = await self.store.commit(
+                    {ikey: inst, skey: internal_pb2.SessionRecord(epoch=epoch)},
+                    expect_revisions={ikey: item.mod_revision if item else 0, skey: sitem.mod_revision if sitem else 0},
+                )
+            except Conflict:
+                continue
+            return _Session(cluster_name, iid, inst.container_instance_arn, epoch, rev), inst
+        raise ShoalError("registration kept conflicting; retrying")
+
+    async def _disconnect(self, s: _Session) -> None:
+        key = self.c.instance_key(s.cluster, s.instance_id)
+        for _ in range(10):
+            item = await self.store.get(key, ecs_pb2.ContainerInstance)
+            if item is None or item.value.session_epoch != s.epoch:
+                return
+            inst = item.value
+            inst.agent_connected = False
+            inst.disconnected_at.CopyFrom(task_rules.now_ts())
+            inst.version += 1
+            try:
+                await self.store.commit(
+                    {key: inst},
+                    expect_revisions={key: item.mod_revision, self.c.session_key(s.cluster, s.instance_id): s.session_rev},
+                )
+                return
+            except Conflict:
+                continue
+
+    # -- desired tasks -----------------------------------------------------------------------------
+    async def _agent_task(self, task: ecs_pb2.Task) -> agent_pb2.AgentTask:
+        td = self._taskdefs.get(task.task_definition_arn)
+        if td is None:
+            td = await self.c.describe_task_definition(task.task_definition_arn)
+            self._taskdefs[task.task_definition_arn] = td
+        return agent_pb2.AgentTask(task=task, task_definition=td)
+
+    def _wanted(self, s: _Session, task: ecs_pb2.Task) -> bool:
+        return task.container_instance_arn == s.instance_arn
+
+    async def _push_desired(
+        self, s: _Session, reported_running: set[str], outbox: asyncio.Queue[agent_pb2.ManagerMessage | None]
+    ) -> None:
+        prefix = self.c.tasks_prefix(s.cluster)
+        try:
+            while True:
+                items, revision = await self.store.list(prefix, ecs_pb2.Task)
+                desired = [
+                    i.value for i in items
+                    if self._wanted(s, i.value)
+                    and (not task_rules.is_stopped(i.value) or i.value.task_arn in reported_running)
+                ]
+                s.seq += 1
+                msg = agent_pb2.DesiredTasks(seq=s.seq, full=True)
+                for t in desired:
+                    msg.tasks.append(await self._agent_task(t))
+                await outbox.put(agent_pb2.ManagerMessage(desired=msg))
+                try:
+                    async for batch in self.store.watch(prefix, ecs_pb2.Task, revision + 1):
+                        changed = [ev.value for ev in batch if ev.value is not None and self._wanted(s, ev.value)]
+                        if not changed:
+                            continue
+                        s.seq += 1
+                        msg = agent_pb2.DesiredTasks(seq=s.seq, full=False)
+                        for t in changed:
+                            msg.tasks.append(await self._agent_task(t))
+                        await outbox.put(agent_pb2.ManagerMessage(desired=msg))
+                except Compacted:
+                    continue  # history gone: send the full set again
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("desired-task stream for %s failed; closing the session", s.instance_id)
+            await outbox.put(None)
+
+    # -- reports -----------------------------------------------------------------------------------
+    async def _read_reports(
+        self, s: _Session, requests: AsyncIterator[agent_pb2.AgentMessage],
+        outbox: asyncio.Queue[agent_pb2.ManagerMessage | None],
+    ) -> None:
+        try:
+            async for msg in requests:
+                kind = msg.WhichOneof("body")
+                if kind == "task_state":
+                    await self._apply_report(s, msg.task_state)
+                elif kind == "heartbeat":
+                    await self._heartbeat(s, msg.heartbeat)
+        except asyncio.CancelledError:
+            raise
+        except Conflict:
+            log.info("session %s of %s was superseded", s.epoch, s.instance_id)
+        except Exception as exc:  # noqa: BLE001 - the stream ended one way or another
+            log.info("agent %s stream ended: %s", s.instance_id, exc)
+        await outbox.put(None)
+
+    async def _apply_report(self, s: _Session, change: agent_pb2.TaskStateChange) -> None:
+        task_id = change.task_arn.rsplit("/", 1)[-1]
+        key = self.c.task_key(s.cluster, task_id)
+        skey = self.c.session_key(s.cluster, s.instance_id)
+        for _ in range(20):
+            item = await self.store.get(key, ecs_pb2.Task)
+            if item is None or item.value.container_instance_arn != s.instance_arn:
+                return
+            new = task_rules.apply_state_change(item.value, change)
+            if new is None:
+                return
+            try:
+                await self.store.commit({key: new}, expect_revisions={key: item.mod_revision, skey: s.session_rev})
+                return
+            except Conflict:
+                session = await self.store.get(skey, internal_pb2.SessionRecord)
+                if session is None or session.mod_revision != s.session_rev:
+                    raise
+        log.warning("could not apply report for task %s after retries", task_id)
+
+    async def _heartbeat(self, s: _Session, hb: agent_pb2.Heartbeat) -> None:
+        key = self.c.instance_key(s.cluster, s.instance_id)
+        skey = self.c.session_key(s.cluster, s.instance_id)
+        item = await self.store.get(key, ecs_pb2.ContainerInstance)
+        if item is None:
+            return
+        inst = item.value
+        inst.host_usage.CopyFrom(hb.usage)
+        inst.host_usage.reported_at.CopyFrom(task_rules.now_ts())
+        with contextlib.suppress(Conflict):
+            await self.store.commit({key: inst}, expect_revisions={key: item.mod_revision, skey: s.session_rev})

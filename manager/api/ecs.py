@@ -1,0 +1,165 @@
+"""gRPC servicer for the ECS actions: maps requests to Control calls and errors to statuses."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from grpc_status import rpc_status
+
+from manager.control import Control
+from manager.errors import InvalidArgument, ShoalError
+from shoal.v1 import api_pb2, api_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+
+def _page(items: list[str], token: str, max_results: int) -> tuple[list[str], str]:
+    """Offset pagination with an opaque-enough token."""
+    if max_results < 0 or max_results > 1000:
+        raise InvalidArgument("maxResults", f"must be between 1 and 1000, got {max_results}")
+    start = 0
+    if token:
+        if not token.isdigit():
+            raise InvalidArgument("nextToken", "is not a token returned by a previous call")
+        start = int(token)
+    size = max_results or 100
+    chunk = items[start : start + size]
+    nxt = str(start + size) if start + size < len(items) else ""
+    return chunk, nxt
+
+
+def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn ShoalError into its status; anything else is a bug and is logged with its traceback."""
+
+    @functools.wraps(fn)
+    async def wrapper(self: EcsServicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await fn(self, request, context)
+        except ShoalError as exc:
+            await context.abort_with_status(rpc_status.to_status(exc.to_status()))
+        except Exception:
+            log.exception("internal error in %s", fn.__name__)
+            await context.abort(grpc.StatusCode.INTERNAL, f"internal error in {fn.__name__}; see the manager log")
+
+    return wrapper
+
+
+class EcsServicer(api_pb2_grpc.EcsServicer):
+    def __init__(self, control: Control) -> None:
+        self.c = control
+
+    @handles_errors
+    async def CreateCluster(self, request, context):  # noqa: ANN001, ANN201, N802
+        return api_pb2.CreateClusterResponse(cluster=await self.c.create_cluster(request.cluster_name or "default", request.tags))
+
+    @handles_errors
+    async def DescribeClusters(self, request, context):  # noqa: ANN001, ANN201, N802
+        clusters, failures = await self.c.describe_clusters(list(request.clusters))
+        return api_pb2.DescribeClustersResponse(clusters=clusters, failures=failures)
+
+    @handles_errors
+    async def ListClusters(self, request, context):  # noqa: ANN001, ANN201, N802
+        arns, nxt = _page(await self.c.list_clusters(), request.next_token, request.max_results)
+        return api_pb2.ListClustersResponse(cluster_arns=arns, next_token=nxt)
+
+    @handles_errors
+    async def DeleteCluster(self, request, context):  # noqa: ANN001, ANN201, N802
+        if not request.cluster:
+            raise InvalidArgument("cluster", "is required")
+        return api_pb2.DeleteClusterResponse(cluster=await self.c.delete_cluster(request.cluster))
+
+    @handles_errors
+    async def RegisterTaskDefinition(self, request, context):  # noqa: ANN001, ANN201, N802
+        td, warnings = await self.c.register_task_definition(request.task_definition, request.tags)
+        return api_pb2.RegisterTaskDefinitionResponse(task_definition=td, tags=request.tags, warnings=warnings)
+
+    @handles_errors
+    async def DescribeTaskDefinition(self, request, context):  # noqa: ANN001, ANN201, N802
+        return api_pb2.DescribeTaskDefinitionResponse(
+            task_definition=await self.c.describe_task_definition(request.task_definition)
+        )
+
+    @handles_errors
+    async def ListTaskDefinitions(self, request, context):  # noqa: ANN001, ANN201, N802
+        arns = await self.c.list_task_definitions(request.family_prefix, request.status, request.sort)
+        arns, nxt = _page(arns, request.next_token, request.max_results)
+        return api_pb2.ListTaskDefinitionsResponse(task_definition_arns=arns, next_token=nxt)
+
+    @handles_errors
+    async def ListTaskDefinitionFamilies(self, request, context):  # noqa: ANN001, ANN201, N802
+        families = await self.c.list_task_definition_families(request.family_prefix, request.status)
+        families, nxt = _page(families, request.next_token, request.max_results)
+        return api_pb2.ListTaskDefinitionFamiliesResponse(families=families, next_token=nxt)
+
+    @handles_errors
+    async def DeregisterTaskDefinition(self, request, context):  # noqa: ANN001, ANN201, N802
+        return api_pb2.DeregisterTaskDefinitionResponse(
+            task_definition=await self.c.deregister_task_definition(request.task_definition)
+        )
+
+    @handles_errors
+    async def ListContainerInstances(self, request, context):  # noqa: ANN001, ANN201, N802
+        arns = await self.c.list_container_instances(request.cluster, request.status, request.filter)
+        arns, nxt = _page(arns, request.next_token, request.max_results)
+        return api_pb2.ListContainerInstancesResponse(container_instance_arns=arns, next_token=nxt)
+
+    @handles_errors
+    async def DescribeContainerInstances(self, request, context):  # noqa: ANN001, ANN201, N802
+        found, failures = await self.c.describe_container_instances(request.cluster, list(request.container_instances))
+        return api_pb2.DescribeContainerInstancesResponse(container_instances=found, failures=failures)
+
+    @handles_errors
+    async def UpdateContainerInstancesState(self, request, context):  # noqa: ANN001, ANN201, N802
+        found, failures = await self.c.update_container_instances_state(
+            request.cluster, list(request.container_instances), request.status
+        )
+        return api_pb2.UpdateContainerInstancesStateResponse(container_instances=found, failures=failures)
+
+    @handles_errors
+    async def DeregisterContainerInstance(self, request, context):  # noqa: ANN001, ANN201, N802
+        inst = await self.c.deregister_container_instance(request.cluster, request.container_instance, request.force)
+        return api_pb2.DeregisterContainerInstanceResponse(container_instance=inst)
+
+    @handles_errors
+    async def PutAttributes(self, request, context):  # noqa: ANN001, ANN201, N802
+        return api_pb2.PutAttributesResponse(attributes=await self.c.put_attributes(request.cluster, request.attributes))
+
+    @handles_errors
+    async def DeleteAttributes(self, request, context):  # noqa: ANN001, ANN201, N802
+        attrs = await self.c.put_attributes(request.cluster, request.attributes, delete=True)
+        return api_pb2.DeleteAttributesResponse(attributes=attrs)
+
+    @handles_errors
+    async def ListAttributes(self, request, context):  # noqa: ANN001, ANN201, N802
+        attrs = await self.c.list_attributes(
+            request.cluster, request.target_type, request.attribute_name, request.attribute_value
+        )
+        return api_pb2.ListAttributesResponse(attributes=attrs)
+
+    @handles_errors
+    async def RunTask(self, request, context):  # noqa: ANN001, ANN201, N802
+        tasks, failures = await self.c.run_task(request)
+        return api_pb2.RunTaskResponse(tasks=tasks, failures=failures)
+
+    @handles_errors
+    async def StartTask(self, request, context):  # noqa: ANN001, ANN201, N802
+        tasks, failures = await self.c.start_task(request)
+        return api_pb2.StartTaskResponse(tasks=tasks, failures=failures)
+
+    @handles_errors
+    async def StopTask(self, request, context):  # noqa: ANN001, ANN201, N802
+        return api_pb2.StopTaskResponse(task=await self.c.stop_task(request.cluster, request.task, request.reason))
+
+    @handles_errors
+    async def DescribeTasks(self, request, context):  # noqa: ANN001, ANN201, N802
+        tasks, failures = await self.c.describe_tasks(request.cluster, list(request.tasks))
+        return api_pb2.DescribeTasksResponse(tasks=tasks, failures=failures)
+
+    @handles_errors
+    async def ListTasks(self, request, context):  # noqa: ANN001, ANN201, N802
+        arns, nxt = _page(await self.c.list_tasks(request), request.next_token, request.max_results)
+        return api_pb2.ListTasksResponse(task_arns=arns, next_token=nxt)

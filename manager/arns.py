@@ -1,0 +1,87 @@
+"""ARN-like identifiers: arn:shoal:ecs:<region>:<account>:<kind>/<...>, and their short forms."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from manager.errors import InvalidArgument
+
+REGION = "local"
+ACCOUNT = "000000000000"
+_PREFIX = f"arn:shoal:ecs:{REGION}:{ACCOUNT}:"
+NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
+
+
+def cluster_arn(name: str) -> str:
+    return f"{_PREFIX}cluster/{name}"
+
+
+def task_definition_arn(family: str, revision: int) -> str:
+    return f"{_PREFIX}task-definition/{family}:{revision}"
+
+
+def task_arn(cluster: str, task_id: str) -> str:
+    return f"{_PREFIX}task/{cluster}/{task_id}"
+
+
+def container_arn(cluster: str, task_id: str, name: str) -> str:
+    return f"{_PREFIX}container/{cluster}/{task_id}/{name}"
+
+
+def instance_arn(cluster: str, instance_id: str) -> str:
+    return f"{_PREFIX}container-instance/{cluster}/{instance_id}"
+
+
+def new_task_id() -> str:
+    return secrets.token_hex(16)
+
+
+def new_instance_id() -> str:
+    return "i-" + secrets.token_hex(8)
+
+
+def _resource(value: str, kind: str, field: str) -> str:
+    """What follows `<kind>/` in an ARN, or the value itself when it is not an ARN."""
+    if value.startswith("arn:"):
+        if not value.startswith(_PREFIX + kind + "/"):
+            raise InvalidArgument(field, f"{value!r} is not a {kind} ARN")
+        return value[len(_PREFIX) + len(kind) + 1 :]
+    return value
+
+
+def cluster_name(value: str, field: str = "cluster") -> str:
+    """Cluster name from a name or ARN; empty means `default`."""
+    if not value:
+        return "default"
+    name = _resource(value, "cluster", field)
+    if not NAME_RE.match(name):
+        raise InvalidArgument(
+            field, f"{value!r} is not a valid cluster name (1-255 letters, digits, '-' or '_')"
+        )
+    return name
+
+
+def short_id(value: str, kind: str, field: str) -> str:
+    """Last path element of a task/container-instance ARN, or the id itself."""
+    if not value:
+        raise InvalidArgument(field, "must not be empty")
+    short = _resource(value, kind, field).rsplit("/", 1)[-1]
+    if not _ID_RE.match(short):
+        raise InvalidArgument(field, f"{value!r} is not a valid {kind} id")
+    return short
+
+
+def parse_task_definition_ref(value: str, field: str = "taskDefinition") -> tuple[str, int | None]:
+    """(family, revision or None for the latest ACTIVE) from family, family:revision or ARN."""
+    if not value:
+        raise InvalidArgument(field, "must name a task definition (family, family:revision or ARN)")
+    family, _, rev = _resource(value, "task-definition", field).partition(":")
+    if not NAME_RE.match(family):
+        raise InvalidArgument(field, f"{value!r}: family must be 1-255 letters, digits, '-' or '_'")
+    if not rev:
+        return family, None
+    if not rev.isdigit() or int(rev) < 1:
+        raise InvalidArgument(field, f"{value!r}: revision must be a positive integer")
+    return family, int(rev)

@@ -1,0 +1,61 @@
+"""One root error for user-facing failures; each maps to one gRPC status with a machine-readable reason."""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+
+DOMAIN = "shoal.dev"
+
+
+class ShoalError(Exception):
+    """A failure the caller can act on; never a bug."""
+
+    code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
+    default_reason = "UNKNOWN"
+
+    def __init__(self, message: str, *, field: str = "", reason: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.reason = reason or self.default_reason
+
+    def to_status(self) -> status_pb2.Status:
+        """The google.rpc.Status carrying an ErrorInfo with reason and field."""
+        info = error_details_pb2.ErrorInfo(reason=self.reason, domain=DOMAIN)
+        if self.field:
+            info.metadata["field"] = self.field
+        detail = any_pb2.Any()
+        detail.Pack(info)
+        return status_pb2.Status(
+            code=getattr(code_pb2, self.code.name), message=self.message, details=[detail]
+        )
+
+
+class InvalidArgument(ShoalError):
+    code = grpc.StatusCode.INVALID_ARGUMENT
+    default_reason = "INVALID_ARGUMENT"
+
+    def __init__(self, field: str, problem: str, *, reason: str = "") -> None:
+        super().__init__(f"{field}: {problem}" if field else problem, field=field, reason=reason)
+
+
+class NotFound(ShoalError):
+    code = grpc.StatusCode.NOT_FOUND
+    default_reason = "NOT_FOUND"
+
+
+class AlreadyExists(ShoalError):
+    code = grpc.StatusCode.ALREADY_EXISTS
+    default_reason = "ALREADY_EXISTS"
+
+
+class FailedPrecondition(ShoalError):
+    code = grpc.StatusCode.FAILED_PRECONDITION
+    default_reason = "FAILED_PRECONDITION"
+
+
+class Unavailable(ShoalError):
+    code = grpc.StatusCode.UNAVAILABLE
+    default_reason = "UNAVAILABLE"

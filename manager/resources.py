@@ -1,0 +1,121 @@
+"""Instance resources in ECS shape and the accounting of tasks against them (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC
+
+from manager import tasks as task_rules
+from manager.scheduler.model import ClusterSnapshot, ContainerInstanceView, Port, TaskView
+from shoal.v1 import ecs_pb2
+
+
+def integer_resource(name: str, value: int) -> ecs_pb2.Resource:
+    return ecs_pb2.Resource(name=name, type="INTEGER", integer_value=value)
+
+
+def ports_resource(name: str, ports: Iterable[int]) -> ecs_pb2.Resource:
+    return ecs_pb2.Resource(name=name, type="STRINGSET", string_set_value=[str(p) for p in sorted(ports)])
+
+
+def resource_value(resources: Iterable[ecs_pb2.Resource], name: str) -> int:
+    for r in resources:
+        if r.name == name:
+            return r.integer_value or r.long_value or int(r.double_value)
+    return 0
+
+
+def resource_ports(resources: Iterable[ecs_pb2.Resource], name: str) -> set[int]:
+    for r in resources:
+        if r.name == name:
+            return {int(p) for p in r.string_set_value}
+    return set()
+
+
+def task_ports(task: ecs_pb2.Task) -> frozenset[Port]:
+    """Host ports a task holds: its static reservations plus the bindings the agent reported."""
+    ports = {(b.host_port, b.protocol or "tcp") for b in task.reserved_ports}
+    for c in task.containers:
+        ports.update((b.host_port, b.protocol or "tcp") for b in c.network_bindings if b.host_port)
+    return frozenset(ports)
+
+
+def task_cpu(task: ecs_pb2.Task) -> int:
+    return int(task.cpu or 0)
+
+
+def task_memory(task: ecs_pb2.Task) -> int:
+    return int(task.memory or 0)
+
+
+def attribute_map(instance: ecs_pb2.ContainerInstance) -> dict[str, str]:
+    return {a.name: a.value for a in instance.attributes}
+
+
+def instance_view(instance: ecs_pb2.ContainerInstance, tasks: list[ecs_pb2.Task]) -> ContainerInstanceView:
+    """The placement view of an instance, with the tasks that hold resources on it."""
+    holding = [t for t in tasks if task_rules.holds_resources(t)]
+    reg = instance.registered_resources
+    used: set[Port] = {(p, "tcp") for p in resource_ports(reg, "PORTS")}
+    used |= {(p, "udp") for p in resource_ports(reg, "PORTS_UDP")}
+    for t in holding:
+        used |= task_ports(t)
+    registered_at = instance.registered_at.ToDatetime(tzinfo=UTC) if instance.HasField("registered_at") else None
+    return ContainerInstanceView(
+        instance_id=instance.ec2_instance_id,
+        status=instance.status,
+        agent_connected=instance.agent_connected,
+        attributes=attribute_map(instance),
+        registered_cpu=resource_value(reg, "CPU"),
+        registered_memory=resource_value(reg, "MEMORY"),
+        remaining_cpu=resource_value(reg, "CPU") - sum(task_cpu(t) for t in holding),
+        remaining_memory=resource_value(reg, "MEMORY") - sum(task_memory(t) for t in holding),
+        used_ports=frozenset(used),
+        agent_version=instance.version_info.agent_version or "0.0.0",
+        registered_at=registered_at,
+        running_tasks_count=sum(1 for t in holding if t.last_status == "RUNNING"),
+    )
+
+
+def build_snapshot(instances: list[ecs_pb2.ContainerInstance], tasks: list[ecs_pb2.Task]) -> ClusterSnapshot:
+    by_instance: dict[str, list[ecs_pb2.Task]] = {}
+    for t in tasks:
+        by_instance.setdefault(t.container_instance_arn, []).append(t)
+    views = tuple(instance_view(i, by_instance.get(i.container_instance_arn, [])) for i in instances)
+    task_views = tuple(
+        TaskView(
+            task_id=t.task_arn.rsplit("/", 1)[-1],
+            instance_id=t.container_instance_arn.rsplit("/", 1)[-1],
+            group=t.group,
+            cpu=task_cpu(t),
+            memory=task_memory(t),
+            ports=task_ports(t),
+            last_status=t.last_status,
+            desired_status=t.desired_status,
+        )
+        for t in tasks
+        if task_rules.holds_resources(t)
+    )
+    return ClusterSnapshot(instances=views, tasks=task_views)
+
+
+def with_remaining(instance: ecs_pb2.ContainerInstance, tasks: list[ecs_pb2.Task]) -> ecs_pb2.ContainerInstance:
+    """A copy of the instance with remainingResources and task counts filled in from its tasks."""
+    view = instance_view(instance, tasks)
+    out = ecs_pb2.ContainerInstance()
+    out.CopyFrom(instance)
+    del out.remaining_resources[:]
+    tcp = sorted(p for p, proto in view.used_ports if proto == "tcp")
+    udp = sorted(p for p, proto in view.used_ports if proto == "udp")
+    out.remaining_resources.extend(
+        [
+            integer_resource("CPU", view.remaining_cpu),
+            integer_resource("MEMORY", view.remaining_memory),
+            ports_resource("PORTS", tcp),
+            ports_resource("PORTS_UDP", udp),
+        ]
+    )
+    live = [t for t in tasks if task_rules.holds_resources(t)]
+    out.running_tasks_count = sum(1 for t in live if t.last_status == "RUNNING")
+    out.pending_tasks_count = sum(1 for t in live if t.last_status in ("PROVISIONING", "PENDING", "ACTIVATING"))
+    return out

@@ -1,0 +1,207 @@
+"""The only module that talks to etcd: typed protobuf values, optimistic transactions, list-then-watch."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from etcd3aio import Etcd3Client
+from etcd3aio._protobuf import Compare
+from etcd3aio.errors import EtcdError
+from etcd3aio.kv import KVService, prefix_range_end
+from google.protobuf.message import Message
+
+from manager.errors import Unavailable
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=Message)
+CALL_TIMEOUT = 10.0
+MAX_RETRIES = 50
+
+
+@dataclass(frozen=True)
+class Item(Generic[M]):
+    """A stored value with the revision it was last written at."""
+
+    key: str
+    value: M
+    mod_revision: int
+
+
+@dataclass(frozen=True)
+class WatchEvent(Generic[M]):
+    key: str
+    value: M | None  # None: deleted
+    mod_revision: int
+
+
+class Conflict(Exception):
+    """A compare in a transaction failed: somebody else wrote first."""
+
+
+class Store:
+    """Keys under one prefix; values are protobuf messages."""
+
+    def __init__(self, endpoints: Sequence[str], prefix: str = "/shoal/") -> None:
+        self.endpoints = list(endpoints)
+        self.prefix = prefix if prefix.endswith("/") else prefix + "/"
+        # A generous retry budget lets calls ride out an etcd restart.
+        self._client = Etcd3Client(self.endpoints, rpc_max_attempts=8)
+
+    async def connect(self, timeout: float = 30.0) -> None:
+        await self._client.connect()
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            try:
+                await self._client.kv.get(self.prefix + "ping", timeout=2, max_attempts=1)
+                return
+            except (EtcdError, Exception) as exc:  # noqa: BLE001 - report any failure to reach etcd the same way
+                if asyncio.get_running_loop().time() > deadline:
+                    raise Unavailable(f"etcd at {', '.join(self.endpoints)} is not reachable: {exc}") from exc
+                await asyncio.sleep(0.2)
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    @property
+    def client(self) -> Etcd3Client:
+        return self._client
+
+    def key(self, *parts: str) -> str:
+        return self.prefix + "/".join(parts)
+
+    # -- reads -------------------------------------------------------------------------------------
+    async def get(self, key: str, cls: type[M]) -> Item[M] | None:
+        resp = await self._call(self._client.kv.get(key, timeout=CALL_TIMEOUT))
+        if not resp.kvs:
+            return None
+        kv = resp.kvs[0]
+        return Item(key, cls.FromString(kv.value), kv.mod_revision)
+
+    async def list(self, prefix: str, cls: type[M]) -> tuple[list[Item[M]], int]:
+        """All values under a prefix and the store revision they were read at."""
+        resp = await self._call(
+            self._client.kv.get(prefix, range_end=prefix_range_end(prefix), timeout=CALL_TIMEOUT)
+        )
+        items = [Item(kv.key.decode(), cls.FromString(kv.value), kv.mod_revision) for kv in resp.kvs]
+        return items, resp.header.revision
+
+    async def count(self, prefix: str) -> int:
+        resp = await self._call(
+            self._client.kv.get(prefix, range_end=prefix_range_end(prefix), count_only=True, timeout=CALL_TIMEOUT)
+        )
+        return resp.count
+
+    # -- writes ------------------------------------------------------------------------------------
+    async def commit(
+        self,
+        puts: dict[str, Message] | None = None,
+        *,
+        expect_revisions: dict[str, int] | None = None,
+        deletes: Sequence[str] = (),
+        lease: int = 0,
+    ) -> int:
+        """One transaction: every key in expect_revisions must still be at that mod_revision (0: absent).
+
+        Returns the revision of the write; raises Conflict when a compare failed.
+        """
+        compares = [self._compare_mod(k, rev) for k, rev in (expect_revisions or {}).items()]
+        ops = [KVService.txn_op_put(k, v.SerializeToString(), lease=lease) for k, v in (puts or {}).items()]
+        ops += [KVService.txn_op_delete(k) for k in deletes]
+        resp = await self._call(self._client.kv.txn(compares, ops, timeout=CALL_TIMEOUT))
+        if not resp.succeeded:
+            raise Conflict(", ".join((expect_revisions or {}).keys()))
+        return resp.header.revision
+
+    async def update(self, key: str, cls: type[M], mutate: Callable[[M | None], M | None]) -> M | None:
+        """Read-modify-write with a compare on mod_revision, retried on conflict.
+
+        `mutate` gets the current value (None when absent) and returns the new one, or None to
+        leave it unchanged; it may raise ShoalError to refuse, and then nothing is written.
+        """
+        for _ in range(MAX_RETRIES):
+            current = await self.get(key, cls)
+            value = None if current is None else current.value
+            new = mutate(value)
+            if new is None:
+                return value
+            try:
+                await self.commit({key: new}, expect_revisions={key: current.mod_revision if current else 0})
+                return new
+            except Conflict:
+                continue
+        raise Unavailable(f"too much contention writing {key}; try again")
+
+    async def delete(self, key: str) -> None:
+        await self._call(self._client.kv.delete(key, timeout=CALL_TIMEOUT))
+
+    @staticmethod
+    def _compare_mod(key: str, mod_revision: int) -> Compare:
+        if mod_revision == 0:
+            return KVService.txn_compare_create_revision(key, 0)
+        return Compare(result=Compare.EQUAL, target=Compare.MOD, key=key.encode(), mod_revision=mod_revision)
+
+    # -- watches -----------------------------------------------------------------------------------
+    async def watch(self, prefix: str, cls: type[M], start_revision: int) -> AsyncIterator[list[WatchEvent[M]]]:
+        """Batches of changes under a prefix from start_revision; raises Compacted when history is gone."""
+        stream = self._client.watch.watch(prefix, range_end=prefix_range_end(prefix), start_revision=start_revision)
+        async for resp in stream:
+            if resp.compact_revision:
+                raise Compacted(resp.compact_revision)
+            if resp.canceled:
+                raise Compacted(0)
+            batch = []
+            for ev in resp.events:
+                deleted = ev.type == 1
+                value = None if deleted else cls.FromString(ev.kv.value)
+                batch.append(WatchEvent(ev.kv.key.decode(), value, ev.kv.mod_revision))
+            if batch:
+                yield batch
+
+    async def watch_list(
+        self, prefix: str, cls: type[M], on_snapshot: Callable[[list[Item[M]]], Awaitable[None]],
+        on_events: Callable[[list[WatchEvent[M]]], Awaitable[None]],
+    ) -> None:
+        """List-then-watch forever; after a compaction, list again."""
+        while True:
+            items, revision = await self.list(prefix, cls)
+            await on_snapshot(items)
+            try:
+                async for batch in self.watch(prefix, cls, revision + 1):
+                    await on_events(batch)
+            except Compacted:
+                log.info("watch on %s compacted; re-listing", prefix)
+                continue
+            except EtcdError as exc:
+                log.warning("watch on %s failed (%s); re-listing", prefix, exc)
+                await asyncio.sleep(0.5)
+
+    # -- leases ------------------------------------------------------------------------------------
+    async def grant_lease(self, ttl: int) -> int:
+        resp = await self._call(self._client.lease.grant(ttl, timeout=CALL_TIMEOUT))
+        return resp.ID
+
+    async def keep_alive_once(self, lease_id: int) -> int:
+        """Refresh a lease; returns the remaining TTL (0: the lease is gone)."""
+        stream = self._client.lease.keep_alive(lease_id)
+        try:
+            async for resp in stream:
+                return resp.TTL
+            return 0
+        finally:
+            stream.cancel()
+
+    async def _call(self, coro: Awaitable):  # noqa: ANN202
+        try:
+            return await coro
+        except EtcdError as exc:
+            raise Unavailable(f"etcd is unavailable: {exc}") from exc
+        except TimeoutError as exc:
+            raise Unavailable("etcd did not answer in time") from exc
+
+
+class Compacted(Exception):
+    """The watch's start revision has been compacted away."""

@@ -1,0 +1,365 @@
+"""Task definition rules: validation, unit normalisation, reservations and port needs (pure)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from google.protobuf import json_format
+
+from manager.arns import NAME_RE
+from manager.errors import InvalidArgument
+from shoal.v1 import ecs_pb2
+
+MAX_CONTAINERS = 10
+MAX_DOCUMENT_BYTES = 64 * 1024
+MIN_CONTAINER_MEMORY_MIB = 6
+NETWORK_MODES = ("bridge", "host", "none", "awsvpc")
+LOG_DRIVERS = ("json-file", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "awsfirelens", "none")
+DEPENDENCY_CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
+# Log drivers the local Docker Engine can run without a cloud account.
+LOCAL_LOG_DRIVERS = ("json-file", "syslog", "journald", "gelf", "fluentd", "none")
+
+# Fields kept and returned but not acted on: (JSON name, why).
+_IGNORED_TASK_FIELDS = {
+    "task_role_arn": "taskRoleArn is kept but not used (Shoal has no IAM)",
+    "execution_role_arn": "executionRoleArn is kept but not used (Shoal has no IAM)",
+    "runtime_platform": "runtimePlatform is kept but not used (tasks run on the agent's platform)",
+    "ephemeral_storage": "ephemeralStorage is kept but not used",
+    "proxy_configuration": "proxyConfiguration is kept but not used",
+    "inference_accelerators": "inferenceAccelerators is kept but not used",
+    "pid_mode": "pidMode is kept but not used",
+    "ipc_mode": "ipcMode is kept but not used",
+    "enable_fault_injection": "enableFaultInjection is kept but not used",
+}
+_IGNORED_CONTAINER_FIELDS = {
+    "secrets": "secrets are kept but not injected (no secrets store)",
+    "repository_credentials": "repositoryCredentials are kept but not used (images come from the local engine or its registries)",
+    "environment_files": "environmentFiles are kept but not loaded",
+    "links": "links are kept but not used",
+    "depends_on": "dependsOn is kept but containers start together",
+    "restart_policy": "restartPolicy is kept but not used (the whole task stops on an essential exit)",
+    "linux_parameters": "linuxParameters are kept but not used",
+    "system_controls": "systemControls are kept but not used",
+    "resource_requirements": "resourceRequirements (GPU) are kept but not used",
+    "volumes_from": "volumesFrom is kept but not used",
+    "docker_security_options": "dockerSecurityOptions are kept but not used",
+    "start_timeout": "startTimeout is kept but not used",
+}
+
+_CPU_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(vcpu)?\s*$", re.IGNORECASE)
+_MEM_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mb|mib|gb|gib)?\s*$", re.IGNORECASE)
+_ENV_NAME_RE = re.compile(r"^[^=\x00]+$")
+
+
+def parse_cpu(value: str, field: str) -> int:
+    """CPU units from ECS strings: "512", "0.5 vCPU", "1 vCPU"."""
+    m = _CPU_RE.match(value)
+    if not m:
+        raise InvalidArgument(field, f"{value!r} is not a CPU amount (e.g. \"512\" or \"0.5 vCPU\")")
+    number = float(m.group(1))
+    units = number * 1024 if m.group(2) else number
+    if units != int(units):
+        raise InvalidArgument(field, f"{value!r} is not a whole number of CPU units")
+    return int(units)
+
+
+def parse_memory(value: str, field: str) -> int:
+    """MiB from ECS strings: "1024", "1 GB", "2GB"."""
+    m = _MEM_RE.match(value)
+    if not m:
+        raise InvalidArgument(field, f"{value!r} is not a memory amount (e.g. \"1024\" or \"2 GB\")")
+    number = float(m.group(1))
+    unit = (m.group(2) or "").lower()
+    mib = number * 1024 if unit in ("gb", "gib") else number
+    if mib != int(mib):
+        raise InvalidArgument(field, f"{value!r} is not a whole number of MiB")
+    return int(mib)
+
+
+def _check_range(value: int, low: int, high: int, field: str) -> None:
+    if not low <= value <= high:
+        raise InvalidArgument(field, f"must be between {low} and {high}, got {value}")
+
+
+def is_essential(c: ecs_pb2.ContainerDefinition) -> bool:
+    return c.essential if c.HasField("essential") else True
+
+
+def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
+    """Validate and normalise a task definition in place; return warnings for fields Shoal doesn't act on."""
+    warnings: list[str] = []
+    size = len(json_format.MessageToJson(td, indent=None).encode())
+    if size > MAX_DOCUMENT_BYTES:
+        raise InvalidArgument("taskDefinition", f"is {size} bytes; the limit is {MAX_DOCUMENT_BYTES} (64 KiB)")
+    if not td.family:
+        raise InvalidArgument("family", "is required")
+    if not NAME_RE.match(td.family):
+        raise InvalidArgument("family", f"{td.family!r} must be 1-255 letters, digits, '-' or '_'")
+    n = len(td.container_definitions)
+    if n == 0:
+        raise InvalidArgument("containerDefinitions", "must contain at least one container")
+    if n > MAX_CONTAINERS:
+        raise InvalidArgument("containerDefinitions", f"has {n} containers; the limit is {MAX_CONTAINERS}")
+    mode = td.network_mode or "bridge"
+    if mode not in NETWORK_MODES:
+        raise InvalidArgument("networkMode", f"{mode!r} is not one of {', '.join(NETWORK_MODES)}")
+    if mode == "awsvpc":
+        warnings.append("networkMode awsvpc runs as bridge: each task gets dynamic host ports")
+    task_cpu = parse_cpu(td.cpu, "cpu") if td.cpu else None
+    task_mem = parse_memory(td.memory, "memory") if td.memory else None
+    if task_cpu is not None:
+        _check_range(task_cpu, 128, 196608, "cpu")
+        td.cpu = str(task_cpu)
+    if task_mem is not None:
+        _check_range(task_mem, MIN_CONTAINER_MEMORY_MIB, 8 * 1024 * 1024, "memory")
+        td.memory = str(task_mem)
+    for name, why in _IGNORED_TASK_FIELDS.items():
+        if _present(td, name):
+            warnings.append(why)
+    if td.requires_compatibilities and any(c != "EC2" for c in td.requires_compatibilities):
+        warnings.append("requiresCompatibilities is kept; tasks run on Shoal agents (EC2 launch type)")
+    volume_names = set()
+    for i, v in enumerate(td.volumes):
+        if not v.name or not NAME_RE.match(v.name):
+            raise InvalidArgument(f"volumes[{i}].name", "must be 1-255 letters, digits, '-' or '_'")
+        if v.name in volume_names:
+            raise InvalidArgument(f"volumes[{i}].name", f"duplicate volume name {v.name!r}")
+        volume_names.add(v.name)
+        if v.host.source_path and not v.host.source_path.startswith("/"):
+            raise InvalidArgument(f"volumes[{i}].host.sourcePath", "must be an absolute path")
+        if v.HasField("docker_volume_configuration"):
+            warnings.append(f"volumes[{i}].dockerVolumeConfiguration is kept; the volume is a plain Docker volume")
+    for i, pc in enumerate(td.placement_constraints):
+        if pc.type != "memberOf":
+            raise InvalidArgument(
+                f"placementConstraints[{i}].type",
+                f"{pc.type!r}: task definitions allow only memberOf constraints",
+            )
+    for i, attr in enumerate(td.requires_attributes):
+        if not attr.name:
+            raise InvalidArgument(f"requiresAttributes[{i}].name", "is required")
+    names: dict[str, ecs_pb2.ContainerDefinition] = {}
+    host_ports: set[tuple[int, str]] = set()
+    for i, c in enumerate(td.container_definitions):
+        warnings.extend(_validate_container(c, f"containerDefinitions[{i}]", mode, volume_names, host_ports))
+        if c.name in names:
+            raise InvalidArgument(f"containerDefinitions[{i}].name", f"duplicate container name {c.name!r}")
+        names[c.name] = c
+        if task_mem is None and not c.HasField("memory") and not c.HasField("memory_reservation"):
+            raise InvalidArgument(
+                f"containerDefinitions[{i}]",
+                f"container {c.name!r} needs memory or memoryReservation when the task sets no memory",
+            )
+    if not any(is_essential(c) for c in td.container_definitions):
+        raise InvalidArgument("containerDefinitions", "at least one container must be essential")
+    for i, c in enumerate(td.container_definitions):
+        for j, dep in enumerate(c.depends_on):
+            f = f"containerDefinitions[{i}].dependsOn[{j}]"
+            target = names.get(dep.container_name)
+            if target is None:
+                raise InvalidArgument(f + ".containerName", f"no container named {dep.container_name!r}")
+            if dep.condition not in DEPENDENCY_CONDITIONS:
+                raise InvalidArgument(
+                    f + ".condition", f"{dep.condition!r} is not one of {', '.join(DEPENDENCY_CONDITIONS)}"
+                )
+            if dep.condition in ("COMPLETE", "SUCCESS") and is_essential(target):
+                raise InvalidArgument(
+                    f + ".condition", f"{dep.condition} is not allowed on essential container {target.name!r}"
+                )
+            if dep.condition == "HEALTHY" and not target.health_check.command:
+                raise InvalidArgument(
+                    f + ".condition", f"HEALTHY needs a healthCheck on container {target.name!r}"
+                )
+    return sorted(set(warnings), key=warnings.index)
+
+
+def _present(msg, name: str) -> bool:  # noqa: ANN001 - any protobuf message
+    fd = msg.DESCRIPTOR.fields_by_name[name]
+    if fd.is_repeated:
+        return len(getattr(msg, name)) > 0
+    if fd.has_presence:
+        return msg.HasField(name)
+    return bool(getattr(msg, name))
+
+
+def _validate_container(  # noqa: C901 - one flat list of ECS rules
+    c: ecs_pb2.ContainerDefinition,
+    f: str,
+    mode: str,
+    volume_names: set[str],
+    host_ports: set[tuple[int, str]],
+) -> list[str]:
+    warnings = []
+    if not c.name:
+        raise InvalidArgument(f + ".name", "is required")
+    if not NAME_RE.match(c.name):
+        raise InvalidArgument(f + ".name", f"{c.name!r} must be 1-255 letters, digits, '-' or '_'")
+    if not c.image:
+        raise InvalidArgument(f + ".image", "is required")
+    if len(c.image) > 255 or any(ch.isspace() for ch in c.image):
+        raise InvalidArgument(f + ".image", f"{c.image!r} is not a valid image reference")
+    if c.HasField("cpu"):
+        _check_range(c.cpu, 0, 262144, f + ".cpu")
+    if c.HasField("memory") and c.memory < MIN_CONTAINER_MEMORY_MIB:
+        raise InvalidArgument(f + ".memory", f"must be at least {MIN_CONTAINER_MEMORY_MIB} MiB, got {c.memory}")
+    if c.HasField("memory_reservation") and c.memory_reservation < MIN_CONTAINER_MEMORY_MIB:
+        raise InvalidArgument(
+            f + ".memoryReservation", f"must be at least {MIN_CONTAINER_MEMORY_MIB} MiB, got {c.memory_reservation}"
+        )
+    if c.HasField("memory") and c.HasField("memory_reservation") and c.memory <= c.memory_reservation:
+        raise InvalidArgument(
+            f + ".memory",
+            f"({c.memory}) must be greater than memoryReservation ({c.memory_reservation})",
+        )
+    for j, pm in enumerate(c.port_mappings):
+        pf = f"{f}.portMappings[{j}]"
+        if not pm.HasField("container_port"):
+            raise InvalidArgument(pf + ".containerPort", "is required")
+        _check_range(pm.container_port, 1, 65535, pf + ".containerPort")
+        if pm.HasField("host_port"):
+            _check_range(pm.host_port, 0, 65535, pf + ".hostPort")
+        proto = pm.protocol or "tcp"
+        if proto not in ("tcp", "udp"):
+            raise InvalidArgument(pf + ".protocol", f"{pm.protocol!r} must be tcp or udp")
+        if mode == "host":
+            if pm.host_port and pm.host_port != pm.container_port:
+                raise InvalidArgument(pf + ".hostPort", "in host network mode must equal containerPort")
+            host = pm.container_port
+        elif mode == "awsvpc":
+            host = 0
+        else:
+            host = pm.host_port
+        if host:
+            if (host, proto) in host_ports:
+                raise InvalidArgument(pf + ".hostPort", f"{host}/{proto} is used twice in this task definition")
+            host_ports.add((host, proto))
+        if mode == "none":
+            raise InvalidArgument(pf, "port mappings are not allowed in network mode none")
+    for j, env in enumerate(c.environment):
+        if not env.name or not _ENV_NAME_RE.match(env.name):
+            raise InvalidArgument(f"{f}.environment[{j}].name", f"{env.name!r} is not a valid variable name")
+    if c.HasField("health_check"):
+        hc, hf = c.health_check, f + ".healthCheck"
+        if not hc.command or hc.command[0] not in ("CMD", "CMD-SHELL", "NONE"):
+            raise InvalidArgument(hf + ".command", 'must start with "CMD" or "CMD-SHELL"')
+        if hc.command[0] != "NONE" and len(hc.command) < 2:
+            raise InvalidArgument(hf + ".command", f"{hc.command[0]} needs a command after it")
+        for name, low, high in (("interval", 5, 300), ("timeout", 2, 60), ("retries", 1, 10), ("start_period", 0, 300)):
+            if hc.HasField(name):
+                camel = "startPeriod" if name == "start_period" else name
+                _check_range(getattr(hc, name), low, high, f"{hf}.{camel}")
+    if c.HasField("stop_timeout"):
+        _check_range(c.stop_timeout, 0, 3600, f + ".stopTimeout")
+    for j, mp in enumerate(c.mount_points):
+        if mp.source_volume not in volume_names:
+            raise InvalidArgument(
+                f"{f}.mountPoints[{j}].sourceVolume", f"{mp.source_volume!r} is not a volume of the task definition"
+            )
+        if not mp.container_path.startswith("/"):
+            raise InvalidArgument(f"{f}.mountPoints[{j}].containerPath", "must be an absolute path")
+    for j, ul in enumerate(c.ulimits):
+        if not ul.name:
+            raise InvalidArgument(f"{f}.ulimits[{j}].name", "is required")
+        if ul.soft_limit > ul.hard_limit:
+            raise InvalidArgument(f"{f}.ulimits[{j}].softLimit", "must not exceed hardLimit")
+    if c.HasField("log_configuration"):
+        driver = c.log_configuration.log_driver
+        if driver not in LOG_DRIVERS:
+            raise InvalidArgument(f + ".logConfiguration.logDriver", f"{driver!r} is not one of {', '.join(LOG_DRIVERS)}")
+        if driver not in LOCAL_LOG_DRIVERS:
+            warnings.append(f"{f}.logConfiguration: {driver} is kept; the container logs with json-file")
+    for name, why in _IGNORED_CONTAINER_FIELDS.items():
+        if _present(c, name):
+            warnings.append(f"{f}.{why}")
+    return warnings
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """What one task of a task definition holds on an instance."""
+
+    cpu: int
+    memory: int
+    static_ports: frozenset[tuple[int, str]]
+    dynamic_ports: int
+
+
+def container_memory_reservation(c: ecs_pb2.ContainerDefinition) -> int:
+    if c.HasField("memory_reservation"):
+        return c.memory_reservation
+    return c.memory if c.HasField("memory") else 0
+
+
+def task_reservation(td: ecs_pb2.TaskDefinition, overrides: ecs_pb2.TaskOverride | None = None) -> Reservation:
+    """Placement counts reservations: task-level cpu/memory replace the sum of the containers."""
+    containers = effective_containers(td, overrides)
+    cpu = sum(c.cpu for c in containers)
+    memory = sum(container_memory_reservation(c) for c in containers)
+    task_cpu = overrides.cpu if overrides and overrides.cpu else td.cpu
+    task_mem = overrides.memory if overrides and overrides.memory else td.memory
+    if task_cpu:
+        cpu = parse_cpu(task_cpu, "overrides.cpu")
+    if task_mem:
+        memory = parse_memory(task_mem, "overrides.memory")
+    static: set[tuple[int, str]] = set()
+    dynamic = 0
+    mode = td.network_mode or "bridge"
+    for c in containers:
+        for pm in c.port_mappings:
+            proto = pm.protocol or "tcp"
+            host = pm.container_port if mode == "host" else (0 if mode == "awsvpc" else pm.host_port)
+            if host:
+                static.add((host, proto))
+            else:
+                dynamic += 1
+    return Reservation(cpu, memory, frozenset(static), dynamic)
+
+
+def effective_containers(
+    td: ecs_pb2.TaskDefinition, overrides: ecs_pb2.TaskOverride | None
+) -> list[ecs_pb2.ContainerDefinition]:
+    """Container definitions with containerOverrides applied."""
+    by_name = {o.name: o for o in overrides.container_overrides} if overrides else {}
+    out = []
+    for c in td.container_definitions:
+        o = by_name.get(c.name)
+        if o is None:
+            out.append(c)
+            continue
+        merged = ecs_pb2.ContainerDefinition()
+        merged.CopyFrom(c)
+        if o.command:
+            del merged.command[:]
+            merged.command.extend(o.command)
+        if o.environment:
+            env = {e.name: e.value for e in merged.environment}
+            env.update({e.name: e.value for e in o.environment})
+            del merged.environment[:]
+            merged.environment.extend(ecs_pb2.KeyValuePair(name=k, value=v) for k, v in env.items())
+        if o.HasField("cpu"):
+            merged.cpu = o.cpu
+        if o.HasField("memory"):
+            merged.memory = o.memory
+        if o.HasField("memory_reservation"):
+            merged.memory_reservation = o.memory_reservation
+        out.append(merged)
+    return out
+
+
+def validate_overrides(td: ecs_pb2.TaskDefinition, overrides: ecs_pb2.TaskOverride) -> None:
+    """Container overrides must name containers of the task definition and keep the memory rules."""
+    names = {c.name for c in td.container_definitions}
+    for i, o in enumerate(overrides.container_overrides):
+        if o.name not in names:
+            raise InvalidArgument(f"overrides.containerOverrides[{i}].name", f"no container named {o.name!r}")
+    if overrides.cpu:
+        parse_cpu(overrides.cpu, "overrides.cpu")
+    if overrides.memory:
+        parse_memory(overrides.memory, "overrides.memory")
+    for i, c in enumerate(effective_containers(td, overrides)):
+        if c.HasField("memory") and c.HasField("memory_reservation") and c.memory <= c.memory_reservation:
+            raise InvalidArgument(
+                f"overrides.containerOverrides[{i}].memory",
+                f"({c.memory}) must be greater than memoryReservation ({c.memory_reservation})",
+            )

@@ -1,0 +1,143 @@
+"""Task lifecycle rules: forward-only status, stop requests, agent reports (pure, no I/O)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from shoal.v1 import agent_pb2, ecs_pb2
+
+# lastStatus never moves backwards along this order.
+STATUS_ORDER = {
+    "PROVISIONING": 0,
+    "PENDING": 1,
+    "ACTIVATING": 2,
+    "RUNNING": 3,
+    "DEACTIVATING": 4,
+    "STOPPING": 5,
+    "DEPROVISIONING": 6,
+    "STOPPED": 7,
+}
+STOP_CODES = (
+    "TaskFailedToStart",
+    "EssentialContainerExited",
+    "UserInitiated",
+    "ServiceSchedulerInitiated",
+    "InfrastructureHealth",
+)
+
+
+def now_ts(at: datetime | None = None) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(at or datetime.now(UTC))
+    return ts
+
+
+def is_stopped(task: ecs_pb2.Task) -> bool:
+    return task.last_status == "STOPPED"
+
+
+def holds_resources(task: ecs_pb2.Task) -> bool:
+    """A placed task counts against its instance until it has STOPPED."""
+    return bool(task.container_instance_arn) and not is_stopped(task)
+
+
+def request_stop(task: ecs_pb2.Task, stop_code: str, reason: str, *, agent_gone: bool = False) -> ecs_pb2.Task | None:
+    """The task with desiredStatus STOPPED, or None when it is already stopping or stopped.
+
+    A task that no agent will ever stop (never placed, or its instance is gone) stops at once.
+    """
+    if task.desired_status == "STOPPED" or is_stopped(task):
+        return None
+    new = ecs_pb2.Task()
+    new.CopyFrom(task)
+    new.desired_status = "STOPPED"
+    new.stop_code = stop_code
+    new.stopped_reason = reason
+    new.stopping_at.CopyFrom(now_ts())
+    if agent_gone or not task.container_instance_arn or task.last_status == "PROVISIONING":
+        _mark_stopped(new)
+    new.version += 1
+    return new
+
+
+def _mark_stopped(task: ecs_pb2.Task) -> None:
+    task.last_status = "STOPPED"
+    task.stopped_at.CopyFrom(now_ts())
+    if not task.HasField("execution_stopped_at"):
+        task.execution_stopped_at.CopyFrom(task.stopped_at)
+    for c in task.containers:
+        if c.last_status != "STOPPED":
+            c.last_status = "STOPPED"
+
+
+def apply_state_change(task: ecs_pb2.Task, change: agent_pb2.TaskStateChange) -> ecs_pb2.Task | None:
+    """The task updated with an agent report, or None when the report brings nothing new.
+
+    Reports are idempotent: a status older than the one recorded is ignored, container details
+    (exit codes, reasons, bindings) are merged.
+    """
+    new = ecs_pb2.Task()
+    new.CopyFrom(task)
+    old_rank = STATUS_ORDER.get(task.last_status, 0)
+    new_rank = STATUS_ORDER.get(change.last_status, -1)
+    if new_rank > old_rank:
+        new.last_status = change.last_status
+        if change.last_status == "STOPPED":
+            new.stopped_at.CopyFrom(now_ts())
+            if new.desired_status != "STOPPED":
+                # The agent stopped it on its own: an essential container exited or it failed to start.
+                new.desired_status = "STOPPED"
+                new.stop_code = change.stop_code or "EssentialContainerExited"
+                new.stopped_reason = change.stopped_reason or "Essential container in task exited"
+            if not new.HasField("stopping_at"):
+                new.stopping_at.CopyFrom(new.stopped_at)
+        elif change.last_status == "STOPPING" and not new.HasField("stopping_at"):
+            new.stopping_at.CopyFrom(now_ts())
+    by_name = {c.name: c for c in new.containers}
+    for reported in change.containers:
+        current = by_name.get(reported.name)
+        if current is None:
+            continue
+        if STATUS_ORDER.get(reported.last_status, -1) >= STATUS_ORDER.get(current.last_status, 0):
+            current.last_status = reported.last_status
+        if reported.HasField("exit_code"):
+            current.exit_code = reported.exit_code
+        if reported.reason:
+            current.reason = reported.reason
+        if reported.runtime_id:
+            current.runtime_id = reported.runtime_id
+        if reported.image_digest:
+            current.image_digest = reported.image_digest
+        if reported.network_bindings:
+            del current.network_bindings[:]
+            current.network_bindings.extend(reported.network_bindings)
+        if reported.health_status:
+            current.health_status = reported.health_status
+    if change.health_status:
+        new.health_status = change.health_status
+    for name in ("pull_started_at", "pull_stopped_at", "started_at", "execution_stopped_at"):
+        if change.HasField(name) and not new.HasField(name):
+            getattr(new, name).CopyFrom(getattr(change, name))
+    if new.last_status == "STOPPED":
+        _mark_stopped_containers(new)
+    if new == task:
+        return None
+    new.version += 1
+    return new
+
+
+def _mark_stopped_containers(task: ecs_pb2.Task) -> None:
+    for c in task.containers:
+        c.last_status = "STOPPED"
+
+
+def task_health(containers: list[ecs_pb2.Container], essential: dict[str, bool]) -> str:
+    """UNHEALTHY if any essential container is, else UNKNOWN if any essential is unknown, else HEALTHY."""
+    states = [c.health_status or "UNKNOWN" for c in containers if essential.get(c.name, True)]
+    if "UNHEALTHY" in states:
+        return "UNHEALTHY"
+    if "UNKNOWN" in states:
+        return "UNKNOWN"
+    return "HEALTHY"

@@ -1,0 +1,29 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable
+from typing import ClassVar as _ClassVar, Optional as _Optional
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class FamilyRecord(_message.Message):
+    __slots__ = ("family", "latest_revision")
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
+    LATEST_REVISION_FIELD_NUMBER: _ClassVar[int]
+    family: str
+    latest_revision: int
+    def __init__(self, family: _Optional[str] = ..., latest_revision: _Optional[int] = ...) -> None: ...
+
+class ClientTokenRecord(_message.Message):
+    __slots__ = ("task_arns",)
+    TASK_ARNS_FIELD_NUMBER: _ClassVar[int]
+    task_arns: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, task_arns: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SessionRecord(_message.Message):
+    __slots__ = ("epoch", "owner")
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    epoch: int
+    owner: str
+    def __init__(self, epoch: _Optional[int] = ..., owner: _Optional[str] = ...) -> None: ...
