@@ -1,0 +1,114 @@
+"""`shoal-agent`: registers this VM with the manager and runs the Docker containers it is assigned."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from agent import host
+from agent.runtime.docker import DockerRuntime
+from agent.session import AgentSession
+from agent.statefile import StateFile
+from agent.worker import TaskWorker
+from manager.resources import integer_resource, ports_resource
+from shoal.v1 import agent_pb2, ecs_pb2
+
+AGENT_VERSION = "0.1.0"
+RESERVED_PORTS = (22, 2375, 2376)
+log = logging.getLogger("shoal.agent")
+
+
+def _attribute(value: str) -> tuple[str, str]:
+    name, sep, val = value.partition("=")
+    if not name:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected NAME=VALUE")
+    return name, val if sep else ""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="shoal-agent", description=__doc__)
+    p.add_argument("--manager", default="127.0.0.1:7700", help="manager HOST:PORT (default %(default)s)")
+    p.add_argument("--cluster", default="default", help="cluster to join (default %(default)s)")
+    p.add_argument("--data-dir", required=True, type=Path, help="state directory of this agent")
+    p.add_argument("--availability-zone", default="local-a", help="value of ecs.availability-zone")
+    p.add_argument("--instance-type", default="shoal.host", help="value of ecs.instance-type")
+    p.add_argument("--attribute", action="append", type=_attribute, default=[], metavar="NAME=VALUE")
+    p.add_argument("--cpu-units", type=int, help="CPU units to advertise (default: cores x 1024)")
+    p.add_argument("--memory-mib", type=int, help="memory to advertise in MiB (default: host total)")
+    p.add_argument("--reserved-memory-mib", type=int, default=0, help="subtracted from the advertised memory")
+    p.add_argument("--host-ip", default="127.0.0.1", help="address host ports are bound on (default %(default)s)")
+    p.add_argument(
+        "--image-pull-behavior", default="default", choices=["default", "always", "once", "prefer-cached"]
+    )
+    p.add_argument("--log-level", default="INFO")
+    args = p.parse_args(argv)
+    for name in ("cpu_units", "memory_mib"):
+        if getattr(args, name) is not None and getattr(args, name) <= 0:
+            p.error(f"--{name.replace('_', '-')} must be positive")
+    if args.reserved_memory_mib < 0:
+        p.error("--reserved-memory-mib must not be negative")
+    return args
+
+
+def registration(args: argparse.Namespace, docker_version: str) -> agent_pb2.RegisterInstance:
+    cpu = args.cpu_units or host.cpu_units()
+    memory = (args.memory_mib or host.memory_mib()) - args.reserved_memory_mib
+    if memory <= 0:
+        raise SystemExit("shoal-agent: --reserved-memory-mib leaves no memory to advertise")
+    attrs = {
+        "ecs.availability-zone": args.availability_zone,
+        "ecs.instance-type": args.instance_type,
+        "ecs.os-type": "linux",
+        "ecs.cpu-architecture": host.cpu_architecture(),
+    }
+    attrs.update(dict(args.attribute))
+    return agent_pb2.RegisterInstance(
+        cluster=args.cluster,
+        registered_resources=[
+            integer_resource("CPU", cpu),
+            integer_resource("MEMORY", memory),
+            ports_resource("PORTS", RESERVED_PORTS),
+            ports_resource("PORTS_UDP", ()),
+        ],
+        attributes=[ecs_pb2.Attribute(name=k, value=v) for k, v in attrs.items()],
+        version_info=ecs_pb2.VersionInfo(agent_version=AGENT_VERSION, docker_version=docker_version),
+        host_ip=args.host_ip,
+    )
+
+
+async def run(args: argparse.Namespace) -> None:
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    host.prime()
+    runtime = DockerRuntime("", args.cluster, args.host_ip)
+    try:
+        docker_version = await asyncio.to_thread(runtime.version)
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the engine is reported the same way
+        raise SystemExit(f"shoal-agent: cannot reach the Docker Engine: {exc}") from None
+    worker = TaskWorker(runtime, StateFile(args.data_dir), args.image_pull_behavior)
+    await worker.start()
+    session = AgentSession(args.manager, worker, registration(args, docker_version))
+    runner = asyncio.create_task(session.run_forever())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    # Task containers keep running across an agent restart; only the session ends.
+    runner.cancel()
+    worker.stop_events()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()

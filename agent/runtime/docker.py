@@ -1,0 +1,336 @@
+"""The only module that talks to the Docker Engine: images, containers, events (blocking SDK in threads)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import docker
+import docker.errors
+from docker.types import LogConfig, Ulimit
+
+from shoal.v1 import ecs_pb2
+
+log = logging.getLogger(__name__)
+
+# Container labels, gathered in one place.
+LABEL_TASK_ARN = "com.shoal.task-arn"
+LABEL_CONTAINER_NAME = "com.shoal.container-name"
+LABEL_CLUSTER = "com.shoal.cluster"
+LABEL_INSTANCE_ID = "com.shoal.container-instance"
+LABEL_TASK_DEFINITION = "com.shoal.task-definition-arn"
+
+DYNAMIC_PORT_RANGE = (49153, 65535)
+DEFAULT_STOP_TIMEOUT = 30
+
+
+class RuntimeFailure(Exception):
+    """A container could not be created or started; `str()` begins with the ECS reason name."""
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    container_id: str
+    task_arn: str
+    name: str
+    running: bool
+    exit_code: int | None
+    oom_killed: bool
+    health: str  # HEALTHY | UNHEALTHY | UNKNOWN
+    bindings: list[tuple[str, int, int, str]]
+
+
+@dataclass(frozen=True)
+class ContainerEvent:
+    action: str  # start | die | oom | health_status | destroy
+    container_id: str
+    task_arn: str
+    name: str
+    exit_code: int | None
+    health: str
+
+
+def cpu_shares(cpu: int) -> int:
+    """ECS cpu units -> CpuShares, clamped to Docker's [2, 262144]."""
+    return max(2, min(262144, cpu))
+
+
+def docker_health(hc: ecs_pb2.HealthCheck) -> dict | None:
+    if not hc.command or hc.command[0] == "NONE":
+        return None
+    second = 1_000_000_000
+    test = ["CMD-SHELL", " ".join(hc.command[1:])] if hc.command[0] == "CMD-SHELL" else list(hc.command)
+    out = {
+        "test": test,
+        "interval": (hc.interval if hc.HasField("interval") else 30) * second,
+        "timeout": (hc.timeout if hc.HasField("timeout") else 5) * second,
+        "retries": hc.retries if hc.HasField("retries") else 3,
+    }
+    if hc.HasField("start_period"):
+        out["start_period"] = hc.start_period * second
+    return out
+
+
+def _health_of(attrs: dict) -> str:
+    h = (attrs.get("State", {}).get("Health") or {}).get("Status", "")
+    return {"healthy": "HEALTHY", "unhealthy": "UNHEALTHY"}.get(h, "UNKNOWN")
+
+
+class DockerRuntime:
+    """Runs task containers for one container instance; manages only containers labelled with its id."""
+
+    def __init__(self, instance_id: str, cluster: str, host_ip: str) -> None:
+        # A larger pool: the default of 10 connections fails under concurrent calls.
+        self.client = docker.DockerClient.from_env(timeout=120, max_pool_size=64)
+        self.instance_id = instance_id
+        self.cluster = cluster
+        self.host_ip = host_ip
+        self._ports_lock = threading.Lock()
+        self._taken_ports: set[tuple[int, str]] = set()
+
+    def set_instance(self, instance_id: str) -> None:
+        self.instance_id = instance_id
+
+    def version(self) -> str:
+        return self.client.version().get("Version", "")
+
+    # -- images ------------------------------------------------------------------------------------
+    def ensure_image(self, image: str, policy: str = "default") -> None:
+        """Pull per the policy; default pulls and falls back to a cached image."""
+        have = self._has_image(image)
+        if policy in ("prefer-cached", "once") and have:
+            return
+        try:
+            repo, tag = _split_image(image)
+            self.client.images.pull(repo, tag=tag)
+            return
+        except (docker.errors.APIError, docker.errors.DockerException) as exc:
+            if have and policy != "always":
+                log.info("pull of %s failed (%s); using the cached image", image, _short(exc))
+                return
+            raise RuntimeFailure(f"CannotPullContainerError: pull image {image}: {_short(exc)}") from exc
+
+    def _has_image(self, image: str) -> bool:
+        try:
+            self.client.images.get(image)
+            return True
+        except docker.errors.ImageNotFound:
+            return False
+
+    # -- containers --------------------------------------------------------------------------------
+    def _pick_port(self, proto: str) -> int:
+        low, high = DYNAMIC_PORT_RANGE
+        for _ in range(200):
+            port = random.randint(low, high)
+            if (port, proto) in self._taken_ports:
+                continue
+            kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+            with socket.socket(socket.AF_INET, kind) as s:
+                try:
+                    s.bind((self.host_ip if self.host_ip != "0.0.0.0" else "", port))
+                except OSError:
+                    continue
+            self._taken_ports.add((port, proto))
+            return port
+        raise RuntimeFailure("CannotCreateContainerError: no free host port in 49153-65535")
+
+    def create(
+        self, task: ecs_pb2.Task, td: ecs_pb2.TaskDefinition, c: ecs_pb2.ContainerDefinition
+    ) -> tuple[str, list[tuple[str, int, int, str]]]:
+        """Create one container; returns its id and the host port bindings it will hold."""
+        mode = td.network_mode or "bridge"
+        ports: dict[str, tuple[str, int]] = {}
+        bindings = []
+        with self._ports_lock:
+            for pm in c.port_mappings:
+                proto = pm.protocol or "tcp"
+                if mode == "host":
+                    host_port = pm.container_port
+                elif mode == "awsvpc" or not pm.host_port:
+                    host_port = self._pick_port(proto)
+                else:
+                    host_port = pm.host_port
+                if mode != "host":
+                    ports[f"{pm.container_port}/{proto}"] = (self.host_ip, host_port)
+                bindings.append((self.host_ip, pm.container_port, host_port, proto))
+        labels = dict(c.docker_labels)
+        labels.update({
+            LABEL_TASK_ARN: task.task_arn,
+            LABEL_CONTAINER_NAME: c.name,
+            LABEL_CLUSTER: self.cluster,
+            LABEL_INSTANCE_ID: self.instance_id,
+            LABEL_TASK_DEFINITION: td.task_definition_arn,
+        })
+        kwargs: dict = {
+            "image": c.image,
+            "name": f"shoal-{task.task_arn.rsplit('/', 1)[-1][:12]}-{c.name}",
+            "labels": labels,
+            "detach": True,
+            "environment": {e.name: e.value for e in c.environment},
+            "cpu_shares": cpu_shares(c.cpu),
+            "ports": ports,
+            "network_mode": "host" if mode == "host" else ("none" if mode == "none" else "bridge"),
+        }
+        if c.command:
+            kwargs["command"] = list(c.command)
+        if c.entry_point:
+            kwargs["entrypoint"] = list(c.entry_point)
+        if c.HasField("memory"):
+            kwargs["mem_limit"] = f"{max(c.memory, 6)}m"
+        if c.HasField("memory_reservation"):
+            kwargs["mem_reservation"] = f"{c.memory_reservation}m"
+        if c.working_directory:
+            kwargs["working_dir"] = c.working_directory
+        if c.user:
+            kwargs["user"] = c.user
+        if c.hostname and mode == "bridge":
+            kwargs["hostname"] = c.hostname
+        if c.HasField("privileged"):
+            kwargs["privileged"] = c.privileged
+        if c.HasField("readonly_root_filesystem"):
+            kwargs["read_only"] = c.readonly_root_filesystem
+        if c.dns_servers:
+            kwargs["dns"] = list(c.dns_servers)
+        if c.extra_hosts:
+            kwargs["extra_hosts"] = {h.hostname: h.ip_address for h in c.extra_hosts}
+        if c.ulimits:
+            kwargs["ulimits"] = [Ulimit(name=u.name, soft=u.soft_limit, hard=u.hard_limit) for u in c.ulimits]
+        if c.HasField("stop_timeout"):
+            kwargs["stop_timeout"] = c.stop_timeout
+        health = docker_health(c.health_check)
+        if health:
+            kwargs["healthcheck"] = health
+        if c.HasField("log_configuration") and c.log_configuration.log_driver in ("json-file", "syslog", "journald", "gelf", "fluentd", "none"):
+            kwargs["log_config"] = LogConfig(type=c.log_configuration.log_driver, config=dict(c.log_configuration.options))
+        volumes = {v.name: v for v in td.volumes}
+        mounts = {}
+        for mp in c.mount_points:
+            v = volumes.get(mp.source_volume)
+            source = v.host.source_path if v and v.host.source_path else f"shoal-{td.family}-{mp.source_volume}"
+            mounts[source] = {"bind": mp.container_path, "mode": "ro" if mp.read_only else "rw"}
+        if mounts:
+            kwargs["volumes"] = mounts
+        try:
+            container = self.client.containers.create(**kwargs)
+        except docker.errors.ImageNotFound as exc:
+            raise RuntimeFailure(f"CannotPullContainerError: image {c.image} not found: {_short(exc)}") from exc
+        except docker.errors.APIError as exc:
+            raise RuntimeFailure(f"CannotCreateContainerError: {_short(exc)}") from exc
+        return container.id, bindings
+
+    def start(self, container_id: str) -> None:
+        try:
+            self.client.api.start(container_id)
+        except docker.errors.APIError as exc:
+            raise RuntimeFailure(f"CannotStartContainerError: {_short(exc)}") from exc
+
+    def stop(self, container_id: str, timeout: int) -> None:
+        """SIGTERM (or the image's STOPSIGNAL), then SIGKILL after `timeout` seconds."""
+        try:
+            self.client.api.stop(container_id, timeout=timeout)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            log.warning("stop of %s failed: %s", container_id[:12], _short(exc))
+
+    def remove(self, container_id: str) -> None:
+        try:
+            self.client.api.remove_container(container_id, force=True)
+        except docker.errors.NotFound:
+            pass
+
+    def release_ports(self, bindings: list[tuple[str, int, int, str]]) -> None:
+        with self._ports_lock:
+            for _, _, host_port, proto in bindings:
+                self._taken_ports.discard((host_port, proto))
+
+    def inspect(self, container_id: str) -> ContainerState | None:
+        try:
+            attrs = self.client.api.inspect_container(container_id)
+        except docker.errors.NotFound:
+            return None
+        return self._state(attrs)
+
+    def _state(self, attrs: dict) -> ContainerState:
+        labels = attrs.get("Config", {}).get("Labels") or {}
+        st = attrs.get("State", {})
+        running = bool(st.get("Running")) or st.get("Status") in ("restarting",)
+        exit_code = None if running or st.get("Status") == "created" else st.get("ExitCode")
+        bindings = []
+        for key, hosts in (attrs.get("HostConfig", {}).get("PortBindings") or {}).items():
+            cport, _, proto = key.partition("/")
+            for h in hosts or []:
+                if h.get("HostPort"):
+                    bindings.append((h.get("HostIp") or "0.0.0.0", int(cport), int(h["HostPort"]), proto or "tcp"))
+        return ContainerState(
+            container_id=attrs["Id"], task_arn=labels.get(LABEL_TASK_ARN, ""),
+            name=labels.get(LABEL_CONTAINER_NAME, ""), running=running, exit_code=exit_code,
+            oom_killed=bool(st.get("OOMKilled")), health=_health_of(attrs), bindings=bindings,
+        )
+
+    def list_task_containers(self) -> list[ContainerState]:
+        """Every container (running or not) labelled with this instance's id."""
+        out = []
+        for summary in self.client.api.containers(all=True, filters={"label": f"{LABEL_INSTANCE_ID}={self.instance_id}"}):
+            st = self.inspect(summary["Id"])
+            if st is not None:
+                out.append(st)
+                with self._ports_lock:
+                    self._taken_ports.update((b[2], b[3]) for b in st.bindings)
+        return out
+
+    # -- events ------------------------------------------------------------------------------------
+    def stream_events(self, deliver: Callable[[ContainerEvent], None], stop: threading.Event) -> None:
+        """Blocking: forward this instance's container events until `stop` is set (run in a thread)."""
+        filters = {"type": "container", "label": [LABEL_INSTANCE_ID]}
+        while not stop.is_set():
+            try:
+                stream = self.client.events(decode=True, filters=filters)
+                for ev in stream:
+                    if stop.is_set():
+                        stream.close()
+                        return
+                    actor = ev.get("Actor", {}).get("Attributes", {})
+                    if actor.get(LABEL_INSTANCE_ID) != self.instance_id:
+                        continue
+                    action = ev.get("Action", ev.get("status", ""))
+                    health = ""
+                    if action.startswith("health_status"):
+                        health = "HEALTHY" if action.endswith("healthy") and "unhealthy" not in action else "UNHEALTHY"
+                        action = "health_status"
+                    if action not in ("start", "die", "oom", "health_status", "destroy"):
+                        continue
+                    code = actor.get("exitCode")
+                    deliver(ContainerEvent(
+                        action=action, container_id=ev.get("id", ""), task_arn=actor.get(LABEL_TASK_ARN, ""),
+                        name=actor.get(LABEL_CONTAINER_NAME, ""), exit_code=int(code) if code is not None else None,
+                        health=health,
+                    ))
+            except Exception as exc:  # noqa: BLE001 - the engine went away; retry
+                if stop.is_set():
+                    return
+                log.warning("docker event stream broke (%s); reopening", _short(exc))
+                stop.wait(1.0)
+
+
+def _split_image(image: str) -> tuple[str, str | None]:
+    if "@" in image:
+        return image, None
+    name, sep, tag = image.rpartition(":")
+    if sep and "/" not in tag:
+        return name, tag
+    return image, "latest"
+
+
+def _short(exc: Exception) -> str:
+    text = getattr(exc, "explanation", None) or str(exc)
+    return str(text).strip().splitlines()[0][:300] if text else type(exc).__name__
+
+
+async def run_blocking(fn: Callable, *args):  # noqa: ANN201, ANN002
+    return await asyncio.to_thread(fn, *args)

@@ -1,0 +1,105 @@
+"""The agent's stream to the manager: register, apply desired sets, send reports and heartbeats, reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+
+import grpc
+
+from agent import host
+from agent.worker import TaskWorker
+from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2
+
+log = logging.getLogger(__name__)
+
+CHANNEL_OPTIONS = [
+    ("grpc.keepalive_time_ms", 15000),
+    ("grpc.keepalive_timeout_ms", 10000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.max_pings_without_data", 0),
+    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+]
+BACKOFF_START, BACKOFF_MAX = 0.25, 120.0
+
+
+class RegistrationRejected(Exception):
+    pass
+
+
+class AgentSession:
+    def __init__(self, manager: str, worker: TaskWorker, registration: agent_pb2.RegisterInstance) -> None:
+        self.manager = manager
+        self.worker = worker
+        self.registration = registration
+        self.connected = asyncio.Event()
+
+    async def run_forever(self) -> None:
+        """Reconnect with exponential back-off (250 ms doubling to 2 min) and full jitter."""
+        backoff = BACKOFF_START
+        while True:
+            registered = False
+            try:
+                registered = await self._once()
+            except RegistrationRejected as exc:
+                log.error("the manager refused registration: %s", exc)
+            except grpc.aio.AioRpcError as exc:
+                log.warning("session to %s ended: %s %s", self.manager, exc.code().name, exc.details())
+            except (ConnectionError, OSError) as exc:
+                log.warning("session to %s failed: %s", self.manager, exc)
+            self.connected.clear()
+            if registered:
+                backoff = BACKOFF_START
+            delay = random.uniform(backoff / 2, backoff)
+            log.info("reconnecting in %.2fs", delay)
+            await asyncio.sleep(delay)
+            backoff = min(backoff * 2, BACKOFF_MAX)
+
+    async def _once(self) -> bool:
+        async with grpc.aio.insecure_channel(self.manager, options=CHANNEL_OPTIONS) as channel:
+            stub = agent_pb2_grpc.AgentSessionStub(channel)
+            call = stub.Session()
+            reg = agent_pb2.RegisterInstance()
+            reg.CopyFrom(self.registration)
+            reg.instance_id = self.worker.instance_id
+            reg.running_task_arns[:] = self.worker.running_task_arns()
+            await call.write(agent_pb2.AgentMessage(register=reg))
+            first = await call.read()
+            if first is grpc.aio.EOF:
+                return False
+            if first.WhichOneof("body") == "rejected":
+                raise RegistrationRejected(first.rejected.reason)
+            registered = first.registered
+            self.worker.set_instance(registered.instance_id)
+            log.info("registered as %s (session %d)", registered.container_instance_arn, registered.session_epoch)
+            self.connected.set()
+            self.worker.on_reconnect()
+            sender = asyncio.create_task(self._send(call, registered.heartbeat_interval_seconds or 10))
+            try:
+                while True:
+                    msg = await call.read()
+                    if msg is grpc.aio.EOF:
+                        return True
+                    if msg.WhichOneof("body") == "desired":
+                        self.worker.handle_desired(msg.desired)
+            finally:
+                sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await sender
+
+    async def _send(self, call: grpc.aio.StreamStreamCall, heartbeat_interval: int) -> None:
+        loop = asyncio.get_running_loop()
+        next_beat = loop.time()
+        while True:
+            timeout = max(0.0, next_beat - loop.time())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.worker.dirty_event.wait(), timeout)
+            for change in self.worker.take_reports():
+                await call.write(agent_pb2.AgentMessage(task_state=change))
+            if loop.time() >= next_beat:
+                cpu, used, total = host.usage()
+                usage = ecs_pb2.HostUsage(cpu_percent=cpu, memory_used_mib=used, memory_total_mib=total)
+                await call.write(agent_pb2.AgentMessage(heartbeat=agent_pb2.Heartbeat(usage=usage)))
+                next_beat = loop.time() + heartbeat_interval

@@ -1,0 +1,236 @@
+"""Executes the state machine's actions against the Docker runtime and keeps the state file current."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import threading
+
+from agent import state as sm
+from agent.runtime.docker import DEFAULT_STOP_TIMEOUT, ContainerEvent, DockerRuntime, RuntimeFailure
+from agent.statefile import StateFile
+from shoal.v1 import agent_pb2
+
+log = logging.getLogger(__name__)
+
+
+class TaskWorker:
+    """Owns the local tasks; every mutation happens on the event loop thread."""
+
+    def __init__(self, runtime: DockerRuntime, statefile: StateFile, pull_policy: str = "default") -> None:
+        self.runtime = runtime
+        self.statefile = statefile
+        self.pull_policy = pull_policy
+        self.instance_id = ""
+        self.tasks: dict[str, sm.LocalTask] = {}
+        self.payloads: dict[str, agent_pb2.AgentTask] = {}
+        self.dirty: set[str] = set()  # tasks whose latest state the manager has not been sent
+        self.dirty_event = asyncio.Event()
+        self._oom: set[str] = set()
+        self._busy: dict[str, asyncio.Task] = {}
+        self._events_stop = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Open the Docker event stream first, then rebuild from the state file and the labelled containers."""
+        self._loop = asyncio.get_running_loop()
+        instance_id, tasks, payloads = self.statefile.load()
+        self.instance_id = instance_id
+        self.runtime.set_instance(instance_id)
+        self.tasks = tasks
+        self.payloads = {
+            arn: agent_pb2.AgentTask.FromString(base64.b64decode(raw)) for arn, raw in payloads.items()
+        }
+        threading.Thread(target=self.runtime.stream_events, args=(self._deliver, self._events_stop), daemon=True).start()
+        if instance_id:
+            await self._recover()
+
+    def stop_events(self) -> None:
+        self._events_stop.set()
+
+    async def _recover(self) -> None:
+        existing = {c.container_id: c for c in await asyncio.to_thread(self.runtime.list_task_containers)}
+        for lt in self.tasks.values():
+            if lt.status == "STOPPED":
+                continue
+            for c in lt.containers.values():
+                if not c.container_id or c.status == "STOPPED":
+                    continue
+                st = existing.get(c.container_id)
+                if st is None:
+                    self._act(lt, sm.on_container_exit(
+                        lt, c.name, None, "ContainerVanishedError: the container disappeared while the agent was down"
+                    ))
+                elif not st.running:
+                    self._act(lt, sm.on_container_exit(lt, c.name, st.exit_code, self._exit_reason(st.container_id, st.oom_killed)))
+                else:
+                    self._act(lt, sm.on_health(lt, c.name, st.health))
+            if lt.status == "STOPPING":
+                self._execute([sm.StopTask(lt.arn)])  # the agent died while stopping it
+            elif lt.status == "PENDING" and lt.desired == "RUNNING":
+                self._execute([sm.StartTask(lt.arn)])  # finish a start the crash cut short (adopts containers)
+        self._mark_all_dirty()
+        self._save()
+
+    def set_instance(self, instance_id: str) -> None:
+        if instance_id != self.instance_id:
+            self.instance_id = instance_id
+            self.runtime.set_instance(instance_id)
+            self._save()
+
+    # -- inputs ------------------------------------------------------------------------------------
+    def handle_desired(self, msg: agent_pb2.DesiredTasks) -> None:
+        for at in msg.tasks:
+            if at.task.task_arn in self.tasks or at.task.desired_status == "RUNNING":
+                self.payloads[at.task.task_arn] = at
+        added, actions = sm.reconcile(self.tasks, list(msg.tasks), msg.full)
+        for lt in added:
+            self.tasks[lt.arn] = lt
+        if msg.full:
+            listed = {at.task.task_arn for at in msg.tasks}
+            for arn in [a for a, t in self.tasks.items() if t.status == "STOPPED" and a not in listed]:
+                self.tasks.pop(arn, None)
+                self.payloads.pop(arn, None)
+        self._execute(actions)
+        self._save()
+
+    def _deliver(self, ev: ContainerEvent) -> None:
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._on_event, ev)
+
+    def _on_event(self, ev: ContainerEvent) -> None:
+        lt = self.tasks.get(ev.task_arn)
+        if lt is None:
+            return
+        c = lt.containers.get(ev.name)
+        if c is None or (c.container_id and c.container_id != ev.container_id):
+            return
+        if ev.action == "oom":
+            self._oom.add(ev.container_id)
+        elif ev.action in ("die", "destroy"):
+            if ev.action == "destroy" and c.status != "STOPPED":
+                reason = "ContainerVanishedError: the container was removed outside Shoal"
+            else:
+                reason = self._exit_reason(ev.container_id, False)
+            self._act(lt, sm.on_container_exit(lt, ev.name, ev.exit_code, reason))
+        elif ev.action == "health_status":
+            self._act(lt, sm.on_health(lt, ev.name, ev.health))
+        self._save()
+
+    def _exit_reason(self, container_id: str, oom_killed: bool) -> str:
+        if oom_killed or container_id in self._oom:
+            return "OutOfMemoryError: Container killed due to memory usage"
+        return ""
+
+    # -- actions -----------------------------------------------------------------------------------
+    def _act(self, lt: sm.LocalTask, actions: list[sm.Action]) -> None:
+        del lt
+        self._execute(actions)
+
+    def _execute(self, actions: list[sm.Action]) -> None:
+        for a in actions:
+            if isinstance(a, sm.Report):
+                self.dirty.add(a.arn)
+                self.dirty_event.set()
+            elif isinstance(a, sm.StartTask):
+                self._spawn(a.arn, self._start_task(a.arn))
+            elif isinstance(a, sm.StopTask):
+                self._spawn(a.arn + "#stop", self._stop_task(a.arn))
+
+    def _spawn(self, key: str, coro) -> None:  # noqa: ANN001
+        if key in self._busy and not self._busy[key].done():
+            coro.close()
+            return
+        self._busy[key] = asyncio.create_task(coro)
+
+    async def _start_task(self, arn: str) -> None:
+        lt, at = self.tasks.get(arn), self.payloads.get(arn)
+        if lt is None or at is None:
+            return
+        lt.started = True
+        task, td = at.task, at.task_definition
+        existing = {
+            c.name: c for c in await asyncio.to_thread(self.runtime.list_task_containers) if c.task_arn == arn
+        }
+        from manager.taskdef import effective_containers  # noqa: PLC0415 - shared ECS override rules
+
+        try:
+            for cdef in effective_containers(td, task.overrides):
+                if lt.desired == "STOPPED":
+                    break
+                lc = lt.containers[cdef.name]
+                if lc.container_id:
+                    continue
+                if cdef.name in existing:  # adopt: created before a crash, never recorded
+                    st = existing[cdef.name]
+                    lc.container_id, lc.bindings = st.container_id, st.bindings
+                    if not st.running:
+                        await asyncio.to_thread(self.runtime.start, st.container_id)
+                    lc.status = "RUNNING"
+                    continue
+                await asyncio.to_thread(self.runtime.ensure_image, cdef.image, self.pull_policy)
+                cid, bindings = await asyncio.to_thread(self.runtime.create, task, td, cdef)
+                lc.container_id, lc.bindings = cid, bindings
+                self._save()
+                await asyncio.to_thread(self.runtime.start, cid)
+                if lc.status == "PENDING":
+                    lc.status = "RUNNING"
+        except RuntimeFailure as exc:
+            failed = next((c.name for c in lt.containers.values() if c.status == "PENDING"), "")
+            log.warning("task %s failed to start: %s", arn, exc)
+            self._execute(sm.on_start_failed(lt, failed, str(exc)))
+            self._save()
+            return
+        self._execute(sm.on_started(lt))
+        self._save()
+
+    async def _stop_task(self, arn: str) -> None:
+        start = self._busy.get(arn)
+        if start is not None and not start.done():
+            await asyncio.wait([start])  # let a start in flight finish creating, then stop what it made
+        lt, at = self.tasks.get(arn), self.payloads.get(arn)
+        if lt is None:
+            return
+        timeouts = {}
+        if at is not None:
+            for c in at.task_definition.container_definitions:
+                timeouts[c.name] = c.stop_timeout if c.HasField("stop_timeout") else DEFAULT_STOP_TIMEOUT
+
+        async def stop_one(c: sm.LocalContainer) -> None:
+            if c.container_id and c.status != "STOPPED":
+                await asyncio.to_thread(self.runtime.stop, c.container_id, timeouts.get(c.name, DEFAULT_STOP_TIMEOUT))
+                st = await asyncio.to_thread(self.runtime.inspect, c.container_id)
+                if st is None:
+                    self._execute(sm.on_container_exit(lt, c.name, None, "ContainerVanishedError: container removed"))
+                elif not st.running:
+                    self._execute(sm.on_container_exit(lt, c.name, st.exit_code, self._exit_reason(st.container_id, st.oom_killed)))
+            elif not c.container_id and c.status != "STOPPED":
+                self._execute(sm.on_container_exit(lt, c.name, None, c.reason))
+
+        await asyncio.gather(*(stop_one(c) for c in list(lt.containers.values())))
+        for c in lt.containers.values():
+            self.runtime.release_ports(c.bindings)
+        self._save()
+
+    # -- reports -----------------------------------------------------------------------------------
+    def _mark_all_dirty(self) -> None:
+        self.dirty.update(self.tasks)
+        self.dirty_event.set()
+
+    def on_reconnect(self) -> None:
+        self._mark_all_dirty()
+
+    def take_reports(self) -> list[agent_pb2.TaskStateChange]:
+        out = [sm.report(self.tasks[arn]) for arn in self.dirty if arn in self.tasks]
+        self.dirty.clear()
+        self.dirty_event.clear()
+        return out
+
+    def running_task_arns(self) -> list[str]:
+        return [arn for arn, t in self.tasks.items() if t.status != "STOPPED"]
+
+    def _save(self) -> None:
+        payloads = {arn: base64.b64encode(at.SerializeToString()).decode() for arn, at in self.payloads.items()}
+        self.statefile.save(self.instance_id, self.tasks, payloads)

@@ -1,0 +1,114 @@
+"""Per-instance accounting a placer keeps while it places tasks against one snapshot."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+
+from manager.scheduler.model import ClusterSnapshot, ContainerInstanceView, Port, TaskRequest
+
+DYNAMIC_PORT_FIRST = 49153
+DYNAMIC_PORT_LAST = 65535
+DYNAMIC_PORT_COUNT = DYNAMIC_PORT_LAST - DYNAMIC_PORT_FIRST + 1
+
+
+def in_dynamic_range(port: int) -> bool:
+    """True for host ports the agent may hand out dynamically."""
+    return DYNAMIC_PORT_FIRST <= port <= DYNAMIC_PORT_LAST
+
+
+def dynamic_numbers(ports: Iterable[Port]) -> frozenset[int]:
+    """Port numbers of the dynamic range held by ``ports`` (either protocol: counted conservatively)."""
+    return frozenset(port for port, _ in ports if DYNAMIC_PORT_FIRST <= port <= DYNAMIC_PORT_LAST)
+
+
+class InstanceState:
+    """Mutable copy of one instance's remaining resources, ports and task counts.
+
+    ``version`` grows with every placement on the instance, so indexes can tell a stale entry from a
+    current one; ``priority`` is the instance's ticket in the seeded random tie-break.
+    """
+
+    __slots__ = (
+        "_eval_view",
+        "attributes",
+        "cpu",
+        "dynamic_free",
+        "groups",
+        "index",
+        "instance_id",
+        "memory",
+        "ports",
+        "priority",
+        "running",
+        "status",
+        "usable",
+        "version",
+        "view",
+    )
+
+    def __init__(self, index: int, view: ContainerInstanceView, priority: float) -> None:
+        self.index = index
+        self.view = view
+        self.instance_id = view.instance_id
+        self.attributes: Mapping[str, str] = view.attributes
+        self.status = view.status
+        self.usable = view.status == "ACTIVE" and view.agent_connected
+        self.cpu = view.remaining_cpu
+        self.memory = view.remaining_memory
+        self.ports: frozenset[Port] = view.used_ports
+        self.dynamic_free = DYNAMIC_PORT_COUNT - len(dynamic_numbers(view.used_ports))
+        self.running = view.running_tasks_count
+        self.groups: dict[str, int] = {}  # not-STOPPED tasks per group on this instance
+        self.version = 0
+        self.priority = priority
+        self._eval_view = view
+
+    def number_used(self, port: int) -> bool:
+        """True when ``port`` is held on this instance under either protocol."""
+        ports = self.ports
+        return (port, "tcp") in ports or (port, "udp") in ports
+
+    def ports_fit(self, static: frozenset[Port], static_dynamic_range: tuple[int, ...], dynamic: int) -> bool:
+        """True when every static port is free and enough dynamic ports are left after them."""
+        if static and not static.isdisjoint(self.ports):
+            return False
+        taken = sum(1 for port in static_dynamic_range if not self.number_used(port))
+        return self.dynamic_free - taken >= dynamic
+
+    def cql_view(self) -> ContainerInstanceView:
+        """The instance as CQL sees it now: runningTasksCount includes the tasks placed so far."""
+        if self._eval_view.running_tasks_count != self.running:
+            self._eval_view = dataclasses.replace(self.view, running_tasks_count=self.running)
+        return self._eval_view
+
+    def commit(
+        self, request: TaskRequest, static_dynamic_range: tuple[int, ...], priority_step: float
+    ) -> None:
+        """Account one task of ``request`` on this instance."""
+        self.cpu -= request.cpu
+        self.memory -= request.memory
+        if request.static_ports:
+            self.dynamic_free -= sum(1 for port in static_dynamic_range if not self.number_used(port))
+            self.ports = self.ports | request.static_ports
+        self.dynamic_free -= request.dynamic_ports
+        self.running += 1
+        self.groups[request.group] = self.groups.get(request.group, 0) + 1
+        self.version += 1
+        self.priority += priority_step
+
+
+def build_states(snapshot: ClusterSnapshot, priorities: Iterable[float]) -> list[InstanceState]:
+    """One state per instance, in snapshot order, with the group counts of the snapshot's tasks."""
+    states = [
+        InstanceState(i, view, priority)
+        for i, (view, priority) in enumerate(zip(snapshot.instances, priorities, strict=False))
+    ]
+    if snapshot.tasks:
+        by_id = {state.instance_id: state for state in states}
+        for task in snapshot.tasks:
+            state = by_id.get(task.instance_id)
+            if state is not None:
+                groups = state.groups
+                groups[task.group] = groups.get(task.group, 0) + 1
+    return states
