@@ -165,6 +165,14 @@ def on_container_exit(lt: LocalTask, container: str, exit_code: int | None, reas
     return [Report(lt.arn)]
 
 
+def on_stop_complete(lt: LocalTask) -> list[Action]:
+    """Every container has been stopped (or never existed): the task is STOPPED."""
+    if lt.status == "STOPPED" or any(c.status != "STOPPED" for c in lt.containers.values()):
+        return []
+    lt.status = "STOPPED"
+    return [Report(lt.arn)]
+
+
 def on_health(lt: LocalTask, container: str, health: str) -> list[Action]:
     c = lt.containers.get(container)
     if c is None or c.health == health:

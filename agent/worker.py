@@ -144,6 +144,7 @@ class TaskWorker:
             coro.close()
             return
         self._busy[key] = asyncio.create_task(coro)
+        self._busy[key].add_done_callback(_log_crash)
 
     async def _start_task(self, arn: str) -> None:
         lt, at = self.tasks.get(arn), self.payloads.get(arn)
@@ -177,10 +178,14 @@ class TaskWorker:
                 await asyncio.to_thread(self.runtime.start, cid)
                 if lc.status == "PENDING":
                     lc.status = "RUNNING"
-        except RuntimeFailure as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure to start ends the task, with its reason
             failed = next((c.name for c in lt.containers.values() if c.status == "PENDING"), "")
-            log.warning("task %s failed to start: %s", arn, exc)
-            self._execute(sm.on_start_failed(lt, failed, str(exc)))
+            reason = str(exc) if isinstance(exc, RuntimeFailure) else f"CannotStartContainerError: {exc}"
+            if not isinstance(exc, RuntimeFailure):
+                log.exception("task %s failed to start", arn)
+            else:
+                log.warning("task %s failed to start: %s", arn, exc)
+            self._execute(sm.on_start_failed(lt, failed, reason))
             self._save()
             return
         self._execute(sm.on_started(lt))
@@ -210,6 +215,7 @@ class TaskWorker:
                 self._execute(sm.on_container_exit(lt, c.name, None, c.reason))
 
         await asyncio.gather(*(stop_one(c) for c in list(lt.containers.values())))
+        self._execute(sm.on_stop_complete(lt))
         for c in lt.containers.values():
             self.runtime.release_ports(c.bindings)
         self._save()
@@ -234,3 +240,8 @@ class TaskWorker:
     def _save(self) -> None:
         payloads = {arn: base64.b64encode(at.SerializeToString()).decode() for arn, at in self.payloads.items()}
         self.statefile.save(self.instance_id, self.tasks, payloads)
+
+
+def _log_crash(t: asyncio.Task) -> None:
+    if not t.cancelled() and t.exception() is not None:
+        log.error("agent work item failed", exc_info=t.exception())

@@ -200,8 +200,6 @@ class DockerRuntime:
             kwargs["extra_hosts"] = {h.hostname: h.ip_address for h in c.extra_hosts}
         if c.ulimits:
             kwargs["ulimits"] = [Ulimit(name=u.name, soft=u.soft_limit, hard=u.hard_limit) for u in c.ulimits]
-        if c.HasField("stop_timeout"):
-            kwargs["stop_timeout"] = c.stop_timeout
         health = docker_health(c.health_check)
         if health:
             kwargs["healthcheck"] = health
@@ -219,7 +217,7 @@ class DockerRuntime:
             container = self.client.containers.create(**kwargs)
         except docker.errors.ImageNotFound as exc:
             raise RuntimeFailure(f"CannotPullContainerError: image {c.image} not found: {_short(exc)}") from exc
-        except docker.errors.APIError as exc:
+        except (docker.errors.APIError, TypeError, ValueError) as exc:
             raise RuntimeFailure(f"CannotCreateContainerError: {_short(exc)}") from exc
         return container.id, bindings
 

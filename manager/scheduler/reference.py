@@ -24,6 +24,9 @@ class ReferencePlacer:
         self.memory = {v.instance_id: v.remaining_memory for v in self.views}
         self.ports = {v.instance_id: set(v.used_ports) for v in self.views}
         self.dynamic_taken = {v.instance_id: 0 for v in self.views}
+        self.dynamic_held = {
+            v.instance_id: {port for port, _ in v.used_ports if _FIRST <= port <= _LAST} for v in self.views
+        }
         self.running = {v.instance_id: v.running_tasks_count for v in self.views}
         self.groups: dict[str, dict[str, int]] = {v.instance_id: {} for v in self.views}
         for task in snapshot.tasks:
@@ -34,8 +37,7 @@ class ReferencePlacer:
 
     def free_dynamic(self, instance_id: str) -> int:
         """Dynamic-range port numbers neither held nor handed out so far."""
-        held = {port for port, _ in self.ports[instance_id] if _FIRST <= port <= _LAST}
-        return (_LAST - _FIRST + 1) - len(held) - self.dynamic_taken[instance_id]
+        return (_LAST - _FIRST + 1) - len(self.dynamic_held[instance_id]) - self.dynamic_taken[instance_id]
 
     def fits(self, view: ContainerInstanceView, request: TaskRequest) -> bool:
         """Every filter of the pipeline for one instance."""
@@ -96,6 +98,9 @@ class ReferencePlacer:
         self.cpu[instance_id] -= request.cpu
         self.memory[instance_id] -= request.memory
         self.ports[instance_id] |= request.static_ports
+        self.dynamic_held[instance_id] |= {
+            port for port, _ in request.static_ports if _FIRST <= port <= _LAST
+        }
         self.dynamic_taken[instance_id] += request.dynamic_ports
         self.running[instance_id] += 1
         groups = self.groups[instance_id]

@@ -92,7 +92,7 @@ class InstanceState:
             self.dynamic_free -= sum(1 for port in static_dynamic_range if not self.number_used(port))
             self.ports = self.ports | request.static_ports
         self.dynamic_free -= request.dynamic_ports
-        self.running += 1
+        pass
         self.groups[request.group] = self.groups.get(request.group, 0) + 1
         self.version += 1
         self.priority += priority_step

@@ -1,0 +1,215 @@
+"""Shared fixtures: a real etcd, a real Docker Engine, a locally built busybox image, real Shoal processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+TEST_IMAGE = "shoal-test/busybox:latest"
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):  # noqa: ANN001, ANN201
+    """Poll until predicate() is truthy; fail naming what never happened."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last value: {last!r})")
+
+
+def require_binary(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        # Fail loudly: a missing dependency must never turn into a silent skip.
+        pytest.fail(f"{name} is not installed; run .ci/run or install it (see README)", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def etcd_endpoint() -> Iterator[str]:
+    """A private etcd server for the test session."""
+    binary = require_binary("etcd")
+    tmp = Path(tempfile.mkdtemp(prefix="shoal-etcd-"))
+    client, peer = free_port(), free_port()
+    proc = subprocess.Popen(
+        [binary, "--name", "t", "--data-dir", str(tmp / "data"),
+         "--listen-client-urls", f"http://127.0.0.1:{client}", "--advertise-client-urls", f"http://127.0.0.1:{client}",
+         "--listen-peer-urls", f"http://127.0.0.1:{peer}", "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
+         "--initial-cluster", f"t=http://127.0.0.1:{peer}", "--log-outputs", str(tmp / "etcd.log"), "--logger", "zap"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"127.0.0.1:{client}"
+
+    def up() -> bool:
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", client)) == 0
+
+    wait_for(up, 30, "etcd to listen")
+    yield endpoint
+    proc.terminate()
+    proc.wait(10)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def docker_client():  # noqa: ANN201
+    import docker  # noqa: PLC0415
+
+    try:
+        client = docker.from_env()
+        client.ping()
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"the Docker Engine is not reachable ({exc}); start dockerd (see .ci/run)", pytrace=False)
+    return client
+
+
+@pytest.fixture(scope="session")
+def busybox_image(docker_client) -> str:  # noqa: ANN001
+    """FROM scratch + Debian's static busybox: no registry needed."""
+    busybox = Path("/bin/busybox")
+    if not busybox.exists():
+        pytest.fail("/bin/busybox is missing; apt-get install busybox-static", pytrace=False)
+    with tempfile.TemporaryDirectory() as ctx:
+        shutil.copy(busybox, Path(ctx) / "busybox")
+        (Path(ctx) / "Dockerfile").write_text(
+            'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
+        )
+        docker_client.images.build(path=ctx, tag=TEST_IMAGE, rm=True)
+    return TEST_IMAGE
+
+
+class Proc:
+    """A real Shoal process with its log file."""
+
+    def __init__(self, args: list[str], log: Path) -> None:
+        self.args = args
+        self.log_path = log
+        self.popen: subprocess.Popen | None = None
+
+    def start(self) -> Proc:
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the process' life
+        self.popen = subprocess.Popen(self.args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        return self
+
+    def kill9(self) -> None:
+        assert self.popen is not None
+        self.popen.send_signal(signal.SIGKILL)
+        self.popen.wait(10)
+
+    def stop(self) -> None:
+        if self.popen and self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(15)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(5)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+class LocalCluster:
+    """shoal-manager (embedded etcd) and shoal-agents as real processes, driven through the real `shoal` CLI."""
+
+    def __init__(self, root: Path, docker_client) -> None:  # noqa: ANN001
+        self.root = root
+        self.docker = docker_client
+        self.port = free_port()
+        self.endpoint = f"127.0.0.1:{self.port}"
+        self.cluster = "default"
+        self.manager = Proc(
+            [str(BIN / "shoal-manager"), "--listen", self.endpoint, "--data-dir", str(root / "manager")],
+            root / "manager.log",
+        )
+        self.agents: dict[str, Proc] = {}
+
+    def start_manager(self) -> None:
+        self.manager.start()
+        wait_for(lambda: self.shoal("cluster", "list", check=False).returncode == 0, 60, "the manager to serve")
+
+    def add_agent(self, name: str, az: str, *extra: str, cpu: int = 4096, memory: int = 4096) -> Proc:
+        proc = Proc(
+            [str(BIN / "shoal-agent"), "--manager", self.endpoint, "--cluster", self.cluster,
+             "--data-dir", str(self.root / name), "--availability-zone", az,
+             "--cpu-units", str(cpu), "--memory-mib", str(memory), *extra],
+            self.root / f"{name}.log",
+        )
+        self.agents[name] = proc.start()
+        return proc
+
+    def agent_instance_id(self, name: str) -> str:
+        def read() -> str:
+            f = self.root / name / "agent-state.json"
+            return json.loads(f.read_text()).get("instance_id", "") if f.exists() else ""
+
+        return wait_for(read, 30, f"agent {name} to register")
+
+    def wait_connected(self, count: int) -> list[dict]:
+        def connected() -> list[dict] | None:
+            r = self.shoal("instance", "list", "--output", "json", check=False)
+            if r.returncode != 0:
+                return None
+            arns = json.loads(r.stdout).get("containerInstanceArns", [])
+            if len(arns) < count:
+                return None
+            desc = self.json("instance", "describe", *arns)["containerInstances"]
+            live = [i for i in desc if i.get("agentConnected")]
+            return live if len(live) >= count else None
+
+        return wait_for(connected, 60, f"{count} connected agent(s)")
+
+    def shoal(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
+        env = dict(os.environ, SHOAL_ENDPOINT=self.endpoint, SHOAL_CLUSTER=self.cluster)
+        r = subprocess.run([str(BIN / "shoal"), *args], capture_output=True, text=True, env=env, input=input, timeout=120)
+        if check and r.returncode != 0:
+            raise AssertionError(f"shoal {' '.join(args)} failed ({r.returncode}): {r.stderr}")
+        return r
+
+    def json(self, *args: str) -> dict:
+        return json.loads(self.shoal(*args, "--output", "json").stdout)
+
+    def describe_task(self, task_id: str) -> dict:
+        return self.json("task", "describe", task_id)["tasks"][0]
+
+    def containers_of(self, task_arn: str, all: bool = True) -> list:  # noqa: A002
+        return self.docker.containers.list(all=all, filters={"label": f"com.shoal.task-arn={task_arn}"})
+
+    def close(self) -> None:
+        for a in self.agents.values():
+            a.stop()
+        self.manager.stop()
+        for c in self.docker.containers.list(all=True, filters={"label": "com.shoal.cluster"}):
+            inst = c.labels.get("com.shoal.container-instance", "")
+            if any((self.root / n / "agent-state.json").exists() and inst in (self.root / n / "agent-state.json").read_text()
+                   for n in self.agents):
+                c.remove(force=True)
+
+
+@pytest.fixture
+def local_cluster(tmp_path: Path, docker_client, busybox_image) -> Iterator[LocalCluster]:  # noqa: ANN001
+    c = LocalCluster(tmp_path, docker_client)
+    c.start_manager()
+    yield c
+    c.close()
