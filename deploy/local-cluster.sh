@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# One command for a fresh Debian/Ubuntu machine (as root): set up, start a local Shoal cluster
+# (manager with embedded etcd + two agents in two availability zones) and run a sample web task.
+#   deploy/local-cluster.sh          start (restarts a running local cluster)
+#   deploy/local-cluster.sh stop     stop the processes (task containers are removed too)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=${SHOAL_HOME:-$PWD/.shoal-local}
+ENDPOINT=${SHOAL_ENDPOINT:-127.0.0.1:7700}
+export SHOAL_ENDPOINT=$ENDPOINT
+
+stop_all() {
+  for f in "$ROOT"/*.pid; do
+    [ -e "$f" ] || continue
+    kill "$(cat "$f")" 2>/dev/null || true
+    rm -f "$f"
+  done
+  sleep 1
+}
+
+if [ "${1:-}" = "stop" ]; then
+  stop_all
+  ids=$(docker ps -aq --filter label=com.shoal.cluster 2>/dev/null || true)
+  [ -n "$ids" ] && docker rm -f $ids >/dev/null
+  echo "local cluster stopped"
+  exit 0
+fi
+
+./deploy/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+stop_all
+mkdir -p "$ROOT"
+
+echo "==> building the demo image shoal-demo/busybox:latest (no registry needed)"
+ctx=$(mktemp -d)
+cp /bin/busybox deploy/demo/Dockerfile "$ctx"/
+docker build -q -t shoal-demo/busybox:latest "$ctx" >/dev/null
+rm -rf "$ctx"
+
+echo "==> starting shoal-manager on $ENDPOINT (embedded etcd, data in $ROOT/manager)"
+nohup shoal-manager --listen "$ENDPOINT" --data-dir "$ROOT/manager" >"$ROOT/manager.log" 2>&1 &
+echo $! >"$ROOT/manager.pid"
+for _ in $(seq 1 120); do shoal cluster list >/dev/null 2>&1 && break; sleep 0.5; done
+shoal cluster list >/dev/null || { echo "manager did not start; see $ROOT/manager.log" >&2; exit 1; }
+
+for az in local-a local-b; do
+  echo "==> starting shoal-agent in availability zone $az"
+  nohup shoal-agent --manager "$ENDPOINT" --cluster default --data-dir "$ROOT/agent-$az" \
+    --availability-zone "$az" >"$ROOT/agent-$az.log" 2>&1 &
+  echo $! >"$ROOT/agent-$az.pid"
+done
+for _ in $(seq 1 120); do
+  [ "$(shoal instance list --status ACTIVE --output json | grep -c container-instance/)" -ge 2 ] && break
+  sleep 0.5
+done
+shoal instance list
+
+echo "==> registering and running the sample web task"
+shoal task-definition register --cli-input-json file://deploy/demo/web-taskdef.json
+task=$(shoal task run --task-definition hello-web --output json | sed -n 's/.*"taskArn": "\(.*\)".*/\1/p' | head -n1)
+shoal task wait running "$task" --timeout 120
+port=$(shoal task describe "$task" --output json | sed -n 's/.*"hostPort": \([0-9]*\).*/\1/p' | head -n1)
+echo "==> the sample task answers on http://127.0.0.1:$port/"
+wget -q -O - "http://127.0.0.1:$port/" || curl -fsS "http://127.0.0.1:$port/"
+echo
+echo "Try: export PATH=\$PWD/.venv/bin:\$PATH; shoal instance list; shoal task list; deploy/local-cluster.sh stop"

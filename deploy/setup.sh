@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Prepare a fresh Debian/Ubuntu machine (as root): Docker Engine, etcd, busybox, and Shoal in ./.venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for pkg in docker.io etcd-server etcd-client busybox-static python3-venv; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if ((${#need[@]})); then
+  echo "==> installing Debian packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# The Debian etcd-server package may start a system etcd on 2379; Shoal does not need it.
+systemctl disable --now etcd >/dev/null 2>&1 || true
+
+if ! docker info >/dev/null 2>&1; then
+  echo "==> starting dockerd"
+  if command -v systemctl >/dev/null && systemctl start docker >/dev/null 2>&1; then :; else
+    nohup dockerd >/var/log/shoal-dockerd.log 2>&1 &
+  fi
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/shoal-dockerd.log" >&2; exit 1; }
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  "$PY" -m venv .venv
+fi
+echo "==> installing Shoal into .venv"
+.venv/bin/pip install -q --upgrade pip >/dev/null
+.venv/bin/pip install -q -e '.[test]'
