@@ -9,13 +9,14 @@ import signal
 import sys
 from pathlib import Path
 
+from shoal.v1 import agent_pb2, ecs_pb2
+
 from agent import host
 from agent.runtime.docker import DockerRuntime
 from agent.session import AgentSession
 from agent.statefile import StateFile
 from agent.worker import TaskWorker
 from manager.resources import integer_resource, ports_resource
-from shoal.v1 import agent_pb2, ecs_pb2
 
 AGENT_VERSION = "0.1.0"
 RESERVED_PORTS = (22, 2375, 2376)
@@ -40,7 +41,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--cpu-units", type=int, help="CPU units to advertise (default: cores x 1024)")
     p.add_argument("--memory-mib", type=int, help="memory to advertise in MiB (default: host total)")
     p.add_argument("--reserved-memory-mib", type=int, default=0, help="subtracted from the advertised memory")
-    p.add_argument("--host-ip", default="127.0.0.1", help="address host ports are bound on (default %(default)s)")
+    p.add_argument(
+        "--host-ip", default="127.0.0.1", help="address host ports are bound on (default %(default)s)"
+    )
     p.add_argument(
         "--image-pull-behavior", default="default", choices=["default", "always", "once", "prefer-cached"]
     )
@@ -86,7 +89,7 @@ async def run(args: argparse.Namespace) -> None:
     runtime = DockerRuntime("", args.cluster, args.host_ip)
     try:
         docker_version = await asyncio.to_thread(runtime.version)
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the engine is reported the same way
+    except Exception as exc:
         raise SystemExit(f"shoal-agent: cannot reach the Docker Engine: {exc}") from None
     worker = TaskWorker(runtime, StateFile(args.data_dir), args.image_pull_behavior)
     await worker.start()
@@ -105,7 +108,9 @@ async def run(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
     asyncio.run(run(args))
 

@@ -8,10 +8,10 @@ import logging
 import random
 
 import grpc
+from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2
 
 from agent import host
 from agent.worker import TaskWorker
-from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,9 @@ class AgentSession:
                 raise RegistrationRejected(first.rejected.reason)
             registered = first.registered
             self.worker.set_instance(registered.instance_id)
-            log.info("registered as %s (session %d)", registered.container_instance_arn, registered.session_epoch)
+            log.info(
+                "registered as %s (session %d)", registered.container_instance_arn, registered.session_epoch
+            )
             self.connected.set()
             self.worker.on_reconnect()
             sender = asyncio.create_task(self._send(call, registered.heartbeat_interval_seconds or 10))

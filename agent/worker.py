@@ -7,10 +7,11 @@ import base64
 import logging
 import threading
 
+from shoal.v1 import agent_pb2
+
 from agent import state as sm
 from agent.runtime.docker import DEFAULT_STOP_TIMEOUT, ContainerEvent, DockerRuntime, RuntimeFailure
 from agent.statefile import StateFile
-from shoal.v1 import agent_pb2
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class TaskWorker:
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
-        """Open the Docker event stream first, then rebuild from the state file and the labelled containers."""
+        """Open the Docker event stream first, then rebuild from the state file and labelled containers."""
         self._loop = asyncio.get_running_loop()
         instance_id, tasks, payloads = self.statefile.load()
         self.instance_id = instance_id
@@ -43,7 +44,9 @@ class TaskWorker:
         self.payloads = {
             arn: agent_pb2.AgentTask.FromString(base64.b64decode(raw)) for arn, raw in payloads.items()
         }
-        threading.Thread(target=self.runtime.stream_events, args=(self._deliver, self._events_stop), daemon=True).start()
+        threading.Thread(
+            target=self.runtime.stream_events, args=(self._deliver, self._events_stop), daemon=True
+        ).start()
         if instance_id:
             await self._recover()
 
@@ -60,17 +63,30 @@ class TaskWorker:
                     continue
                 st = existing.get(c.container_id)
                 if st is None:
-                    self._act(lt, sm.on_container_exit(
-                        lt, c.name, None, "ContainerVanishedError: the container disappeared while the agent was down"
-                    ))
+                    self._act(
+                        lt,
+                        sm.on_container_exit(
+                            lt,
+                            c.name,
+                            None,
+                            "ContainerVanishedError: the container disappeared while the agent was down",
+                        ),
+                    )
                 elif not st.running:
-                    self._act(lt, sm.on_container_exit(lt, c.name, st.exit_code, self._exit_reason(st.container_id, st.oom_killed)))
+                    self._act(
+                        lt,
+                        sm.on_container_exit(
+                            lt, c.name, st.exit_code, self._exit_reason(st.container_id, st.oom_killed)
+                        ),
+                    )
                 else:
                     self._act(lt, sm.on_health(lt, c.name, st.health))
             if lt.status == "STOPPING":
                 self._execute([sm.StopTask(lt.arn)])  # the agent died while stopping it
             elif lt.status == "PENDING" and lt.desired == "RUNNING":
-                self._execute([sm.StartTask(lt.arn)])  # finish a start the crash cut short (adopts containers)
+                self._execute(
+                    [sm.StartTask(lt.arn)]
+                )  # finish a start the crash cut short (adopts containers)
         self._mark_all_dirty()
         self._save()
 
@@ -139,7 +155,7 @@ class TaskWorker:
             elif isinstance(a, sm.StopTask):
                 self._spawn(a.arn + "#stop", self._stop_task(a.arn))
 
-    def _spawn(self, key: str, coro) -> None:  # noqa: ANN001
+    def _spawn(self, key: str, coro) -> None:
         if key in self._busy and not self._busy[key].done():
             coro.close()
             return
@@ -155,7 +171,7 @@ class TaskWorker:
         existing = {
             c.name: c for c in await asyncio.to_thread(self.runtime.list_task_containers) if c.task_arn == arn
         }
-        from manager.taskdef import effective_containers  # noqa: PLC0415 - shared ECS override rules
+        from manager.taskdef import effective_containers
 
         try:
             for cdef in effective_containers(td, task.overrides):
@@ -178,7 +194,7 @@ class TaskWorker:
                 await asyncio.to_thread(self.runtime.start, cid)
                 if lc.status == "PENDING":
                     lc.status = "RUNNING"
-        except Exception as exc:  # noqa: BLE001 - any failure to start ends the task, with its reason
+        except Exception as exc:
             failed = next((c.name for c in lt.containers.values() if c.status == "PENDING"), "")
             reason = str(exc) if isinstance(exc, RuntimeFailure) else f"CannotStartContainerError: {exc}"
             if not isinstance(exc, RuntimeFailure):
@@ -205,12 +221,20 @@ class TaskWorker:
 
         async def stop_one(c: sm.LocalContainer) -> None:
             if c.container_id and c.status != "STOPPED":
-                await asyncio.to_thread(self.runtime.stop, c.container_id, timeouts.get(c.name, DEFAULT_STOP_TIMEOUT))
+                await asyncio.to_thread(
+                    self.runtime.stop, c.container_id, timeouts.get(c.name, DEFAULT_STOP_TIMEOUT)
+                )
                 st = await asyncio.to_thread(self.runtime.inspect, c.container_id)
                 if st is None:
-                    self._execute(sm.on_container_exit(lt, c.name, None, "ContainerVanishedError: container removed"))
+                    self._execute(
+                        sm.on_container_exit(lt, c.name, None, "ContainerVanishedError: container removed")
+                    )
                 elif not st.running:
-                    self._execute(sm.on_container_exit(lt, c.name, st.exit_code, self._exit_reason(st.container_id, st.oom_killed)))
+                    self._execute(
+                        sm.on_container_exit(
+                            lt, c.name, st.exit_code, self._exit_reason(st.container_id, st.oom_killed)
+                        )
+                    )
             elif not c.container_id and c.status != "STOPPED":
                 self._execute(sm.on_container_exit(lt, c.name, None, c.reason))
 
@@ -238,7 +262,9 @@ class TaskWorker:
         return [arn for arn, t in self.tasks.items() if t.status != "STOPPED"]
 
     def _save(self) -> None:
-        payloads = {arn: base64.b64encode(at.SerializeToString()).decode() for arn, at in self.payloads.items()}
+        payloads = {
+            arn: base64.b64encode(at.SerializeToString()).decode() for arn, at in self.payloads.items()
+        }
         self.statefile.save(self.instance_id, self.tasks, payloads)
 
 

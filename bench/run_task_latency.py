@@ -18,7 +18,6 @@ from pathlib import Path
 
 import docker
 import grpc
-
 from shoal.v1 import api_pb2, api_pb2_grpc, ecs_pb2
 
 IMAGE = "shoal-bench/busybox:latest"
@@ -40,7 +39,7 @@ def build_image(client: docker.DockerClient) -> None:
         client.images.build(path=ctx, tag=IMAGE, rm=True)
 
 
-def wait(predicate, timeout: float = 60) -> None:  # noqa: ANN001
+def wait(predicate, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -52,7 +51,9 @@ def wait(predicate, timeout: float = 60) -> None:  # noqa: ANN001
 def summary(name: str, xs: list[float]) -> str:
     xs = sorted(xs)
     p90 = xs[int(0.9 * (len(xs) - 1))]
-    return f"{name:<28} median {statistics.median(xs) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms   n={len(xs)}"
+    return (
+        f"{name:<28} median {statistics.median(xs) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms   n={len(xs)}"
+    )
 
 
 def main() -> None:
@@ -64,8 +65,13 @@ def main() -> None:
     build_image(client)
     root = Path(tempfile.mkdtemp(prefix="shoal-bench-"))
     endpoint = f"127.0.0.1:{free_port()}"
-    procs = [subprocess.Popen([str(BIN / "shoal-manager"), "--listen", endpoint, "--data-dir", str(root / "m")],
-                              stdout=subprocess.DEVNULL, stderr=open(root / "m.log", "w"))]  # noqa: SIM115
+    procs = [
+        subprocess.Popen(
+            [str(BIN / "shoal-manager"), "--listen", endpoint, "--data-dir", str(root / "m")],
+            stdout=subprocess.DEVNULL,
+            stderr=open(root / "m.log", "w"),  # noqa: SIM115 - lives as long as the process
+        )
+    ]
     stub = api_pb2_grpc.EcsStub(grpc.insecure_channel(endpoint))
 
     def up() -> bool:
@@ -77,26 +83,62 @@ def main() -> None:
 
     try:
         wait(up)
-        procs.append(subprocess.Popen(
-            [str(BIN / "shoal-agent"), "--manager", endpoint, "--data-dir", str(root / "a"),
-             "--image-pull-behavior", args.pull_behavior],
-            stdout=subprocess.DEVNULL, stderr=open(root / "a.log", "w"),  # noqa: SIM115
-        ))
-        wait(lambda: len(stub.ListContainerInstances(api_pb2.ListContainerInstancesRequest(), timeout=2)
-                         .container_instance_arns) == 1)
-        stub.RegisterTaskDefinition(api_pb2.RegisterTaskDefinitionRequest(task_definition=ecs_pb2.TaskDefinition(
-            family="bench", container_definitions=[ecs_pb2.ContainerDefinition(
-                name="app", image=IMAGE, memory=16, command=["sleep", "3600"], stop_timeout=1)])), timeout=10)
+        procs.append(
+            subprocess.Popen(
+                [
+                    str(BIN / "shoal-agent"),
+                    "--manager",
+                    endpoint,
+                    "--data-dir",
+                    str(root / "a"),
+                    "--image-pull-behavior",
+                    args.pull_behavior,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=open(root / "a.log", "w"),  # noqa: SIM115
+            )
+        )
+        wait(
+            lambda: (
+                len(
+                    stub.ListContainerInstances(
+                        api_pb2.ListContainerInstancesRequest(), timeout=2
+                    ).container_instance_arns
+                )
+                == 1
+            )
+        )
+        stub.RegisterTaskDefinition(
+            api_pb2.RegisterTaskDefinitionRequest(
+                task_definition=ecs_pb2.TaskDefinition(
+                    family="bench",
+                    container_definitions=[
+                        ecs_pb2.ContainerDefinition(
+                            name="app", image=IMAGE, memory=16, command=["sleep", "3600"], stop_timeout=1
+                        )
+                    ],
+                )
+            ),
+            timeout=10,
+        )
         shoal, direct = [], []
         for i in range(args.runs):
             t0 = time.perf_counter()
             arn = stub.RunTask(api_pb2.RunTaskRequest(task_definition="bench"), timeout=10).tasks[0].task_arn
-            wait(lambda arn=arn: stub.DescribeTasks(api_pb2.DescribeTasksRequest(tasks=[arn]), timeout=5)
-                 .tasks[0].last_status == "RUNNING")
+            wait(
+                lambda arn=arn: (
+                    stub.DescribeTasks(api_pb2.DescribeTasksRequest(tasks=[arn]), timeout=5)
+                    .tasks[0]
+                    .last_status
+                    == "RUNNING"
+                )
+            )
             shoal.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            c = client.containers.run(IMAGE, ["sleep", "3600"], detach=True, mem_limit="16m", name=f"bench-direct-{i}")
-            wait(lambda c=c: (c.reload() or c.status == "running"))
+            c = client.containers.run(
+                IMAGE, ["sleep", "3600"], detach=True, mem_limit="16m", name=f"bench-direct-{i}"
+            )
+            wait(lambda c=c: c.reload() or c.status == "running")
             direct.append(time.perf_counter() - t0)
             c.remove(force=True)
             stub.StopTask(api_pb2.StopTaskRequest(task=arn), timeout=10)

@@ -7,6 +7,8 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from shoal.v1 import ecs_pb2, internal_pb2
+
 from manager import arns, resources, taskdef
 from manager import tasks as task_rules
 from manager.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -20,7 +22,6 @@ from manager.scheduler import (
 from manager.scheduler.cql import CQLSyntaxError
 from manager.scheduler.model import PlacementConstraint, PlacementPlan, PlacementStrategy, TaskRequest
 from manager.store.etcd import Conflict, Store
-from shoal.v1 import ecs_pb2, internal_pb2
 
 MAX_TASKS_PER_CALL = 10
 ATTRIBUTE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/.")
@@ -70,7 +71,9 @@ class Control:
             cluster_arn=arns.cluster_arn(name), cluster_name=name, status="ACTIVE", tags=list(tags)
         )
         try:
-            await self.store.commit({self.cluster_key(name): cluster}, expect_revisions={self.cluster_key(name): 0})
+            await self.store.commit(
+                {self.cluster_key(name): cluster}, expect_revisions={self.cluster_key(name): 0}
+            )
         except Conflict:
             # ECS CreateCluster is idempotent for an existing cluster.
             existing = await self.store.get(self.cluster_key(name), ecs_pb2.Cluster)
@@ -86,9 +89,13 @@ class Control:
             return item.value
         if name == "default":
             return await self.create_cluster("default")
-        raise NotFound(f"cluster {name!r} not found; create it with `shoal cluster create {name}`", field=field)
+        raise NotFound(
+            f"cluster {name!r} not found; create it with `shoal cluster create {name}`", field=field
+        )
 
-    async def describe_clusters(self, names: Sequence[str]) -> tuple[list[ecs_pb2.Cluster], list[ecs_pb2.Failure]]:
+    async def describe_clusters(
+        self, names: Sequence[str]
+    ) -> tuple[list[ecs_pb2.Cluster], list[ecs_pb2.Failure]]:
         found, failures = [], []
         for value in names or ["default"]:
             name = arns.cluster_name(value, "clusters")
@@ -96,7 +103,9 @@ class Control:
             if item is None and name == "default":
                 found.append(await self.get_cluster("default"))
             elif item is None:
-                failures.append(ecs_pb2.Failure(arn=arns.cluster_arn(name), reason="MISSING", detail="cluster not found"))
+                failures.append(
+                    ecs_pb2.Failure(arn=arns.cluster_arn(name), reason="MISSING", detail="cluster not found")
+                )
             else:
                 found.append(await self._with_counts(item.value))
         return found, failures
@@ -151,7 +160,8 @@ class Control:
         warnings = taskdef.validate_task_definition(td)
         try:
             validate_placement(
-                [], [PlacementConstraint(c.type, c.expression) for c in td.placement_constraints],
+                [],
+                [PlacementConstraint(c.type, c.expression) for c in td.placement_constraints],
                 in_task_definition=True,
             )
         except PlacementRequestError as exc:
@@ -176,7 +186,9 @@ class Control:
             except Conflict:
                 continue  # another registration of this family won the revision; take the next
 
-    async def describe_task_definition(self, ref: str, field: str = "taskDefinition") -> ecs_pb2.TaskDefinition:
+    async def describe_task_definition(
+        self, ref: str, field: str = "taskDefinition"
+    ) -> ecs_pb2.TaskDefinition:
         family, revision = arns.parse_task_definition_ref(ref, field)
         if revision is not None:
             item = await self.store.get(self.taskdef_key(family, revision), ecs_pb2.TaskDefinition)
@@ -209,7 +221,8 @@ class Control:
             raise InvalidArgument("sort", f"{sort!r} must be ASC or DESC")
         items, _ = await self.store.list(self.store.key("taskdefs", family_prefix), ecs_pb2.TaskDefinition)
         tds = sorted(
-            (i.value for i in items if i.value.status == status), key=lambda t: (t.family, t.revision),
+            (i.value for i in items if i.value.status == status),
+            key=lambda t: (t.family, t.revision),
             reverse=sort == "DESC",
         )
         return [t.task_definition_arn for t in tds]
@@ -231,7 +244,9 @@ class Control:
     async def deregister_task_definition(self, ref: str) -> ecs_pb2.TaskDefinition:
         family, revision = arns.parse_task_definition_ref(ref)
         if revision is None:
-            raise InvalidArgument("taskDefinition", f"{ref!r}: name a revision (family:revision) to deregister")
+            raise InvalidArgument(
+                "taskDefinition", f"{ref!r}: name a revision (family:revision) to deregister"
+            )
         key = self.taskdef_key(family, revision)
 
         def mutate(td: ecs_pb2.TaskDefinition | None) -> ecs_pb2.TaskDefinition | None:
@@ -258,8 +273,16 @@ class Control:
 
     async def list_container_instances(self, cluster_ref: str, status: str, expression: str) -> list[str]:
         cluster = await self.get_cluster(cluster_ref)
-        if status and status not in ("ACTIVE", "DRAINING", "REGISTERING", "DEREGISTERING", "REGISTRATION_FAILED"):
-            raise InvalidArgument("status", f"{status!r} must be ACTIVE, DRAINING, REGISTERING or DEREGISTERING")
+        if status and status not in (
+            "ACTIVE",
+            "DRAINING",
+            "REGISTERING",
+            "DEREGISTERING",
+            "REGISTRATION_FAILED",
+        ):
+            raise InvalidArgument(
+                "status", f"{status!r} must be ACTIVE, DRAINING, REGISTERING or DEREGISTERING"
+            )
         instances = [i for i in await self.list_instances_raw(cluster.cluster_name) if i.status != "INACTIVE"]
         if status:
             instances = [i for i in instances if i.status == status]
@@ -271,7 +294,9 @@ class Control:
             except CQLSyntaxError as exc:
                 raise InvalidArgument("filter", exc.message) from exc
             instances = [i for i in instances if i.ec2_instance_id in keep]
-        return [i.container_instance_arn for i in sorted(instances, key=lambda i: i.registered_at.ToDatetime())]
+        return [
+            i.container_instance_arn for i in sorted(instances, key=lambda i: i.registered_at.ToDatetime())
+        ]
 
     async def describe_container_instances(
         self, cluster_ref: str, refs: Sequence[str]
@@ -283,11 +308,14 @@ class Control:
         found, failures = [], []
         for ref in refs:
             iid = arns.short_id(ref, "container-instance", "containerInstances")
-            item = await self.store.get(self.instance_key(cluster.cluster_name, iid), ecs_pb2.ContainerInstance)
+            item = await self.store.get(
+                self.instance_key(cluster.cluster_name, iid), ecs_pb2.ContainerInstance
+            )
             if item is None:
                 failures.append(
                     ecs_pb2.Failure(
-                        arn=arns.instance_arn(cluster.cluster_name, iid), reason="MISSING",
+                        arn=arns.instance_arn(cluster.cluster_name, iid),
+                        reason="MISSING",
                         detail=f"no container instance {iid} in cluster {cluster.cluster_name}",
                     )
                 )
@@ -316,18 +344,26 @@ class Control:
         for iid in ids:
             failure: list[ecs_pb2.Failure] = []
 
-            def mutate(inst: ecs_pb2.ContainerInstance | None, iid: str = iid, failure=failure):  # noqa: ANN001, ANN202
+            def mutate(inst: ecs_pb2.ContainerInstance | None, iid: str = iid, failure=failure):
                 if inst is None or inst.status == "INACTIVE":
-                    failure.append(ecs_pb2.Failure(
-                        arn=arns.instance_arn(cluster.cluster_name, iid), reason="MISSING",
-                        detail="container instance not found"))
+                    failure.append(
+                        ecs_pb2.Failure(
+                            arn=arns.instance_arn(cluster.cluster_name, iid),
+                            reason="MISSING",
+                            detail="container instance not found",
+                        )
+                    )
                     return None
                 if inst.status == status:
                     return None
                 if status == "DRAINING" and inst.status != "ACTIVE":
-                    failure.append(ecs_pb2.Failure(
-                        arn=inst.container_instance_arn, reason="INVALID_STATE",
-                        detail=f"only ACTIVE instances can be drained; this one is {inst.status}"))
+                    failure.append(
+                        ecs_pb2.Failure(
+                            arn=inst.container_instance_arn,
+                            reason="INVALID_STATE",
+                            detail=f"only ACTIVE instances can be drained; this one is {inst.status}",
+                        )
+                    )
                     return None
                 inst.status = status
                 inst.version += 1
@@ -350,7 +386,8 @@ class Control:
         if inst.status == "INACTIVE":
             return inst
         tasks = [
-            t for t in await self.list_tasks_raw(cluster.cluster_name)
+            t
+            for t in await self.list_tasks_raw(cluster.cluster_name)
             if t.container_instance_arn == inst.container_instance_arn and not task_rules.is_stopped(t)
         ]
         if tasks and not force:
@@ -376,16 +413,22 @@ class Control:
     def _check_attribute(self, i: int, attr: ecs_pb2.Attribute, *, with_value: bool) -> str:
         f = f"attributes[{i}]"
         if not attr.name or len(attr.name) > 128 or not set(attr.name) <= ATTRIBUTE_NAME_CHARS:
-            raise InvalidArgument(f + ".name", f"{attr.name!r} must be 1-128 characters of A-Z a-z 0-9 - _ / .")
+            raise InvalidArgument(
+                f + ".name", f"{attr.name!r} must be 1-128 characters of A-Z a-z 0-9 - _ / ."
+            )
         if with_value and attr.value and (len(attr.value) > 128 or attr.value != attr.value.strip()):
-            raise InvalidArgument(f + ".value", f"{attr.value!r} must be 1-128 characters without leading or trailing blanks")
+            raise InvalidArgument(
+                f + ".value", f"{attr.value!r} must be 1-128 characters without leading or trailing blanks"
+            )
         if attr.target_type and attr.target_type != "container-instance":
             raise InvalidArgument(f + ".targetType", f"{attr.target_type!r} must be container-instance")
         if not attr.target_id:
             raise InvalidArgument(f + ".targetId", "is required (a container instance id or ARN)")
         return arns.short_id(attr.target_id, "container-instance", f + ".targetId")
 
-    async def put_attributes(self, cluster_ref: str, attrs: Sequence[ecs_pb2.Attribute], *, delete: bool = False):  # noqa: ANN201
+    async def put_attributes(
+        self, cluster_ref: str, attrs: Sequence[ecs_pb2.Attribute], *, delete: bool = False
+    ):
         cluster = await self.get_cluster(cluster_ref)
         if not attrs:
             raise InvalidArgument("attributes", "give at least one attribute")
@@ -393,16 +436,25 @@ class Control:
         for i, a in enumerate(attrs):
             iid = self._check_attribute(i, a, with_value=not delete)
             if a.name.startswith(BUILTIN_ATTRIBUTE_PREFIX) and a.name in (
-                "ecs.availability-zone", "ecs.instance-type", "ecs.os-type", "ecs.cpu-architecture"
+                "ecs.availability-zone",
+                "ecs.instance-type",
+                "ecs.os-type",
+                "ecs.cpu-architecture",
             ):
-                raise InvalidArgument(f"attributes[{i}].name", f"{a.name} is a built-in attribute set by the agent")
+                raise InvalidArgument(
+                    f"attributes[{i}].name", f"{a.name} is a built-in attribute set by the agent"
+                )
             targets.setdefault(iid, []).append(a)
         # Check every target first so that a bad one writes nothing.
         current: dict[str, tuple[ecs_pb2.ContainerInstance, int]] = {}
         for iid in targets:
-            item = await self.store.get(self.instance_key(cluster.cluster_name, iid), ecs_pb2.ContainerInstance)
+            item = await self.store.get(
+                self.instance_key(cluster.cluster_name, iid), ecs_pb2.ContainerInstance
+            )
             if item is None or item.value.status == "INACTIVE":
-                raise NotFound(f"container instance {iid} not found in cluster {cluster.cluster_name}", field="targetId")
+                raise NotFound(
+                    f"container instance {iid} not found in cluster {cluster.cluster_name}", field="targetId"
+                )
             current[iid] = (item.value, item.mod_revision)
         puts, expect, out = {}, {}, []
         for iid, new_attrs in targets.items():
@@ -413,13 +465,19 @@ class Control:
                     attrs_now.pop(a.name, None)
                 else:
                     attrs_now[a.name] = a.value
-                out.append(ecs_pb2.Attribute(
-                    name=a.name, value=a.value, target_type="container-instance",
-                    target_id=inst.container_instance_arn))
+                out.append(
+                    ecs_pb2.Attribute(
+                        name=a.name,
+                        value=a.value,
+                        target_type="container-instance",
+                        target_id=inst.container_instance_arn,
+                    )
+                )
             custom = [n for n in attrs_now if not n.startswith(BUILTIN_ATTRIBUTE_PREFIX)]
             if len(custom) > MAX_CUSTOM_ATTRIBUTES:
                 raise InvalidArgument(
-                    "attributes", f"instance {iid} would have {len(custom)} custom attributes; the limit is 10"
+                    "attributes",
+                    f"instance {iid} would have {len(custom)} custom attributes; the limit is 10",
                 )
             del inst.attributes[:]
             inst.attributes.extend(ecs_pb2.Attribute(name=k, value=v) for k, v in sorted(attrs_now.items()))
@@ -432,7 +490,9 @@ class Control:
             return await self.put_attributes(cluster_ref, attrs, delete=delete)
         return out
 
-    async def list_attributes(self, cluster_ref: str, target_type: str, name: str, value: str) -> list[ecs_pb2.Attribute]:
+    async def list_attributes(
+        self, cluster_ref: str, target_type: str, name: str, value: str
+    ) -> list[ecs_pb2.Attribute]:
         cluster = await self.get_cluster(cluster_ref)
         if target_type and target_type != "container-instance":
             raise InvalidArgument("targetType", f"{target_type!r} must be container-instance")
@@ -444,9 +504,14 @@ class Control:
                 continue
             for a in inst.attributes:
                 if (not name or a.name == name) and (not value or a.value == value):
-                    out.append(ecs_pb2.Attribute(
-                        name=a.name, value=a.value, target_type="container-instance",
-                        target_id=inst.container_instance_arn))
+                    out.append(
+                        ecs_pb2.Attribute(
+                            name=a.name,
+                            value=a.value,
+                            target_type="container-instance",
+                            target_id=inst.container_instance_arn,
+                        )
+                    )
         return out
 
     # -- tasks -------------------------------------------------------------------------------------
@@ -465,14 +530,16 @@ class Control:
             raise InvalidArgument(exc.field, exc.message) from exc
         return s, c
 
-    async def run_task(self, req) -> tuple[list[ecs_pb2.Task], list[ecs_pb2.Failure]]:  # noqa: ANN001
+    async def run_task(self, req) -> tuple[list[ecs_pb2.Task], list[ecs_pb2.Failure]]:
         cluster = await self.get_cluster(req.cluster)
         count = req.count or 1
         if not 1 <= count <= MAX_TASKS_PER_CALL:
             raise InvalidArgument("count", f"must be between 1 and {MAX_TASKS_PER_CALL}, got {req.count}")
         td = await self.active_task_definition(req.task_definition)
         if len(req.placement_constraints) + len(td.placement_constraints) > 10:
-            raise InvalidArgument("placementConstraints", "at most 10 constraints, counting the task definition's")
+            raise InvalidArgument(
+                "placementConstraints", "at most 10 constraints, counting the task definition's"
+            )
         strategies, constraints = self._placement_args(req.placement_strategy, req.placement_constraints)
         constraints += [PlacementConstraint(c.type, c.expression) for c in td.placement_constraints]
         self._check_common(req)
@@ -489,10 +556,12 @@ class Control:
             plan = place(snapshot, request, count, seed=secrets.randbits(32))
             return await self._commit_plan(cluster, td, req, group, plan, by_id, dry_run=req.dry_run)
 
-    async def start_task(self, req) -> tuple[list[ecs_pb2.Task], list[ecs_pb2.Failure]]:  # noqa: ANN001
+    async def start_task(self, req) -> tuple[list[ecs_pb2.Task], list[ecs_pb2.Failure]]:
         cluster = await self.get_cluster(req.cluster)
         if not 1 <= len(req.container_instances) <= MAX_TASKS_PER_CALL:
-            raise InvalidArgument("containerInstances", f"name between 1 and {MAX_TASKS_PER_CALL} container instances")
+            raise InvalidArgument(
+                "containerInstances", f"name between 1 and {MAX_TASKS_PER_CALL} container instances"
+            )
         ids = [arns.short_id(r, "container-instance", "containerInstances") for r in req.container_instances]
         td = await self.active_task_definition(req.task_definition)
         self._check_common(req)
@@ -505,7 +574,7 @@ class Control:
             return await self._commit_plan(cluster, td, req, group, plan, by_id, dry_run=False)
 
     @staticmethod
-    def _check_common(req) -> None:  # noqa: ANN001
+    def _check_common(req) -> None:
         if len(req.started_by) > 36:
             raise InvalidArgument("startedBy", "must be at most 36 characters")
         if req.group and len(req.group) > 255:
@@ -513,26 +582,41 @@ class Control:
 
     @staticmethod
     def _task_request(
-        td: ecs_pb2.TaskDefinition, overrides: ecs_pb2.TaskOverride, group: str,
-        strategies: list[PlacementStrategy], constraints: list[PlacementConstraint],
+        td: ecs_pb2.TaskDefinition,
+        overrides: ecs_pb2.TaskOverride,
+        group: str,
+        strategies: list[PlacementStrategy],
+        constraints: list[PlacementConstraint],
     ) -> TaskRequest:
         taskdef.validate_overrides(td, overrides)
         r = taskdef.task_reservation(td, overrides)
         return TaskRequest(
-            group=group, cpu=r.cpu, memory=r.memory, static_ports=r.static_ports, dynamic_ports=r.dynamic_ports,
+            group=group,
+            cpu=r.cpu,
+            memory=r.memory,
+            static_ports=r.static_ports,
+            dynamic_ports=r.dynamic_ports,
             required_attributes=tuple(a.name for a in td.requires_attributes),
-            constraints=tuple(constraints), strategies=tuple(strategies),
+            constraints=tuple(constraints),
+            strategies=tuple(strategies),
         )
 
-    async def _snapshot(self, cluster: str):  # noqa: ANN202
+    async def _snapshot(self, cluster: str):
         instances = await self.list_instances_raw(cluster)
         tasks = await self.list_tasks_raw(cluster)
         by_id = {i.ec2_instance_id: i for i in instances}
         return resources.build_snapshot([i for i in instances if i.status != "INACTIVE"], tasks), by_id
 
     async def _commit_plan(
-        self, cluster: ecs_pb2.Cluster, td: ecs_pb2.TaskDefinition, req, group: str,  # noqa: ANN001
-        plan: PlacementPlan, by_id: dict[str, ecs_pb2.ContainerInstance], *, dry_run: bool,
+        self,
+        cluster: ecs_pb2.Cluster,
+        td: ecs_pb2.TaskDefinition,
+        req,
+        group: str,
+        plan: PlacementPlan,
+        by_id: dict[str, ecs_pb2.ContainerInstance],
+        *,
+        dry_run: bool,
     ) -> tuple[list[ecs_pb2.Task], list[ecs_pb2.Failure]]:
         name = cluster.cluster_name
         tasks = [self._new_task(name, td, req, group, by_id[p.instance_id]) for p in plan.placements]
@@ -552,15 +636,23 @@ class Control:
             return prior or [], []
         return tasks, failures
 
-    def _failure(self, cluster: str, f) -> ecs_pb2.Failure:  # noqa: ANN001
+    def _failure(self, cluster: str, f) -> ecs_pb2.Failure:
         arn = arns.instance_arn(cluster, f.closest_instance_id) if f.closest_instance_id else ""
         return ecs_pb2.Failure(
-            arn=arn, reason=f.reason, detail=f.detail, eliminated=dict(f.eliminated),
-            closest_container_instance=f.closest_instance_id, count=f.count,
+            arn=arn,
+            reason=f.reason,
+            detail=f.detail,
+            eliminated=dict(f.eliminated),
+            closest_container_instance=f.closest_instance_id,
+            count=f.count,
         )
 
     def _new_task(
-        self, cluster: str, td: ecs_pb2.TaskDefinition, req, group: str,  # noqa: ANN001
+        self,
+        cluster: str,
+        td: ecs_pb2.TaskDefinition,
+        req,
+        group: str,
         inst: ecs_pb2.ContainerInstance,
     ) -> ecs_pb2.Task:
         task_id = arns.new_task_id()
@@ -588,18 +680,27 @@ class Control:
             ecs_pb2.NetworkBinding(host_port=p, protocol=proto) for p, proto in sorted(r.static_ports)
         )
         for c in taskdef.effective_containers(td, req.overrides):
-            t.containers.append(ecs_pb2.Container(
-                container_arn=arns.container_arn(cluster, task_id, c.name), task_arn=t.task_arn, name=c.name,
-                image=c.image, last_status="PENDING", health_status="UNKNOWN",
-                cpu=str(c.cpu), memory=str(c.memory) if c.HasField("memory") else "",
-                memory_reservation=str(c.memory_reservation) if c.HasField("memory_reservation") else "",
-            ))
+            t.containers.append(
+                ecs_pb2.Container(
+                    container_arn=arns.container_arn(cluster, task_id, c.name),
+                    task_arn=t.task_arn,
+                    name=c.name,
+                    image=c.image,
+                    last_status="PENDING",
+                    health_status="UNKNOWN",
+                    cpu=str(c.cpu),
+                    memory=str(c.memory) if c.HasField("memory") else "",
+                    memory_reservation=str(c.memory_reservation) if c.HasField("memory_reservation") else "",
+                )
+            )
         return t
 
     async def _tasks_for_token(self, cluster: str, token: str) -> list[ecs_pb2.Task] | None:
         if len(token) > 64:
             raise InvalidArgument("clientToken", "must be at most 64 characters")
-        item = await self.store.get(self.store.key("client-tokens", cluster, token), internal_pb2.ClientTokenRecord)
+        item = await self.store.get(
+            self.store.key("client-tokens", cluster, token), internal_pb2.ClientTokenRecord
+        )
         if item is None:
             return None
         tasks, _ = await self.describe_tasks(cluster, list(item.value.task_arns))
@@ -618,13 +719,17 @@ class Control:
                 raise NotFound(f"task {task_id} not found in cluster {cluster.cluster_name}", field="task")
             inst = instances.get(task.container_instance_arn)
             gone = inst is None or inst.status == "INACTIVE"
-            return task_rules.request_stop(task, "UserInitiated", reason or "Task stopped by user", agent_gone=gone)
+            return task_rules.request_stop(
+                task, "UserInitiated", reason or "Task stopped by user", agent_gone=gone
+            )
 
         result = await self.store.update(key, ecs_pb2.Task, mutate)
         assert result is not None
         return result
 
-    async def describe_tasks(self, cluster_ref: str, refs: Sequence[str]) -> tuple[list[ecs_pb2.Task], list[ecs_pb2.Failure]]:
+    async def describe_tasks(
+        self, cluster_ref: str, refs: Sequence[str]
+    ) -> tuple[list[ecs_pb2.Task], list[ecs_pb2.Failure]]:
         cluster = await self.get_cluster(cluster_ref)
         if not refs:
             raise InvalidArgument("tasks", "name at least one task")
@@ -635,20 +740,27 @@ class Control:
             task_id = arns.short_id(ref, "task", "tasks")
             item = await self.store.get(self.task_key(cluster.cluster_name, task_id), ecs_pb2.Task)
             if item is None:
-                failures.append(ecs_pb2.Failure(
-                    arn=arns.task_arn(cluster.cluster_name, task_id), reason="MISSING", detail="task not found"))
+                failures.append(
+                    ecs_pb2.Failure(
+                        arn=arns.task_arn(cluster.cluster_name, task_id),
+                        reason="MISSING",
+                        detail="task not found",
+                    )
+                )
             else:
                 found.append(item.value)
         return found, failures
 
-    async def list_tasks(self, req) -> list[str]:  # noqa: ANN001
+    async def list_tasks(self, req) -> list[str]:
         cluster = await self.get_cluster(req.cluster)
         desired = req.desired_status or "RUNNING"
         if desired not in ("RUNNING", "PENDING", "STOPPED"):
             raise InvalidArgument("desiredStatus", f"{desired!r} must be RUNNING, PENDING or STOPPED")
         instance_arn = ""
         if req.container_instance:
-            iid, inst = await self._instance(cluster.cluster_name, req.container_instance, "containerInstance")
+            _iid, inst = await self._instance(
+                cluster.cluster_name, req.container_instance, "containerInstance"
+            )
             instance_arn = inst.container_instance_arn
         if req.family and not arns.NAME_RE.match(req.family):
             raise InvalidArgument("family", f"{req.family!r} is not a valid family name")
@@ -685,4 +797,3 @@ class Control:
                 except Conflict:
                     pass
         return removed
-

@@ -59,20 +59,42 @@ class EmbeddedEtcd:
         client = f"http://127.0.0.1:{self.client_port}"
         peer = f"http://127.0.0.1:{self.peer_port}"
         return [
-            binary, "--name", "shoal", "--data-dir", str(self.dir / "data"),
-            "--listen-client-urls", client, "--advertise-client-urls", client,
-            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-            "--initial-cluster", f"shoal={peer}", "--initial-cluster-state", "new",
-            "--auto-compaction-mode", "revision", "--auto-compaction-retention", "10000",
-            "--logger", "zap", "--log-outputs", str(self.dir / "etcd.log"),
+            binary,
+            "--name",
+            "shoal",
+            "--data-dir",
+            str(self.dir / "data"),
+            "--listen-client-urls",
+            client,
+            "--advertise-client-urls",
+            client,
+            "--listen-peer-urls",
+            peer,
+            "--initial-advertise-peer-urls",
+            peer,
+            "--initial-cluster",
+            f"shoal={peer}",
+            "--initial-cluster-state",
+            "new",
+            "--auto-compaction-mode",
+            "revision",
+            "--auto-compaction-retention",
+            "10000",
+            "--logger",
+            "zap",
+            "--log-outputs",
+            str(self.dir / "etcd.log"),
         ]
 
     async def _spawn(self) -> None:
         env = dict(os.environ)
         env.setdefault("ETCD_UNSUPPORTED_ARCH", os.uname().machine.replace("aarch64", "arm64"))
         self._proc = await asyncio.create_subprocess_exec(
-            *self._command(), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-            preexec_fn=_die_with_parent, env=env,
+            *self._command(),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+            env=env,
         )
         log.info("started embedded etcd (pid %d) on %s", self._proc.pid, self.endpoint)
 
@@ -87,7 +109,12 @@ class EmbeddedEtcd:
             code = await self._proc.wait()
             if self._stopping:
                 return
-            log.error("embedded etcd exited with %s; restarting in %.1fs (log: %s)", code, delay, self.dir / "etcd.log")
+            log.error(
+                "embedded etcd exited with %s; restarting in %.1fs (log: %s)",
+                code,
+                delay,
+                self.dir / "etcd.log",
+            )
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10)
             await self._spawn()

@@ -14,6 +14,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from shoal.v1 import agent_pb2, api_pb2, ecs_pb2
 
 from manager.api.agent import AgentSessionServicer
 from manager.api.ecs import EcsServicer
@@ -21,7 +22,6 @@ from manager.control import Control
 from manager.embedded_etcd import EmbeddedEtcd
 from manager.errors import Unavailable
 from manager.store.etcd import Conflict, Store
-from shoal.v1 import agent_pb2, api_pb2, ecs_pb2
 
 log = logging.getLogger("shoal.manager")
 
@@ -39,15 +39,20 @@ SERVER_OPTIONS = [
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="shoal-manager", description=__doc__)
-    p.add_argument("--listen", default="127.0.0.1:7700", help="HOST:PORT for the gRPC API (default %(default)s)")
+    p.add_argument(
+        "--listen", default="127.0.0.1:7700", help="HOST:PORT for the gRPC API (default %(default)s)"
+    )
     p.add_argument("--data-dir", required=True, type=Path, help="state directory (embedded etcd lives here)")
     p.add_argument(
-        "--etcd-endpoints", default="",
-        help="comma-separated etcd endpoints (host:port or http://host:port); default: a private embedded etcd",
+        "--etcd-endpoints",
+        default="",
+        help="comma-separated etcd endpoints (host:port or http://host:port); default: private embedded etcd",
     )
     p.add_argument("--etcd-prefix", default="/shoal/", help="key prefix in etcd (default %(default)s)")
     p.add_argument(
-        "--stopped-task-retention-seconds", type=int, default=3600,
+        "--stopped-task-retention-seconds",
+        type=int,
+        default=3600,
         help="how long STOPPED tasks stay describable (default %(default)s)",
     )
     p.add_argument("--log-level", default="INFO")
@@ -60,7 +65,7 @@ def _endpoints(value: str) -> list[str]:
         raw = raw.strip()
         for scheme in ("http://", "https://"):
             if raw.startswith(scheme):
-                raw = raw[len(scheme):]
+                raw = raw[len(scheme) :]
         if raw:
             out.append(raw.rstrip("/"))
     return out
@@ -83,7 +88,9 @@ async def mark_agents_disconnected(control: Control) -> None:
 
             with contextlib.suppress(Conflict):
                 await control.store.update(
-                    control.instance_key(c.value.cluster_name, inst.ec2_instance_id), ecs_pb2.ContainerInstance, mutate
+                    control.instance_key(c.value.cluster_name, inst.ec2_instance_id),
+                    ecs_pb2.ContainerInstance,
+                    mutate,
                 )
 
 
@@ -114,7 +121,7 @@ async def serve(args: argparse.Namespace) -> None:
     await mark_agents_disconnected(control)
 
     server = grpc.aio.server(options=SERVER_OPTIONS)
-    from shoal.v1 import api_pb2_grpc, agent_pb2_grpc  # noqa: PLC0415
+    from shoal.v1 import agent_pb2_grpc, api_pb2_grpc
 
     api_pb2_grpc.add_EcsServicer_to_server(EcsServicer(control), server)
     agent_pb2_grpc.add_AgentSessionServicer_to_server(AgentSessionServicer(control), server)
@@ -151,7 +158,9 @@ async def serve(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
     try:
         asyncio.run(serve(args))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC
 
+from shoal.v1 import ecs_pb2
+
 from manager import tasks as task_rules
 from manager.scheduler.model import ClusterSnapshot, ContainerInstanceView, Port, TaskView
-from shoal.v1 import ecs_pb2
 
 
 def integer_resource(name: str, value: int) -> ecs_pb2.Resource:
@@ -60,7 +61,9 @@ def instance_view(instance: ecs_pb2.ContainerInstance, tasks: list[ecs_pb2.Task]
     used |= {(p, "udp") for p in resource_ports(reg, "PORTS_UDP")}
     for t in holding:
         used |= task_ports(t)
-    registered_at = instance.registered_at.ToDatetime(tzinfo=UTC) if instance.HasField("registered_at") else None
+    registered_at = (
+        instance.registered_at.ToDatetime(tzinfo=UTC) if instance.HasField("registered_at") else None
+    )
     return ContainerInstanceView(
         instance_id=instance.ec2_instance_id,
         status=instance.status,
@@ -99,7 +102,9 @@ def build_snapshot(instances: list[ecs_pb2.ContainerInstance], tasks: list[ecs_p
     return ClusterSnapshot(instances=views, tasks=task_views)
 
 
-def with_remaining(instance: ecs_pb2.ContainerInstance, tasks: list[ecs_pb2.Task]) -> ecs_pb2.ContainerInstance:
+def with_remaining(
+    instance: ecs_pb2.ContainerInstance, tasks: list[ecs_pb2.Task]
+) -> ecs_pb2.ContainerInstance:
     """A copy of the instance with remainingResources and task counts filled in from its tasks."""
     view = instance_view(instance, tasks)
     out = ecs_pb2.ContainerInstance()
@@ -117,5 +122,7 @@ def with_remaining(instance: ecs_pb2.ContainerInstance, tasks: list[ecs_pb2.Task
     )
     live = [t for t in tasks if task_rules.holds_resources(t)]
     out.running_tasks_count = sum(1 for t in live if t.last_status == "RUNNING")
-    out.pending_tasks_count = sum(1 for t in live if t.last_status in ("PROVISIONING", "PENDING", "ACTIVATING"))
+    out.pending_tasks_count = sum(
+        1 for t in live if t.last_status in ("PROVISIONING", "PENDING", "ACTIVATING")
+    )
     return out

@@ -26,7 +26,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):  # noqa: ANN001, ANN201
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
     """Poll until predicate() is truthy; fail naming what never happened."""
     deadline = time.monotonic() + timeout
     last = None
@@ -53,11 +53,29 @@ def etcd_endpoint() -> Iterator[str]:
     tmp = Path(tempfile.mkdtemp(prefix="shoal-etcd-"))
     client, peer = free_port(), free_port()
     proc = subprocess.Popen(
-        [binary, "--name", "t", "--data-dir", str(tmp / "data"),
-         "--listen-client-urls", f"http://127.0.0.1:{client}", "--advertise-client-urls", f"http://127.0.0.1:{client}",
-         "--listen-peer-urls", f"http://127.0.0.1:{peer}", "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
-         "--initial-cluster", f"t=http://127.0.0.1:{peer}", "--log-outputs", str(tmp / "etcd.log"), "--logger", "zap"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--name",
+            "t",
+            "--data-dir",
+            str(tmp / "data"),
+            "--listen-client-urls",
+            f"http://127.0.0.1:{client}",
+            "--advertise-client-urls",
+            f"http://127.0.0.1:{client}",
+            "--listen-peer-urls",
+            f"http://127.0.0.1:{peer}",
+            "--initial-advertise-peer-urls",
+            f"http://127.0.0.1:{peer}",
+            "--initial-cluster",
+            f"t=http://127.0.0.1:{peer}",
+            "--log-outputs",
+            str(tmp / "etcd.log"),
+            "--logger",
+            "zap",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     endpoint = f"127.0.0.1:{client}"
 
@@ -73,19 +91,19 @@ def etcd_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def docker_client():  # noqa: ANN201
-    import docker  # noqa: PLC0415
+def docker_client():
+    import docker
 
     try:
         client = docker.from_env()
         client.ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         pytest.fail(f"the Docker Engine is not reachable ({exc}); start dockerd (see .ci/run)", pytrace=False)
     return client
 
 
 @pytest.fixture(scope="session")
-def busybox_image(docker_client) -> str:  # noqa: ANN001
+def busybox_image(docker_client) -> str:
     """FROM scratch + Debian's static busybox: no registry needed."""
     busybox = Path("/bin/busybox")
     if not busybox.exists():
@@ -109,7 +127,9 @@ class Proc:
 
     def start(self) -> Proc:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the process' life
-        self.popen = subprocess.Popen(self.args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.popen = subprocess.Popen(
+            self.args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         return self
 
     def kill9(self) -> None:
@@ -131,9 +151,9 @@ class Proc:
 
 
 class LocalCluster:
-    """shoal-manager (embedded etcd) and shoal-agents as real processes, driven through the real `shoal` CLI."""
+    """shoal-manager (embedded etcd) and shoal-agents as real processes, driven by the real `shoal` CLI."""
 
-    def __init__(self, root: Path, docker_client) -> None:  # noqa: ANN001
+    def __init__(self, root: Path, docker_client) -> None:
         self.root = root
         self.docker = docker_client
         self.port = free_port()
@@ -147,13 +167,28 @@ class LocalCluster:
 
     def start_manager(self) -> None:
         self.manager.start()
-        wait_for(lambda: self.shoal("cluster", "list", check=False).returncode == 0, 60, "the manager to serve")
+        wait_for(
+            lambda: self.shoal("cluster", "list", check=False).returncode == 0, 60, "the manager to serve"
+        )
 
     def add_agent(self, name: str, az: str, *extra: str, cpu: int = 4096, memory: int = 4096) -> Proc:
         proc = Proc(
-            [str(BIN / "shoal-agent"), "--manager", self.endpoint, "--cluster", self.cluster,
-             "--data-dir", str(self.root / name), "--availability-zone", az,
-             "--cpu-units", str(cpu), "--memory-mib", str(memory), *extra],
+            [
+                str(BIN / "shoal-agent"),
+                "--manager",
+                self.endpoint,
+                "--cluster",
+                self.cluster,
+                "--data-dir",
+                str(self.root / name),
+                "--availability-zone",
+                az,
+                "--cpu-units",
+                str(cpu),
+                "--memory-mib",
+                str(memory),
+                *extra,
+            ],
             self.root / f"{name}.log",
         )
         self.agents[name] = proc.start()
@@ -182,7 +217,9 @@ class LocalCluster:
 
     def shoal(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
         env = dict(os.environ, SHOAL_ENDPOINT=self.endpoint, SHOAL_CLUSTER=self.cluster)
-        r = subprocess.run([str(BIN / "shoal"), *args], capture_output=True, text=True, env=env, input=input, timeout=120)
+        r = subprocess.run(
+            [str(BIN / "shoal"), *args], capture_output=True, text=True, env=env, input=input, timeout=120
+        )
         if check and r.returncode != 0:
             raise AssertionError(f"shoal {' '.join(args)} failed ({r.returncode}): {r.stderr}")
         return r
@@ -193,7 +230,7 @@ class LocalCluster:
     def describe_task(self, task_id: str) -> dict:
         return self.json("task", "describe", task_id)["tasks"][0]
 
-    def containers_of(self, task_arn: str, all: bool = True) -> list:  # noqa: A002
+    def containers_of(self, task_arn: str, all: bool = True) -> list:
         return self.docker.containers.list(all=all, filters={"label": f"com.shoal.task-arn={task_arn}"})
 
     def close(self) -> None:
@@ -202,13 +239,16 @@ class LocalCluster:
         self.manager.stop()
         for c in self.docker.containers.list(all=True, filters={"label": "com.shoal.cluster"}):
             inst = c.labels.get("com.shoal.container-instance", "")
-            if any((self.root / n / "agent-state.json").exists() and inst in (self.root / n / "agent-state.json").read_text()
-                   for n in self.agents):
+            if any(
+                (self.root / n / "agent-state.json").exists()
+                and inst in (self.root / n / "agent-state.json").read_text()
+                for n in self.agents
+            ):
                 c.remove(force=True)
 
 
 @pytest.fixture
-def local_cluster(tmp_path: Path, docker_client, busybox_image) -> Iterator[LocalCluster]:  # noqa: ANN001
+def local_cluster(tmp_path: Path, docker_client, busybox_image) -> Iterator[LocalCluster]:
     c = LocalCluster(tmp_path, docker_client)
     c.start_manager()
     yield c

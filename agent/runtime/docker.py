@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import socket
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 import docker
 import docker.errors
 from docker.types import LogConfig, Ulimit
-
 from shoal.v1 import ecs_pb2
 
 log = logging.getLogger(__name__)
@@ -159,13 +159,15 @@ class DockerRuntime:
                     ports[f"{pm.container_port}/{proto}"] = (self.host_ip, host_port)
                 bindings.append((self.host_ip, pm.container_port, host_port, proto))
         labels = dict(c.docker_labels)
-        labels.update({
-            LABEL_TASK_ARN: task.task_arn,
-            LABEL_CONTAINER_NAME: c.name,
-            LABEL_CLUSTER: self.cluster,
-            LABEL_INSTANCE_ID: self.instance_id,
-            LABEL_TASK_DEFINITION: td.task_definition_arn,
-        })
+        labels.update(
+            {
+                LABEL_TASK_ARN: task.task_arn,
+                LABEL_CONTAINER_NAME: c.name,
+                LABEL_CLUSTER: self.cluster,
+                LABEL_INSTANCE_ID: self.instance_id,
+                LABEL_TASK_DEFINITION: td.task_definition_arn,
+            }
+        )
         kwargs: dict = {
             "image": c.image,
             "name": f"shoal-{task.task_arn.rsplit('/', 1)[-1][:12]}-{c.name}",
@@ -203,20 +205,33 @@ class DockerRuntime:
         health = docker_health(c.health_check)
         if health:
             kwargs["healthcheck"] = health
-        if c.HasField("log_configuration") and c.log_configuration.log_driver in ("json-file", "syslog", "journald", "gelf", "fluentd", "none"):
-            kwargs["log_config"] = LogConfig(type=c.log_configuration.log_driver, config=dict(c.log_configuration.options))
+        if c.HasField("log_configuration") and c.log_configuration.log_driver in (
+            "json-file",
+            "syslog",
+            "journald",
+            "gelf",
+            "fluentd",
+            "none",
+        ):
+            kwargs["log_config"] = LogConfig(
+                type=c.log_configuration.log_driver, config=dict(c.log_configuration.options)
+            )
         volumes = {v.name: v for v in td.volumes}
         mounts = {}
         for mp in c.mount_points:
             v = volumes.get(mp.source_volume)
-            source = v.host.source_path if v and v.host.source_path else f"shoal-{td.family}-{mp.source_volume}"
+            source = (
+                v.host.source_path if v and v.host.source_path else f"shoal-{td.family}-{mp.source_volume}"
+            )
             mounts[source] = {"bind": mp.container_path, "mode": "ro" if mp.read_only else "rw"}
         if mounts:
             kwargs["volumes"] = mounts
         try:
             container = self.client.containers.create(**kwargs)
         except docker.errors.ImageNotFound as exc:
-            raise RuntimeFailure(f"CannotPullContainerError: image {c.image} not found: {_short(exc)}") from exc
+            raise RuntimeFailure(
+                f"CannotPullContainerError: image {c.image} not found: {_short(exc)}"
+            ) from exc
         except (docker.errors.APIError, TypeError, ValueError) as exc:
             raise RuntimeFailure(f"CannotCreateContainerError: {_short(exc)}") from exc
         return container.id, bindings
@@ -237,10 +252,8 @@ class DockerRuntime:
             log.warning("stop of %s failed: %s", container_id[:12], _short(exc))
 
     def remove(self, container_id: str) -> None:
-        try:
+        with contextlib.suppress(docker.errors.NotFound):
             self.client.api.remove_container(container_id, force=True)
-        except docker.errors.NotFound:
-            pass
 
     def release_ports(self, bindings: list[tuple[str, int, int, str]]) -> None:
         with self._ports_lock:
@@ -264,17 +277,26 @@ class DockerRuntime:
             cport, _, proto = key.partition("/")
             for h in hosts or []:
                 if h.get("HostPort"):
-                    bindings.append((h.get("HostIp") or "0.0.0.0", int(cport), int(h["HostPort"]), proto or "tcp"))
+                    bindings.append(
+                        (h.get("HostIp") or "0.0.0.0", int(cport), int(h["HostPort"]), proto or "tcp")
+                    )
         return ContainerState(
-            container_id=attrs["Id"], task_arn=labels.get(LABEL_TASK_ARN, ""),
-            name=labels.get(LABEL_CONTAINER_NAME, ""), running=running, exit_code=exit_code,
-            oom_killed=bool(st.get("OOMKilled")), health=_health_of(attrs), bindings=bindings,
+            container_id=attrs["Id"],
+            task_arn=labels.get(LABEL_TASK_ARN, ""),
+            name=labels.get(LABEL_CONTAINER_NAME, ""),
+            running=running,
+            exit_code=exit_code,
+            oom_killed=bool(st.get("OOMKilled")),
+            health=_health_of(attrs),
+            bindings=bindings,
         )
 
     def list_task_containers(self) -> list[ContainerState]:
         """Every container (running or not) labelled with this instance's id."""
         out = []
-        for summary in self.client.api.containers(all=True, filters={"label": f"{LABEL_INSTANCE_ID}={self.instance_id}"}):
+        for summary in self.client.api.containers(
+            all=True, filters={"label": f"{LABEL_INSTANCE_ID}={self.instance_id}"}
+        ):
             st = self.inspect(summary["Id"])
             if st is not None:
                 out.append(st)
@@ -299,17 +321,26 @@ class DockerRuntime:
                     action = ev.get("Action", ev.get("status", ""))
                     health = ""
                     if action.startswith("health_status"):
-                        health = "HEALTHY" if action.endswith("healthy") and "unhealthy" not in action else "UNHEALTHY"
+                        health = (
+                            "HEALTHY"
+                            if action.endswith("healthy") and "unhealthy" not in action
+                            else "UNHEALTHY"
+                        )
                         action = "health_status"
                     if action not in ("start", "die", "oom", "health_status", "destroy"):
                         continue
                     code = actor.get("exitCode")
-                    deliver(ContainerEvent(
-                        action=action, container_id=ev.get("id", ""), task_arn=actor.get(LABEL_TASK_ARN, ""),
-                        name=actor.get(LABEL_CONTAINER_NAME, ""), exit_code=int(code) if code is not None else None,
-                        health=health,
-                    ))
-            except Exception as exc:  # noqa: BLE001 - the engine went away; retry
+                    deliver(
+                        ContainerEvent(
+                            action=action,
+                            container_id=ev.get("id", ""),
+                            task_arn=actor.get(LABEL_TASK_ARN, ""),
+                            name=actor.get(LABEL_CONTAINER_NAME, ""),
+                            exit_code=int(code) if code is not None else None,
+                            health=health,
+                        )
+                    )
+            except Exception as exc:
                 if stop.is_set():
                     return
                 log.warning("docker event stream broke (%s); reopening", _short(exc))
@@ -330,5 +361,5 @@ def _short(exc: Exception) -> str:
     return str(text).strip().splitlines()[0][:300] if text else type(exc).__name__
 
 
-async def run_blocking(fn: Callable, *args):  # noqa: ANN201, ANN002
+async def run_blocking(fn: Callable, *args):
     return await asyncio.to_thread(fn, *args)

@@ -9,13 +9,13 @@ import re
 from collections.abc import AsyncIterator
 
 import grpc
+from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2
 
 from manager import arns
 from manager import tasks as task_rules
 from manager.control import Control
 from manager.errors import ShoalError
 from manager.store.etcd import Compacted, Conflict
-from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2
 
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL_SECONDS = 10
@@ -25,7 +25,9 @@ _INSTANCE_ID_RE = re.compile(r"^i-[0-9a-f]{4,32}$")
 class _Session:
     """What one open stream knows about its agent."""
 
-    def __init__(self, cluster: str, instance_id: str, instance_arn: str, epoch: int, session_rev: int) -> None:
+    def __init__(
+        self, cluster: str, instance_id: str, instance_arn: str, epoch: int, session_rev: int
+    ) -> None:
         self.cluster = cluster
         self.instance_id = instance_id
         self.instance_arn = instance_arn
@@ -40,7 +42,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         self.store = control.store
         self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
 
-    async def Session(  # noqa: N802
+    async def Session(
         self, request_iterator: AsyncIterator[agent_pb2.AgentMessage], context: grpc.aio.ServicerContext
     ) -> AsyncIterator[agent_pb2.ManagerMessage]:
         try:
@@ -48,23 +50,31 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         except StopAsyncIteration:
             return
         if first.WhichOneof("body") != "register":
-            yield agent_pb2.ManagerMessage(rejected=agent_pb2.RegisterRejected(reason="first message must be register"))
+            yield agent_pb2.ManagerMessage(
+                rejected=agent_pb2.RegisterRejected(reason="first message must be register")
+            )
             return
         try:
-            session, inst = await self._register(first.register)
+            session, _inst = await self._register(first.register)
         except ShoalError as exc:
             yield agent_pb2.ManagerMessage(rejected=agent_pb2.RegisterRejected(reason=exc.message))
             return
-        log.info("agent %s connected to cluster %s (epoch %d)", session.instance_id, session.cluster, session.epoch)
+        log.info(
+            "agent %s connected to cluster %s (epoch %d)", session.instance_id, session.cluster, session.epoch
+        )
         yield agent_pb2.ManagerMessage(
             registered=agent_pb2.Registered(
-                container_instance_arn=session.instance_arn, instance_id=session.instance_id,
-                session_epoch=session.epoch, heartbeat_interval_seconds=HEARTBEAT_INTERVAL_SECONDS,
+                container_instance_arn=session.instance_arn,
+                instance_id=session.instance_id,
+                session_epoch=session.epoch,
+                heartbeat_interval_seconds=HEARTBEAT_INTERVAL_SECONDS,
             )
         )
         outbox: asyncio.Queue[agent_pb2.ManagerMessage | None] = asyncio.Queue()
         reader = asyncio.create_task(self._read_reports(session, request_iterator, outbox))
-        watcher = asyncio.create_task(self._push_desired(session, set(first.register.running_task_arns), outbox))
+        watcher = asyncio.create_task(
+            self._push_desired(session, set(first.register.running_task_arns), outbox)
+        )
         try:
             while True:
                 msg = await outbox.get()
@@ -122,7 +132,10 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             try:
                 rev = await self.store.commit(
                     {ikey: inst, skey: internal_pb2.SessionRecord(epoch=epoch)},
-                    expect_revisions={ikey: item.mod_revision if item else 0, skey: sitem.mod_revision if sitem else 0},
+                    expect_revisions={
+                        ikey: item.mod_revision if item else 0,
+                        skey: sitem.mod_revision if sitem else 0,
+                    },
                 )
             except Conflict:
                 continue
@@ -142,7 +155,10 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             try:
                 await self.store.commit(
                     {key: inst},
-                    expect_revisions={key: item.mod_revision, self.c.session_key(s.cluster, s.instance_id): s.session_rev},
+                    expect_revisions={
+                        key: item.mod_revision,
+                        self.c.session_key(s.cluster, s.instance_id): s.session_rev,
+                    },
                 )
                 return
             except Conflict:
@@ -167,7 +183,8 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             while True:
                 items, revision = await self.store.list(prefix, ecs_pb2.Task)
                 desired = [
-                    i.value for i in items
+                    i.value
+                    for i in items
                     if self._wanted(s, i.value)
                     and (not task_rules.is_stopped(i.value) or i.value.task_arn in reported_running)
                 ]
@@ -178,7 +195,9 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                 await outbox.put(agent_pb2.ManagerMessage(desired=msg))
                 try:
                     async for batch in self.store.watch(prefix, ecs_pb2.Task, revision + 1):
-                        changed = [ev.value for ev in batch if ev.value is not None and self._wanted(s, ev.value)]
+                        changed = [
+                            ev.value for ev in batch if ev.value is not None and self._wanted(s, ev.value)
+                        ]
                         if not changed:
                             continue
                         s.seq += 1
@@ -196,7 +215,9 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
 
     # -- reports -----------------------------------------------------------------------------------
     async def _read_reports(
-        self, s: _Session, requests: AsyncIterator[agent_pb2.AgentMessage],
+        self,
+        s: _Session,
+        requests: AsyncIterator[agent_pb2.AgentMessage],
         outbox: asyncio.Queue[agent_pb2.ManagerMessage | None],
     ) -> None:
         try:
@@ -210,7 +231,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             raise
         except Conflict:
             log.info("session %s of %s was superseded", s.epoch, s.instance_id)
-        except Exception as exc:  # noqa: BLE001 - the stream ended one way or another
+        except Exception as exc:
             log.info("agent %s stream ended: %s", s.instance_id, exc)
         await outbox.put(None)
 
@@ -226,7 +247,9 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             if new is None:
                 return
             try:
-                await self.store.commit({key: new}, expect_revisions={key: item.mod_revision, skey: s.session_rev})
+                await self.store.commit(
+                    {key: new}, expect_revisions={key: item.mod_revision, skey: s.session_rev}
+                )
                 return
             except Conflict:
                 session = await self.store.get(skey, internal_pb2.SessionRecord)
@@ -244,4 +267,6 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         inst.host_usage.CopyFrom(hb.usage)
         inst.host_usage.reported_at.CopyFrom(task_rules.now_ts())
         with contextlib.suppress(Conflict):
-            await self.store.commit({key: inst}, expect_revisions={key: item.mod_revision, skey: s.session_rev})
+            await self.store.commit(
+                {key: inst}, expect_revisions={key: item.mod_revision, skey: s.session_rev}
+            )

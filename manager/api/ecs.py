@@ -9,10 +9,10 @@ from typing import Any
 
 import grpc
 from grpc_status import rpc_status
+from shoal.v1 import api_pb2, api_pb2_grpc
 
 from manager.control import Control
 from manager.errors import InvalidArgument, ShoalError
-from shoal.v1 import api_pb2, api_pb2_grpc
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,9 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             await context.abort_with_status(rpc_status.to_status(exc.to_status()))
         except Exception:
             log.exception("internal error in %s", fn.__name__)
-            await context.abort(grpc.StatusCode.INTERNAL, f"internal error in {fn.__name__}; see the manager log")
+            await context.abort(
+                grpc.StatusCode.INTERNAL, f"internal error in {fn.__name__}; see the manager log"
+            )
 
     return wrapper
 
@@ -53,113 +55,125 @@ class EcsServicer(api_pb2_grpc.EcsServicer):
         self.c = control
 
     @handles_errors
-    async def CreateCluster(self, request, context):  # noqa: ANN001, ANN201, N802
-        return api_pb2.CreateClusterResponse(cluster=await self.c.create_cluster(request.cluster_name or "default", request.tags))
+    async def CreateCluster(self, request, context):
+        return api_pb2.CreateClusterResponse(
+            cluster=await self.c.create_cluster(request.cluster_name or "default", request.tags)
+        )
 
     @handles_errors
-    async def DescribeClusters(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def DescribeClusters(self, request, context):
         clusters, failures = await self.c.describe_clusters(list(request.clusters))
         return api_pb2.DescribeClustersResponse(clusters=clusters, failures=failures)
 
     @handles_errors
-    async def ListClusters(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def ListClusters(self, request, context):
         arns, nxt = _page(await self.c.list_clusters(), request.next_token, request.max_results)
         return api_pb2.ListClustersResponse(cluster_arns=arns, next_token=nxt)
 
     @handles_errors
-    async def DeleteCluster(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def DeleteCluster(self, request, context):
         if not request.cluster:
             raise InvalidArgument("cluster", "is required")
         return api_pb2.DeleteClusterResponse(cluster=await self.c.delete_cluster(request.cluster))
 
     @handles_errors
-    async def RegisterTaskDefinition(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def RegisterTaskDefinition(self, request, context):
         td, warnings = await self.c.register_task_definition(request.task_definition, request.tags)
-        return api_pb2.RegisterTaskDefinitionResponse(task_definition=td, tags=request.tags, warnings=warnings)
+        return api_pb2.RegisterTaskDefinitionResponse(
+            task_definition=td, tags=request.tags, warnings=warnings
+        )
 
     @handles_errors
-    async def DescribeTaskDefinition(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def DescribeTaskDefinition(self, request, context):
         return api_pb2.DescribeTaskDefinitionResponse(
             task_definition=await self.c.describe_task_definition(request.task_definition)
         )
 
     @handles_errors
-    async def ListTaskDefinitions(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def ListTaskDefinitions(self, request, context):
         arns = await self.c.list_task_definitions(request.family_prefix, request.status, request.sort)
         arns, nxt = _page(arns, request.next_token, request.max_results)
         return api_pb2.ListTaskDefinitionsResponse(task_definition_arns=arns, next_token=nxt)
 
     @handles_errors
-    async def ListTaskDefinitionFamilies(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def ListTaskDefinitionFamilies(self, request, context):
         families = await self.c.list_task_definition_families(request.family_prefix, request.status)
         families, nxt = _page(families, request.next_token, request.max_results)
         return api_pb2.ListTaskDefinitionFamiliesResponse(families=families, next_token=nxt)
 
     @handles_errors
-    async def DeregisterTaskDefinition(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def DeregisterTaskDefinition(self, request, context):
         return api_pb2.DeregisterTaskDefinitionResponse(
             task_definition=await self.c.deregister_task_definition(request.task_definition)
         )
 
     @handles_errors
-    async def ListContainerInstances(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def ListContainerInstances(self, request, context):
         arns = await self.c.list_container_instances(request.cluster, request.status, request.filter)
         arns, nxt = _page(arns, request.next_token, request.max_results)
         return api_pb2.ListContainerInstancesResponse(container_instance_arns=arns, next_token=nxt)
 
     @handles_errors
-    async def DescribeContainerInstances(self, request, context):  # noqa: ANN001, ANN201, N802
-        found, failures = await self.c.describe_container_instances(request.cluster, list(request.container_instances))
+    async def DescribeContainerInstances(self, request, context):
+        found, failures = await self.c.describe_container_instances(
+            request.cluster, list(request.container_instances)
+        )
         return api_pb2.DescribeContainerInstancesResponse(container_instances=found, failures=failures)
 
     @handles_errors
-    async def UpdateContainerInstancesState(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def UpdateContainerInstancesState(self, request, context):
         found, failures = await self.c.update_container_instances_state(
             request.cluster, list(request.container_instances), request.status
         )
         return api_pb2.UpdateContainerInstancesStateResponse(container_instances=found, failures=failures)
 
     @handles_errors
-    async def DeregisterContainerInstance(self, request, context):  # noqa: ANN001, ANN201, N802
-        inst = await self.c.deregister_container_instance(request.cluster, request.container_instance, request.force)
+    async def DeregisterContainerInstance(self, request, context):
+        inst = await self.c.deregister_container_instance(
+            request.cluster, request.container_instance, request.force
+        )
         return api_pb2.DeregisterContainerInstanceResponse(container_instance=inst)
 
     @handles_errors
-    async def PutAttributes(self, request, context):  # noqa: ANN001, ANN201, N802
-        return api_pb2.PutAttributesResponse(attributes=await self.c.put_attributes(request.cluster, request.attributes))
+    async def PutAttributes(self, request, context):
+        return api_pb2.PutAttributesResponse(
+            attributes=await self.c.put_attributes(request.cluster, request.attributes)
+        )
 
     @handles_errors
-    async def DeleteAttributes(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def DeleteAttributes(self, request, context):
         attrs = await self.c.put_attributes(request.cluster, request.attributes, delete=True)
         return api_pb2.DeleteAttributesResponse(attributes=attrs)
 
     @handles_errors
-    async def ListAttributes(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def ListAttributes(self, request, context):
         attrs = await self.c.list_attributes(
             request.cluster, request.target_type, request.attribute_name, request.attribute_value
         )
         return api_pb2.ListAttributesResponse(attributes=attrs)
 
     @handles_errors
-    async def RunTask(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def RunTask(self, request, context):
         tasks, failures = await self.c.run_task(request)
         return api_pb2.RunTaskResponse(tasks=tasks, failures=failures)
 
     @handles_errors
-    async def StartTask(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def StartTask(self, request, context):
         tasks, failures = await self.c.start_task(request)
         return api_pb2.StartTaskResponse(tasks=tasks, failures=failures)
 
     @handles_errors
-    async def StopTask(self, request, context):  # noqa: ANN001, ANN201, N802
-        return api_pb2.StopTaskResponse(task=await self.c.stop_task(request.cluster, request.task, request.reason))
+    async def StopTask(self, request, context):
+        return api_pb2.StopTaskResponse(
+            task=await self.c.stop_task(request.cluster, request.task, request.reason)
+        )
 
     @handles_errors
-    async def DescribeTasks(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def DescribeTasks(self, request, context):
         tasks, failures = await self.c.describe_tasks(request.cluster, list(request.tasks))
         return api_pb2.DescribeTasksResponse(tasks=tasks, failures=failures)
 
     @handles_errors
-    async def ListTasks(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def ListTasks(self, request, context):
         arns, nxt = _page(await self.c.list_tasks(request), request.next_token, request.max_results)
         return api_pb2.ListTasksResponse(task_arns=arns, next_token=nxt)

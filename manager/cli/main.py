@@ -15,7 +15,6 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from rich.console import Console
 from rich.table import Table
-
 from shoal.v1 import api_pb2, api_pb2_grpc, ecs_pb2
 
 # Wide consoles: piped output must not be wrapped mid-word.
@@ -24,8 +23,14 @@ out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty()
 
 # Output-only fields a user may carry over from `describe-task-definition` output.
 _TASK_DEFINITION_OUTPUT_FIELDS = (
-    "taskDefinitionArn", "revision", "status", "registeredAt", "registeredBy", "deregisteredAt",
-    "compatibilities", "requiresAttributes",
+    "taskDefinitionArn",
+    "revision",
+    "status",
+    "registeredAt",
+    "registeredBy",
+    "deregisteredAt",
+    "compatibilities",
+    "requiresAttributes",
 )
 
 
@@ -97,7 +102,7 @@ def load_json_arg(value: str, what: str) -> Any:
     """JSON given inline, as file://path, or as a path."""
     text = value
     if value.startswith("file://"):
-        path = Path(value[len("file://"):])
+        path = Path(value[len("file://") :])
         try:
             text = path.read_text()
         except OSError as exc:
@@ -120,9 +125,20 @@ def parse_into(data: Any, msg: Message, what: str) -> Message:
 
 # -- root ------------------------------------------------------------------------------------------
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--endpoint", envvar="SHOAL_ENDPOINT", default="127.0.0.1:7700", show_default=True,
-              help="manager HOST:PORT (env SHOAL_ENDPOINT)")
-@click.option("--cluster", envvar="SHOAL_CLUSTER", default="default", show_default=True, help="cluster (env SHOAL_CLUSTER)")
+@click.option(
+    "--endpoint",
+    envvar="SHOAL_ENDPOINT",
+    default="127.0.0.1:7700",
+    show_default=True,
+    help="manager HOST:PORT (env SHOAL_ENDPOINT)",
+)
+@click.option(
+    "--cluster",
+    envvar="SHOAL_CLUSTER",
+    default="default",
+    show_default=True,
+    help="cluster (env SHOAL_CLUSTER)",
+)
 @click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_context
 def cli(ctx: click.Context, endpoint: str, cluster: str, output: str) -> None:
@@ -158,8 +174,16 @@ def cluster() -> None:
 def _cluster_rows(clusters: Any) -> None:
     print_table(
         ["NAME", "STATUS", "INSTANCES", "RUNNING", "PENDING"],
-        [[c.cluster_name, c.status, c.registered_container_instances_count, c.running_tasks_count,
-          c.pending_tasks_count] for c in clusters],
+        [
+            [
+                c.cluster_name,
+                c.status,
+                c.registered_container_instances_count,
+                c.running_tasks_count,
+                c.pending_tasks_count,
+            ]
+            for c in clusters
+        ],
     )
 
 
@@ -167,16 +191,18 @@ def _cluster_rows(clusters: Any) -> None:
 @click.argument("name", required=False)
 @click.option("--cluster-name", "cluster_name", default=None)
 @common
-def cluster_create(name: str | None, cluster_name: str | None, endpoint, cluster, output) -> None:  # noqa: ANN001
+def cluster_create(name: str | None, cluster_name: str | None, endpoint, cluster, output) -> None:
     """Create a cluster (default: the --cluster value)."""
     c = ctx_of(endpoint, cluster, output)
-    resp = c.call("CreateCluster", api_pb2.CreateClusterRequest(cluster_name=name or cluster_name or c.cluster))
+    resp = c.call(
+        "CreateCluster", api_pb2.CreateClusterRequest(cluster_name=name or cluster_name or c.cluster)
+    )
     c.emit(resp, lambda: _cluster_rows([resp.cluster]))
 
 
 @cluster.command("list")
 @common
-def cluster_list(endpoint, cluster, output) -> None:  # noqa: ANN001
+def cluster_list(endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
     resp = c.call("ListClusters", api_pb2.ListClustersRequest(max_results=1000))
     c.emit(resp, lambda: [click.echo(a) for a in resp.cluster_arns])
@@ -185,7 +211,7 @@ def cluster_list(endpoint, cluster, output) -> None:  # noqa: ANN001
 @cluster.command("describe")
 @click.argument("names", nargs=-1)
 @common
-def cluster_describe(names: tuple[str, ...], endpoint, cluster, output) -> None:  # noqa: ANN001
+def cluster_describe(names: tuple[str, ...], endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
     resp = c.call("DescribeClusters", api_pb2.DescribeClustersRequest(clusters=list(names) or [c.cluster]))
     c.emit(resp, lambda: _cluster_rows(resp.clusters))
@@ -197,7 +223,7 @@ def cluster_describe(names: tuple[str, ...], endpoint, cluster, output) -> None:
 @cluster.command("delete")
 @click.argument("name", required=False)
 @common
-def cluster_delete(name: str | None, endpoint, cluster, output) -> None:  # noqa: ANN001
+def cluster_delete(name: str | None, endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
     resp = c.call("DeleteCluster", api_pb2.DeleteClusterRequest(cluster=name or c.cluster))
     c.emit(resp, lambda: _cluster_rows([resp.cluster]))
@@ -213,19 +239,32 @@ def _td_table(td: ecs_pb2.TaskDefinition) -> None:
     click.echo(f"{td.family}:{td.revision}  {td.status}  {td.task_definition_arn}")
     print_table(
         ["CONTAINER", "IMAGE", "CPU", "MEMORY", "RESERVATION", "PORTS", "ESSENTIAL"],
-        [[c.name, c.image, c.cpu, c.memory if c.HasField("memory") else "-",
-          c.memory_reservation if c.HasField("memory_reservation") else "-",
-          ",".join(f"{p.host_port or 'dyn'}:{p.container_port}/{p.protocol or 'tcp'}" for p in c.port_mappings) or "-",
-          "yes" if (c.essential if c.HasField("essential") else True) else "no"]
-         for c in td.container_definitions],
+        [
+            [
+                c.name,
+                c.image,
+                c.cpu,
+                c.memory if c.HasField("memory") else "-",
+                c.memory_reservation if c.HasField("memory_reservation") else "-",
+                ",".join(
+                    f"{p.host_port or 'dyn'}:{p.container_port}/{p.protocol or 'tcp'}"
+                    for p in c.port_mappings
+                )
+                or "-",
+                "yes" if (c.essential if c.HasField("essential") else True) else "no",
+            ]
+            for c in td.container_definitions
+        ],
     )
 
 
 @task_definition.command("register")
 @click.option("--cli-input-json", "input_json", default=None, help="file://td.json or inline JSON")
-@click.option("-f", "--file", "file", type=click.Path(dir_okay=False), default=None, help="task definition JSON file")
+@click.option(
+    "-f", "--file", "file", type=click.Path(dir_okay=False), default=None, help="task definition JSON file"
+)
 @common
-def td_register(input_json: str | None, file: str | None, endpoint, cluster, output) -> None:  # noqa: ANN001
+def td_register(input_json: str | None, file: str | None, endpoint, cluster, output) -> None:
     """Register the ECS task definition JSON you already have."""
     c = ctx_of(endpoint, cluster, output)
     if not input_json and not file:
@@ -241,7 +280,9 @@ def td_register(input_json: str | None, file: str | None, endpoint, cluster, out
         err.print(f"note: ignored output-only fields: {', '.join(dropped)}", markup=False)
     td = parse_into(data, ecs_pb2.TaskDefinition(), "task definition")
     tag_msgs = [parse_into(t, ecs_pb2.Tag(), "tags") for t in tags] if isinstance(tags, list) else []
-    resp = c.call("RegisterTaskDefinition", api_pb2.RegisterTaskDefinitionRequest(task_definition=td, tags=tag_msgs))
+    resp = c.call(
+        "RegisterTaskDefinition", api_pb2.RegisterTaskDefinitionRequest(task_definition=td, tags=tag_msgs)
+    )
     c.emit(resp, lambda: _td_table(resp.task_definition))
     for w in resp.warnings:
         err.print(f"warning: {w}", markup=False)
@@ -250,7 +291,7 @@ def td_register(input_json: str | None, file: str | None, endpoint, cluster, out
 @task_definition.command("describe")
 @click.argument("ref")
 @common
-def td_describe(ref: str, endpoint, cluster, output) -> None:  # noqa: ANN001
+def td_describe(ref: str, endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
     resp = c.call("DescribeTaskDefinition", api_pb2.DescribeTaskDefinitionRequest(task_definition=ref))
     c.emit(resp, lambda: _td_table(resp.task_definition))
@@ -261,10 +302,12 @@ def td_describe(ref: str, endpoint, cluster, output) -> None:  # noqa: ANN001
 @click.option("--status", default="", type=click.Choice(["", "ACTIVE", "INACTIVE"]))
 @click.option("--sort", default="", type=click.Choice(["", "ASC", "DESC"]))
 @common
-def td_list(family: str, status: str, sort: str, endpoint, cluster, output) -> None:  # noqa: ANN001
+def td_list(family: str, status: str, sort: str, endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.call("ListTaskDefinitions", api_pb2.ListTaskDefinitionsRequest(
-        family_prefix=family, status=status, sort=sort, max_results=1000))
+    resp = c.call(
+        "ListTaskDefinitions",
+        api_pb2.ListTaskDefinitionsRequest(family_prefix=family, status=status, sort=sort, max_results=1000),
+    )
     c.emit(resp, lambda: [click.echo(a) for a in resp.task_definition_arns])
 
 
@@ -272,17 +315,21 @@ def td_list(family: str, status: str, sort: str, endpoint, cluster, output) -> N
 @click.option("--family-prefix", default="")
 @click.option("--status", default="", type=click.Choice(["", "ACTIVE", "INACTIVE", "ALL"]))
 @common
-def td_families(family_prefix: str, status: str, endpoint, cluster, output) -> None:  # noqa: ANN001
+def td_families(family_prefix: str, status: str, endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.call("ListTaskDefinitionFamilies", api_pb2.ListTaskDefinitionFamiliesRequest(
-        family_prefix=family_prefix, status=status, max_results=1000))
+    resp = c.call(
+        "ListTaskDefinitionFamilies",
+        api_pb2.ListTaskDefinitionFamiliesRequest(
+            family_prefix=family_prefix, status=status, max_results=1000
+        ),
+    )
     c.emit(resp, lambda: [click.echo(f) for f in resp.families])
 
 
 @task_definition.command("deregister")
 @click.argument("ref")
 @common
-def td_deregister(ref: str, endpoint, cluster, output) -> None:  # noqa: ANN001
+def td_deregister(ref: str, endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
     resp = c.call("DeregisterTaskDefinition", api_pb2.DeregisterTaskDefinitionRequest(task_definition=ref))
     c.emit(resp, lambda: _td_table(resp.task_definition))
@@ -305,49 +352,74 @@ def _instance_rows(instances: Any) -> None:
     rows = []
     for i in instances:
         attrs = {a.name: a.value for a in i.attributes}
-        rows.append([
-            i.ec2_instance_id, i.status, "yes" if i.agent_connected else "no", attrs.get("ecs.availability-zone", "-"),
-            attrs.get("ecs.instance-type", "-"),
-            f"{_resource(i.remaining_resources, 'CPU')}/{_resource(i.registered_resources, 'CPU')}",
-            f"{_resource(i.remaining_resources, 'MEMORY')}/{_resource(i.registered_resources, 'MEMORY')}",
-            i.running_tasks_count, i.pending_tasks_count,
-        ])
-    print_table(["ID", "STATUS", "CONNECTED", "AZ", "TYPE", "CPU FREE/REG", "MEM FREE/REG", "RUNNING", "PENDING"], rows)
+        rows.append(
+            [
+                i.ec2_instance_id,
+                i.status,
+                "yes" if i.agent_connected else "no",
+                attrs.get("ecs.availability-zone", "-"),
+                attrs.get("ecs.instance-type", "-"),
+                f"{_resource(i.remaining_resources, 'CPU')}/{_resource(i.registered_resources, 'CPU')}",
+                f"{_resource(i.remaining_resources, 'MEMORY')}/{_resource(i.registered_resources, 'MEMORY')}",
+                i.running_tasks_count,
+                i.pending_tasks_count,
+            ]
+        )
+    print_table(
+        ["ID", "STATUS", "CONNECTED", "AZ", "TYPE", "CPU FREE/REG", "MEM FREE/REG", "RUNNING", "PENDING"],
+        rows,
+    )
 
 
 @instance.command("list")
-@click.option("--status", default="", type=click.Choice(["", "ACTIVE", "DRAINING", "REGISTERING", "DEREGISTERING"]))
+@click.option(
+    "--status", default="", type=click.Choice(["", "ACTIVE", "DRAINING", "REGISTERING", "DEREGISTERING"])
+)
 @click.option("--filter", "filter_", default="", help="cluster query language expression")
 @common
-def instance_list(status: str, filter_: str, endpoint, cluster, output) -> None:  # noqa: ANN001
+def instance_list(status: str, filter_: str, endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.call("ListContainerInstances", api_pb2.ListContainerInstancesRequest(
-        cluster=c.cluster, status=status, filter=filter_, max_results=1000))
+    resp = c.call(
+        "ListContainerInstances",
+        api_pb2.ListContainerInstancesRequest(
+            cluster=c.cluster, status=status, filter=filter_, max_results=1000
+        ),
+    )
     if c.output == "json" or not resp.container_instance_arns:
         c.emit(resp, lambda: None)
         return
-    desc = c.call("DescribeContainerInstances", api_pb2.DescribeContainerInstancesRequest(
-        cluster=c.cluster, container_instances=list(resp.container_instance_arns)))
+    desc = c.call(
+        "DescribeContainerInstances",
+        api_pb2.DescribeContainerInstancesRequest(
+            cluster=c.cluster, container_instances=list(resp.container_instance_arns)
+        ),
+    )
     _instance_rows(desc.container_instances)
 
 
 @instance.command("describe")
 @click.argument("ids", nargs=-1, required=True)
 @common
-def instance_describe(ids: tuple[str, ...], endpoint, cluster, output) -> None:  # noqa: ANN001
+def instance_describe(ids: tuple[str, ...], endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.call("DescribeContainerInstances", api_pb2.DescribeContainerInstancesRequest(
-        cluster=c.cluster, container_instances=list(ids)))
+    resp = c.call(
+        "DescribeContainerInstances",
+        api_pb2.DescribeContainerInstancesRequest(cluster=c.cluster, container_instances=list(ids)),
+    )
     c.emit(resp, lambda: _instance_rows(resp.container_instances))
     print_failures(resp.failures)
     if resp.failures:
         sys.exit(1)
 
 
-def _set_state(ids: tuple[str, ...], status: str, endpoint, cluster, output) -> None:  # noqa: ANN001
+def _set_state(ids: tuple[str, ...], status: str, endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.call("UpdateContainerInstancesState", api_pb2.UpdateContainerInstancesStateRequest(
-        cluster=c.cluster, container_instances=list(ids), status=status))
+    resp = c.call(
+        "UpdateContainerInstancesState",
+        api_pb2.UpdateContainerInstancesStateRequest(
+            cluster=c.cluster, container_instances=list(ids), status=status
+        ),
+    )
     c.emit(resp, lambda: _instance_rows(resp.container_instances))
     print_failures(resp.failures)
     if resp.failures:
@@ -357,14 +429,14 @@ def _set_state(ids: tuple[str, ...], status: str, endpoint, cluster, output) -> 
 @instance.command("drain")
 @click.argument("ids", nargs=-1, required=True)
 @common
-def instance_drain(ids: tuple[str, ...], endpoint, cluster, output) -> None:  # noqa: ANN001
+def instance_drain(ids: tuple[str, ...], endpoint, cluster, output) -> None:
     _set_state(ids, "DRAINING", endpoint, cluster, output)
 
 
 @instance.command("activate")
 @click.argument("ids", nargs=-1, required=True)
 @common
-def instance_activate(ids: tuple[str, ...], endpoint, cluster, output) -> None:  # noqa: ANN001
+def instance_activate(ids: tuple[str, ...], endpoint, cluster, output) -> None:
     _set_state(ids, "ACTIVE", endpoint, cluster, output)
 
 
@@ -372,10 +444,14 @@ def instance_activate(ids: tuple[str, ...], endpoint, cluster, output) -> None: 
 @click.argument("instance_id")
 @click.option("--force", is_flag=True, help="deregister even with tasks on it (they are marked STOPPED)")
 @common
-def instance_deregister(instance_id: str, force: bool, endpoint, cluster, output) -> None:  # noqa: ANN001
+def instance_deregister(instance_id: str, force: bool, endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.call("DeregisterContainerInstance", api_pb2.DeregisterContainerInstanceRequest(
-        cluster=c.cluster, container_instance=instance_id, force=force))
+    resp = c.call(
+        "DeregisterContainerInstance",
+        api_pb2.DeregisterContainerInstanceRequest(
+            cluster=c.cluster, container_instance=instance_id, force=force
+        ),
+    )
     c.emit(resp, lambda: _instance_rows([resp.container_instance]))
 
 
@@ -389,8 +465,11 @@ def _attrs(target: str, pairs: tuple[str, ...]) -> list[ecs_pb2.Attribute]:
     out = []
     for p in pairs:
         name, sep, value = p.partition("=")
-        out.append(ecs_pb2.Attribute(name=name, value=value if sep else "", target_type="container-instance",
-                                     target_id=target))
+        out.append(
+            ecs_pb2.Attribute(
+                name=name, value=value if sep else "", target_type="container-instance", target_id=target
+            )
+        )
     return out
 
 
@@ -402,9 +481,11 @@ def _attr_rows(attrs: Any) -> None:
 @click.option("--target", required=True, help="container instance id or ARN")
 @click.argument("pairs", nargs=-1, required=True)
 @common
-def attribute_put(target: str, pairs: tuple[str, ...], endpoint, cluster, output) -> None:  # noqa: ANN001
+def attribute_put(target: str, pairs: tuple[str, ...], endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.call("PutAttributes", api_pb2.PutAttributesRequest(cluster=c.cluster, attributes=_attrs(target, pairs)))
+    resp = c.call(
+        "PutAttributes", api_pb2.PutAttributesRequest(cluster=c.cluster, attributes=_attrs(target, pairs))
+    )
     c.emit(resp, lambda: _attr_rows(resp.attributes))
 
 
@@ -412,10 +493,12 @@ def attribute_put(target: str, pairs: tuple[str, ...], endpoint, cluster, output
 @click.option("--target", required=True, help="container instance id or ARN")
 @click.argument("pairs", nargs=-1, required=True)
 @common
-def attribute_delete(target: str, pairs: tuple[str, ...], endpoint, cluster, output) -> None:  # noqa: ANN001
+def attribute_delete(target: str, pairs: tuple[str, ...], endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.call("DeleteAttributes", api_pb2.DeleteAttributesRequest(
-        cluster=c.cluster, attributes=_attrs(target, pairs)))
+    resp = c.call(
+        "DeleteAttributes",
+        api_pb2.DeleteAttributesRequest(cluster=c.cluster, attributes=_attrs(target, pairs)),
+    )
     c.emit(resp, lambda: _attr_rows(resp.attributes))
 
 
@@ -423,10 +506,14 @@ def attribute_delete(target: str, pairs: tuple[str, ...], endpoint, cluster, out
 @click.option("--name", default="")
 @click.option("--value", default="")
 @common
-def attribute_list(name: str, value: str, endpoint, cluster, output) -> None:  # noqa: ANN001
+def attribute_list(name: str, value: str, endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.call("ListAttributes", api_pb2.ListAttributesRequest(
-        cluster=c.cluster, target_type="container-instance", attribute_name=name, attribute_value=value))
+    resp = c.call(
+        "ListAttributes",
+        api_pb2.ListAttributesRequest(
+            cluster=c.cluster, target_type="container-instance", attribute_name=name, attribute_value=value
+        ),
+    )
     c.emit(resp, lambda: _attr_rows(resp.attributes))
 
 
@@ -440,14 +527,24 @@ def _task_rows(tasks: Any) -> None:
     rows = []
     for t in tasks:
         ports = ",".join(
-            f"{b.bind_i_p}:{b.host_port}->{b.container_port}" for c in t.containers for b in c.network_bindings
+            f"{b.bind_i_p}:{b.host_port}->{b.container_port}"
+            for c in t.containers
+            for b in c.network_bindings
         )
         exits = ",".join(f"{c.name}={c.exit_code}" for c in t.containers if c.HasField("exit_code"))
-        rows.append([
-            short(t.task_arn), short(t.task_definition_arn), t.last_status, t.desired_status,
-            short(t.container_instance_arn) or "-", t.availability_zone or "-", ports or "-",
-            exits or "-", t.stopped_reason or "-",
-        ])
+        rows.append(
+            [
+                short(t.task_arn),
+                short(t.task_definition_arn),
+                t.last_status,
+                t.desired_status,
+                short(t.container_instance_arn) or "-",
+                t.availability_zone or "-",
+                ports or "-",
+                exits or "-",
+                t.stopped_reason or "-",
+            ]
+        )
     print_table(["TASK", "DEFINITION", "LAST", "DESIRED", "INSTANCE", "AZ", "PORTS", "EXIT", "REASON"], rows)
 
 
@@ -467,23 +564,45 @@ def _json_list(value: str | None, what: str) -> list:
 @click.option("--count", type=int, default=1, show_default=True)
 @click.option("--group", default="")
 @click.option("--started-by", default="")
-@click.option("--placement-strategy", default=None, help='JSON, e.g. [{"type":"spread","field":"instanceId"}]')
+@click.option(
+    "--placement-strategy", default=None, help='JSON, e.g. [{"type":"spread","field":"instanceId"}]'
+)
 @click.option("--placement-constraints", default=None, help='JSON, e.g. [{"type":"distinctInstance"}]')
 @click.option("--overrides", default=None, help="ECS TaskOverride JSON")
 @click.option("--client-token", default="")
 @click.option("--dry-run", is_flag=True, help="show the placement plan; start nothing")
 @common
-def task_run(task_definition: str, count: int, group: str, started_by: str, placement_strategy: str | None,
-             placement_constraints: str | None, overrides: str | None, client_token: str, dry_run: bool,
-             endpoint, cluster, output) -> None:  # noqa: ANN001
+def task_run(
+    task_definition: str,
+    count: int,
+    group: str,
+    started_by: str,
+    placement_strategy: str | None,
+    placement_constraints: str | None,
+    overrides: str | None,
+    client_token: str,
+    dry_run: bool,
+    endpoint,
+    cluster,
+    output,
+) -> None:
     """Place and start tasks (ECS RunTask)."""
     c = ctx_of(endpoint, cluster, output)
-    req = api_pb2.RunTaskRequest(cluster=c.cluster, task_definition=task_definition, count=count, group=group,
-                                 started_by=started_by, client_token=client_token, dry_run=dry_run)
+    req = api_pb2.RunTaskRequest(
+        cluster=c.cluster,
+        task_definition=task_definition,
+        count=count,
+        group=group,
+        started_by=started_by,
+        client_token=client_token,
+        dry_run=dry_run,
+    )
     for s in _json_list(placement_strategy, "--placement-strategy"):
         req.placement_strategy.append(parse_into(s, ecs_pb2.PlacementStrategy(), "--placement-strategy"))
     for s in _json_list(placement_constraints, "--placement-constraints"):
-        req.placement_constraints.append(parse_into(s, ecs_pb2.PlacementConstraint(), "--placement-constraints"))
+        req.placement_constraints.append(
+            parse_into(s, ecs_pb2.PlacementConstraint(), "--placement-constraints")
+        )
     if overrides:
         parse_into(load_json_arg(overrides, "--overrides"), req.overrides, "--overrides")
     resp = c.call("RunTask", req)
@@ -497,19 +616,33 @@ def task_run(task_definition: str, count: int, group: str, started_by: str, plac
 
 @task.command("start")
 @click.option("--task-definition", required=True)
-@click.option("--instances", "--container-instances", "instances", multiple=True, required=True,
-              help="container instance ids (repeat or comma-separate)")
+@click.option(
+    "--instances",
+    "--container-instances",
+    "instances",
+    multiple=True,
+    required=True,
+    help="container instance ids (repeat or comma-separate)",
+)
 @click.option("--group", default="")
 @click.option("--started-by", default="")
 @common
-def task_start(task_definition: str, instances: tuple[str, ...], group: str, started_by: str,
-               endpoint, cluster, output) -> None:  # noqa: ANN001
+def task_start(
+    task_definition: str, instances: tuple[str, ...], group: str, started_by: str, endpoint, cluster, output
+) -> None:
     """Start tasks on the named instances (ECS StartTask)."""
     c = ctx_of(endpoint, cluster, output)
     ids = [x for v in instances for x in v.split(",") if x]
-    resp = c.call("StartTask", api_pb2.StartTaskRequest(
-        cluster=c.cluster, task_definition=task_definition, container_instances=ids, group=group,
-        started_by=started_by))
+    resp = c.call(
+        "StartTask",
+        api_pb2.StartTaskRequest(
+            cluster=c.cluster,
+            task_definition=task_definition,
+            container_instances=ids,
+            group=group,
+            started_by=started_by,
+        ),
+    )
     c.emit(resp, lambda: _task_rows(resp.tasks))
     print_failures(resp.failures)
     if resp.failures and not resp.tasks:
@@ -520,7 +653,7 @@ def task_start(task_definition: str, instances: tuple[str, ...], group: str, sta
 @click.argument("task_id")
 @click.option("--reason", default="")
 @common
-def task_stop(task_id: str, reason: str, endpoint, cluster, output) -> None:  # noqa: ANN001
+def task_stop(task_id: str, reason: str, endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
     resp = c.call("StopTask", api_pb2.StopTaskRequest(cluster=c.cluster, task=task_id, reason=reason))
     c.emit(resp, lambda: _task_rows([resp.task]))
@@ -533,19 +666,36 @@ def task_stop(task_id: str, reason: str, endpoint, cluster, output) -> None:  # 
 @click.option("--desired-status", default="", type=click.Choice(["", "RUNNING", "PENDING", "STOPPED"]))
 @click.option("--started-by", default="")
 @common
-def task_list(container_instance: str, family: str, service_name: str, desired_status: str, started_by: str,
-              endpoint, cluster, output) -> None:  # noqa: ANN001
+def task_list(
+    container_instance: str,
+    family: str,
+    service_name: str,
+    desired_status: str,
+    started_by: str,
+    endpoint,
+    cluster,
+    output,
+) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.call("ListTasks", api_pb2.ListTasksRequest(
-        cluster=c.cluster, container_instance=container_instance, family=family, service_name=service_name,
-        desired_status=desired_status, started_by=started_by, max_results=1000))
+    resp = c.call(
+        "ListTasks",
+        api_pb2.ListTasksRequest(
+            cluster=c.cluster,
+            container_instance=container_instance,
+            family=family,
+            service_name=service_name,
+            desired_status=desired_status,
+            started_by=started_by,
+            max_results=1000,
+        ),
+    )
     c.emit(resp, lambda: [click.echo(a) for a in resp.task_arns])
 
 
 @task.command("describe")
 @click.argument("ids", nargs=-1, required=True)
 @common
-def task_describe(ids: tuple[str, ...], endpoint, cluster, output) -> None:  # noqa: ANN001
+def task_describe(ids: tuple[str, ...], endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
     resp = c.call("DescribeTasks", api_pb2.DescribeTasksRequest(cluster=c.cluster, tasks=list(ids)))
     c.emit(resp, lambda: _task_rows(resp.tasks))
@@ -559,7 +709,7 @@ def task_describe(ids: tuple[str, ...], endpoint, cluster, output) -> None:  # n
 @click.argument("ids", nargs=-1, required=True)
 @click.option("--timeout", type=float, default=300, show_default=True, help="seconds")
 @common
-def task_wait(state: str, ids: tuple[str, ...], timeout: float, endpoint, cluster, output) -> None:  # noqa: ANN001
+def task_wait(state: str, ids: tuple[str, ...], timeout: float, endpoint, cluster, output) -> None:
     """Wait until every task is RUNNING (or STOPPED), showing what is still awaited."""
     c = ctx_of(endpoint, cluster, output)
     target = state.upper()
@@ -576,19 +726,26 @@ def task_wait(state: str, ids: tuple[str, ...], timeout: float, endpoint, cluste
             if stopped:
                 for t in stopped:
                     reasons = "; ".join(f"{x.name}: {x.reason}" for x in t.containers if x.reason)
-                    err.print(f"task {short(t.task_arn)} STOPPED ({t.stop_code}): {t.stopped_reason}"
-                              + (f" [{reasons}]" if reasons else ""), markup=False)
+                    err.print(
+                        f"task {short(t.task_arn)} STOPPED ({t.stop_code}): {t.stopped_reason}"
+                        + (f" [{reasons}]" if reasons else ""),
+                        markup=False,
+                    )
                 sys.exit(1)
         if not waiting:
             err.print(f"all {len(resp.tasks)} task(s) {target}", markup=False)
-            c.emit(resp, lambda: _task_rows(resp.tasks))
+            c.emit(resp, lambda done=resp: _task_rows(done.tasks))
             return
-        line = "waiting for " + ", ".join(f"{short(t.task_arn)[:12]} ({t.last_status})" for t in waiting) + f" to be {target}"
+        line = (
+            "waiting for "
+            + ", ".join(f"{short(t.task_arn)[:12]} ({t.last_status})" for t in waiting)
+            + f" to be {target}"
+        )
         if line != last_line:
             err.print(line, markup=False)
             last_line = line
         if time.monotonic() > deadline:
-            fail(f"timed out after {timeout:g}s; still {line[len('waiting for '):]}")
+            fail(f"timed out after {timeout:g}s; still {line[len('waiting for ') :]}")
         time.sleep(0.25)
 
 

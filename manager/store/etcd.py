@@ -58,7 +58,7 @@ class Store:
             try:
                 await self._client.kv.get(self.prefix + "ping", timeout=2, max_attempts=1)
                 return
-            except (EtcdError, Exception) as exc:  # noqa: BLE001 - report any failure to reach etcd the same way
+            except (EtcdError, Exception) as exc:
                 if asyncio.get_running_loop().time() > deadline:
                     raise Unavailable(f"etcd at {', '.join(self.endpoints)} is not reachable: {exc}") from exc
                 await asyncio.sleep(0.2)
@@ -91,7 +91,9 @@ class Store:
 
     async def count(self, prefix: str) -> int:
         resp = await self._call(
-            self._client.kv.get(prefix, range_end=prefix_range_end(prefix), count_only=True, timeout=CALL_TIMEOUT)
+            self._client.kv.get(
+                prefix, range_end=prefix_range_end(prefix), count_only=True, timeout=CALL_TIMEOUT
+            )
         )
         return resp.count
 
@@ -145,9 +147,13 @@ class Store:
         return Compare(result=Compare.EQUAL, target=Compare.MOD, key=key.encode(), mod_revision=mod_revision)
 
     # -- watches -----------------------------------------------------------------------------------
-    async def watch(self, prefix: str, cls: type[M], start_revision: int) -> AsyncIterator[list[WatchEvent[M]]]:
+    async def watch(
+        self, prefix: str, cls: type[M], start_revision: int
+    ) -> AsyncIterator[list[WatchEvent[M]]]:
         """Batches of changes under a prefix from start_revision; raises Compacted when history is gone."""
-        stream = self._client.watch.watch(prefix, range_end=prefix_range_end(prefix), start_revision=start_revision)
+        stream = self._client.watch.watch(
+            prefix, range_end=prefix_range_end(prefix), start_revision=start_revision
+        )
         async for resp in stream:
             if resp.compact_revision:
                 raise Compacted(resp.compact_revision)
@@ -162,7 +168,10 @@ class Store:
                 yield batch
 
     async def watch_list(
-        self, prefix: str, cls: type[M], on_snapshot: Callable[[list[Item[M]]], Awaitable[None]],
+        self,
+        prefix: str,
+        cls: type[M],
+        on_snapshot: Callable[[list[Item[M]]], Awaitable[None]],
         on_events: Callable[[list[WatchEvent[M]]], Awaitable[None]],
     ) -> None:
         """List-then-watch forever; after a compaction, list again."""
@@ -194,7 +203,7 @@ class Store:
         finally:
             stream.cancel()
 
-    async def _call(self, coro: Awaitable):  # noqa: ANN202
+    async def _call(self, coro: Awaitable):
         try:
             return await coro
         except EtcdError as exc:

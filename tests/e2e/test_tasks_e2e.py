@@ -17,18 +17,25 @@ WEB_SCRIPT = (
 )
 
 
-def web_td(family: str = "web", **extra) -> dict:  # noqa: ANN003
+def web_td(family: str = "web", **extra) -> dict:
     td = {
         "family": family,
         "executionRoleArn": "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
         "requiresCompatibilities": ["EC2"],
-        "containerDefinitions": [{
-            "name": "web", "image": TEST_IMAGE, "cpu": 256, "memory": 96, "memoryReservation": 64,
-            "essential": True, "command": ["sh", "-c", WEB_SCRIPT],
-            "portMappings": [{"containerPort": 8080, "hostPort": 0, "protocol": "tcp"}],
-            "environment": [{"name": "GREETING", "value": "hi"}],
-            "stopTimeout": 5,
-        }],
+        "containerDefinitions": [
+            {
+                "name": "web",
+                "image": TEST_IMAGE,
+                "cpu": 256,
+                "memory": 96,
+                "memoryReservation": 64,
+                "essential": True,
+                "command": ["sh", "-c", WEB_SCRIPT],
+                "portMappings": [{"containerPort": 8080, "hostPort": 0, "protocol": "tcp"}],
+                "environment": [{"name": "GREETING", "value": "hi"}],
+                "stopTimeout": 5,
+            }
+        ],
     }
     td.update(extra)
     return td
@@ -48,7 +55,9 @@ def run_one(c: LocalCluster, *args: str) -> dict:
 
 def wait_status(c: LocalCluster, task_id: str, status: str, timeout: float = 60) -> dict:
     return wait_for(
-        lambda: (t := c.describe_task(task_id))["lastStatus"] == status and t, timeout, f"task {task_id} {status}"
+        lambda: (t := c.describe_task(task_id))["lastStatus"] == status and t,
+        timeout,
+        f"task {task_id} {status}",
     )
 
 
@@ -153,13 +162,20 @@ def test_agent_kill9_restart_keeps_tasks_and_reports_vanished(two_az: LocalClust
     instance_id = t["containerInstanceArn"].rsplit("/", 1)[-1]
     agent_name = next(n for n in c.agents if c.agent_instance_id(n) == instance_id)
     # A second task on the same instance whose container disappears while the agent is down.
-    gone = c.json("task", "start", "--task-definition", "web", "--instances", instance_id)["tasks"][0]["taskArn"]
+    gone = c.json("task", "start", "--task-definition", "web", "--instances", instance_id)["tasks"][0][
+        "taskArn"
+    ]
     wait_status(c, gone, "RUNNING")
     [keep_container] = c.containers_of(keep, all=False)
 
     c.agents[agent_name].kill9()
-    wait_for(lambda: not c.json("instance", "describe", instance_id)["containerInstances"][0].get("agentConnected"),
-             30, "the manager to see the agent disconnected")
+    wait_for(
+        lambda: (
+            not c.json("instance", "describe", instance_id)["containerInstances"][0].get("agentConnected")
+        ),
+        30,
+        "the manager to see the agent disconnected",
+    )
     [victim] = c.containers_of(gone)
     victim.remove(force=True)
     c.agents[agent_name].start()
@@ -211,7 +227,11 @@ def test_bad_inputs_give_one_line_errors_and_write_nothing(two_az: LocalCluster,
         (("task", "describe", "arn:shoal:ecs:local:000000000000:cluster/x"), 1, "not a task ARN"),
         (("task", "stop", "0123"), 1, "NOT_FOUND"),
         (("--cluster", "nowhere", "task", "list"), 1, "cluster 'nowhere' not found"),
-        (("task", "run", "--task-definition", "web", "--placement-strategy", "[{bad json"), 2, "not valid JSON"),
+        (
+            ("task", "run", "--task-definition", "web", "--placement-strategy", "[{bad json"),
+            2,
+            "not valid JSON",
+        ),
         (("task", "run"), 2, "--task-definition"),
         (("instance", "drain", "i-0000000000000000"), 1, "MISSING"),
     ]
@@ -228,5 +248,9 @@ def test_bad_inputs_give_one_line_errors_and_write_nothing(two_az: LocalCluster,
 def test_delete_cluster_refused_while_instances_registered(two_az: LocalCluster) -> None:
     c = two_az
     r = c.shoal("cluster", "delete", "default", check=False)
-    assert r.returncode == 1 and "FAILED_PRECONDITION" in r.stderr and "registered container instance" in r.stderr
+    assert (
+        r.returncode == 1
+        and "FAILED_PRECONDITION" in r.stderr
+        and "registered container instance" in r.stderr
+    )
     assert c.json("cluster", "describe")["clusters"][0]["registeredContainerInstancesCount"] == 2

@@ -12,8 +12,8 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
-
 from shoal.v1 import api_pb2, api_pb2_grpc, ecs_pb2
+
 from tests.conftest import BIN, Proc, free_port, wait_for
 
 
@@ -22,8 +22,17 @@ def api(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     root: Path = tmp_path_factory.mktemp("api")
     endpoint = f"127.0.0.1:{free_port()}"
     proc = Proc(
-        [str(BIN / "shoal-manager"), "--listen", endpoint, "--data-dir", str(root),
-         "--etcd-endpoints", f"http://{etcd_endpoint}", "--etcd-prefix", f"/api-{secrets.token_hex(4)}/"],
+        [
+            str(BIN / "shoal-manager"),
+            "--listen",
+            endpoint,
+            "--data-dir",
+            str(root),
+            "--etcd-endpoints",
+            f"http://{etcd_endpoint}",
+            "--etcd-prefix",
+            f"/api-{secrets.token_hex(4)}/",
+        ],
         root / "manager.log",
     ).start()
     channel = grpc.insecure_channel(endpoint)
@@ -44,7 +53,7 @@ def api(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     assert "Traceback" not in proc.log(), proc.log()
 
 
-def error_of(call, request) -> tuple[grpc.StatusCode, str, error_details_pb2.ErrorInfo]:  # noqa: ANN001
+def error_of(call, request) -> tuple[grpc.StatusCode, str, error_details_pb2.ErrorInfo]:
     with pytest.raises(grpc.RpcError) as info:
         call(request, timeout=10)
     exc = info.value
@@ -55,15 +64,19 @@ def error_of(call, request) -> tuple[grpc.StatusCode, str, error_details_pb2.Err
     return exc.code(), exc.details(), detail
 
 
-def container(**kw) -> ecs_pb2.ContainerDefinition:  # noqa: ANN003
+def container(**kw) -> ecs_pb2.ContainerDefinition:
     base = {"name": "app", "image": "busybox", "memory": 64}
     base.update(kw)
     return ecs_pb2.ContainerDefinition(**base)
 
 
-def register_req(family: str, *containers: ecs_pb2.ContainerDefinition, **kw) -> api_pb2.RegisterTaskDefinitionRequest:  # noqa: ANN003
+def register_req(
+    family: str, *containers: ecs_pb2.ContainerDefinition, **kw
+) -> api_pb2.RegisterTaskDefinitionRequest:
     return api_pb2.RegisterTaskDefinitionRequest(
-        task_definition=ecs_pb2.TaskDefinition(family=family, container_definitions=list(containers) or [container()], **kw)
+        task_definition=ecs_pb2.TaskDefinition(
+            family=family, container_definitions=list(containers) or [container()], **kw
+        )
     )
 
 
@@ -72,30 +85,56 @@ def register_req(family: str, *containers: ecs_pb2.ContainerDefinition, **kw) ->
     [
         (register_req("bad family!"), "family", "letters"),
         (register_req("f", container(image="")), "containerDefinitions[0].image", "required"),
-        (register_req("f", container(memory=64, memory_reservation=64)), "containerDefinitions[0].memory", "greater"),
+        (
+            register_req("f", container(memory=64, memory_reservation=64)),
+            "containerDefinitions[0].memory",
+            "greater",
+        ),
         (register_req("f", container(essential=False)), "containerDefinitions", "essential"),
-        (register_req("f", *[container(name=f"c{i}") for i in range(11)]), "containerDefinitions", "limit is 10"),
-        (register_req("f", container(health_check=ecs_pb2.HealthCheck(command=["CMD", "x"], interval=4))),
-         "containerDefinitions[0].healthCheck.interval", "between 5 and 300"),
+        (
+            register_req("f", *[container(name=f"c{i}") for i in range(11)]),
+            "containerDefinitions",
+            "limit is 10",
+        ),
+        (
+            register_req("f", container(health_check=ecs_pb2.HealthCheck(command=["CMD", "x"], interval=4))),
+            "containerDefinitions[0].healthCheck.interval",
+            "between 5 and 300",
+        ),
         (register_req("f", cpu="lots"), "cpu", "not a CPU amount"),
-        (register_req("f", placement_constraints=[ecs_pb2.PlacementConstraint(type="distinctInstance")]),
-         "placementConstraints[0].type", "memberOf"),
-        (register_req("f", placement_constraints=[ecs_pb2.PlacementConstraint(type="memberOf", expression="attribute:x ==")]),
-         "placementConstraints[0].expression", "column"),
+        (
+            register_req("f", placement_constraints=[ecs_pb2.PlacementConstraint(type="distinctInstance")]),
+            "placementConstraints[0].type",
+            "memberOf",
+        ),
+        (
+            register_req(
+                "f",
+                placement_constraints=[
+                    ecs_pb2.PlacementConstraint(type="memberOf", expression="attribute:x ==")
+                ],
+            ),
+            "placementConstraints[0].expression",
+            "column",
+        ),
     ],
 )
-def test_register_task_definition_rejects_with_field(api, request_, field: str, words: str) -> None:  # noqa: ANN001
+def test_register_task_definition_rejects_with_field(api, request_, field: str, words: str) -> None:
     code, message, info = error_of(api.RegisterTaskDefinition, request_)
     assert code == grpc.StatusCode.INVALID_ARGUMENT
     assert info.metadata["field"] == field, message
     assert words in message
     assert info.domain == "shoal.dev" and info.reason
-    families = api.ListTaskDefinitionFamilies(api_pb2.ListTaskDefinitionFamiliesRequest(status="ALL"), timeout=10)
+    families = api.ListTaskDefinitionFamilies(
+        api_pb2.ListTaskDefinitionFamiliesRequest(status="ALL"), timeout=10
+    )
     assert request_.task_definition.family not in families.families
 
 
-def test_errors_for_missing_and_refused_things(api) -> None:  # noqa: ANN001
-    code, message, _ = error_of(api.DescribeTaskDefinition, api_pb2.DescribeTaskDefinitionRequest(task_definition="ghost"))
+def test_errors_for_missing_and_refused_things(api) -> None:
+    code, message, _ = error_of(
+        api.DescribeTaskDefinition, api_pb2.DescribeTaskDefinitionRequest(task_definition="ghost")
+    )
     assert code == grpc.StatusCode.NOT_FOUND and "ghost" in message
     code, message, _ = error_of(api.RunTask, api_pb2.RunTaskRequest(cluster="nope", task_definition="x"))
     assert code == grpc.StatusCode.NOT_FOUND and "cluster 'nope' not found" in message
@@ -106,19 +145,29 @@ def test_errors_for_missing_and_refused_things(api) -> None:  # noqa: ANN001
     api.RegisterTaskDefinition(register_req("ok"), timeout=10)
     code, message, info = error_of(api.RunTask, api_pb2.RunTaskRequest(task_definition="ok", count=11))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and info.metadata["field"] == "count"
-    code, message, info = error_of(api.RunTask, api_pb2.RunTaskRequest(
-        task_definition="ok", placement_strategy=[ecs_pb2.PlacementStrategy(type="binpack", field="disk")]))
-    assert code == grpc.StatusCode.INVALID_ARGUMENT and info.metadata["field"].startswith("placementStrategy[0]")
-    code, _, info = error_of(api.UpdateContainerInstancesState, api_pb2.UpdateContainerInstancesStateRequest(
-        container_instances=["i-00000000"], status="SLEEPING"))
+    code, message, info = error_of(
+        api.RunTask,
+        api_pb2.RunTaskRequest(
+            task_definition="ok", placement_strategy=[ecs_pb2.PlacementStrategy(type="binpack", field="disk")]
+        ),
+    )
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and info.metadata["field"].startswith(
+        "placementStrategy[0]"
+    )
+    code, _, info = error_of(
+        api.UpdateContainerInstancesState,
+        api_pb2.UpdateContainerInstancesStateRequest(container_instances=["i-00000000"], status="SLEEPING"),
+    )
     assert code == grpc.StatusCode.INVALID_ARGUMENT and info.metadata["field"] == "status"
-    code, _, info = error_of(api.ListContainerInstances, api_pb2.ListContainerInstancesRequest(filter="attribute:a in [x"))
+    code, _, info = error_of(
+        api.ListContainerInstances, api_pb2.ListContainerInstancesRequest(filter="attribute:a in [x")
+    )
     assert code == grpc.StatusCode.INVALID_ARGUMENT and info.metadata["field"] == "filter"
     code, _, _ = error_of(api.DeleteCluster, api_pb2.DeleteClusterRequest(cluster="never-made"))
     assert code == grpc.StatusCode.NOT_FOUND
 
 
-def test_run_task_without_instances_explains_failure(api) -> None:  # noqa: ANN001
+def test_run_task_without_instances_explains_failure(api) -> None:
     api.CreateCluster(api_pb2.CreateClusterRequest(cluster_name="empty"), timeout=10)
     api.RegisterTaskDefinition(register_req("lonely"), timeout=10)
     resp = api.RunTask(api_pb2.RunTaskRequest(cluster="empty", task_definition="lonely", count=2), timeout=10)
@@ -128,7 +177,7 @@ def test_run_task_without_instances_explains_failure(api) -> None:  # noqa: ANN0
     assert list(listed.task_arns) == []
 
 
-def test_cluster_lifecycle_and_default_created_on_first_use(api) -> None:  # noqa: ANN001
+def test_cluster_lifecycle_and_default_created_on_first_use(api) -> None:
     resp = api.DescribeClusters(api_pb2.DescribeClustersRequest(), timeout=10)
     assert resp.clusters[0].cluster_name == "default"
     api.CreateCluster(api_pb2.CreateClusterRequest(cluster_name="temp"), timeout=10)
@@ -140,28 +189,39 @@ def test_cluster_lifecycle_and_default_created_on_first_use(api) -> None:  # noq
     assert missing.failures[0].reason == "MISSING"
 
 
-def test_task_definition_families_revisions_and_refs(api) -> None:  # noqa: ANN001
+def test_task_definition_families_revisions_and_refs(api) -> None:
     for _ in range(3):
         api.RegisterTaskDefinition(register_req("fam", cpu="0.5 vCPU", memory="1 GB"), timeout=10)
-    latest = api.DescribeTaskDefinition(api_pb2.DescribeTaskDefinitionRequest(task_definition="fam"), timeout=10)
+    latest = api.DescribeTaskDefinition(
+        api_pb2.DescribeTaskDefinitionRequest(task_definition="fam"), timeout=10
+    )
     assert latest.task_definition.revision == 3
     assert (latest.task_definition.cpu, latest.task_definition.memory) == ("512", "1024")
     by_arn = api.DescribeTaskDefinition(
-        api_pb2.DescribeTaskDefinitionRequest(task_definition=latest.task_definition.task_definition_arn.replace(":3", ":2")),
-        timeout=10)
+        api_pb2.DescribeTaskDefinitionRequest(
+            task_definition=latest.task_definition.task_definition_arn.replace(":3", ":2")
+        ),
+        timeout=10,
+    )
     assert by_arn.task_definition.revision == 2
     api.DeregisterTaskDefinition(api_pb2.DeregisterTaskDefinitionRequest(task_definition="fam:3"), timeout=10)
     now = api.DescribeTaskDefinition(api_pb2.DescribeTaskDefinitionRequest(task_definition="fam"), timeout=10)
     assert now.task_definition.revision == 2
-    listed = api.ListTaskDefinitions(api_pb2.ListTaskDefinitionsRequest(family_prefix="fam", sort="DESC"), timeout=10)
+    listed = api.ListTaskDefinitions(
+        api_pb2.ListTaskDefinitionsRequest(family_prefix="fam", sort="DESC"), timeout=10
+    )
     assert [a.rsplit(":", 1)[-1] for a in listed.task_definition_arns] == ["2", "1"]
 
 
-def test_health_and_reflection_are_served(api) -> None:  # noqa: ANN001
+def test_health_and_reflection_are_served(api) -> None:
     health = health_pb2_grpc.HealthStub(api.channel)
-    assert health.Check(health_pb2.HealthCheckRequest(service="shoal.v1.Ecs"), timeout=5).status == \
-        health_pb2.HealthCheckResponse.SERVING
+    assert (
+        health.Check(health_pb2.HealthCheckRequest(service="shoal.v1.Ecs"), timeout=5).status
+        == health_pb2.HealthCheckResponse.SERVING
+    )
     refl = reflection_pb2_grpc.ServerReflectionStub(api.channel)
-    responses = refl.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5)
+    responses = refl.ServerReflectionInfo(
+        iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
+    )
     names = {s.name for r in responses for s in r.list_services_response.service}
     assert {"shoal.v1.Ecs", "shoal.v1.AgentSession", "grpc.health.v1.Health"} <= names

@@ -9,23 +9,28 @@ from collections.abc import Iterator
 
 import pytest
 from google.protobuf import json_format
+from shoal.v1 import ecs_pb2
 
 from agent.runtime.docker import ContainerEvent, DockerRuntime, RuntimeFailure, cpu_shares
-from shoal.v1 import ecs_pb2
 from tests.conftest import wait_for
 
 
 @pytest.fixture
-def runtime(docker_client, busybox_image) -> Iterator[DockerRuntime]:  # noqa: ANN001
+def runtime(docker_client, busybox_image) -> Iterator[DockerRuntime]:
     rt = DockerRuntime(f"i-{secrets.token_hex(6)}", "itest", "127.0.0.1")
     yield rt
     for c in rt.list_task_containers():
         rt.remove(c.container_id)
 
 
-def make(container: dict, **task_fields) -> tuple[ecs_pb2.Task, ecs_pb2.TaskDefinition]:  # noqa: ANN003
+def make(container: dict, **task_fields) -> tuple[ecs_pb2.Task, ecs_pb2.TaskDefinition]:
     td = json_format.ParseDict(
-        {"family": "rt", "taskDefinitionArn": "arn:td/rt:1", "containerDefinitions": [container], **task_fields},
+        {
+            "family": "rt",
+            "taskDefinitionArn": "arn:td/rt:1",
+            "containerDefinitions": [container],
+            **task_fields,
+        },
         ecs_pb2.TaskDefinition(),
     )
     task = ecs_pb2.Task(task_arn=f"arn:shoal:ecs:local:000000000000:task/itest/{secrets.token_hex(16)}")
@@ -36,14 +41,21 @@ def test_cpu_shares_clamped() -> None:
     assert [cpu_shares(x) for x in (0, 1, 2, 512, 300000)] == [2, 2, 2, 512, 262144]
 
 
-def test_create_maps_limits_ports_env_labels(runtime: DockerRuntime, docker_client, busybox_image) -> None:  # noqa: ANN001
-    task, td = make({
-        "name": "app", "image": busybox_image, "cpu": 0, "memory": 128, "memoryReservation": 32,
-        "command": ["sleep", "60"], "environment": [{"name": "A", "value": "1"}],
-        "portMappings": [{"containerPort": 80}, {"containerPort": 53, "protocol": "udp", "hostPort": 0}],
-        "ulimits": [{"name": "nofile", "softLimit": 1024, "hardLimit": 2048}],
-        "healthCheck": {"command": ["CMD-SHELL", "true"], "interval": 5, "retries": 2},
-    })
+def test_create_maps_limits_ports_env_labels(runtime: DockerRuntime, docker_client, busybox_image) -> None:
+    task, td = make(
+        {
+            "name": "app",
+            "image": busybox_image,
+            "cpu": 0,
+            "memory": 128,
+            "memoryReservation": 32,
+            "command": ["sleep", "60"],
+            "environment": [{"name": "A", "value": "1"}],
+            "portMappings": [{"containerPort": 80}, {"containerPort": 53, "protocol": "udp", "hostPort": 0}],
+            "ulimits": [{"name": "nofile", "softLimit": 1024, "hardLimit": 2048}],
+            "healthCheck": {"command": ["CMD-SHELL", "true"], "interval": 5, "retries": 2},
+        }
+    )
     cid, bindings = runtime.create(task, td, td.container_definitions[0])
     runtime.start(cid)
     attrs = docker_client.api.inspect_container(cid)
@@ -66,7 +78,7 @@ def test_create_maps_limits_ports_env_labels(runtime: DockerRuntime, docker_clie
     assert [c.container_id for c in runtime.list_task_containers()] == [cid]
 
 
-def test_stop_sends_sigterm_then_sigkill_after_timeout(runtime: DockerRuntime, busybox_image) -> None:  # noqa: ANN001
+def test_stop_sends_sigterm_then_sigkill_after_timeout(runtime: DockerRuntime, busybox_image) -> None:
     task, td = make({"name": "app", "image": busybox_image, "memory": 32, "command": ["sleep", "600"]})
     cid, _ = runtime.create(task, td, td.container_definitions[0])
     runtime.start(cid)
@@ -74,19 +86,23 @@ def test_stop_sends_sigterm_then_sigkill_after_timeout(runtime: DockerRuntime, b
     runtime.stop(cid, 1)
     elapsed = time.monotonic() - started
     state = runtime.inspect(cid)
-    assert state is not None and not state.running and state.exit_code == 137  # sleep as PID 1 ignores SIGTERM
+    assert (
+        state is not None and not state.running and state.exit_code == 137
+    )  # sleep as PID 1 ignores SIGTERM
     assert elapsed >= 0.9
 
 
-def test_missing_image_is_cannot_pull_and_cached_image_falls_back(runtime: DockerRuntime, busybox_image) -> None:  # noqa: ANN001
+def test_missing_image_is_cannot_pull_and_cached_image_falls_back(
+    runtime: DockerRuntime, busybox_image
+) -> None:
     runtime.ensure_image(busybox_image)  # the pull fails (no registry) and the cached copy is used
-    with pytest.raises(RuntimeFailure, match="^CannotPullContainerError"):
+    with pytest.raises(RuntimeFailure, match=r"^CannotPullContainerError"):
         runtime.ensure_image("registry.invalid/none/such:1")
-    with pytest.raises(RuntimeFailure, match="^CannotPullContainerError"):
+    with pytest.raises(RuntimeFailure, match=r"^CannotPullContainerError"):
         runtime.ensure_image(busybox_image, "always")
 
 
-def test_event_stream_reports_die_with_exit_code(runtime: DockerRuntime, busybox_image) -> None:  # noqa: ANN001
+def test_event_stream_reports_die_with_exit_code(runtime: DockerRuntime, busybox_image) -> None:
     events: list[ContainerEvent] = []
     stop = threading.Event()
     threading.Thread(target=runtime.stream_events, args=(events.append, stop), daemon=True).start()
@@ -94,6 +110,10 @@ def test_event_stream_reports_die_with_exit_code(runtime: DockerRuntime, busybox
     task, td = make({"name": "app", "image": busybox_image, "memory": 32, "command": ["sh", "-c", "exit 3"]})
     cid, _ = runtime.create(task, td, td.container_definitions[0])
     runtime.start(cid)
-    die = wait_for(lambda: next((e for e in events if e.action == "die" and e.container_id == cid), None), 15, "die event")
+    die = wait_for(
+        lambda: next((e for e in events if e.action == "die" and e.container_id == cid), None),
+        15,
+        "die event",
+    )
     stop.set()
     assert die.exit_code == 3 and die.task_arn == task.task_arn and die.name == "app"

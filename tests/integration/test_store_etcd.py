@@ -7,10 +7,10 @@ import secrets
 
 import pytest
 from google.protobuf import json_format
+from shoal.v1 import ecs_pb2
 
 from manager.control import Control
 from manager.store.etcd import Conflict, Store
-from shoal.v1 import ecs_pb2
 
 
 def td(family: str) -> ecs_pb2.TaskDefinition:
@@ -21,11 +21,11 @@ def td(family: str) -> ecs_pb2.TaskDefinition:
 
 
 @pytest.fixture
-def store(etcd_endpoint: str):  # noqa: ANN201
+def store(etcd_endpoint: str):
     return Store([etcd_endpoint], prefix=f"/test-{secrets.token_hex(4)}/")
 
 
-def run(coro):  # noqa: ANN001, ANN201
+def run(coro):
     return asyncio.run(coro)
 
 
@@ -48,9 +48,13 @@ def test_commit_with_stale_revision_conflicts_and_writes_nothing(store: Store) -
         key = store.key("clusters", "c1")
         await store.commit({key: ecs_pb2.Cluster(cluster_name="one")}, expect_revisions={key: 0})
         first = await store.get(key, ecs_pb2.Cluster)
-        await store.commit({key: ecs_pb2.Cluster(cluster_name="two")}, expect_revisions={key: first.mod_revision})
+        await store.commit(
+            {key: ecs_pb2.Cluster(cluster_name="two")}, expect_revisions={key: first.mod_revision}
+        )
         with pytest.raises(Conflict):
-            await store.commit({key: ecs_pb2.Cluster(cluster_name="three")}, expect_revisions={key: first.mod_revision})
+            await store.commit(
+                {key: ecs_pb2.Cluster(cluster_name="three")}, expect_revisions={key: first.mod_revision}
+            )
         with pytest.raises(Conflict):  # create-only on an existing key
             await store.commit({key: ecs_pb2.Cluster(cluster_name="four")}, expect_revisions={key: 0})
         assert (await store.get(key, ecs_pb2.Cluster)).value.cluster_name == "two"
@@ -85,10 +89,10 @@ def test_list_then_watch_sees_later_writes(store: Store) -> None:
         seen: list[str] = []
         got_b = asyncio.Event()
 
-        async def on_snapshot(items):  # noqa: ANN001, ANN202
+        async def on_snapshot(items):
             seen.extend("list:" + i.value.cluster_name for i in items)
 
-        async def on_events(batch):  # noqa: ANN001, ANN202
+        async def on_events(batch):
             for ev in batch:
                 seen.append(("put:" + ev.value.cluster_name) if ev.value else "delete")
             if any(ev.value is None for ev in batch):
