@@ -19,6 +19,9 @@ from shoal.v1 import agent_pb2, api_pb2, ecs_pb2
 from manager.api.agent import AgentSessionServicer
 from manager.api.ecs import EcsServicer
 from manager.control import Control
+from manager.controllers.services import ServiceController
+from manager.leader import Leadership
+from manager.services import Services
 from manager.embedded_etcd import EmbeddedEtcd
 from manager.errors import Unavailable
 from manager.store.etcd import Conflict, Store
@@ -54,6 +57,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=3600,
         help="how long STOPPED tasks stay describable (default %(default)s)",
+    )
+    p.add_argument(
+        "--agent-disconnect-grace-seconds", type=float, default=60,
+        help="after this long without its agent, an instance's service tasks are replaced (default %(default)s)",
     )
     p.add_argument("--log-level", default="INFO")
     return p.parse_args(argv)
@@ -123,7 +130,8 @@ async def serve(args: argparse.Namespace) -> None:
     server = grpc.aio.server(options=SERVER_OPTIONS)
     from shoal.v1 import agent_pb2_grpc, api_pb2_grpc
 
-    api_pb2_grpc.add_EcsServicer_to_server(EcsServicer(control), server)
+    services = Services(control)
+    api_pb2_grpc.add_EcsServicer_to_server(EcsServicer(control, services), server)
     agent_pb2_grpc.add_AgentSessionServicer_to_server(AgentSessionServicer(control), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -141,6 +149,15 @@ async def serve(args: argparse.Namespace) -> None:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("shoal-manager serving on %s", args.listen)
     purge = asyncio.create_task(_purge_loop(control))
+    controller = ServiceController(
+        control, services, disconnect_grace=timedelta(seconds=args.agent_disconnect_grace_seconds)
+    )
+
+    async def lead(fence: dict[str, int]) -> None:
+        controller.fence = fence
+        await controller.run()
+
+    leadership = asyncio.create_task(Leadership(store).run(lead))
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -149,6 +166,7 @@ async def serve(args: argparse.Namespace) -> None:
     await stop.wait()
     log.info("shutting down")
     purge.cancel()
+    leadership.cancel()
     await server.stop(grace=2)
     await store.close()
     if etcd:

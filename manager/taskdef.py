@@ -167,7 +167,7 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
                 raise InvalidArgument(
                     f + ".condition", f"{dep.condition} is not allowed on essential container {target.name!r}"
                 )
-            if dep.condition == "HEALTHY" and not target.health_check.command:
+            if dep.condition == "HEALTHY" and target.health_check.command[:1] in ([], ["NONE"]):
                 raise InvalidArgument(
                     f + ".condition", f"HEALTHY needs a healthCheck on container {target.name!r}"
                 )
@@ -357,9 +357,10 @@ def validate_overrides(td: ecs_pb2.TaskDefinition, overrides: ecs_pb2.TaskOverri
         parse_cpu(overrides.cpu, "overrides.cpu")
     if overrides.memory:
         parse_memory(overrides.memory, "overrides.memory")
-    for i, c in enumerate(effective_containers(td, overrides)):
+    index = {o.name: i for i, o in enumerate(overrides.container_overrides)}
+    for c in effective_containers(td, overrides):
         if c.HasField("memory") and c.HasField("memory_reservation") and c.memory <= c.memory_reservation:
             raise InvalidArgument(
-                f"overrides.containerOverrides[{i}].memory",
+                f"overrides.containerOverrides[{index.get(c.name, 0)}].memory",
                 f"({c.memory}) must be greater than memoryReservation ({c.memory_reservation})",
             )

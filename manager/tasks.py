@@ -75,13 +75,15 @@ def _mark_stopped(task: ecs_pb2.Task) -> None:
 def apply_state_change(task: ecs_pb2.Task, change: agent_pb2.TaskStateChange) -> ecs_pb2.Task | None:
     """The task updated with an agent report, or None when the report brings nothing new.
 
-    Reports are idempotent: a status older than the one recorded is ignored, container details
-    (exit codes, reasons, bindings) are merged.
+    Reports are idempotent: a report with a status older than the one recorded is stale and ignored
+    as a whole; otherwise container details (exit codes, reasons, bindings) are merged.
     """
-    new = ecs_pb2.Task()
-    new.CopyFrom(task)
     old_rank = STATUS_ORDER.get(task.last_status, 0)
     new_rank = STATUS_ORDER.get(change.last_status, -1)
+    if new_rank < old_rank:
+        return None
+    new = ecs_pb2.Task()
+    new.CopyFrom(task)
     if new_rank > old_rank:
         new.last_status = change.last_status
         if change.last_status == "STOPPED":

@@ -13,6 +13,7 @@ from shoal.v1 import api_pb2, api_pb2_grpc
 
 from manager.control import Control
 from manager.errors import InvalidArgument, ShoalError
+from manager.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,9 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class EcsServicer(api_pb2_grpc.EcsServicer):
-    def __init__(self, control: Control) -> None:
+    def __init__(self, control: Control, services: Services) -> None:
         self.c = control
+        self.s = services
 
     @handles_errors
     async def CreateCluster(self, request, context):
@@ -177,3 +179,27 @@ class EcsServicer(api_pb2_grpc.EcsServicer):
     async def ListTasks(self, request, context):
         arns, nxt = _page(await self.c.list_tasks(request), request.next_token, request.max_results)
         return api_pb2.ListTasksResponse(task_arns=arns, next_token=nxt)
+
+    @handles_errors
+    async def CreateService(self, request, context):  # noqa: ANN001, ANN201, N802
+        return api_pb2.CreateServiceResponse(service=await self.s.create_service(request))
+
+    @handles_errors
+    async def UpdateService(self, request, context):  # noqa: ANN001, ANN201, N802
+        return api_pb2.UpdateServiceResponse(service=await self.s.update_service(request))
+
+    @handles_errors
+    async def DeleteService(self, request, context):  # noqa: ANN001, ANN201, N802
+        svc = await self.s.delete_service(request.cluster, request.service, request.force)
+        return api_pb2.DeleteServiceResponse(service=svc)
+
+    @handles_errors
+    async def DescribeServices(self, request, context):  # noqa: ANN001, ANN201, N802
+        found, failures = await self.s.describe_services(request.cluster, list(request.services))
+        return api_pb2.DescribeServicesResponse(services=found, failures=failures)
+
+    @handles_errors
+    async def ListServices(self, request, context):  # noqa: ANN001, ANN201, N802
+        arns = await self.s.list_services(request.cluster, request.scheduling_strategy)
+        arns, nxt = _page(arns, request.next_token, request.max_results)
+        return api_pb2.ListServicesResponse(service_arns=arns, next_token=nxt)

@@ -80,7 +80,7 @@ def _entry_factory(local: Sequence[Link], group: str) -> _EntryFactory:
     if len(local) == 1:
         kind = local[0].kind
         if kind == BINPACK_MEMORY:
-            return lambda n: (n.memory, n.priority, n.index, n.version)
+            return lambda n: (n.cpu, n.priority, n.index, n.version)
         if kind == BINPACK_CPU:
             return lambda n: (n.cpu, n.priority, n.index, n.version)
         return lambda n: (n.groups.get(group, 0), n.priority, n.index, n.version)

@@ -7,12 +7,14 @@ the model, so the two can be compared.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 
 from manager.scheduler.cql import parse
 from manager.scheduler.model import ClusterSnapshot, ContainerInstanceView, TaskRequest
 
 _FIRST, _LAST = 49153, 65535
+_parse = functools.lru_cache(maxsize=256)(parse)
 
 
 class ReferencePlacer:
@@ -60,11 +62,13 @@ class ReferencePlacer:
         if any(name not in view.attributes for name in request.required_attributes):
             return False
         groups = self.groups[instance_id]
-        current = dataclasses.replace(view, running_tasks_count=self.running[instance_id])
+        current = view
+        if view.running_tasks_count != self.running[instance_id]:
+            current = dataclasses.replace(view, running_tasks_count=self.running[instance_id])
         for constraint in request.constraints:
             if constraint.type == "distinctInstance" and groups.get(request.group, 0) > 0:
                 return False
-            if constraint.type == "memberOf" and not parse(constraint.expression).evaluate(current, groups):
+            if constraint.type == "memberOf" and not _parse(constraint.expression).evaluate(current, groups):
                 return False
         return True
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from manager.scheduler.model import ClusterSnapshot, ContainerInstanceView, Port, TaskRequest
 
@@ -20,6 +21,12 @@ def in_dynamic_range(port: int) -> bool:
 def dynamic_numbers(ports: Iterable[Port]) -> frozenset[int]:
     """Port numbers of the dynamic range held by ``ports`` (either protocol: counted conservatively)."""
     return frozenset(port for port, _ in ports if DYNAMIC_PORT_FIRST <= port <= DYNAMIC_PORT_LAST)
+
+
+@lru_cache(maxsize=256)
+def _held_dynamic(ports: frozenset[Port]) -> int:
+    # Fleets share a handful of distinct reserved-port sets: count each set once.
+    return len(dynamic_numbers(ports))
 
 
 class InstanceState:
@@ -57,7 +64,7 @@ class InstanceState:
         self.cpu = view.remaining_cpu
         self.memory = view.remaining_memory
         self.ports: frozenset[Port] = view.used_ports
-        self.dynamic_free = DYNAMIC_PORT_COUNT - len(dynamic_numbers(view.used_ports))
+        self.dynamic_free = DYNAMIC_PORT_COUNT - _held_dynamic(view.used_ports)
         self.running = view.running_tasks_count
         self.groups: dict[str, int] = {}  # not-STOPPED tasks per group on this instance
         self.version = 0
@@ -73,8 +80,10 @@ class InstanceState:
         """True when every static port is free and enough dynamic ports are left after them."""
         if static and not static.isdisjoint(self.ports):
             return False
-        taken = sum(1 for port in static_dynamic_range if not self.number_used(port))
-        return self.dynamic_free - taken >= dynamic
+        if static_dynamic_range:
+            taken = sum(1 for port in static_dynamic_range if not self.number_used(port))
+            return self.dynamic_free - taken >= dynamic
+        return self.dynamic_free >= dynamic
 
     def cql_view(self) -> ContainerInstanceView:
         """The instance as CQL sees it now: runningTasksCount includes the tasks placed so far."""
@@ -92,7 +101,7 @@ class InstanceState:
             self.dynamic_free -= sum(1 for port in static_dynamic_range if not self.number_used(port))
             self.ports = self.ports | request.static_ports
         self.dynamic_free -= request.dynamic_ports
-        pass
+        self.running += 1
         self.groups[request.group] = self.groups.get(request.group, 0) + 1
         self.version += 1
         self.priority += priority_step

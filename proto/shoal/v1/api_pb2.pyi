@@ -406,3 +406,121 @@ class ListTasksResponse(_message.Message):
     task_arns: _containers.RepeatedScalarFieldContainer[str]
     next_token: str
     def __init__(self, task_arns: _Optional[_Iterable[str]] = ..., next_token: _Optional[str] = ...) -> None: ...
+
+class CreateServiceRequest(_message.Message):
+    __slots__ = ("cluster", "service_name", "task_definition", "desired_count", "scheduling_strategy", "placement_constraints", "placement_strategy", "deployment_configuration", "health_check_grace_period_seconds", "client_token", "launch_type", "tags")
+    CLUSTER_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
+    TASK_DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    DESIRED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULING_STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENT_CONFIGURATION_FIELD_NUMBER: _ClassVar[int]
+    HEALTH_CHECK_GRACE_PERIOD_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    LAUNCH_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    cluster: str
+    service_name: str
+    task_definition: str
+    desired_count: int
+    scheduling_strategy: str
+    placement_constraints: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.PlacementConstraint]
+    placement_strategy: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.PlacementStrategy]
+    deployment_configuration: _ecs_pb2.DeploymentConfiguration
+    health_check_grace_period_seconds: int
+    client_token: str
+    launch_type: str
+    tags: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.Tag]
+    def __init__(self, cluster: _Optional[str] = ..., service_name: _Optional[str] = ..., task_definition: _Optional[str] = ..., desired_count: _Optional[int] = ..., scheduling_strategy: _Optional[str] = ..., placement_constraints: _Optional[_Iterable[_Union[_ecs_pb2.PlacementConstraint, _Mapping]]] = ..., placement_strategy: _Optional[_Iterable[_Union[_ecs_pb2.PlacementStrategy, _Mapping]]] = ..., deployment_configuration: _Optional[_Union[_ecs_pb2.DeploymentConfiguration, _Mapping]] = ..., health_check_grace_period_seconds: _Optional[int] = ..., client_token: _Optional[str] = ..., launch_type: _Optional[str] = ..., tags: _Optional[_Iterable[_Union[_ecs_pb2.Tag, _Mapping]]] = ...) -> None: ...
+
+class CreateServiceResponse(_message.Message):
+    __slots__ = ("service",)
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    service: _ecs_pb2.Service
+    def __init__(self, service: _Optional[_Union[_ecs_pb2.Service, _Mapping]] = ...) -> None: ...
+
+class UpdateServiceRequest(_message.Message):
+    __slots__ = ("cluster", "service", "task_definition", "desired_count", "deployment_configuration", "force_new_deployment", "placement_constraints", "placement_strategy", "health_check_grace_period_seconds")
+    CLUSTER_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    TASK_DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    DESIRED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENT_CONFIGURATION_FIELD_NUMBER: _ClassVar[int]
+    FORCE_NEW_DEPLOYMENT_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    HEALTH_CHECK_GRACE_PERIOD_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    cluster: str
+    service: str
+    task_definition: str
+    desired_count: int
+    deployment_configuration: _ecs_pb2.DeploymentConfiguration
+    force_new_deployment: bool
+    placement_constraints: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.PlacementConstraint]
+    placement_strategy: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.PlacementStrategy]
+    health_check_grace_period_seconds: int
+    def __init__(self, cluster: _Optional[str] = ..., service: _Optional[str] = ..., task_definition: _Optional[str] = ..., desired_count: _Optional[int] = ..., deployment_configuration: _Optional[_Union[_ecs_pb2.DeploymentConfiguration, _Mapping]] = ..., force_new_deployment: _Optional[bool] = ..., placement_constraints: _Optional[_Iterable[_Union[_ecs_pb2.PlacementConstraint, _Mapping]]] = ..., placement_strategy: _Optional[_Iterable[_Union[_ecs_pb2.PlacementStrategy, _Mapping]]] = ..., health_check_grace_period_seconds: _Optional[int] = ...) -> None: ...
+
+class UpdateServiceResponse(_message.Message):
+    __slots__ = ("service",)
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    service: _ecs_pb2.Service
+    def __init__(self, service: _Optional[_Union[_ecs_pb2.Service, _Mapping]] = ...) -> None: ...
+
+class DeleteServiceRequest(_message.Message):
+    __slots__ = ("cluster", "service", "force")
+    CLUSTER_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    FORCE_FIELD_NUMBER: _ClassVar[int]
+    cluster: str
+    service: str
+    force: bool
+    def __init__(self, cluster: _Optional[str] = ..., service: _Optional[str] = ..., force: _Optional[bool] = ...) -> None: ...
+
+class DeleteServiceResponse(_message.Message):
+    __slots__ = ("service",)
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    service: _ecs_pb2.Service
+    def __init__(self, service: _Optional[_Union[_ecs_pb2.Service, _Mapping]] = ...) -> None: ...
+
+class DescribeServicesRequest(_message.Message):
+    __slots__ = ("cluster", "services", "include")
+    CLUSTER_FIELD_NUMBER: _ClassVar[int]
+    SERVICES_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_FIELD_NUMBER: _ClassVar[int]
+    cluster: str
+    services: _containers.RepeatedScalarFieldContainer[str]
+    include: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, cluster: _Optional[str] = ..., services: _Optional[_Iterable[str]] = ..., include: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DescribeServicesResponse(_message.Message):
+    __slots__ = ("services", "failures")
+    SERVICES_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    services: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.Service]
+    failures: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.Failure]
+    def __init__(self, services: _Optional[_Iterable[_Union[_ecs_pb2.Service, _Mapping]]] = ..., failures: _Optional[_Iterable[_Union[_ecs_pb2.Failure, _Mapping]]] = ...) -> None: ...
+
+class ListServicesRequest(_message.Message):
+    __slots__ = ("cluster", "scheduling_strategy", "launch_type", "next_token", "max_results")
+    CLUSTER_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULING_STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    LAUNCH_TYPE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    MAX_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    cluster: str
+    scheduling_strategy: str
+    launch_type: str
+    next_token: str
+    max_results: int
+    def __init__(self, cluster: _Optional[str] = ..., scheduling_strategy: _Optional[str] = ..., launch_type: _Optional[str] = ..., next_token: _Optional[str] = ..., max_results: _Optional[int] = ...) -> None: ...
+
+class ListServicesResponse(_message.Message):
+    __slots__ = ("service_arns", "next_token")
+    SERVICE_ARNS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    service_arns: _containers.RepeatedScalarFieldContainer[str]
+    next_token: str
+    def __init__(self, service_arns: _Optional[_Iterable[str]] = ..., next_token: _Optional[str] = ...) -> None: ...

@@ -139,6 +139,31 @@ class EcsStub:
                 request_serializer=shoal_dot_v1_dot_api__pb2.ListTasksRequest.SerializeToString,
                 response_deserializer=shoal_dot_v1_dot_api__pb2.ListTasksResponse.FromString,
                 _registered_method=True)
+        self.CreateService = channel.unary_unary(
+                '/shoal.v1.Ecs/CreateService',
+                request_serializer=shoal_dot_v1_dot_api__pb2.CreateServiceRequest.SerializeToString,
+                response_deserializer=shoal_dot_v1_dot_api__pb2.CreateServiceResponse.FromString,
+                _registered_method=True)
+        self.UpdateService = channel.unary_unary(
+                '/shoal.v1.Ecs/UpdateService',
+                request_serializer=shoal_dot_v1_dot_api__pb2.UpdateServiceRequest.SerializeToString,
+                response_deserializer=shoal_dot_v1_dot_api__pb2.UpdateServiceResponse.FromString,
+                _registered_method=True)
+        self.DeleteService = channel.unary_unary(
+                '/shoal.v1.Ecs/DeleteService',
+                request_serializer=shoal_dot_v1_dot_api__pb2.DeleteServiceRequest.SerializeToString,
+                response_deserializer=shoal_dot_v1_dot_api__pb2.DeleteServiceResponse.FromString,
+                _registered_method=True)
+        self.DescribeServices = channel.unary_unary(
+                '/shoal.v1.Ecs/DescribeServices',
+                request_serializer=shoal_dot_v1_dot_api__pb2.DescribeServicesRequest.SerializeToString,
+                response_deserializer=shoal_dot_v1_dot_api__pb2.DescribeServicesResponse.FromString,
+                _registered_method=True)
+        self.ListServices = channel.unary_unary(
+                '/shoal.v1.Ecs/ListServices',
+                request_serializer=shoal_dot_v1_dot_api__pb2.ListServicesRequest.SerializeToString,
+                response_deserializer=shoal_dot_v1_dot_api__pb2.ListServicesResponse.FromString,
+                _registered_method=True)
 
 
 class EcsServicer:
@@ -270,6 +295,36 @@ class EcsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateService(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateService(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteService(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DescribeServices(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListServices(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EcsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -377,6 +432,31 @@ def add_EcsServicer_to_server(servicer, server):
                     servicer.ListTasks,
                     request_deserializer=shoal_dot_v1_dot_api__pb2.ListTasksRequest.FromString,
                     response_serializer=shoal_dot_v1_dot_api__pb2.ListTasksResponse.SerializeToString,
+            ),
+            'CreateService': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateService,
+                    request_deserializer=shoal_dot_v1_dot_api__pb2.CreateServiceRequest.FromString,
+                    response_serializer=shoal_dot_v1_dot_api__pb2.CreateServiceResponse.SerializeToString,
+            ),
+            'UpdateService': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateService,
+                    request_deserializer=shoal_dot_v1_dot_api__pb2.UpdateServiceRequest.FromString,
+                    response_serializer=shoal_dot_v1_dot_api__pb2.UpdateServiceResponse.SerializeToString,
+            ),
+            'DeleteService': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteService,
+                    request_deserializer=shoal_dot_v1_dot_api__pb2.DeleteServiceRequest.FromString,
+                    response_serializer=shoal_dot_v1_dot_api__pb2.DeleteServiceResponse.SerializeToString,
+            ),
+            'DescribeServices': grpc.unary_unary_rpc_method_handler(
+                    servicer.DescribeServices,
+                    request_deserializer=shoal_dot_v1_dot_api__pb2.DescribeServicesRequest.FromString,
+                    response_serializer=shoal_dot_v1_dot_api__pb2.DescribeServicesResponse.SerializeToString,
+            ),
+            'ListServices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListServices,
+                    request_deserializer=shoal_dot_v1_dot_api__pb2.ListServicesRequest.FromString,
+                    response_serializer=shoal_dot_v1_dot_api__pb2.ListServicesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -946,6 +1026,141 @@ class Ecs:
             '/shoal.v1.Ecs/ListTasks',
             shoal_dot_v1_dot_api__pb2.ListTasksRequest.SerializeToString,
             shoal_dot_v1_dot_api__pb2.ListTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateService(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shoal.v1.Ecs/CreateService',
+            shoal_dot_v1_dot_api__pb2.CreateServiceRequest.SerializeToString,
+            shoal_dot_v1_dot_api__pb2.CreateServiceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateService(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shoal.v1.Ecs/UpdateService',
+            shoal_dot_v1_dot_api__pb2.UpdateServiceRequest.SerializeToString,
+            shoal_dot_v1_dot_api__pb2.UpdateServiceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteService(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shoal.v1.Ecs/DeleteService',
+            shoal_dot_v1_dot_api__pb2.DeleteServiceRequest.SerializeToString,
+            shoal_dot_v1_dot_api__pb2.DeleteServiceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DescribeServices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shoal.v1.Ecs/DescribeServices',
+            shoal_dot_v1_dot_api__pb2.DescribeServicesRequest.SerializeToString,
+            shoal_dot_v1_dot_api__pb2.DescribeServicesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListServices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shoal.v1.Ecs/ListServices',
+            shoal_dot_v1_dot_api__pb2.ListServicesRequest.SerializeToString,
+            shoal_dot_v1_dot_api__pb2.ListServicesResponse.FromString,
             options,
             channel_credentials,
             insecure,

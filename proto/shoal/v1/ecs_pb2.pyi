@@ -701,3 +701,111 @@ class Cluster(_message.Message):
     tags: _containers.RepeatedCompositeFieldContainer[Tag]
     settings: _containers.RepeatedCompositeFieldContainer[ClusterSetting]
     def __init__(self, cluster_arn: _Optional[str] = ..., cluster_name: _Optional[str] = ..., status: _Optional[str] = ..., registered_container_instances_count: _Optional[int] = ..., running_tasks_count: _Optional[int] = ..., pending_tasks_count: _Optional[int] = ..., active_services_count: _Optional[int] = ..., tags: _Optional[_Iterable[_Union[Tag, _Mapping]]] = ..., settings: _Optional[_Iterable[_Union[ClusterSetting, _Mapping]]] = ...) -> None: ...
+
+class DeploymentCircuitBreaker(_message.Message):
+    __slots__ = ("enable", "rollback", "threshold")
+    ENABLE_FIELD_NUMBER: _ClassVar[int]
+    ROLLBACK_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    enable: bool
+    rollback: bool
+    threshold: int
+    def __init__(self, enable: _Optional[bool] = ..., rollback: _Optional[bool] = ..., threshold: _Optional[int] = ...) -> None: ...
+
+class DeploymentConfiguration(_message.Message):
+    __slots__ = ("maximum_percent", "minimum_healthy_percent", "deployment_circuit_breaker")
+    MAXIMUM_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    MINIMUM_HEALTHY_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENT_CIRCUIT_BREAKER_FIELD_NUMBER: _ClassVar[int]
+    maximum_percent: int
+    minimum_healthy_percent: int
+    deployment_circuit_breaker: DeploymentCircuitBreaker
+    def __init__(self, maximum_percent: _Optional[int] = ..., minimum_healthy_percent: _Optional[int] = ..., deployment_circuit_breaker: _Optional[_Union[DeploymentCircuitBreaker, _Mapping]] = ...) -> None: ...
+
+class Deployment(_message.Message):
+    __slots__ = ("id", "status", "task_definition", "desired_count", "pending_count", "running_count", "failed_tasks", "created_at", "updated_at", "rollout_state", "rollout_state_reason", "launch_type", "consecutive_failures", "launch_backoff_seconds", "next_launch_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TASK_DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    DESIRED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    PENDING_COUNT_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_COUNT_FIELD_NUMBER: _ClassVar[int]
+    FAILED_TASKS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ROLLOUT_STATE_FIELD_NUMBER: _ClassVar[int]
+    ROLLOUT_STATE_REASON_FIELD_NUMBER: _ClassVar[int]
+    LAUNCH_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CONSECUTIVE_FAILURES_FIELD_NUMBER: _ClassVar[int]
+    LAUNCH_BACKOFF_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_LAUNCH_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    status: str
+    task_definition: str
+    desired_count: int
+    pending_count: int
+    running_count: int
+    failed_tasks: int
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    rollout_state: str
+    rollout_state_reason: str
+    launch_type: str
+    consecutive_failures: int
+    launch_backoff_seconds: int
+    next_launch_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[str] = ..., task_definition: _Optional[str] = ..., desired_count: _Optional[int] = ..., pending_count: _Optional[int] = ..., running_count: _Optional[int] = ..., failed_tasks: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rollout_state: _Optional[str] = ..., rollout_state_reason: _Optional[str] = ..., launch_type: _Optional[str] = ..., consecutive_failures: _Optional[int] = ..., launch_backoff_seconds: _Optional[int] = ..., next_launch_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ServiceEvent(_message.Message):
+    __slots__ = ("id", "created_at", "message")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    created_at: _timestamp_pb2.Timestamp
+    message: str
+    def __init__(self, id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., message: _Optional[str] = ...) -> None: ...
+
+class Service(_message.Message):
+    __slots__ = ("service_arn", "service_name", "cluster_arn", "status", "desired_count", "running_count", "pending_count", "launch_type", "task_definition", "deployment_configuration", "deployments", "events", "created_at", "placement_constraints", "placement_strategy", "health_check_grace_period_seconds", "scheduling_strategy", "tags", "created_by", "stable_task_definition")
+    SERVICE_ARN_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_ARN_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DESIRED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_COUNT_FIELD_NUMBER: _ClassVar[int]
+    PENDING_COUNT_FIELD_NUMBER: _ClassVar[int]
+    LAUNCH_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TASK_DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENT_CONFIGURATION_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENTS_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    HEALTH_CHECK_GRACE_PERIOD_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULING_STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    STABLE_TASK_DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    service_arn: str
+    service_name: str
+    cluster_arn: str
+    status: str
+    desired_count: int
+    running_count: int
+    pending_count: int
+    launch_type: str
+    task_definition: str
+    deployment_configuration: DeploymentConfiguration
+    deployments: _containers.RepeatedCompositeFieldContainer[Deployment]
+    events: _containers.RepeatedCompositeFieldContainer[ServiceEvent]
+    created_at: _timestamp_pb2.Timestamp
+    placement_constraints: _containers.RepeatedCompositeFieldContainer[PlacementConstraint]
+    placement_strategy: _containers.RepeatedCompositeFieldContainer[PlacementStrategy]
+    health_check_grace_period_seconds: int
+    scheduling_strategy: str
+    tags: _containers.RepeatedCompositeFieldContainer[Tag]
+    created_by: str
+    stable_task_definition: str
+    def __init__(self, service_arn: _Optional[str] = ..., service_name: _Optional[str] = ..., cluster_arn: _Optional[str] = ..., status: _Optional[str] = ..., desired_count: _Optional[int] = ..., running_count: _Optional[int] = ..., pending_count: _Optional[int] = ..., launch_type: _Optional[str] = ..., task_definition: _Optional[str] = ..., deployment_configuration: _Optional[_Union[DeploymentConfiguration, _Mapping]] = ..., deployments: _Optional[_Iterable[_Union[Deployment, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[ServiceEvent, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., placement_constraints: _Optional[_Iterable[_Union[PlacementConstraint, _Mapping]]] = ..., placement_strategy: _Optional[_Iterable[_Union[PlacementStrategy, _Mapping]]] = ..., health_check_grace_period_seconds: _Optional[int] = ..., scheduling_strategy: _Optional[str] = ..., tags: _Optional[_Iterable[_Union[Tag, _Mapping]]] = ..., created_by: _Optional[str] = ..., stable_task_definition: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,294 @@
+"""The service controller: each round, decide per service (pure) and commit in one fenced transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+from manager import resources
+from manager import tasks as task_rules
+from manager.control import Control
+from manager.controllers import deployment as dm
+from manager.errors import ShoalError
+from manager.scheduler import DEFAULT_SERVICE_STRATEGIES, choose_scale_in, place, place_on
+from manager.scheduler.model import PlacementConstraint, PlacementStrategy
+from manager.services import Services, add_event, effective_percents
+from manager.store.etcd import Conflict
+from shoal.v1 import ecs_pb2
+
+log = logging.getLogger(__name__)
+
+
+def _dt(ts) -> datetime | None:  # noqa: ANN001
+    return ts.ToDatetime(tzinfo=UTC) if ts.seconds or ts.nanos else None
+
+
+class ServiceController:
+    """Runs on the leader only; stateless between rounds: everything it needs is in etcd."""
+
+    def __init__(
+        self, control: Control, services: Services, *, disconnect_grace: timedelta = timedelta(seconds=60),
+        interval: float = 0.5,
+    ) -> None:
+        self.c = control
+        self.services = services
+        self.store = control.store
+        self.disconnect_grace = disconnect_grace
+        self.interval = interval
+        self.fence: dict[str, int] = {}  # leader key -> its mod_revision, added to every commit
+        self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.reconcile_all()
+            except asyncio.CancelledError:
+                raise
+            except ShoalError as exc:
+                log.warning("service controller round failed: %s", exc)
+            except Exception:
+                log.exception("service controller round failed")
+            await asyncio.sleep(self.interval)
+
+    async def reconcile_all(self) -> None:
+        clusters, _ = await self.store.list(self.store.key("clusters") + "/", ecs_pb2.Cluster)
+        for c in clusters:
+            await self.reconcile_cluster(c.value.cluster_name)
+
+    async def _taskdef(self, arn: str) -> ecs_pb2.TaskDefinition:
+        td = self._taskdefs.get(arn)
+        if td is None:
+            td = await self.c.describe_task_definition(arn)
+            self._taskdefs[arn] = td
+        return td
+
+    def _instance_state(self, inst: ecs_pb2.ContainerInstance | None, now: datetime) -> str:
+        if inst is None or inst.status == "INACTIVE":
+            return "gone"
+        if not inst.agent_connected:
+            since = _dt(inst.disconnected_at)
+            if since is not None and now - since > self.disconnect_grace:
+                return "lost"
+        if inst.status == "DRAINING":
+            return "draining"
+        return "ok"
+
+    async def reconcile_cluster(self, cluster: str) -> None:
+        items, _ = await self.store.list(self.services.prefix(cluster), ecs_pb2.Service)
+        live = [i for i in items if i.value.status in ("ACTIVE", "DRAINING")]
+        if not live:
+            return
+        # Daemons first: their resources come before replica tasks when capacity is short.
+        live.sort(key=lambda i: i.value.scheduling_strategy != "DAEMON")
+        async with self.c._lock(cluster):
+            for item in live:
+                try:
+                    await self._reconcile_service(cluster, item.key, item.mod_revision, item.value)
+                except Conflict:
+                    pass  # the service or a task changed under us; the next round sees the new state
+                except ShoalError as exc:
+                    log.warning("service %s: %s", item.value.service_name, exc)
+
+    async def _reconcile_service(self, cluster: str, key: str, revision: int, svc: ecs_pb2.Service) -> None:
+        now = datetime.now(UTC)
+        instances = {i.container_instance_arn: i for i in await self.c.list_instances_raw(cluster)}
+        all_tasks = await self.c.list_tasks_raw(cluster)
+        group = f"service:{svc.service_name}"
+        mine_raw = [t for t in all_tasks if t.group == group]
+        view = await self._service_view(svc)
+        tasks = []
+        for t in mine_raw:
+            td = await self._taskdef(t.task_definition_arn)
+            tasks.append(dm.ServiceTask(
+                task_id=t.task_arn.rsplit("/", 1)[-1], deployment_id=t.started_by,
+                instance_id=t.container_instance_arn.rsplit("/", 1)[-1], last_status=t.last_status,
+                desired_status=t.desired_status, health=t.health_status or "UNKNOWN",
+                has_health_check=any(
+                    c.health_check.command and c.health_check.command[0] != "NONE"
+                    and (c.essential if c.HasField("essential") else True)
+                    for c in td.container_definitions
+                ),
+                started_at=_dt(t.started_at), stopped_at=_dt(t.stopped_at), stop_code=t.stop_code,
+                stopped_reason=t.stopped_reason,
+                instance_state=self._instance_state(instances.get(t.container_instance_arn), now),
+            ))
+        if svc.scheduling_strategy == "DAEMON":
+            decision = await self._daemon_decision(cluster, svc, view, tasks, instances, all_tasks, now)
+        else:
+            scale_in = self._scale_in_order(svc, instances, all_tasks, group)
+            decision = dm.decide_replica(view, tasks, now, scale_in)
+        await self._execute(cluster, key, revision, svc, decision, instances, all_tasks, mine_raw, now)
+
+    async def _service_view(self, svc: ecs_pb2.Service) -> dm.ServiceView:
+        max_p, min_p = effective_percents(svc)
+        cb = svc.deployment_configuration.deployment_circuit_breaker
+        deps = tuple(
+            dm.DeploymentView(d.id, d.task_definition, d.status, d.rollout_state, _dt(d.created_at) or datetime.now(UTC))
+            for d in svc.deployments
+        )
+        return dm.ServiceView(
+            name=svc.service_name, desired_count=svc.desired_count, maximum_percent=max_p,
+            minimum_healthy_percent=min_p, deployments=deps, circuit_breaker=cb.enable, rollback=cb.rollback,
+            breaker_threshold=cb.threshold, grace_period_seconds=svc.health_check_grace_period_seconds,
+            stable_task_definition=svc.stable_task_definition,
+        )
+
+    def _strategies(self, svc: ecs_pb2.Service) -> list[PlacementStrategy]:
+        if svc.placement_strategy:
+            return [PlacementStrategy(s.type, s.field) for s in svc.placement_strategy]
+        return list(DEFAULT_SERVICE_STRATEGIES)
+
+    def _scale_in_order(self, svc: ecs_pb2.Service, instances: dict, all_tasks: list, group: str) -> list[str]:
+        snapshot = resources.build_snapshot([i for i in instances.values() if i.status != "INACTIVE"], all_tasks)
+        primary = svc.deployments[0].id if svc.deployments else ""
+        n = sum(1 for t in all_tasks if t.group == group and t.started_by == primary and t.desired_status == "RUNNING"
+                and not task_rules.is_stopped(t))
+        if n <= svc.desired_count:
+            return []
+        try:
+            return choose_scale_in(snapshot, group, self._strategies(svc), n - svc.desired_count)
+        except Exception:  # noqa: BLE001 - fall back to the controller's own order
+            log.exception("scale-in choice failed")
+            return []
+
+    async def _daemon_decision(self, cluster, svc, view, tasks, instances, all_tasks, now) -> dm.Decision:  # noqa: ANN001
+        td = await self._taskdef(view.deployments[0].task_definition)
+        constraints = [PlacementConstraint(c.type, c.expression) for c in svc.placement_constraints]
+        constraints += [PlacementConstraint(c.type, c.expression) for c in td.placement_constraints]
+        candidates = [
+            i for i in instances.values()
+            if i.status == "ACTIVE" and self._instance_state(i, now) == "ok" and i.agent_connected
+        ]
+        eligible = []
+        if constraints and candidates:
+            snapshot = resources.build_snapshot(candidates, all_tasks)
+            # Constraints only: a fresh request with no resource needs tells which instances qualify.
+            from manager.scheduler.model import TaskRequest  # noqa: PLC0415
+
+            probe = TaskRequest(group=f"service:{svc.service_name}", cpu=0, memory=0, constraints=tuple(constraints))
+            plan = place_on(snapshot, probe, [i.ec2_instance_id for i in candidates])
+            eligible = [p.instance_id for p in plan.placements]
+        else:
+            eligible = [i.ec2_instance_id for i in candidates]
+        group = f"service:{svc.service_name}"
+        busy = set()
+        for t in all_tasks:
+            inst = instances.get(t.container_instance_arn)
+            if (inst is not None and inst.status == "DRAINING" and t.group.startswith("service:") and t.group != group
+                    and not task_rules.is_stopped(t) and t.desired_status == "RUNNING"):
+                busy.add(inst.ec2_instance_id)
+        return dm.decide_daemon(view, tasks, eligible, busy, now)
+
+    async def _execute(  # noqa: C901 - one place that turns a decision into one transaction
+        self, cluster: str, key: str, revision: int, svc: ecs_pb2.Service, d: dm.Decision,
+        instances: dict, all_tasks: list[ecs_pb2.Task], mine_raw: list[ecs_pb2.Task], now: datetime,
+    ) -> None:
+        new = ecs_pb2.Service()
+        new.CopyFrom(svc)
+        name = svc.service_name
+        puts: dict = {}
+        by_id = {t.task_arn.rsplit("/", 1)[-1]: t for t in mine_raw}
+        for task_id, reason in d.stop:
+            t = by_id.get(task_id)
+            if t is None:
+                continue
+            inst = instances.get(t.container_instance_arn)
+            gone = inst is None or inst.status == "INACTIVE"
+            stopped = task_rules.request_stop(t, "ServiceSchedulerInitiated", reason, agent_gone=gone)
+            if stopped is not None:
+                puts[self.c.task_key(cluster, task_id)] = stopped
+        if d.stop:
+            add_event(new, f"service {name} has stopped {len(d.stop)} running tasks: "
+                      + " ".join(f"(task {tid})" for tid, _ in d.stop[:10]))
+        for msg in d.events:
+            add_event(new, msg)
+
+        primary = new.deployments[0] if new.deployments else None
+        started: list[ecs_pb2.Task] = []
+        if primary is not None and new.status == "ACTIVE" and (d.start or d.start_on) and not d.rollback_to:
+            started = await self._start(cluster, new, primary, d, instances, all_tasks, puts)
+        if started:
+            add_event(new, f"service {name} has started {len(started)} tasks: "
+                      + " ".join(f"(task {t.task_arn.rsplit('/', 1)[-1]})" for t in started[:10]))
+        for t in started:
+            puts[self.c.task_key(cluster, t.task_arn.rsplit("/", 1)[-1])] = t
+
+        # Deployments: counts, failure, rollback, completion, retirement.
+        for dep in new.deployments:
+            running, pending, failed = d.counts.get(dep.id, (0, 0, 0))
+            if dep is primary:
+                pending += len(started)
+            if (dep.running_count, dep.pending_count, dep.failed_tasks) != (running, pending, failed):
+                dep.running_count, dep.pending_count, dep.failed_tasks = running, pending, failed
+                dep.updated_at.CopyFrom(task_rules.now_ts())
+            dep.consecutive_failures = d.consecutive_failures if dep is primary else dep.consecutive_failures
+        if primary is not None and d.failed_reason and primary.rollout_state == "IN_PROGRESS":
+            primary.rollout_state = "FAILED"
+            primary.rollout_state_reason = d.failed_reason
+            if d.rollback_to:
+                from manager.services import new_deployment  # noqa: PLC0415
+
+                for dep in new.deployments:
+                    dep.status = "ACTIVE"
+                new.task_definition = d.rollback_to
+                new.deployments.insert(0, new_deployment(d.rollback_to, new.desired_count))
+        elif primary is not None and d.completed and primary.rollout_state == "IN_PROGRESS":
+            primary.rollout_state = "COMPLETED"
+            primary.rollout_state_reason = "ECS deployment completed."
+            new.stable_task_definition = primary.task_definition
+            add_event(new, f"service {name} deployment {primary.id} completed.")
+        keep = [dep for dep in new.deployments if dep is new.deployments[0] or dep.id not in d.retire]
+        if len(keep) != len(new.deployments):
+            del new.deployments[:]
+            new.deployments.extend(keep)
+        if len(new.deployments) == 1:
+            new.deployments[0].status = "PRIMARY"
+        new.running_count = sum(dep.running_count for dep in new.deployments)
+        new.pending_count = sum(dep.pending_count for dep in new.deployments)
+        quiet = not d.stop and not started and not d.start and not d.start_on
+        if (quiet and primary is not None and len(new.deployments) == 1 and new.status == "ACTIVE"
+                and primary.rollout_state == "COMPLETED" and new.running_count == self._target(new, d)):
+            add_event(new, f"service {name} has reached a steady state.")
+        if new.status == "DRAINING" and not any(
+            t.desired_status == "RUNNING" and not task_rules.is_stopped(t) for t in mine_raw
+        ) and not d.start:
+            new.status = "INACTIVE"
+            add_event(new, f"service {name} was deleted")
+        if new != svc:
+            puts[key] = new
+        if not puts:
+            return
+        expect = {key: revision, **self.fence}
+        await self.store.commit(puts, expect_revisions=expect)
+
+    def _target(self, svc: ecs_pb2.Service, d: dm.Decision) -> int:
+        if svc.scheduling_strategy == "DAEMON":
+            return svc.running_count  # one per eligible instance; steady when nothing moves
+        return svc.desired_count
+
+    async def _start(
+        self, cluster: str, svc: ecs_pb2.Service, primary: ecs_pb2.Deployment, d: dm.Decision,
+        instances: dict, all_tasks: list[ecs_pb2.Task], puts: dict,
+    ) -> list[ecs_pb2.Task]:
+        td = await self._taskdef(primary.task_definition)
+        constraints = [PlacementConstraint(c.type, c.expression) for c in svc.placement_constraints]
+        constraints += [PlacementConstraint(c.type, c.expression) for c in td.placement_constraints]
+        group = f"service:{svc.service_name}"
+        request = self.c._task_request(td, ecs_pb2.TaskOverride(), group, self._strategies(svc), constraints)
+        # Tasks being stopped this round still hold their resources until they have stopped.
+        current = [puts.get(self.c.task_key(cluster, t.task_arn.rsplit("/", 1)[-1]), t) for t in all_tasks]
+        snapshot = resources.build_snapshot([i for i in instances.values() if i.status != "INACTIVE"], current)
+        if d.start_on:
+            plan = place_on(snapshot, request, d.start_on)
+        else:
+            plan = place(snapshot, request, d.start, seed=secrets.randbits(32))
+        by_id = {i.ec2_instance_id: i for i in instances.values()}
+        req = SimpleNamespace(started_by=primary.id, overrides=ecs_pb2.TaskOverride(), tags=list(svc.tags))
+        out = [self.c._new_task(cluster, td, req, group, by_id[p.instance_id]) for p in plan.placements]
+        for f in plan.failures:
+            add_event(svc, f"service {svc.service_name} was unable to place a task because no container instance "
+                      f"met all of its requirements. Reason: {f.reason}: {f.detail}")
+        return out

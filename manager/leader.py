@@ -1,0 +1,62 @@
+"""Leadership through an etcd lease: one manager replica runs the controllers; its writes are fenced."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+
+from manager.errors import Unavailable
+from manager.store.etcd import Conflict, Store
+from shoal.v1 import internal_pb2
+
+log = logging.getLogger(__name__)
+
+
+class Leadership:
+    """Campaign for the leader key with our own lease and keep-alive; run `work(fence)` while leading."""
+
+    def __init__(self, store: Store, ttl: int = 6) -> None:
+        self.store = store
+        self.key = store.key("leader")
+        self.ttl = ttl
+        self.identity = f"{socket.gethostname()}:{os.getpid()}"
+        self.is_leader = False
+
+    async def run(self, work: Callable[[dict[str, int]], Awaitable[None]]) -> None:
+        while True:
+            try:
+                await self._campaign(work)
+            except asyncio.CancelledError:
+                raise
+            except (Unavailable, Conflict) as exc:
+                log.warning("leadership: %s", exc)
+            except Exception:
+                log.exception("leadership loop failed")
+            self.is_leader = False
+            await asyncio.sleep(self.ttl / 3)
+
+    async def _campaign(self, work: Callable[[dict[str, int]], Awaitable[None]]) -> None:
+        lease = await self.store.grant_lease(self.ttl)
+        record = internal_pb2.SessionRecord(owner=self.identity)
+        try:
+            revision = await self.store.commit({self.key: record}, expect_revisions={self.key: 0}, lease=lease)
+        except Conflict:
+            return  # someone else leads; try again after a while
+        self.is_leader = True
+        log.info("this manager (%s) is the leader", self.identity)
+        worker = asyncio.create_task(work({self.key: revision}))
+        try:
+            while not worker.done():
+                await asyncio.sleep(self.ttl / 3)
+                if await self.store.keep_alive_once(lease) <= 0:
+                    log.warning("leader lease lost; stopping the controllers")
+                    break
+        finally:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await worker
+            self.is_leader = False
