@@ -153,14 +153,21 @@ class Proc:
 class LocalCluster:
     """shoal-manager (embedded etcd) and shoal-agents as real processes, driven by the real `shoal` CLI."""
 
-    def __init__(self, root: Path, docker_client) -> None:
+    def __init__(self, root: Path, docker_client, *manager_args: str) -> None:  # noqa: ANN001
         self.root = root
         self.docker = docker_client
         self.port = free_port()
         self.endpoint = f"127.0.0.1:{self.port}"
         self.cluster = "default"
         self.manager = Proc(
-            [str(BIN / "shoal-manager"), "--listen", self.endpoint, "--data-dir", str(root / "manager")],
+            [
+                str(BIN / "shoal-manager"),
+                "--listen",
+                self.endpoint,
+                "--data-dir",
+                str(root / "manager"),
+                *manager_args,
+            ],
             root / "manager.log",
         )
         self.agents: dict[str, Proc] = {}
@@ -226,6 +233,17 @@ class LocalCluster:
 
     def json(self, *args: str) -> dict:
         return json.loads(self.shoal(*args, "--output", "json").stdout)
+
+    @property
+    def api(self):  # noqa: ANN201
+        """A gRPC stub for watching closely (actions still go through the CLI)."""
+        import grpc  # noqa: PLC0415
+
+        from shoal.v1 import api_pb2_grpc  # noqa: PLC0415
+
+        if getattr(self, "_api", None) is None:
+            self._api = api_pb2_grpc.EcsStub(grpc.insecure_channel(self.endpoint))
+        return self._api
 
     def describe_task(self, task_id: str) -> dict:
         return self.json("task", "describe", task_id)["tasks"][0]

@@ -23,9 +23,13 @@ from manager.scheduler.strategies import Link, compile_chain
 from manager.scheduler.validation import validate_placement
 
 # Pipeline stages, in the order the filters run; a higher stage means the instance got further.
-(STAGE_INACTIVE, STAGE_AGENT, STAGE_CPU, STAGE_MEMORY, STAGE_PORTS, STAGE_ATTRIBUTE, STAGE_CONSTRAINT) = (
-    range(7)
-)
+STAGE_INACTIVE = 0
+STAGE_AGENT = 1
+STAGE_CPU = 2
+STAGE_MEMORY = 3
+STAGE_PORTS = 4
+STAGE_ATTRIBUTE = 5
+STAGE_CONSTRAINT = 6
 STAGE_REASONS = (
     REASON_INACTIVE,
     REASON_AGENT,

@@ -80,7 +80,7 @@ def _entry_factory(local: Sequence[Link], group: str) -> _EntryFactory:
     if len(local) == 1:
         kind = local[0].kind
         if kind == BINPACK_MEMORY:
-            return lambda n: (n.cpu, n.priority, n.index, n.version)
+            return lambda n: (n.memory, n.priority, n.index, n.version)
         if kind == BINPACK_CPU:
             return lambda n: (n.cpu, n.priority, n.index, n.version)
         return lambda n: (n.groups.get(group, 0), n.priority, n.index, n.version)
@@ -391,6 +391,12 @@ class Placer:
             self._trim_log()
 
     def _trim_log(self) -> None:
+        # An index that lags by more than there are instances is cheaper to rebuild than to catch up.
+        horizon = len(self.log) - max(len(self.nodes), _LOG_TRIM // 2)
+        for request in [r for r, index in self._indexes.items() if index.log_position < horizon]:
+            del self._indexes[request]
+            if self._last[0] is request:
+                self._last = (None, None)
         indexes = list(self._indexes.values())
         done = min((index.log_position for index in indexes), default=len(self.log))
         if done == 0:
