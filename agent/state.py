@@ -66,10 +66,13 @@ def new_local_task(agent_task: agent_pb2.AgentTask) -> LocalTask:
     for c in td.container_definitions:
         essential = c.essential if c.HasField("essential") else True
         containers[c.name] = LocalContainer(
-            name=c.name, essential=essential,
+            name=c.name,
+            essential=essential,
             has_health_check=bool(c.health_check.command) and c.health_check.command[0] != "NONE",
         )
-    return LocalTask(arn=task.task_arn, version=task.version, desired=task.desired_status, containers=containers)
+    return LocalTask(
+        arn=task.task_arn, version=task.version, desired=task.desired_status, containers=containers
+    )
 
 
 def reconcile(
@@ -203,7 +206,10 @@ def report(lt: LocalTask) -> agent_pb2.TaskStateChange:
         msg.stopped_reason = lt.stopped_reason
     for c in lt.containers.values():
         pc = ecs_pb2.Container(
-            name=c.name, runtime_id=c.container_id, last_status=c.status, reason=c.reason,
+            name=c.name,
+            runtime_id=c.container_id,
+            last_status=c.status,
+            reason=c.reason,
             health_status=c.health if c.has_health_check else "",
         )
         if c.exit_code is not None:

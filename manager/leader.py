@@ -9,9 +9,10 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 
+from shoal.v1 import internal_pb2
+
 from manager.errors import Unavailable
 from manager.store.etcd import Conflict, Store
-from shoal.v1 import internal_pb2
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,9 @@ class Leadership:
         lease = await self.store.grant_lease(self.ttl)
         record = internal_pb2.SessionRecord(owner=self.identity)
         try:
-            revision = await self.store.commit({self.key: record}, expect_revisions={self.key: 0}, lease=lease)
+            revision = await self.store.commit(
+                {self.key: record}, expect_revisions={self.key: 0}, lease=lease
+            )
         except Conflict:
             return  # someone else leads; try again after a while
         self.is_leader = True

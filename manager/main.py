@@ -20,10 +20,10 @@ from manager.api.agent import AgentSessionServicer
 from manager.api.ecs import EcsServicer
 from manager.control import Control
 from manager.controllers.services import ServiceController
-from manager.leader import Leadership
-from manager.services import Services
 from manager.embedded_etcd import EmbeddedEtcd
 from manager.errors import Unavailable
+from manager.leader import Leadership
+from manager.services import Services
 from manager.store.etcd import Conflict, Store
 
 log = logging.getLogger("shoal.manager")
@@ -59,8 +59,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="how long STOPPED tasks stay describable (default %(default)s)",
     )
     p.add_argument(
-        "--agent-disconnect-grace-seconds", type=float, default=60,
-        help="after this long without its agent, an instance's service tasks are replaced (default %(default)s)",
+        "--agent-disconnect-grace-seconds",
+        type=float,
+        default=60,
+        help="after this long without its agent, an instance's service tasks move (default %(default)s)",
     )
     p.add_argument("--log-level", default="INFO")
     return p.parse_args(argv)

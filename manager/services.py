@@ -5,12 +5,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
+from shoal.v1 import api_pb2, ecs_pb2
+
 from manager import arns
 from manager import tasks as task_rules
 from manager.control import Control
 from manager.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from manager.store.etcd import Conflict
-from shoal.v1 import api_pb2, ecs_pb2
 
 MAX_EVENTS = 100
 DEFAULT_MAX_PERCENT = 200
@@ -23,8 +24,12 @@ def service_arn(cluster: str, name: str) -> str:
 
 def new_deployment(task_definition: str, desired: int) -> ecs_pb2.Deployment:
     dep = ecs_pb2.Deployment(
-        id=f"ecs-svc/{secrets.randbelow(10**19):019d}", status="PRIMARY", task_definition=task_definition,
-        desired_count=desired, rollout_state="IN_PROGRESS", rollout_state_reason="ECS deployment in progress.",
+        id=f"ecs-svc/{secrets.randbelow(10**19):019d}",
+        status="PRIMARY",
+        task_definition=task_definition,
+        desired_count=desired,
+        rollout_state="IN_PROGRESS",
+        rollout_state_reason="ECS deployment in progress.",
         launch_type="EC2",
     )
     dep.created_at.CopyFrom(task_rules.now_ts())
@@ -46,7 +51,11 @@ def add_event(svc: ecs_pb2.Service, message: str) -> bool:
 def effective_percents(svc: ecs_pb2.Service) -> tuple[int, int]:
     cfg = svc.deployment_configuration
     max_p = cfg.maximum_percent if cfg.HasField("maximum_percent") else DEFAULT_MAX_PERCENT
-    min_p = cfg.minimum_healthy_percent if cfg.HasField("minimum_healthy_percent") else DEFAULT_MIN_HEALTHY_PERCENT
+    min_p = (
+        cfg.minimum_healthy_percent
+        if cfg.HasField("minimum_healthy_percent")
+        else DEFAULT_MIN_HEALTHY_PERCENT
+    )
     return max_p, min_p
 
 
@@ -74,9 +83,11 @@ class Services:
     def _check_deployment_configuration(cfg: ecs_pb2.DeploymentConfiguration, daemon: bool) -> None:
         f = "deploymentConfiguration"
         if cfg.HasField("maximum_percent"):
-            low = 100 if daemon else 100
+            low = 100
             if not low <= cfg.maximum_percent <= 200:
-                raise InvalidArgument(f + ".maximumPercent", f"must be between {low} and 200, got {cfg.maximum_percent}")
+                raise InvalidArgument(
+                    f + ".maximumPercent", f"must be between {low} and 200, got {cfg.maximum_percent}"
+                )
             if daemon and cfg.maximum_percent != 100:
                 raise InvalidArgument(f + ".maximumPercent", "must be 100 for the DAEMON scheduling strategy")
         if cfg.HasField("minimum_healthy_percent") and not 0 <= cfg.minimum_healthy_percent <= 100:
@@ -98,7 +109,9 @@ class Services:
         daemon = strategy == "DAEMON"
         if daemon:
             if req.HasField("desired_count") and req.desired_count != 0:
-                raise InvalidArgument("desiredCount", "is set by the scheduler for the DAEMON strategy; omit it")
+                raise InvalidArgument(
+                    "desiredCount", "is set by the scheduler for the DAEMON strategy; omit it"
+                )
             if req.placement_strategy:
                 raise InvalidArgument("placementStrategy", "is not allowed with the DAEMON strategy")
         else:
@@ -108,7 +121,10 @@ class Services:
                 raise InvalidArgument("desiredCount", f"must be between 0 and 10000, got {req.desired_count}")
         if req.launch_type and req.launch_type not in ("EC2", "EXTERNAL"):
             raise InvalidArgument("launchType", f"{req.launch_type!r}: Shoal runs tasks on its agents (EC2)")
-        if req.HasField("health_check_grace_period_seconds") and not 0 <= req.health_check_grace_period_seconds <= 2147483647:
+        if (
+            req.HasField("health_check_grace_period_seconds")
+            and not 0 <= req.health_check_grace_period_seconds <= 2147483647
+        ):
             raise InvalidArgument("healthCheckGracePeriodSeconds", "must not be negative")
         self._check_deployment_configuration(req.deployment_configuration, daemon)
         self.c._placement_args(req.placement_strategy, req.placement_constraints)
@@ -117,16 +133,25 @@ class Services:
         existing = await self.store.get(key, ecs_pb2.Service)
         if existing is not None and existing.value.status != "INACTIVE":
             raise AlreadyExists(
-                f"service {name!r} already exists in cluster {cluster.cluster_name} ({existing.value.status}); "
+                f"service {name!r} already exists in cluster {cluster.cluster_name} "
+                f"({existing.value.status}); "
                 "use `shoal service update`",
                 field="serviceName",
             )
         desired = 0 if daemon else req.desired_count
         svc = ecs_pb2.Service(
-            service_arn=service_arn(cluster.cluster_name, name), service_name=name, cluster_arn=cluster.cluster_arn,
-            status="ACTIVE", desired_count=desired, launch_type="EC2", task_definition=td.task_definition_arn,
-            placement_constraints=req.placement_constraints, placement_strategy=req.placement_strategy,
-            scheduling_strategy=strategy, tags=req.tags, created_by="shoal",
+            service_arn=service_arn(cluster.cluster_name, name),
+            service_name=name,
+            cluster_arn=cluster.cluster_arn,
+            status="ACTIVE",
+            desired_count=desired,
+            launch_type="EC2",
+            task_definition=td.task_definition_arn,
+            placement_constraints=req.placement_constraints,
+            placement_strategy=req.placement_strategy,
+            scheduling_strategy=strategy,
+            tags=req.tags,
+            created_by="shoal",
         )
         svc.deployment_configuration.CopyFrom(req.deployment_configuration)
         if daemon:
@@ -137,12 +162,19 @@ class Services:
             svc.health_check_grace_period_seconds = req.health_check_grace_period_seconds
         svc.created_at.CopyFrom(task_rules.now_ts())
         svc.deployments.append(new_deployment(td.task_definition_arn, desired))
-        add_event(svc, f"service {name} was created with {desired if not daemon else 'one task per instance'}"
-                  f"{' desired tasks' if not daemon else ''} of {td.family}:{td.revision}")
+        add_event(
+            svc,
+            f"service {name} was created with {desired if not daemon else 'one task per instance'}"
+            f"{' desired tasks' if not daemon else ''} of {td.family}:{td.revision}",
+        )
         try:
-            await self.store.commit({key: svc}, expect_revisions={key: existing.mod_revision if existing else 0})
+            await self.store.commit(
+                {key: svc}, expect_revisions={key: existing.mod_revision if existing else 0}
+            )
         except Conflict:
-            raise AlreadyExists(f"service {name!r} was just created by another call", field="serviceName") from None
+            raise AlreadyExists(
+                f"service {name!r} was just created by another call", field="serviceName"
+            ) from None
         return svc
 
     async def _get(self, cluster: str, name: str) -> ecs_pb2.Service:
@@ -170,7 +202,9 @@ class Services:
 
         def mutate(svc: ecs_pb2.Service | None) -> ecs_pb2.Service:
             if svc is None or svc.status != "ACTIVE":
-                raise FailedPrecondition(f"service {name!r} is not ACTIVE", field="service", reason="SERVICE_NOT_ACTIVE")
+                raise FailedPrecondition(
+                    f"service {name!r} is not ACTIVE", field="service", reason="SERVICE_NOT_ACTIVE"
+                )
             if req.HasField("desired_count"):
                 svc.desired_count = req.desired_count
                 if svc.deployments:
@@ -205,13 +239,17 @@ class Services:
 
         def mutate(svc: ecs_pb2.Service | None) -> ecs_pb2.Service | None:
             if svc is None or svc.status == "INACTIVE":
-                raise NotFound(f"service {name!r} not found in cluster {cluster.cluster_name}", field="service")
+                raise NotFound(
+                    f"service {name!r} not found in cluster {cluster.cluster_name}", field="service"
+                )
             if svc.status == "DRAINING":
                 return None
             if svc.scheduling_strategy == "REPLICA" and svc.desired_count > 0 and not force:
                 raise FailedPrecondition(
-                    f"service {name!r} has desiredCount {svc.desired_count}; scale it to 0 first or use --force",
-                    field="service", reason="SERVICE_HAS_DESIRED_TASKS",
+                    f"service {name!r} has desiredCount {svc.desired_count}; "
+                    "scale it to 0 first or use --force",
+                    field="service",
+                    reason="SERVICE_HAS_DESIRED_TASKS",
                 )
             svc.status = "DRAINING"
             svc.desired_count = 0
@@ -235,8 +273,13 @@ class Services:
             name = self._service_name(ref, "services")
             item = await self.store.get(self.key(cluster.cluster_name, name), ecs_pb2.Service)
             if item is None:
-                failures.append(ecs_pb2.Failure(
-                    arn=service_arn(cluster.cluster_name, name), reason="MISSING", detail="service not found"))
+                failures.append(
+                    ecs_pb2.Failure(
+                        arn=service_arn(cluster.cluster_name, name),
+                        reason="MISSING",
+                        detail="service not found",
+                    )
+                )
             else:
                 found.append(item.value)
         return found, failures
@@ -247,7 +290,8 @@ class Services:
             raise InvalidArgument("schedulingStrategy", f"{scheduling_strategy!r} must be REPLICA or DAEMON")
         items, _ = await self.store.list(self.prefix(cluster.cluster_name), ecs_pb2.Service)
         return [
-            i.value.service_arn for i in items
+            i.value.service_arn
+            for i in items
             if i.value.status in ("ACTIVE", "DRAINING")
             and (not scheduling_strategy or i.value.scheduling_strategy == scheduling_strategy)
         ]

@@ -6,16 +6,26 @@ import re
 from dataclasses import dataclass
 
 from google.protobuf import json_format
+from shoal.v1 import ecs_pb2
 
 from manager.arns import NAME_RE
 from manager.errors import InvalidArgument
-from shoal.v1 import ecs_pb2
 
 MAX_CONTAINERS = 10
 MAX_DOCUMENT_BYTES = 64 * 1024
 MIN_CONTAINER_MEMORY_MIB = 6
 NETWORK_MODES = ("bridge", "host", "none", "awsvpc")
-LOG_DRIVERS = ("json-file", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "awsfirelens", "none")
+LOG_DRIVERS = (
+    "json-file",
+    "syslog",
+    "journald",
+    "gelf",
+    "fluentd",
+    "awslogs",
+    "splunk",
+    "awsfirelens",
+    "none",
+)
 DEPENDENCY_CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
 # Log drivers the local Docker Engine can run without a cloud account.
 LOCAL_LOG_DRIVERS = ("json-file", "syslog", "journald", "gelf", "fluentd", "none")
@@ -34,7 +44,7 @@ _IGNORED_TASK_FIELDS = {
 }
 _IGNORED_CONTAINER_FIELDS = {
     "secrets": "secrets are kept but not injected (no secrets store)",
-    "repository_credentials": "repositoryCredentials are kept but not used (images come from the local engine or its registries)",
+    "repository_credentials": "repositoryCredentials are kept; the engine pulls with its own credentials",
     "environment_files": "environmentFiles are kept but not loaded",
     "links": "links are kept but not used",
     "depends_on": "dependsOn is kept but containers start together",
@@ -56,7 +66,7 @@ def parse_cpu(value: str, field: str) -> int:
     """CPU units from ECS strings: "512", "0.5 vCPU", "1 vCPU"."""
     m = _CPU_RE.match(value)
     if not m:
-        raise InvalidArgument(field, f"{value!r} is not a CPU amount (e.g. \"512\" or \"0.5 vCPU\")")
+        raise InvalidArgument(field, f'{value!r} is not a CPU amount (e.g. "512" or "0.5 vCPU")')
     number = float(m.group(1))
     units = number * 1024 if m.group(2) else number
     if units != int(units):
@@ -68,7 +78,7 @@ def parse_memory(value: str, field: str) -> int:
     """MiB from ECS strings: "1024", "1 GB", "2GB"."""
     m = _MEM_RE.match(value)
     if not m:
-        raise InvalidArgument(field, f"{value!r} is not a memory amount (e.g. \"1024\" or \"2 GB\")")
+        raise InvalidArgument(field, f'{value!r} is not a memory amount (e.g. "1024" or "2 GB")')
     number = float(m.group(1))
     unit = (m.group(2) or "").lower()
     mib = number * 1024 if unit in ("gb", "gib") else number
@@ -91,7 +101,9 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
     warnings: list[str] = []
     size = len(json_format.MessageToJson(td, indent=None).encode())
     if size > MAX_DOCUMENT_BYTES:
-        raise InvalidArgument("taskDefinition", f"is {size} bytes; the limit is {MAX_DOCUMENT_BYTES} (64 KiB)")
+        raise InvalidArgument(
+            "taskDefinition", f"is {size} bytes; the limit is {MAX_DOCUMENT_BYTES} (64 KiB)"
+        )
     if not td.family:
         raise InvalidArgument("family", "is required")
     if not NAME_RE.match(td.family):
@@ -129,7 +141,9 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
         if v.host.source_path and not v.host.source_path.startswith("/"):
             raise InvalidArgument(f"volumes[{i}].host.sourcePath", "must be an absolute path")
         if v.HasField("docker_volume_configuration"):
-            warnings.append(f"volumes[{i}].dockerVolumeConfiguration is kept; the volume is a plain Docker volume")
+            warnings.append(
+                f"volumes[{i}].dockerVolumeConfiguration is kept; the volume is a plain Docker volume"
+            )
     for i, pc in enumerate(td.placement_constraints):
         if pc.type != "memberOf":
             raise InvalidArgument(
@@ -174,7 +188,7 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
     return sorted(set(warnings), key=warnings.index)
 
 
-def _present(msg, name: str) -> bool:  # noqa: ANN001 - any protobuf message
+def _present(msg, name: str) -> bool:
     fd = msg.DESCRIPTOR.fields_by_name[name]
     if fd.is_repeated:
         return len(getattr(msg, name)) > 0
@@ -183,7 +197,7 @@ def _present(msg, name: str) -> bool:  # noqa: ANN001 - any protobuf message
     return bool(getattr(msg, name))
 
 
-def _validate_container(  # noqa: C901 - one flat list of ECS rules
+def _validate_container(
     c: ecs_pb2.ContainerDefinition,
     f: str,
     mode: str,
@@ -202,10 +216,13 @@ def _validate_container(  # noqa: C901 - one flat list of ECS rules
     if c.HasField("cpu"):
         _check_range(c.cpu, 0, 262144, f + ".cpu")
     if c.HasField("memory") and c.memory < MIN_CONTAINER_MEMORY_MIB:
-        raise InvalidArgument(f + ".memory", f"must be at least {MIN_CONTAINER_MEMORY_MIB} MiB, got {c.memory}")
+        raise InvalidArgument(
+            f + ".memory", f"must be at least {MIN_CONTAINER_MEMORY_MIB} MiB, got {c.memory}"
+        )
     if c.HasField("memory_reservation") and c.memory_reservation < MIN_CONTAINER_MEMORY_MIB:
         raise InvalidArgument(
-            f + ".memoryReservation", f"must be at least {MIN_CONTAINER_MEMORY_MIB} MiB, got {c.memory_reservation}"
+            f + ".memoryReservation",
+            f"must be at least {MIN_CONTAINER_MEMORY_MIB} MiB, got {c.memory_reservation}",
         )
     if c.HasField("memory") and c.HasField("memory_reservation") and c.memory <= c.memory_reservation:
         raise InvalidArgument(
@@ -232,7 +249,9 @@ def _validate_container(  # noqa: C901 - one flat list of ECS rules
             host = pm.host_port
         if host:
             if (host, proto) in host_ports:
-                raise InvalidArgument(pf + ".hostPort", f"{host}/{proto} is used twice in this task definition")
+                raise InvalidArgument(
+                    pf + ".hostPort", f"{host}/{proto} is used twice in this task definition"
+                )
             host_ports.add((host, proto))
         if mode == "none":
             raise InvalidArgument(pf, "port mappings are not allowed in network mode none")
@@ -245,7 +264,12 @@ def _validate_container(  # noqa: C901 - one flat list of ECS rules
             raise InvalidArgument(hf + ".command", 'must start with "CMD" or "CMD-SHELL"')
         if hc.command[0] != "NONE" and len(hc.command) < 2:
             raise InvalidArgument(hf + ".command", f"{hc.command[0]} needs a command after it")
-        for name, low, high in (("interval", 5, 300), ("timeout", 2, 60), ("retries", 1, 10), ("start_period", 0, 300)):
+        for name, low, high in (
+            ("interval", 5, 300),
+            ("timeout", 2, 60),
+            ("retries", 1, 10),
+            ("start_period", 0, 300),
+        ):
             if hc.HasField(name):
                 camel = "startPeriod" if name == "start_period" else name
                 _check_range(getattr(hc, name), low, high, f"{hf}.{camel}")
@@ -254,7 +278,8 @@ def _validate_container(  # noqa: C901 - one flat list of ECS rules
     for j, mp in enumerate(c.mount_points):
         if mp.source_volume not in volume_names:
             raise InvalidArgument(
-                f"{f}.mountPoints[{j}].sourceVolume", f"{mp.source_volume!r} is not a volume of the task definition"
+                f"{f}.mountPoints[{j}].sourceVolume",
+                f"{mp.source_volume!r} is not a volume of the task definition",
             )
         if not mp.container_path.startswith("/"):
             raise InvalidArgument(f"{f}.mountPoints[{j}].containerPath", "must be an absolute path")
@@ -266,7 +291,9 @@ def _validate_container(  # noqa: C901 - one flat list of ECS rules
     if c.HasField("log_configuration"):
         driver = c.log_configuration.log_driver
         if driver not in LOG_DRIVERS:
-            raise InvalidArgument(f + ".logConfiguration.logDriver", f"{driver!r} is not one of {', '.join(LOG_DRIVERS)}")
+            raise InvalidArgument(
+                f + ".logConfiguration.logDriver", f"{driver!r} is not one of {', '.join(LOG_DRIVERS)}"
+            )
         if driver not in LOCAL_LOG_DRIVERS:
             warnings.append(f"{f}.logConfiguration: {driver} is kept; the container logs with json-file")
     for name, why in _IGNORED_CONTAINER_FIELDS.items():
@@ -291,7 +318,9 @@ def container_memory_reservation(c: ecs_pb2.ContainerDefinition) -> int:
     return c.memory if c.HasField("memory") else 0
 
 
-def task_reservation(td: ecs_pb2.TaskDefinition, overrides: ecs_pb2.TaskOverride | None = None) -> Reservation:
+def task_reservation(
+    td: ecs_pb2.TaskDefinition, overrides: ecs_pb2.TaskOverride | None = None
+) -> Reservation:
     """Placement counts reservations: task-level cpu/memory replace the sum of the containers."""
     containers = effective_containers(td, overrides)
     cpu = sum(c.cpu for c in containers)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
-
 from shoal.v1 import agent_pb2, ecs_pb2
 
 # lastStatus never moves backwards along this order.
@@ -43,7 +42,9 @@ def holds_resources(task: ecs_pb2.Task) -> bool:
     return bool(task.container_instance_arn) and not is_stopped(task)
 
 
-def request_stop(task: ecs_pb2.Task, stop_code: str, reason: str, *, agent_gone: bool = False) -> ecs_pb2.Task | None:
+def request_stop(
+    task: ecs_pb2.Task, stop_code: str, reason: str, *, agent_gone: bool = False
+) -> ecs_pb2.Task | None:
     """The task with desiredStatus STOPPED, or None when it is already stopping or stopped.
 
     A task that no agent will ever stop (never placed, or its instance is gone) stops at once.

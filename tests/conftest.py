@@ -153,7 +153,7 @@ class Proc:
 class LocalCluster:
     """shoal-manager (embedded etcd) and shoal-agents as real processes, driven by the real `shoal` CLI."""
 
-    def __init__(self, root: Path, docker_client, *manager_args: str) -> None:  # noqa: ANN001
+    def __init__(self, root: Path, docker_client, *manager_args: str) -> None:
         self.root = root
         self.docker = docker_client
         self.port = free_port()
@@ -235,11 +235,10 @@ class LocalCluster:
         return json.loads(self.shoal(*args, "--output", "json").stdout)
 
     @property
-    def api(self):  # noqa: ANN201
+    def api(self):
         """A gRPC stub for watching closely (actions still go through the CLI)."""
-        import grpc  # noqa: PLC0415
-
-        from shoal.v1 import api_pb2_grpc  # noqa: PLC0415
+        import grpc
+        from shoal.v1 import api_pb2_grpc
 
         if getattr(self, "_api", None) is None:
             self._api = api_pb2_grpc.EcsStub(grpc.insecure_channel(self.endpoint))

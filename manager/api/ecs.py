@@ -181,25 +181,25 @@ class EcsServicer(api_pb2_grpc.EcsServicer):
         return api_pb2.ListTasksResponse(task_arns=arns, next_token=nxt)
 
     @handles_errors
-    async def CreateService(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def CreateService(self, request, context):
         return api_pb2.CreateServiceResponse(service=await self.s.create_service(request))
 
     @handles_errors
-    async def UpdateService(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def UpdateService(self, request, context):
         return api_pb2.UpdateServiceResponse(service=await self.s.update_service(request))
 
     @handles_errors
-    async def DeleteService(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def DeleteService(self, request, context):
         svc = await self.s.delete_service(request.cluster, request.service, request.force)
         return api_pb2.DeleteServiceResponse(service=svc)
 
     @handles_errors
-    async def DescribeServices(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def DescribeServices(self, request, context):
         found, failures = await self.s.describe_services(request.cluster, list(request.services))
         return api_pb2.DescribeServicesResponse(services=found, failures=failures)
 
     @handles_errors
-    async def ListServices(self, request, context):  # noqa: ANN001, ANN201, N802
+    async def ListServices(self, request, context):
         arns = await self.s.list_services(request.cluster, request.scheduling_strategy)
         arns, nxt = _page(arns, request.next_token, request.max_results)
         return api_pb2.ListServicesResponse(service_arns=arns, next_token=nxt)

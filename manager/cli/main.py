@@ -759,13 +759,33 @@ def _service_rows(services: Any) -> None:
     rows = []
     for sv in services:
         for d in sv.deployments:
-            rows.append([
-                sv.service_name, sv.status, sv.scheduling_strategy, sv.desired_count, d.status,
-                d.task_definition.rsplit("/", 1)[-1], f"{d.running_count}/{d.desired_count}", d.pending_count,
-                d.failed_tasks, d.rollout_state,
-            ])
+            rows.append(
+                [
+                    sv.service_name,
+                    sv.status,
+                    sv.scheduling_strategy,
+                    sv.desired_count,
+                    d.status,
+                    d.task_definition.rsplit("/", 1)[-1],
+                    f"{d.running_count}/{d.desired_count}",
+                    d.pending_count,
+                    d.failed_tasks,
+                    d.rollout_state,
+                ]
+            )
     print_table(
-        ["SERVICE", "STATUS", "STRATEGY", "DESIRED", "DEPLOYMENT", "DEFINITION", "RUNNING", "PENDING", "FAILED", "ROLLOUT"],
+        [
+            "SERVICE",
+            "STATUS",
+            "STRATEGY",
+            "DESIRED",
+            "DEPLOYMENT",
+            "DEFINITION",
+            "RUNNING",
+            "PENDING",
+            "FAILED",
+            "ROLLOUT",
+        ],
         rows,
     )
 
@@ -779,29 +799,49 @@ def _placement_into(strategy: str | None, constraints: str | None, req: Any) -> 
     for s in _json_list(strategy, "--placement-strategy"):
         req.placement_strategy.append(parse_into(s, ecs_pb2.PlacementStrategy(), "--placement-strategy"))
     for s in _json_list(constraints, "--placement-constraints"):
-        req.placement_constraints.append(parse_into(s, ecs_pb2.PlacementConstraint(), "--placement-constraints"))
+        req.placement_constraints.append(
+            parse_into(s, ecs_pb2.PlacementConstraint(), "--placement-constraints")
+        )
 
 
 @service.command("create")
 @click.option("--service-name", required=True)
 @click.option("--task-definition", required=True)
 @click.option("--desired-count", type=int, default=None)
-@click.option("--scheduling-strategy", type=click.Choice(["REPLICA", "DAEMON"]), default="REPLICA", show_default=True)
+@click.option(
+    "--scheduling-strategy", type=click.Choice(["REPLICA", "DAEMON"]), default="REPLICA", show_default=True
+)
 @click.option("--placement-strategy", default=None, help="JSON list")
 @click.option("--placement-constraints", default=None, help="JSON list")
-@click.option("--deployment-configuration", default=None,
-              help='JSON: {"maximumPercent":200,"minimumHealthyPercent":100,'
-                   '"deploymentCircuitBreaker":{"enable":true,"rollback":true}}')
+@click.option(
+    "--deployment-configuration",
+    default=None,
+    help='JSON: {"maximumPercent":200,"minimumHealthyPercent":100,'
+    '"deploymentCircuitBreaker":{"enable":true,"rollback":true}}',
+)
 @click.option("--health-check-grace-period-seconds", type=int, default=None)
 @common
-def service_create(service_name: str, task_definition: str, desired_count: int | None, scheduling_strategy: str,
-                   placement_strategy: str | None, placement_constraints: str | None,
-                   deployment_configuration: str | None, health_check_grace_period_seconds: int | None,
-                   endpoint, cluster, output) -> None:  # noqa: ANN001
+def service_create(
+    service_name: str,
+    task_definition: str,
+    desired_count: int | None,
+    scheduling_strategy: str,
+    placement_strategy: str | None,
+    placement_constraints: str | None,
+    deployment_configuration: str | None,
+    health_check_grace_period_seconds: int | None,
+    endpoint,
+    cluster,
+    output,
+) -> None:
     """Create a service (ECS CreateService)."""
     c = ctx_of(endpoint, cluster, output)
-    req = api_pb2.CreateServiceRequest(cluster=c.cluster, service_name=service_name, task_definition=task_definition,
-                                       scheduling_strategy=scheduling_strategy)
+    req = api_pb2.CreateServiceRequest(
+        cluster=c.cluster,
+        service_name=service_name,
+        task_definition=task_definition,
+        scheduling_strategy=scheduling_strategy,
+    )
     if desired_count is not None:
         req.desired_count = desired_count
     if health_check_grace_period_seconds is not None:
@@ -822,14 +862,27 @@ def service_create(service_name: str, task_definition: str, desired_count: int |
 @click.option("--deployment-configuration", default=None)
 @click.option("--health-check-grace-period-seconds", type=int, default=None)
 @common
-def service_update(name: str, task_definition: str, desired_count: int | None, force_new_deployment: bool,
-                   placement_strategy: str | None, placement_constraints: str | None,
-                   deployment_configuration: str | None, health_check_grace_period_seconds: int | None,
-                   endpoint, cluster, output) -> None:  # noqa: ANN001
+def service_update(
+    name: str,
+    task_definition: str,
+    desired_count: int | None,
+    force_new_deployment: bool,
+    placement_strategy: str | None,
+    placement_constraints: str | None,
+    deployment_configuration: str | None,
+    health_check_grace_period_seconds: int | None,
+    endpoint,
+    cluster,
+    output,
+) -> None:
     """Change a service: new task definition (rolling deployment), count, configuration."""
     c = ctx_of(endpoint, cluster, output)
-    req = api_pb2.UpdateServiceRequest(cluster=c.cluster, service=name, task_definition=task_definition,
-                                       force_new_deployment=force_new_deployment)
+    req = api_pb2.UpdateServiceRequest(
+        cluster=c.cluster,
+        service=name,
+        task_definition=task_definition,
+        force_new_deployment=force_new_deployment,
+    )
     if desired_count is not None:
         req.desired_count = desired_count
     if health_check_grace_period_seconds is not None:
@@ -845,7 +898,7 @@ def service_update(name: str, task_definition: str, desired_count: int | None, f
 @click.argument("name")
 @click.option("--force", is_flag=True, help="delete even with desiredCount > 0 (its tasks are stopped)")
 @common
-def service_delete(name: str, force: bool, endpoint, cluster, output) -> None:  # noqa: ANN001
+def service_delete(name: str, force: bool, endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
     resp = c.call("DeleteService", api_pb2.DeleteServiceRequest(cluster=c.cluster, service=name, force=force))
     c.emit(resp, lambda: _service_rows([resp.service]))
@@ -854,9 +907,11 @@ def service_delete(name: str, force: bool, endpoint, cluster, output) -> None:  
 @service.command("describe")
 @click.argument("names", nargs=-1, required=True)
 @common
-def service_describe(names: tuple[str, ...], endpoint, cluster, output) -> None:  # noqa: ANN001
+def service_describe(names: tuple[str, ...], endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.call("DescribeServices", api_pb2.DescribeServicesRequest(cluster=c.cluster, services=list(names)))
+    resp = c.call(
+        "DescribeServices", api_pb2.DescribeServicesRequest(cluster=c.cluster, services=list(names))
+    )
     c.emit(resp, lambda: _service_rows(resp.services))
     print_failures(resp.failures)
     if resp.failures:
@@ -866,10 +921,14 @@ def service_describe(names: tuple[str, ...], endpoint, cluster, output) -> None:
 @service.command("list")
 @click.option("--scheduling-strategy", type=click.Choice(["", "REPLICA", "DAEMON"]), default="")
 @common
-def service_list(scheduling_strategy: str, endpoint, cluster, output) -> None:  # noqa: ANN001
+def service_list(scheduling_strategy: str, endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.call("ListServices", api_pb2.ListServicesRequest(
-        cluster=c.cluster, scheduling_strategy=scheduling_strategy, max_results=1000))
+    resp = c.call(
+        "ListServices",
+        api_pb2.ListServicesRequest(
+            cluster=c.cluster, scheduling_strategy=scheduling_strategy, max_results=1000
+        ),
+    )
     c.emit(resp, lambda: [click.echo(a) for a in resp.service_arns])
 
 
@@ -877,7 +936,7 @@ def service_list(scheduling_strategy: str, endpoint, cluster, output) -> None:  
 @click.argument("name")
 @click.option("--follow", is_flag=True, help="keep printing new events")
 @common
-def service_events(name: str, follow: bool, endpoint, cluster, output) -> None:  # noqa: ANN001
+def service_events(name: str, follow: bool, endpoint, cluster, output) -> None:
     """Service events, oldest first (--follow keeps printing new ones)."""
     c = ctx_of(endpoint, cluster, output)
     seen: set[str] = set()
@@ -908,22 +967,29 @@ def wait_group() -> None:
 @click.argument("names", nargs=-1, required=True)
 @click.option("--timeout", type=float, default=600, show_default=True, help="seconds")
 @common
-def wait_services_stable(names: tuple[str, ...], timeout: float, endpoint, cluster, output) -> None:  # noqa: ANN001
+def wait_services_stable(names: tuple[str, ...], timeout: float, endpoint, cluster, output) -> None:
     """Wait until each service runs desiredCount tasks in a single deployment; shows progress."""
     c = ctx_of(endpoint, cluster, output)
     deadline = time.monotonic() + timeout
     last = ""
     while True:
-        resp = c.call("DescribeServices", api_pb2.DescribeServicesRequest(cluster=c.cluster, services=list(names)))
+        resp = c.call(
+            "DescribeServices", api_pb2.DescribeServicesRequest(cluster=c.cluster, services=list(names))
+        )
         if resp.failures:
             print_failures(resp.failures)
             sys.exit(1)
         pending = []
         for sv in resp.services:
-            stable = (len(sv.deployments) == 1 and sv.running_count == sv.desired_count
-                      and sv.deployments[0].rollout_state != "IN_PROGRESS" or
-                      (len(sv.deployments) == 1 and sv.scheduling_strategy == "DAEMON"
-                       and sv.deployments[0].rollout_state == "COMPLETED"))
+            stable = (
+                len(sv.deployments) == 1
+                and sv.running_count == sv.desired_count
+                and sv.deployments[0].rollout_state != "IN_PROGRESS"
+            ) or (
+                len(sv.deployments) == 1
+                and sv.scheduling_strategy == "DAEMON"
+                and sv.deployments[0].rollout_state == "COMPLETED"
+            )
             if sv.status == "INACTIVE" or not stable:
                 progress = ", ".join(
                     f"{d.status.lower()} {d.task_definition.rsplit('/', 1)[-1]} "

@@ -43,7 +43,9 @@ def launch_backoff(consecutive_failures: int) -> int:
     """Seconds to wait before launching again after repeated failures (doubling, capped at 15 min)."""
     if consecutive_failures < BACKOFF_AFTER_FAILURES:
         return 0
-    return min(BACKOFF_MAX_SECONDS, BACKOFF_START_SECONDS * 2 ** (consecutive_failures - BACKOFF_AFTER_FAILURES))
+    return min(
+        BACKOFF_MAX_SECONDS, BACKOFF_START_SECONDS * 2 ** (consecutive_failures - BACKOFF_AFTER_FAILURES)
+    )
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,9 @@ def _classify(svc: ServiceView, tasks: list[ServiceTask], now: datetime, d: Deci
         elif t.instance_state == "draining" and t.last_status != "RUNNING":
             d.stop.append((t.task_id, "Container instance is draining"))
         elif (
-            t.has_health_check and t.last_status == "RUNNING" and t.health == "UNHEALTHY"
+            t.has_health_check
+            and t.last_status == "RUNNING"
+            and t.health == "UNHEALTHY"
             and (t.started_at is None or now - t.started_at >= grace)
         ):
             d.stop.append((t.task_id, UNHEALTHY_REASON))
@@ -155,13 +159,15 @@ def _classify(svc: ServiceView, tasks: list[ServiceTask], now: datetime, d: Deci
 
 def _order_for_stop(tasks: list[ServiceTask]) -> list[ServiceTask]:
     # Draining first, then not yet RUNNING, then unhealthy, then the oldest deployment's.
-    return sorted(tasks, key=lambda t: (t.instance_state != "draining", t.last_status == "RUNNING", t.healthy()))
+    return sorted(
+        tasks, key=lambda t: (t.instance_state != "draining", t.last_status == "RUNNING", t.healthy())
+    )
 
 
 def decide_replica(
     svc: ServiceView, tasks: list[ServiceTask], now: datetime, scale_in: list[str] | None = None
 ) -> Decision:
-    """One round of the REPLICA scheduler. `scale_in` is the engine's preferred order of primary tasks to stop."""
+    """One round of the REPLICA scheduler; `scale_in` is the engine's order of primary tasks to stop."""
     d = Decision()
     primary = svc.deployments[0]
     desired = svc.desired_count
@@ -197,12 +203,24 @@ def decide_replica(
     budget = max(0, healthy - floor)
     for t in _order_for_stop(old):
         if not t.healthy():
-            d.stop.append((t.task_id, "Task replaced by a new deployment" if t.instance_state != "draining"
-                           else "Container instance is draining"))
+            d.stop.append(
+                (
+                    t.task_id,
+                    "Task replaced by a new deployment"
+                    if t.instance_state != "draining"
+                    else "Container instance is draining",
+                )
+            )
         elif budget > 0:
             budget -= 1
-            d.stop.append((t.task_id, "Task replaced by a new deployment" if t.instance_state != "draining"
-                           else "Container instance is draining"))
+            d.stop.append(
+                (
+                    t.task_id,
+                    "Task replaced by a new deployment"
+                    if t.instance_state != "draining"
+                    else "Container instance is draining",
+                )
+            )
     stopping_old = {tid for tid, _ in d.stop}
     remaining_old = [t for t in old if t.task_id not in stopping_old]
     stopped_some_old = len(remaining_old) < len(old)
@@ -221,14 +239,20 @@ def decide_replica(
             d.retire.append(dep.id)
     primary_healthy = sum(1 for t in mine if t.healthy())
     if (
-        primary.rollout_state == "IN_PROGRESS" and primary_healthy >= desired and len(mine) == desired
-        and not remaining_old and not d.stop and not d.start
+        primary.rollout_state == "IN_PROGRESS"
+        and primary_healthy >= desired
+        and len(mine) == desired
+        and not remaining_old
+        and not d.stop
+        and not d.start
     ):
         d.completed = True
     return d
 
 
-def _breaker(svc: ServiceView, tasks: list[ServiceTask], primary: DeploymentView, now: datetime, d: Decision) -> None:
+def _breaker(
+    svc: ServiceView, tasks: list[ServiceTask], primary: DeploymentView, now: datetime, d: Decision
+) -> None:
     _, consecutive, last_failure = _consecutive_failures(tasks, primary.id)
     d.consecutive_failures = consecutive
     wait = launch_backoff(consecutive)
@@ -308,8 +332,11 @@ def decide_daemon(
             d.retire.append(dep.id)
     primary_healthy = sum(1 for t in active if t.deployment_id == primary.id and t.healthy())
     if (
-        primary.rollout_state == "IN_PROGRESS" and primary_healthy >= len(eligible) and not d.start_on
-        and not d.stop and all(t.deployment_id == primary.id for t in active)
+        primary.rollout_state == "IN_PROGRESS"
+        and primary_healthy >= len(eligible)
+        and not d.start_on
+        and not d.stop
+        and all(t.deployment_id == primary.id for t in active)
     ):
         d.completed = True
     return d

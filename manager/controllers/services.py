@@ -8,6 +8,8 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+from shoal.v1 import ecs_pb2
+
 from manager import resources
 from manager import tasks as task_rules
 from manager.control import Control
@@ -17,12 +19,11 @@ from manager.scheduler import DEFAULT_SERVICE_STRATEGIES, choose_scale_in, place
 from manager.scheduler.model import PlacementConstraint, PlacementStrategy
 from manager.services import Services, add_event, effective_percents
 from manager.store.etcd import Conflict
-from shoal.v1 import ecs_pb2
 
 log = logging.getLogger(__name__)
 
 
-def _dt(ts) -> datetime | None:  # noqa: ANN001
+def _dt(ts) -> datetime | None:
     return ts.ToDatetime(tzinfo=UTC) if ts.seconds or ts.nanos else None
 
 
@@ -30,7 +31,11 @@ class ServiceController:
     """Runs on the leader only; stateless between rounds: everything it needs is in etcd."""
 
     def __init__(
-        self, control: Control, services: Services, *, disconnect_grace: timedelta = timedelta(seconds=60),
+        self,
+        control: Control,
+        services: Services,
+        *,
+        disconnect_grace: timedelta = timedelta(seconds=60),
         interval: float = 0.5,
     ) -> None:
         self.c = control
@@ -102,19 +107,27 @@ class ServiceController:
         tasks = []
         for t in mine_raw:
             td = await self._taskdef(t.task_definition_arn)
-            tasks.append(dm.ServiceTask(
-                task_id=t.task_arn.rsplit("/", 1)[-1], deployment_id=t.started_by,
-                instance_id=t.container_instance_arn.rsplit("/", 1)[-1], last_status=t.last_status,
-                desired_status=t.desired_status, health=t.health_status or "UNKNOWN",
-                has_health_check=any(
-                    c.health_check.command and c.health_check.command[0] != "NONE"
-                    and (c.essential if c.HasField("essential") else True)
-                    for c in td.container_definitions
-                ),
-                started_at=_dt(t.started_at), stopped_at=_dt(t.stopped_at), stop_code=t.stop_code,
-                stopped_reason=t.stopped_reason,
-                instance_state=self._instance_state(instances.get(t.container_instance_arn), now),
-            ))
+            tasks.append(
+                dm.ServiceTask(
+                    task_id=t.task_arn.rsplit("/", 1)[-1],
+                    deployment_id=t.started_by,
+                    instance_id=t.container_instance_arn.rsplit("/", 1)[-1],
+                    last_status=t.last_status,
+                    desired_status=t.desired_status,
+                    health=t.health_status or "UNKNOWN",
+                    has_health_check=any(
+                        c.health_check.command
+                        and c.health_check.command[0] != "NONE"
+                        and (c.essential if c.HasField("essential") else True)
+                        for c in td.container_definitions
+                    ),
+                    started_at=_dt(t.started_at),
+                    stopped_at=_dt(t.stopped_at),
+                    stop_code=t.stop_code,
+                    stopped_reason=t.stopped_reason,
+                    instance_state=self._instance_state(instances.get(t.container_instance_arn), now),
+                )
+            )
         if svc.scheduling_strategy == "DAEMON":
             decision = await self._daemon_decision(cluster, svc, view, tasks, instances, all_tasks, now)
         else:
@@ -126,13 +139,21 @@ class ServiceController:
         max_p, min_p = effective_percents(svc)
         cb = svc.deployment_configuration.deployment_circuit_breaker
         deps = tuple(
-            dm.DeploymentView(d.id, d.task_definition, d.status, d.rollout_state, _dt(d.created_at) or datetime.now(UTC))
+            dm.DeploymentView(
+                d.id, d.task_definition, d.status, d.rollout_state, _dt(d.created_at) or datetime.now(UTC)
+            )
             for d in svc.deployments
         )
         return dm.ServiceView(
-            name=svc.service_name, desired_count=svc.desired_count, maximum_percent=max_p,
-            minimum_healthy_percent=min_p, deployments=deps, circuit_breaker=cb.enable, rollback=cb.rollback,
-            breaker_threshold=cb.threshold, grace_period_seconds=svc.health_check_grace_period_seconds,
+            name=svc.service_name,
+            desired_count=svc.desired_count,
+            maximum_percent=max_p,
+            minimum_healthy_percent=min_p,
+            deployments=deps,
+            circuit_breaker=cb.enable,
+            rollback=cb.rollback,
+            breaker_threshold=cb.threshold,
+            grace_period_seconds=svc.health_check_grace_period_seconds,
             stable_task_definition=svc.stable_task_definition,
         )
 
@@ -141,34 +162,47 @@ class ServiceController:
             return [PlacementStrategy(s.type, s.field) for s in svc.placement_strategy]
         return list(DEFAULT_SERVICE_STRATEGIES)
 
-    def _scale_in_order(self, svc: ecs_pb2.Service, instances: dict, all_tasks: list, group: str) -> list[str]:
-        snapshot = resources.build_snapshot([i for i in instances.values() if i.status != "INACTIVE"], all_tasks)
+    def _scale_in_order(
+        self, svc: ecs_pb2.Service, instances: dict, all_tasks: list, group: str
+    ) -> list[str]:
+        snapshot = resources.build_snapshot(
+            [i for i in instances.values() if i.status != "INACTIVE"], all_tasks
+        )
         primary = svc.deployments[0].id if svc.deployments else ""
-        n = sum(1 for t in all_tasks if t.group == group and t.started_by == primary and t.desired_status == "RUNNING"
-                and not task_rules.is_stopped(t))
+        n = sum(
+            1
+            for t in all_tasks
+            if t.group == group
+            and t.started_by == primary
+            and t.desired_status == "RUNNING"
+            and not task_rules.is_stopped(t)
+        )
         if n <= svc.desired_count:
             return []
         try:
             return choose_scale_in(snapshot, group, self._strategies(svc), n - svc.desired_count)
-        except Exception:  # noqa: BLE001 - fall back to the controller's own order
+        except Exception:
             log.exception("scale-in choice failed")
             return []
 
-    async def _daemon_decision(self, cluster, svc, view, tasks, instances, all_tasks, now) -> dm.Decision:  # noqa: ANN001
+    async def _daemon_decision(self, cluster, svc, view, tasks, instances, all_tasks, now) -> dm.Decision:
         td = await self._taskdef(view.deployments[0].task_definition)
         constraints = [PlacementConstraint(c.type, c.expression) for c in svc.placement_constraints]
         constraints += [PlacementConstraint(c.type, c.expression) for c in td.placement_constraints]
         candidates = [
-            i for i in instances.values()
+            i
+            for i in instances.values()
             if i.status == "ACTIVE" and self._instance_state(i, now) == "ok" and i.agent_connected
         ]
         eligible = []
         if constraints and candidates:
             snapshot = resources.build_snapshot(candidates, all_tasks)
             # Constraints only: a fresh request with no resource needs tells which instances qualify.
-            from manager.scheduler.model import TaskRequest  # noqa: PLC0415
+            from manager.scheduler.model import TaskRequest
 
-            probe = TaskRequest(group=f"service:{svc.service_name}", cpu=0, memory=0, constraints=tuple(constraints))
+            probe = TaskRequest(
+                group=f"service:{svc.service_name}", cpu=0, memory=0, constraints=tuple(constraints)
+            )
             plan = place_on(snapshot, probe, [i.ec2_instance_id for i in candidates])
             eligible = [p.instance_id for p in plan.placements]
         else:
@@ -177,14 +211,28 @@ class ServiceController:
         busy = set()
         for t in all_tasks:
             inst = instances.get(t.container_instance_arn)
-            if (inst is not None and inst.status == "DRAINING" and t.group.startswith("service:") and t.group != group
-                    and not task_rules.is_stopped(t) and t.desired_status == "RUNNING"):
+            if (
+                inst is not None
+                and inst.status == "DRAINING"
+                and t.group.startswith("service:")
+                and t.group != group
+                and not task_rules.is_stopped(t)
+                and t.desired_status == "RUNNING"
+            ):
                 busy.add(inst.ec2_instance_id)
         return dm.decide_daemon(view, tasks, eligible, busy, now)
 
-    async def _execute(  # noqa: C901 - one place that turns a decision into one transaction
-        self, cluster: str, key: str, revision: int, svc: ecs_pb2.Service, d: dm.Decision,
-        instances: dict, all_tasks: list[ecs_pb2.Task], mine_raw: list[ecs_pb2.Task], now: datetime,
+    async def _execute(
+        self,
+        cluster: str,
+        key: str,
+        revision: int,
+        svc: ecs_pb2.Service,
+        d: dm.Decision,
+        instances: dict,
+        all_tasks: list[ecs_pb2.Task],
+        mine_raw: list[ecs_pb2.Task],
+        now: datetime,
     ) -> None:
         new = ecs_pb2.Service()
         new.CopyFrom(svc)
@@ -201,8 +249,11 @@ class ServiceController:
             if stopped is not None:
                 puts[self.c.task_key(cluster, task_id)] = stopped
         if d.stop:
-            add_event(new, f"service {name} has stopped {len(d.stop)} running tasks: "
-                      + " ".join(f"(task {tid})" for tid, _ in d.stop[:10]))
+            add_event(
+                new,
+                f"service {name} has stopped {len(d.stop)} running tasks: "
+                + " ".join(f"(task {tid})" for tid, _ in d.stop[:10]),
+            )
         for msg in d.events:
             add_event(new, msg)
 
@@ -211,8 +262,11 @@ class ServiceController:
         if primary is not None and new.status == "ACTIVE" and (d.start or d.start_on) and not d.rollback_to:
             started = await self._start(cluster, new, primary, d, instances, all_tasks, puts)
         if started:
-            add_event(new, f"service {name} has started {len(started)} tasks: "
-                      + " ".join(f"(task {t.task_arn.rsplit('/', 1)[-1]})" for t in started[:10]))
+            add_event(
+                new,
+                f"service {name} has started {len(started)} tasks: "
+                + " ".join(f"(task {t.task_arn.rsplit('/', 1)[-1]})" for t in started[:10]),
+            )
         for t in started:
             puts[self.c.task_key(cluster, t.task_arn.rsplit("/", 1)[-1])] = t
 
@@ -229,7 +283,7 @@ class ServiceController:
             primary.rollout_state = "FAILED"
             primary.rollout_state_reason = d.failed_reason
             if d.rollback_to:
-                from manager.services import new_deployment  # noqa: PLC0415
+                from manager.services import new_deployment
 
                 for dep in new.deployments:
                     dep.status = "ACTIVE"
@@ -249,12 +303,20 @@ class ServiceController:
         new.running_count = sum(dep.running_count for dep in new.deployments)
         new.pending_count = sum(dep.pending_count for dep in new.deployments)
         quiet = not d.stop and not started and not d.start and not d.start_on
-        if (quiet and primary is not None and len(new.deployments) == 1 and new.status == "ACTIVE"
-                and primary.rollout_state == "COMPLETED" and new.running_count == self._target(new, d)):
+        if (
+            quiet
+            and primary is not None
+            and len(new.deployments) == 1
+            and new.status == "ACTIVE"
+            and primary.rollout_state == "COMPLETED"
+            and new.running_count == self._target(new, d)
+        ):
             add_event(new, f"service {name} has reached a steady state.")
-        if new.status == "DRAINING" and not any(
-            t.desired_status == "RUNNING" and not task_rules.is_stopped(t) for t in mine_raw
-        ) and not d.start:
+        if (
+            new.status == "DRAINING"
+            and not any(t.desired_status == "RUNNING" and not task_rules.is_stopped(t) for t in mine_raw)
+            and not d.start
+        ):
             new.status = "INACTIVE"
             add_event(new, f"service {name} was deleted")
         if new != svc:
@@ -270,8 +332,14 @@ class ServiceController:
         return svc.desired_count
 
     async def _start(
-        self, cluster: str, svc: ecs_pb2.Service, primary: ecs_pb2.Deployment, d: dm.Decision,
-        instances: dict, all_tasks: list[ecs_pb2.Task], puts: dict,
+        self,
+        cluster: str,
+        svc: ecs_pb2.Service,
+        primary: ecs_pb2.Deployment,
+        d: dm.Decision,
+        instances: dict,
+        all_tasks: list[ecs_pb2.Task],
+        puts: dict,
     ) -> list[ecs_pb2.Task]:
         td = await self._taskdef(primary.task_definition)
         constraints = [PlacementConstraint(c.type, c.expression) for c in svc.placement_constraints]
@@ -280,7 +348,9 @@ class ServiceController:
         request = self.c._task_request(td, ecs_pb2.TaskOverride(), group, self._strategies(svc), constraints)
         # Tasks being stopped this round still hold their resources until they have stopped.
         current = [puts.get(self.c.task_key(cluster, t.task_arn.rsplit("/", 1)[-1]), t) for t in all_tasks]
-        snapshot = resources.build_snapshot([i for i in instances.values() if i.status != "INACTIVE"], current)
+        snapshot = resources.build_snapshot(
+            [i for i in instances.values() if i.status != "INACTIVE"], current
+        )
         if d.start_on:
             plan = place_on(snapshot, request, d.start_on)
         else:
@@ -289,6 +359,9 @@ class ServiceController:
         req = SimpleNamespace(started_by=primary.id, overrides=ecs_pb2.TaskOverride(), tags=list(svc.tags))
         out = [self.c._new_task(cluster, td, req, group, by_id[p.instance_id]) for p in plan.placements]
         for f in plan.failures:
-            add_event(svc, f"service {svc.service_name} was unable to place a task because no container instance "
-                      f"met all of its requirements. Reason: {f.reason}: {f.detail}")
+            add_event(
+                svc,
+                f"service {svc.service_name} was unable to place a task because no container instance "
+                f"met all of its requirements. Reason: {f.reason}: {f.detail}",
+            )
         return out

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from shoal.v1 import api_pb2
+
 from tests.conftest import TEST_IMAGE, LocalCluster, wait_for
 
 # A web container that answers its health check while /tmp/ok exists and stops politely on SIGTERM.
@@ -22,11 +22,21 @@ WEB = (
 
 def td(family: str, command: str = WEB, health: bool = True, memory: int = 64) -> dict:
     c = {
-        "name": "app", "image": TEST_IMAGE, "memory": memory, "cpu": 64, "essential": True,
-        "command": ["sh", "-c", command], "stopTimeout": 3,
+        "name": "app",
+        "image": TEST_IMAGE,
+        "memory": memory,
+        "cpu": 64,
+        "essential": True,
+        "command": ["sh", "-c", command],
+        "stopTimeout": 3,
     }
     if health:
-        c["healthCheck"] = {"command": ["CMD-SHELL", "test -f /tmp/ok"], "interval": 5, "timeout": 2, "retries": 1}
+        c["healthCheck"] = {
+            "command": ["CMD-SHELL", "test -f /tmp/ok"],
+            "interval": 5,
+            "timeout": 2,
+            "retries": 1,
+        }
     return {"family": family, "containerDefinitions": [c]}
 
 
@@ -80,7 +90,7 @@ class Monitor:
 
 
 @pytest.fixture
-def cluster3(tmp_path: Path, docker_client, busybox_image) -> Iterator[LocalCluster]:  # noqa: ANN001
+def cluster3(tmp_path: Path, docker_client, busybox_image) -> Iterator[LocalCluster]:
     c = LocalCluster(tmp_path, docker_client, "--agent-disconnect-grace-seconds", "4")
     c.start_manager()
     for name, az in (("a", "az-1"), ("b", "az-2"), ("c", "az-3")):
@@ -105,8 +115,11 @@ def test_scale_up_down_spread_and_replace_killed(cluster3: LocalCluster, tmp_pat
     victim = tasks[0]
     [container] = c.containers_of(victim.task_arn, all=False)
     container.kill()
-    wait_for(lambda: len([t for t in live_tasks(c, "web") if t.task_arn != victim.task_arn]) == 6, 60,
-             "a replacement task")
+    wait_for(
+        lambda: len([t for t in live_tasks(c, "web") if t.task_arn != victim.task_arn]) == 6,
+        60,
+        "a replacement task",
+    )
     stable(c, "web")
     assert c.describe_task(victim.task_arn)["stopCode"] == "EssentialContainerExited"
 
@@ -121,13 +134,29 @@ def test_scale_up_down_spread_and_replace_killed(cluster3: LocalCluster, tmp_pat
     ("desired", "max_p", "min_p", "expect_peak", "expect_low"),
     [(4, 100, 50, 4, 2), (4, 200, 100, 8, 4)],
 )
-def test_rolling_update_respects_bounds(cluster3: LocalCluster, tmp_path: Path, desired: int, max_p: int,
-                                        min_p: int, expect_peak: int, expect_low: int) -> None:
+def test_rolling_update_respects_bounds(
+    cluster3: LocalCluster,
+    tmp_path: Path,
+    desired: int,
+    max_p: int,
+    min_p: int,
+    expect_peak: int,
+    expect_low: int,
+) -> None:
     c = cluster3
     register(c, tmp_path, td("roll"))
-    c.shoal("service", "create", "--service-name", "roll", "--task-definition", "roll", "--desired-count",
-            str(desired), "--deployment-configuration",
-            json.dumps({"maximumPercent": max_p, "minimumHealthyPercent": min_p}))
+    c.shoal(
+        "service",
+        "create",
+        "--service-name",
+        "roll",
+        "--task-definition",
+        "roll",
+        "--desired-count",
+        str(desired),
+        "--deployment-configuration",
+        json.dumps({"maximumPercent": max_p, "minimumHealthyPercent": min_p}),
+    )
     stable(c, "roll")
     rev2 = register(c, tmp_path, td("roll"))
     with Monitor(c, "roll") as m:
@@ -143,30 +172,56 @@ def test_rolling_update_respects_bounds(cluster3: LocalCluster, tmp_path: Path, 
 
 
 @pytest.mark.parametrize(("desired", "max_p", "min_p"), [(2, 100, 75), (3, 125, 100)])
-def test_blocked_deployment_says_why(cluster3: LocalCluster, tmp_path: Path, desired: int, max_p: int,
-                                     min_p: int) -> None:
+def test_blocked_deployment_says_why(
+    cluster3: LocalCluster, tmp_path: Path, desired: int, max_p: int, min_p: int
+) -> None:
     c = cluster3
     register(c, tmp_path, td("blocked"))
-    c.shoal("service", "create", "--service-name", "blk", "--task-definition", "blocked", "--desired-count",
-            str(desired), "--deployment-configuration",
-            json.dumps({"maximumPercent": max_p, "minimumHealthyPercent": min_p}))
+    c.shoal(
+        "service",
+        "create",
+        "--service-name",
+        "blk",
+        "--task-definition",
+        "blocked",
+        "--desired-count",
+        str(desired),
+        "--deployment-configuration",
+        json.dumps({"maximumPercent": max_p, "minimumHealthyPercent": min_p}),
+    )
     stable(c, "blk")
     rev2 = register(c, tmp_path, td("blocked"))
     c.shoal("service", "update", "blk", "--task-definition", rev2)
-    wait_for(lambda: "unable to stop or start tasks during a deployment" in c.shoal("service", "events", "blk").stdout,
-             30, "the blocked-deployment event")
+    wait_for(
+        lambda: (
+            "unable to stop or start tasks during a deployment" in c.shoal("service", "events", "blk").stdout
+        ),
+        30,
+        "the blocked-deployment event",
+    )
     tasks = live_tasks(c, "blk")
     assert len(tasks) == desired and not any(t.task_definition_arn.endswith(rev2) for t in tasks)
     waited = c.shoal("wait", "services-stable", "blk", "--timeout", "2", check=False)
     assert waited.returncode == 1 and "timed out" in waited.stderr and "primary" in waited.stderr
 
 
-def test_failing_revision_trips_circuit_breaker_and_rolls_back(cluster3: LocalCluster, tmp_path: Path) -> None:
+def test_failing_revision_trips_circuit_breaker_and_rolls_back(
+    cluster3: LocalCluster, tmp_path: Path
+) -> None:
     c = cluster3
     good = register(c, tmp_path, td("cb"))
-    c.shoal("service", "create", "--service-name", "cb", "--task-definition", good, "--desired-count", "2",
-            "--deployment-configuration",
-            json.dumps({"deploymentCircuitBreaker": {"enable": True, "rollback": True, "threshold": 2}}))
+    c.shoal(
+        "service",
+        "create",
+        "--service-name",
+        "cb",
+        "--task-definition",
+        good,
+        "--desired-count",
+        "2",
+        "--deployment-configuration",
+        json.dumps({"deploymentCircuitBreaker": {"enable": True, "rollback": True, "threshold": 2}}),
+    )
     stable(c, "cb")
     bad = register(c, tmp_path, td("cb", command="exit 3", health=False))
     c.shoal("service", "update", "cb", "--task-definition", bad)
@@ -183,32 +238,61 @@ def test_failing_revision_trips_circuit_breaker_and_rolls_back(cluster3: LocalCl
 def test_unhealthy_task_is_replaced(cluster3: LocalCluster, tmp_path: Path) -> None:
     c = cluster3
     register(c, tmp_path, td("health"))
-    c.shoal("service", "create", "--service-name", "hc", "--task-definition", "health", "--desired-count", "1",
-            "--health-check-grace-period-seconds", "0")
+    c.shoal(
+        "service",
+        "create",
+        "--service-name",
+        "hc",
+        "--task-definition",
+        "health",
+        "--desired-count",
+        "1",
+        "--health-check-grace-period-seconds",
+        "0",
+    )
     stable(c, "hc")
     [task] = live_tasks(c, "hc")
     assert task.health_status == "HEALTHY"
     [container] = c.containers_of(task.task_arn, all=False)
     container.exec_run(["rm", "/tmp/ok"])
-    stopped = wait_for(lambda: (t := c.describe_task(task.task_arn))["lastStatus"] == "STOPPED" and t, 60,
-                       "the unhealthy task to be replaced")
+    stopped = wait_for(
+        lambda: (t := c.describe_task(task.task_arn))["lastStatus"] == "STOPPED" and t,
+        60,
+        "the unhealthy task to be replaced",
+    )
     assert stopped["stoppedReason"] == "Task failed container health checks"
     assert stopped["stopCode"] == "ServiceSchedulerInitiated"
     stable(c, "hc")
-    wait_for(lambda: [t.health_status for t in live_tasks(c, "hc")] == ["HEALTHY"], 30, "a healthy replacement")
+    wait_for(
+        lambda: [t.health_status for t in live_tasks(c, "hc")] == ["HEALTHY"], 30, "a healthy replacement"
+    )
 
 
 def test_daemon_runs_on_joining_instance(cluster3: LocalCluster, tmp_path: Path) -> None:
     c = cluster3
     register(c, tmp_path, td("daemon", health=False))
-    c.shoal("service", "create", "--service-name", "dmn", "--task-definition", "daemon",
-            "--scheduling-strategy", "DAEMON")
+    c.shoal(
+        "service",
+        "create",
+        "--service-name",
+        "dmn",
+        "--task-definition",
+        "daemon",
+        "--scheduling-strategy",
+        "DAEMON",
+    )
     wait_for(lambda: len(live_tasks(c, "dmn")) == 3, 60, "one daemon task per instance")
     c.add_agent("d", "az-1", cpu=4096, memory=2048)
     c.wait_connected(4)
     new_id = c.agent_instance_id("d")
-    wait_for(lambda: any(t.container_instance_arn.endswith(new_id) and t.last_status == "RUNNING"
-                         for t in live_tasks(c, "dmn")), 60, "a daemon task on the joining instance")
+    wait_for(
+        lambda: any(
+            t.container_instance_arn.endswith(new_id) and t.last_status == "RUNNING"
+            for t in live_tasks(c, "dmn")
+        ),
+        60,
+        "a daemon task on the joining instance",
+    )
     per_instance = [t.container_instance_arn for t in live_tasks(c, "dmn")]
     assert len(per_instance) == 4 and len(set(per_instance)) == 4
 
@@ -216,22 +300,38 @@ def test_daemon_runs_on_joining_instance(cluster3: LocalCluster, tmp_path: Path)
 def test_draining_moves_service_tasks_and_keeps_standalone(cluster3: LocalCluster, tmp_path: Path) -> None:
     c = cluster3
     register(c, tmp_path, td("drain", health=False))
-    c.shoal("service", "create", "--service-name", "drn", "--task-definition", "drain", "--desired-count", "3")
+    c.shoal(
+        "service", "create", "--service-name", "drn", "--task-definition", "drain", "--desired-count", "3"
+    )
     stable(c, "drn")
     target = c.agent_instance_id("a")
-    standalone = c.json("task", "start", "--task-definition", "drain", "--instances", target)["tasks"][0]["taskArn"]
+    standalone = c.json("task", "start", "--task-definition", "drain", "--instances", target)["tasks"][0][
+        "taskArn"
+    ]
     wait_for(lambda: c.describe_task(standalone)["lastStatus"] == "RUNNING", 30, "the standalone task")
     c.shoal("instance", "drain", target)
-    wait_for(lambda: not any(t.container_instance_arn.endswith(target) for t in live_tasks(c, "drn")), 60,
-             "service tasks to leave the draining instance")
+    wait_for(
+        lambda: not any(t.container_instance_arn.endswith(target) for t in live_tasks(c, "drn")),
+        60,
+        "service tasks to leave the draining instance",
+    )
     stable(c, "drn")
     assert len(live_tasks(c, "drn")) == 3
     assert c.describe_task(standalone)["lastStatus"] == "RUNNING"
     inst = c.json("instance", "describe", target)["containerInstances"][0]
     assert inst["status"] == "DRAINING"
     # No new placements on a draining instance.
-    r = c.shoal("task", "run", "--task-definition", "drain", "--output", "json", "--placement-constraints",
-                json.dumps([{"type": "memberOf", "expression": f"ec2InstanceId == {target}"}]), check=False)
+    r = c.shoal(
+        "task",
+        "run",
+        "--task-definition",
+        "drain",
+        "--output",
+        "json",
+        "--placement-constraints",
+        json.dumps([{"type": "memberOf", "expression": f"ec2InstanceId == {target}"}]),
+        check=False,
+    )
     run = json.loads(r.stdout)
     assert r.returncode == 1 and run.get("tasks", []) == []
     assert run["failures"][0]["reason"] in ("INACTIVE", "CONSTRAINT")
@@ -240,17 +340,32 @@ def test_draining_moves_service_tasks_and_keeps_standalone(cluster3: LocalCluste
 def test_lost_agent_tasks_replaced_and_no_excess_after_return(cluster3: LocalCluster, tmp_path: Path) -> None:
     c = cluster3
     register(c, tmp_path, td("lost", health=False))
-    c.shoal("service", "create", "--service-name", "lost", "--task-definition", "lost", "--desired-count", "3")
+    c.shoal(
+        "service", "create", "--service-name", "lost", "--task-definition", "lost", "--desired-count", "3"
+    )
     stable(c, "lost")
     victim = c.agent_instance_id("a")
     on_victim = [t for t in live_tasks(c, "lost") if t.container_instance_arn.endswith(victim)]
     assert on_victim
     c.agents["a"].kill9()
-    wait_for(lambda: sum(1 for t in live_tasks(c, "lost") if not t.container_instance_arn.endswith(victim)
-                         and t.desired_status == "RUNNING") == 3, 60, "replacements after the grace period")
+    wait_for(
+        lambda: (
+            sum(
+                1
+                for t in live_tasks(c, "lost")
+                if not t.container_instance_arn.endswith(victim) and t.desired_status == "RUNNING"
+            )
+            == 3
+        ),
+        60,
+        "replacements after the grace period",
+    )
     c.agents["a"].start()
-    wait_for(lambda: all(c.describe_task(t.task_arn)["lastStatus"] == "STOPPED" for t in on_victim), 60,
-             "the returning agent to stop the replaced copies")
+    wait_for(
+        lambda: all(c.describe_task(t.task_arn)["lastStatus"] == "STOPPED" for t in on_victim),
+        60,
+        "the returning agent to stop the replaced copies",
+    )
 
     def running_containers() -> int:
         return sum(len(c.containers_of(t.task_arn, all=False)) for t in live_tasks(c, "lost"))
@@ -260,11 +375,23 @@ def test_lost_agent_tasks_replaced_and_no_excess_after_return(cluster3: LocalClu
     assert len(live_tasks(c, "lost")) == 3
 
 
-def test_manager_kill9_mid_deployment_resumes_without_extra_tasks(cluster3: LocalCluster, tmp_path: Path) -> None:
+def test_manager_kill9_mid_deployment_resumes_without_extra_tasks(
+    cluster3: LocalCluster, tmp_path: Path
+) -> None:
     c = cluster3
     register(c, tmp_path, td("mk", health=False))
-    c.shoal("service", "create", "--service-name", "mk", "--task-definition", "mk", "--desired-count", "4",
-            "--deployment-configuration", json.dumps({"maximumPercent": 150, "minimumHealthyPercent": 50}))
+    c.shoal(
+        "service",
+        "create",
+        "--service-name",
+        "mk",
+        "--task-definition",
+        "mk",
+        "--desired-count",
+        "4",
+        "--deployment-configuration",
+        json.dumps({"maximumPercent": 150, "minimumHealthyPercent": 50}),
+    )
     stable(c, "mk")
     rev2 = register(c, tmp_path, td("mk", health=False))
     c.shoal("service", "update", "mk", "--task-definition", rev2)
@@ -274,7 +401,11 @@ def test_manager_kill9_mid_deployment_resumes_without_extra_tasks(cluster3: Loca
     wait_for(lambda: c.shoal("cluster", "list", check=False).returncode == 0, 60, "the manager to come back")
     stable(c, "mk", timeout=180)
     primary = service(c, "mk")["deployments"][0]["id"]
-    started = c.api.ListTasks(api_pb2.ListTasksRequest(started_by=primary, desired_status="RUNNING"), timeout=10)
-    stopped = c.api.ListTasks(api_pb2.ListTasksRequest(started_by=primary, desired_status="STOPPED"), timeout=10)
+    started = c.api.ListTasks(
+        api_pb2.ListTasksRequest(started_by=primary, desired_status="RUNNING"), timeout=10
+    )
+    stopped = c.api.ListTasks(
+        api_pb2.ListTasksRequest(started_by=primary, desired_status="STOPPED"), timeout=10
+    )
     assert len(started.task_arns) == 4
     assert len(stopped.task_arns) == 0  # no extra task was started and then removed

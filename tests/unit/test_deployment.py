@@ -39,18 +39,25 @@ def test_launch_backoff_doubles_to_fifteen_minutes() -> None:
     assert [dm.launch_backoff(n) for n in (0, 2, 3, 4, 5, 20)] == [0, 0, 5, 10, 20, 900]
 
 
-def svc(desired: int, max_p: int = 200, min_p: int = 100, deployments: int = 2, **kw) -> dm.ServiceView:  # noqa: ANN003
+def svc(desired: int, max_p: int = 200, min_p: int = 100, deployments: int = 2, **kw) -> dm.ServiceView:
     deps = tuple(
-        dm.DeploymentView(f"d{i}", f"td:{deployments - i}", "PRIMARY" if i == 0 else "ACTIVE",
-                          "IN_PROGRESS" if i == 0 else "COMPLETED", NOW - timedelta(minutes=i))
+        dm.DeploymentView(
+            f"d{i}",
+            f"td:{deployments - i}",
+            "PRIMARY" if i == 0 else "ACTIVE",
+            "IN_PROGRESS" if i == 0 else "COMPLETED",
+            NOW - timedelta(minutes=i),
+        )
         for i in range(deployments)
     )
     return dm.ServiceView("web", desired, max_p, min_p, deps, **kw)
 
 
-def tasks(dep: str, n: int, status: str = "RUNNING", **kw) -> list[dm.ServiceTask]:  # noqa: ANN003
+def tasks(dep: str, n: int, status: str = "RUNNING", **kw) -> list[dm.ServiceTask]:
     return [
-        dm.ServiceTask(f"{dep}-{i}", dep, f"i-{i}", status, "RUNNING", started_at=NOW - timedelta(minutes=5), **kw)
+        dm.ServiceTask(
+            f"{dep}-{i}", dep, f"i-{i}", status, "RUNNING", started_at=NOW - timedelta(minutes=5), **kw
+        )
         for i in range(n)
     ]
 
@@ -108,8 +115,18 @@ def test_scale_in_follows_the_engine_order() -> None:
 
 
 def test_unhealthy_task_replaced_only_after_grace_period() -> None:
-    sick = [dm.ServiceTask("t", "d0", "i-1", "RUNNING", "RUNNING", health="UNHEALTHY", has_health_check=True,
-                           started_at=NOW - timedelta(seconds=30))]
+    sick = [
+        dm.ServiceTask(
+            "t",
+            "d0",
+            "i-1",
+            "RUNNING",
+            "RUNNING",
+            health="UNHEALTHY",
+            has_health_check=True,
+            started_at=NOW - timedelta(seconds=30),
+        )
+    ]
     within = dm.decide_replica(svc(1, deployments=1, grace_period_seconds=60), sick, NOW)
     assert within.stop == []
     after = dm.decide_replica(svc(1, deployments=1, grace_period_seconds=10), sick, NOW)
@@ -132,8 +149,15 @@ def test_lost_and_draining_instances() -> None:
 
 def test_circuit_breaker_trips_and_rolls_back_to_stable() -> None:
     failed = [
-        dm.ServiceTask(f"f{i}", "d0", "i-1", "STOPPED", "STOPPED", stop_code="TaskFailedToStart",
-                       stopped_at=NOW - timedelta(seconds=10 - i))
+        dm.ServiceTask(
+            f"f{i}",
+            "d0",
+            "i-1",
+            "STOPPED",
+            "STOPPED",
+            stop_code="TaskFailedToStart",
+            stopped_at=NOW - timedelta(seconds=10 - i),
+        )
         for i in range(3)
     ]
     view = svc(2, circuit_breaker=True, rollback=True, stable_task_definition="td:1")
@@ -146,8 +170,15 @@ def test_circuit_breaker_trips_and_rolls_back_to_stable() -> None:
 
 def test_failures_before_a_healthy_task_do_not_count() -> None:
     old_failures = [
-        dm.ServiceTask(f"f{i}", "d0", "i-1", "STOPPED", "STOPPED", stop_code="EssentialContainerExited",
-                       stopped_at=NOW - timedelta(minutes=10))
+        dm.ServiceTask(
+            f"f{i}",
+            "d0",
+            "i-1",
+            "STOPPED",
+            "STOPPED",
+            stop_code="EssentialContainerExited",
+            stopped_at=NOW - timedelta(minutes=10),
+        )
         for i in range(5)
     ]
     healthy = [dm.ServiceTask("h", "d0", "i-1", "RUNNING", "RUNNING", started_at=NOW - timedelta(minutes=5))]
@@ -157,8 +188,15 @@ def test_failures_before_a_healthy_task_do_not_count() -> None:
 
 def test_repeated_start_failures_back_off_with_event() -> None:
     failed = [
-        dm.ServiceTask(f"f{i}", "d0", "i-1", "STOPPED", "STOPPED", stop_code="TaskFailedToStart",
-                       stopped_at=NOW - timedelta(seconds=1))
+        dm.ServiceTask(
+            f"f{i}",
+            "d0",
+            "i-1",
+            "STOPPED",
+            "STOPPED",
+            stop_code="TaskFailedToStart",
+            stopped_at=NOW - timedelta(seconds=1),
+        )
         for i in range(4)
     ]
     d = dm.decide_replica(svc(2, deployments=1), failed, NOW)
