@@ -620,6 +620,8 @@ class Control:
     ) -> tuple[list[ecs_pb2.Task], list[ecs_pb2.Failure]]:
         name = cluster.cluster_name
         tasks = [self._new_task(name, td, req, group, by_id[p.instance_id]) for p in plan.placements]
+        for t, p in zip(tasks, plan.placements, strict=True):
+            t.placement_reason = p.reason
         failures = [self._failure(name, f) for f in plan.failures]
         if dry_run or not tasks:
             return tasks, failures

@@ -607,8 +607,21 @@ def task_run(
         parse_into(load_json_arg(overrides, "--overrides"), req.overrides, "--overrides")
     resp = c.call("RunTask", req)
     if dry_run and c.output != "json":
-        click.echo("dry run: nothing was started")
-    c.emit(resp, lambda: _task_rows(resp.tasks))
+        click.echo(f"dry run: nothing was started; {len(resp.tasks)} task(s) would be placed")
+        print_table(
+            ["#", "INSTANCE", "AZ", "WHY"],
+            [
+                [
+                    i + 1,
+                    short(t.container_instance_arn),
+                    t.availability_zone or "-",
+                    t.placement_reason or "-",
+                ]
+                for i, t in enumerate(resp.tasks)
+            ],
+        )
+    else:
+        c.emit(resp, lambda: _task_rows(resp.tasks))
     print_failures(resp.failures)
     if resp.failures and not resp.tasks:
         sys.exit(1)

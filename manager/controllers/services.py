@@ -358,6 +358,8 @@ class ServiceController:
         by_id = {i.ec2_instance_id: i for i in instances.values()}
         req = SimpleNamespace(started_by=primary.id, overrides=ecs_pb2.TaskOverride(), tags=list(svc.tags))
         out = [self.c._new_task(cluster, td, req, group, by_id[p.instance_id]) for p in plan.placements]
+        for t, p in zip(out, plan.placements, strict=True):
+            t.placement_reason = p.reason
         for f in plan.failures:
             add_event(
                 svc,

@@ -1,0 +1,182 @@
+"""Benchmark: a 50-task Shoal service on one agent until all RUNNING, next to 50 containers started directly
+through the Docker Engine API in the same run (and a Docker Swarm service when the engine is a swarm manager).
+
+Prints figures only; it never passes or fails on a time.
+    python bench/service_start.py [--tasks 50] [--pull-behavior prefer-cached|default]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import docker
+import grpc
+from shoal.v1 import api_pb2, api_pb2_grpc, ecs_pb2
+
+sys.path.insert(0, str(Path(__file__).parent))
+from run_task_latency import BIN, IMAGE, build_image, free_port, wait
+
+
+def direct(client: docker.DockerClient, n: int) -> float:
+    """n containers created and started through the Engine API, 8 at a time, until all are running."""
+    t0 = time.perf_counter()
+
+    def one(i: int) -> str:
+        c = client.containers.run(
+            IMAGE,
+            ["sleep", "3600"],
+            detach=True,
+            mem_limit="16m",
+            name=f"bench-svc-direct-{i}",
+            labels={"bench": "direct"},
+        )
+        return c.id
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(one, range(n)))
+    wait(
+        lambda: len(client.containers.list(filters={"label": "bench=direct", "status": "running"})) == n, 300
+    )
+    elapsed = time.perf_counter() - t0
+    for cid in ids:
+        client.api.remove_container(cid, force=True)
+    return elapsed
+
+
+def swarm(client: docker.DockerClient, n: int) -> float | None:
+    try:
+        if client.info().get("Swarm", {}).get("ControlAvailable") is not True:
+            return None
+    except docker.errors.APIError:
+        return None
+    t0 = time.perf_counter()
+    svc = client.services.create(
+        IMAGE, ["sleep", "3600"], name="bench-swarm", mode={"Replicated": {"Replicas": n}}
+    )
+    wait(lambda: sum(1 for t in svc.tasks() if t["Status"]["State"] == "running") == n, 600)
+    elapsed = time.perf_counter() - t0
+    svc.remove()
+    return elapsed
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--tasks", type=int, default=50)
+    p.add_argument("--pull-behavior", default="prefer-cached", choices=["default", "prefer-cached"])
+    args = p.parse_args()
+    client = docker.from_env()
+    build_image(client)
+    root = Path(tempfile.mkdtemp(prefix="shoal-bench-svc-"))
+    endpoint = f"127.0.0.1:{free_port()}"
+    logs = [open(root / "m.log", "w"), open(root / "a.log", "w")]  # noqa: SIM115 - closed in finally
+    procs = [
+        subprocess.Popen(
+            [str(BIN / "shoal-manager"), "--listen", endpoint, "--data-dir", str(root / "m")],
+            stdout=subprocess.DEVNULL,
+            stderr=logs[0],
+        )
+    ]
+    stub = api_pb2_grpc.EcsStub(grpc.insecure_channel(endpoint))
+
+    def up() -> bool:
+        try:
+            stub.ListClusters(api_pb2.ListClustersRequest(), timeout=1)
+            return True
+        except grpc.RpcError:
+            return False
+
+    try:
+        wait(up)
+        procs.append(
+            subprocess.Popen(
+                [
+                    str(BIN / "shoal-agent"),
+                    "--manager",
+                    endpoint,
+                    "--data-dir",
+                    str(root / "a"),
+                    "--image-pull-behavior",
+                    args.pull_behavior,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=logs[1],
+            )
+        )
+        wait(
+            lambda: (
+                len(
+                    stub.ListContainerInstances(
+                        api_pb2.ListContainerInstancesRequest(), timeout=2
+                    ).container_instance_arns
+                )
+                == 1
+            )
+        )
+        stub.RegisterTaskDefinition(
+            api_pb2.RegisterTaskDefinitionRequest(
+                task_definition=ecs_pb2.TaskDefinition(
+                    family="benchsvc",
+                    container_definitions=[
+                        ecs_pb2.ContainerDefinition(
+                            name="app",
+                            image=IMAGE,
+                            memory=16,
+                            cpu=2,
+                            command=["sleep", "3600"],
+                            stop_timeout=1,
+                        )
+                    ],
+                )
+            ),
+            timeout=10,
+        )
+        direct_time = direct(client, args.tasks)
+        t0 = time.perf_counter()
+        stub.CreateService(
+            api_pb2.CreateServiceRequest(
+                service_name="bench", task_definition="benchsvc", desired_count=args.tasks
+            ),
+            timeout=10,
+        )
+
+        def all_running() -> bool:
+            svc = stub.DescribeServices(
+                api_pb2.DescribeServicesRequest(services=["bench"]), timeout=5
+            ).services[0]
+            return svc.running_count == args.tasks
+
+        wait(all_running, 600)
+        shoal_time = time.perf_counter() - t0
+        swarm_time = swarm(client, args.tasks)
+        print(f"{args.tasks} tasks on one agent, pull behavior {args.pull_behavior}")
+        print(f"docker engine API, direct   {direct_time:7.2f} s")
+        print(f"shoal service -> all RUNNING {shoal_time:7.2f} s")
+        print(f"ratio shoal / direct        {shoal_time / direct_time:7.2f}x")
+        print(
+            f"docker swarm service        {swarm_time:7.2f} s"
+            if swarm_time
+            else "docker swarm: not a swarm manager (skipped)"
+        )
+        stub.DeleteService(api_pb2.DeleteServiceRequest(service="bench", force=True), timeout=10)
+        wait(lambda: not stub.ListTasks(api_pb2.ListTasksRequest(), timeout=5).task_arns, 300)
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            proc.wait(30)
+        for f in logs:
+            f.close()
+        for c in client.containers.list(all=True, filters={"label": "com.shoal.task-definition-arn"}):
+            if "benchsvc" in c.labels.get("com.shoal.task-definition-arn", ""):
+                c.remove(force=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
