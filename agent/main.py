@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from shoal.v1 import agent_pb2, ecs_pb2
@@ -86,6 +87,10 @@ def registration(args: argparse.Namespace, docker_version: str) -> agent_pb2.Reg
 async def run(args: argparse.Namespace) -> None:
     args.data_dir.mkdir(parents=True, exist_ok=True)
     host.prime()
+    # Docker calls are blocking and many run at once (one per container being started or stopped).
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=32, thread_name_prefix="docker")
+    )
     runtime = DockerRuntime("", args.cluster, args.host_ip)
     try:
         docker_version = await asyncio.to_thread(runtime.version)
@@ -103,6 +108,7 @@ async def run(args: argparse.Namespace) -> None:
     # Task containers keep running across an agent restart; only the session ends.
     runner.cancel()
     worker.stop_events()
+    worker.flush()
 
 
 def main(argv: list[str] | None = None) -> None:

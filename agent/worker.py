@@ -14,6 +14,10 @@ from agent.runtime.docker import DEFAULT_STOP_TIMEOUT, ContainerEvent, DockerRun
 from agent.statefile import StateFile
 
 log = logging.getLogger(__name__)
+SAVE_DELAY_SECONDS = 0.05
+# Tasks started at once: beyond this, starts queue so each container goes through pull, create and start
+# without waiting behind every other task's first step (the engine itself serialises much of the work).
+START_CONCURRENCY = 8
 
 
 class TaskWorker:
@@ -32,6 +36,8 @@ class TaskWorker:
         self._busy: dict[str, asyncio.Task] = {}
         self._events_stop = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._save_pending = False
+        self._starts = asyncio.Semaphore(START_CONCURRENCY)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -163,14 +169,16 @@ class TaskWorker:
         self._busy[key].add_done_callback(_log_crash)
 
     async def _start_task(self, arn: str) -> None:
+        async with self._starts:
+            await self._start_task_now(arn)
+
+    async def _start_task_now(self, arn: str) -> None:
         lt, at = self.tasks.get(arn), self.payloads.get(arn)
         if lt is None or at is None:
             return
         lt.started = True
         task, td = at.task, at.task_definition
-        existing = {
-            c.name: c for c in await asyncio.to_thread(self.runtime.list_task_containers) if c.task_arn == arn
-        }
+        existing = {c.name: c for c in await asyncio.to_thread(self.runtime.task_containers, arn)}
         from manager.taskdef import effective_containers
 
         try:
@@ -262,6 +270,20 @@ class TaskWorker:
         return [arn for arn, t in self.tasks.items() if t.status != "STOPPED"]
 
     def _save(self) -> None:
+        """Write the state file soon: bursts of changes share one write (labels cover a crash in between)."""
+        if self._save_pending or self._loop is None:
+            if self._loop is None:
+                self._write()
+            return
+        self._save_pending = True
+        self._loop.call_later(SAVE_DELAY_SECONDS, self._write)
+
+    def flush(self) -> None:
+        self._write()
+
+    def _write(self) -> None:
+        self._save_pending = False
+        self._starts = asyncio.Semaphore(START_CONCURRENCY)
         payloads = {
             arn: base64.b64encode(at.SerializeToString()).decode() for arn, at in self.payloads.items()
         }

@@ -155,6 +155,8 @@ async def serve(args: argparse.Namespace) -> None:
         control, services, disconnect_grace=timedelta(seconds=args.agent_disconnect_grace_seconds)
     )
 
+    services.on_change = controller.wake
+
     async def lead(fence: dict[str, int]) -> None:
         controller.fence = fence
         await controller.run()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from shoal.v1 import api_pb2, ecs_pb2
 
@@ -63,6 +63,7 @@ class Services:
     def __init__(self, control: Control) -> None:
         self.c = control
         self.store = control.store
+        self.on_change: Callable[[], None] = lambda: None  # wakes the controller
 
     def key(self, cluster: str, name: str) -> str:
         return self.store.key("services", cluster, name)
@@ -231,6 +232,7 @@ class Services:
 
         result = await self.store.update(self.key(cluster.cluster_name, name), ecs_pb2.Service, mutate)
         assert result is not None
+        self.on_change()
         return result
 
     async def delete_service(self, cluster_ref: str, service: str, force: bool) -> ecs_pb2.Service:
@@ -258,6 +260,7 @@ class Services:
 
         result = await self.store.update(self.key(cluster.cluster_name, name), ecs_pb2.Service, mutate)
         assert result is not None
+        self.on_change()
         return result
 
     async def describe_services(

@@ -190,14 +190,23 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                 ]
                 s.seq += 1
                 msg = agent_pb2.DesiredTasks(seq=s.seq, full=True)
+                # The agent acts on new tasks and on desiredStatus changes; echoing its own reports back
+                # would only cost both sides work.
+                sent = {t.task_arn: t.desired_status for t in desired}
                 for t in desired:
                     msg.tasks.append(await self._agent_task(t))
                 await outbox.put(agent_pb2.ManagerMessage(desired=msg))
                 try:
                     async for batch in self.store.watch(prefix, ecs_pb2.Task, revision + 1):
-                        changed = [
-                            ev.value for ev in batch if ev.value is not None and self._wanted(s, ev.value)
-                        ]
+                        changed = []
+                        for ev in batch:
+                            t = ev.value
+                            if t is None or not self._wanted(s, t):
+                                continue
+                            if sent.get(t.task_arn) == t.desired_status:
+                                continue
+                            sent[t.task_arn] = t.desired_status
+                            changed.append(t)
                         if not changed:
                             continue
                         s.seq += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -45,6 +46,11 @@ class ServiceController:
         self.interval = interval
         self.fence: dict[str, int] = {}  # leader key -> its mod_revision, added to every commit
         self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Start the next round now (a service changed through this manager's API)."""
+        self._wake.set()
 
     async def run(self) -> None:
         while True:
@@ -56,7 +62,9 @@ class ServiceController:
                 log.warning("service controller round failed: %s", exc)
             except Exception:
                 log.exception("service controller round failed")
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            self._wake.clear()
 
     async def reconcile_all(self) -> None:
         clusters, _ = await self.store.list(self.store.key("clusters") + "/", ecs_pb2.Cluster)

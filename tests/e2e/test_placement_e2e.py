@@ -1,4 +1,4 @@
-"""Placement end to end: real agents of different AZs, types and sizes; `shoal task run` lands tasks per the spec."""
+"""Placement end to end: agents of different AZs, types and sizes; tasks land where the spec says."""
 
 from __future__ import annotations
 
