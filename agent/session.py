@@ -85,6 +85,12 @@ class AgentSession:
                     if msg is grpc.aio.EOF:
                         return True
                     if msg.WhichOneof("body") == "desired":
+                        log.debug(
+                            "desired set %d: %d task(s), full=%s",
+                            msg.desired.seq,
+                            len(msg.desired.tasks),
+                            msg.desired.full,
+                        )
                         self.worker.handle_desired(msg.desired)
             finally:
                 sender.cancel()

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import logging
 import threading
+import time
 
 from shoal.v1 import agent_pb2
 
@@ -169,8 +170,16 @@ class TaskWorker:
         self._busy[key].add_done_callback(_log_crash)
 
     async def _start_task(self, arn: str) -> None:
+        queued = time.perf_counter()
         async with self._starts:
+            began = time.perf_counter()
             await self._start_task_now(arn)
+            log.debug(
+                "task %s: queued %.3fs, started in %.3fs",
+                arn[-8:],
+                began - queued,
+                time.perf_counter() - began,
+            )
 
     async def _start_task_now(self, arn: str) -> None:
         lt, at = self.tasks.get(arn), self.payloads.get(arn)

@@ -137,7 +137,8 @@ def main() -> None:
             ),
             timeout=10,
         )
-        direct_time = direct(client, args.tasks)
+        direct_before = direct(client, args.tasks)
+        time.sleep(3)  # let the engine finish cleaning up before the next phase
         t0 = time.perf_counter()
         stub.CreateService(
             api_pb2.CreateServiceRequest(
@@ -154,18 +155,23 @@ def main() -> None:
 
         wait(all_running, 600)
         shoal_time = time.perf_counter() - t0
+        stub.DeleteService(api_pb2.DeleteServiceRequest(service="bench", force=True), timeout=10)
+        wait(lambda: not stub.ListTasks(api_pb2.ListTasksRequest(), timeout=5).task_arns, 300)
+        for c in client.containers.list(all=True, filters={"label": "com.shoal.task-definition-arn"}):
+            c.remove(force=True)
+        time.sleep(3)
+        direct_after = direct(client, args.tasks)
+        baseline = (direct_before + direct_after) / 2
         swarm_time = swarm(client, args.tasks)
         print(f"{args.tasks} tasks on one agent, pull behavior {args.pull_behavior}")
-        print(f"docker engine API, direct   {direct_time:7.2f} s")
+        print(f"docker engine API, direct    {direct_before:7.2f} s before, {direct_after:.2f} s after")
         print(f"shoal service -> all RUNNING {shoal_time:7.2f} s")
-        print(f"ratio shoal / direct        {shoal_time / direct_time:7.2f}x")
+        print(f"ratio shoal / direct (mean)  {shoal_time / baseline:7.2f}x")
         print(
-            f"docker swarm service        {swarm_time:7.2f} s"
+            f"docker swarm service         {swarm_time:7.2f} s"
             if swarm_time
             else "docker swarm: not a swarm manager (skipped)"
         )
-        stub.DeleteService(api_pb2.DeleteServiceRequest(service="bench", force=True), timeout=10)
-        wait(lambda: not stub.ListTasks(api_pb2.ListTasksRequest(), timeout=5).task_arns, 300)
     finally:
         for proc in reversed(procs):
             proc.terminate()

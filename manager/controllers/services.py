@@ -333,6 +333,8 @@ class ServiceController:
             return
         expect = {key: revision, **self.fence}
         await self.store.commit(puts, expect_revisions=expect)
+        if started or d.stop:
+            log.info("service %s: started %d, stopped %d task(s)", name, len(started), len(d.stop))
 
     def _target(self, svc: ecs_pb2.Service, d: dm.Decision) -> int:
         if svc.scheduling_strategy == "DAEMON":
