@@ -48,6 +48,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--image-pull-behavior", default="default", choices=["default", "always", "once", "prefer-cached"]
     )
+    p.add_argument(
+        "--task-cleanup-wait-seconds",
+        type=float,
+        default=3 * 3600,
+        help="remove a stopped task's containers after this long (default %(default)s)",
+    )
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
     for name in ("cpu_units", "memory_mib"):
@@ -100,6 +106,7 @@ async def run(args: argparse.Namespace) -> None:
     await worker.start()
     session = AgentSession(args.manager, worker, registration(args, docker_version))
     runner = asyncio.create_task(session.run_forever())
+    cleanup = asyncio.create_task(worker.cleanup_loop(args.task_cleanup_wait_seconds))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -107,6 +114,7 @@ async def run(args: argparse.Namespace) -> None:
     await stop.wait()
     # Task containers keep running across an agent restart; only the session ends.
     runner.cancel()
+    cleanup.cancel()
     worker.stop_events()
     worker.flush()
 

@@ -34,6 +34,7 @@ class LocalTask:
     stop_code: str = ""
     stopped_reason: str = ""
     started: bool = False  # a start was attempted
+    stopped_at: float = 0.0  # epoch seconds when it was seen STOPPED (set by the I/O shell)
 
 
 # -- actions ---------------------------------------------------------------------------------------

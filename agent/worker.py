@@ -111,11 +111,6 @@ class TaskWorker:
         added, actions = sm.reconcile(self.tasks, list(msg.tasks), msg.full)
         for lt in added:
             self.tasks[lt.arn] = lt
-        if msg.full:
-            listed = {at.task.task_arn for at in msg.tasks}
-            for arn in [a for a, t in self.tasks.items() if t.status == "STOPPED" and a not in listed]:
-                self.tasks.pop(arn, None)
-                self.payloads.pop(arn, None)
         self._execute(actions)
         self._save()
 
@@ -155,6 +150,9 @@ class TaskWorker:
     def _execute(self, actions: list[sm.Action]) -> None:
         for a in actions:
             if isinstance(a, sm.Report):
+                lt = self.tasks.get(a.arn)
+                if lt is not None and lt.status == "STOPPED" and not lt.stopped_at:
+                    lt.stopped_at = time.time()
                 self.dirty.add(a.arn)
                 self.dirty_event.set()
             elif isinstance(a, sm.StartTask):
@@ -260,6 +258,31 @@ class TaskWorker:
         for c in lt.containers.values():
             self.runtime.release_ports(c.bindings)
         self._save()
+
+    # -- cleanup -----------------------------------------------------------------------------------
+    async def cleanup_loop(self, wait_seconds: float) -> None:
+        """Remove the containers of tasks STOPPED longer than `wait_seconds` ago, then forget the tasks."""
+        while True:
+            await asyncio.sleep(min(60.0, max(1.0, wait_seconds / 4)))
+            await self.cleanup(wait_seconds)
+
+    async def cleanup(self, wait_seconds: float) -> int:
+        now = time.time()
+        due = [
+            lt
+            for lt in self.tasks.values()
+            if lt.status == "STOPPED" and lt.stopped_at and now - lt.stopped_at >= wait_seconds
+        ]
+        for lt in due:
+            for c in lt.containers.values():
+                if c.container_id:
+                    await asyncio.to_thread(self.runtime.remove, c.container_id)
+            self.tasks.pop(lt.arn, None)
+            self.payloads.pop(lt.arn, None)
+        if due:
+            log.info("cleaned up %d stopped task(s)", len(due))
+            self._save()
+        return len(due)
 
     # -- reports -----------------------------------------------------------------------------------
     def _mark_all_dirty(self) -> None:

@@ -9,19 +9,11 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import docker
-import grpc
-from shoal.v1 import api_pb2, api_pb2_grpc, ecs_pb2
-
-sys.path.insert(0, str(Path(__file__).parent))
-from run_task_latency import BIN, IMAGE, build_image, free_port, wait
+from local_cluster import IMAGE, local_cluster, wait
+from shoal.v1 import api_pb2, ecs_pb2
 
 
 def direct(client: docker.DockerClient, n: int) -> float:
@@ -71,54 +63,7 @@ def main() -> None:
     p.add_argument("--tasks", type=int, default=50)
     p.add_argument("--pull-behavior", default="prefer-cached", choices=["default", "prefer-cached"])
     args = p.parse_args()
-    client = docker.from_env()
-    build_image(client)
-    root = Path(tempfile.mkdtemp(prefix="shoal-bench-svc-"))
-    endpoint = f"127.0.0.1:{free_port()}"
-    logs = [open(root / "m.log", "w"), open(root / "a.log", "w")]  # noqa: SIM115 - closed in finally
-    procs = [
-        subprocess.Popen(
-            [str(BIN / "shoal-manager"), "--listen", endpoint, "--data-dir", str(root / "m")],
-            stdout=subprocess.DEVNULL,
-            stderr=logs[0],
-        )
-    ]
-    stub = api_pb2_grpc.EcsStub(grpc.insecure_channel(endpoint))
-
-    def up() -> bool:
-        try:
-            stub.ListClusters(api_pb2.ListClustersRequest(), timeout=1)
-            return True
-        except grpc.RpcError:
-            return False
-
-    try:
-        wait(up)
-        procs.append(
-            subprocess.Popen(
-                [
-                    str(BIN / "shoal-agent"),
-                    "--manager",
-                    endpoint,
-                    "--data-dir",
-                    str(root / "a"),
-                    "--image-pull-behavior",
-                    args.pull_behavior,
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=logs[1],
-            )
-        )
-        wait(
-            lambda: (
-                len(
-                    stub.ListContainerInstances(
-                        api_pb2.ListContainerInstancesRequest(), timeout=2
-                    ).container_instance_arns
-                )
-                == 1
-            )
-        )
+    with local_cluster(args.pull_behavior) as (stub, client):
         stub.RegisterTaskDefinition(
             api_pb2.RegisterTaskDefinitionRequest(
                 task_definition=ecs_pb2.TaskDefinition(
@@ -163,25 +108,15 @@ def main() -> None:
         direct_after = direct(client, args.tasks)
         baseline = (direct_before + direct_after) / 2
         swarm_time = swarm(client, args.tasks)
-        print(f"{args.tasks} tasks on one agent, pull behavior {args.pull_behavior}")
-        print(f"docker engine API, direct    {direct_before:7.2f} s before, {direct_after:.2f} s after")
-        print(f"shoal service -> all RUNNING {shoal_time:7.2f} s")
-        print(f"ratio shoal / direct (mean)  {shoal_time / baseline:7.2f}x")
-        print(
-            f"docker swarm service         {swarm_time:7.2f} s"
-            if swarm_time
-            else "docker swarm: not a swarm manager (skipped)"
-        )
-    finally:
-        for proc in reversed(procs):
-            proc.terminate()
-            proc.wait(30)
-        for f in logs:
-            f.close()
-        for c in client.containers.list(all=True, filters={"label": "com.shoal.task-definition-arn"}):
-            if "benchsvc" in c.labels.get("com.shoal.task-definition-arn", ""):
-                c.remove(force=True)
-        shutil.rmtree(root, ignore_errors=True)
+    print(f"{args.tasks} tasks on one agent, pull behavior {args.pull_behavior}")
+    print(f"docker engine API, direct    {direct_before:7.2f} s before, {direct_after:.2f} s after")
+    print(f"shoal service -> all RUNNING {shoal_time:7.2f} s")
+    print(f"ratio shoal / direct (mean)  {shoal_time / baseline:7.2f}x")
+    print(
+        f"docker swarm service         {swarm_time:7.2f} s"
+        if swarm_time
+        else "docker swarm: not a swarm manager"
+    )
 
 
 if __name__ == "__main__":

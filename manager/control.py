@@ -124,6 +124,14 @@ class Control:
                 "deregister them first",
                 reason="CLUSTER_CONTAINS_CONTAINER_INSTANCES",
             )
+        services, _ = await self.store.list(
+            self.store.key("services", cluster.cluster_name) + "/", ecs_pb2.Service
+        )
+        if any(s.value.status != "INACTIVE" for s in services):
+            raise FailedPrecondition(
+                f"cluster {cluster.cluster_name!r} still has services; delete them first",
+                reason="CLUSTER_CONTAINS_SERVICES",
+            )
         tasks = await self.list_tasks_raw(cluster.cluster_name)
         if any(not task_rules.is_stopped(t) for t in tasks):
             raise FailedPrecondition(

@@ -55,6 +55,8 @@ _IGNORED_CONTAINER_FIELDS = {
     "volumes_from": "volumesFrom is kept but not used",
     "docker_security_options": "dockerSecurityOptions are kept but not used",
     "start_timeout": "startTimeout is kept but not used",
+    "firelens_configuration": "firelensConfiguration is kept but not used",
+    "credential_specs": "credentialSpecs are kept but not used",
 }
 
 _CPU_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(vcpu)?\s*$", re.IGNORECASE)
@@ -140,6 +142,10 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
         volume_names.add(v.name)
         if v.host.source_path and not v.host.source_path.startswith("/"):
             raise InvalidArgument(f"volumes[{i}].host.sourcePath", "must be an absolute path")
+        if v.HasField("efs_volume_configuration"):
+            warnings.append(
+                f"volumes[{i}].efsVolumeConfiguration is kept; the volume is a plain Docker volume"
+            )
         if v.HasField("docker_volume_configuration"):
             warnings.append(
                 f"volumes[{i}].dockerVolumeConfiguration is kept; the volume is a plain Docker volume"

@@ -817,35 +817,46 @@ def _placement_into(strategy: str | None, constraints: str | None, req: Any) -> 
         )
 
 
+def service_settings(f: Callable) -> Callable:
+    """Options CreateService and UpdateService share, with the aws-cli names."""
+    f = click.option("--health-check-grace-period-seconds", type=int, default=None)(f)
+    f = click.option(
+        "--deployment-configuration",
+        default=None,
+        help='JSON: {"maximumPercent":200,"minimumHealthyPercent":100,'
+        '"deploymentCircuitBreaker":{"enable":true,"rollback":true}}',
+    )(f)
+    f = click.option("--placement-constraints", default=None, help="JSON list")(f)
+    f = click.option("--placement-strategy", default=None, help="JSON list")(f)
+    return click.option("--desired-count", type=int, default=None)(f)
+
+
+def _apply_settings(req: Any, settings: dict[str, Any]) -> None:
+    if settings["desired_count"] is not None:
+        req.desired_count = settings["desired_count"]
+    if settings["health_check_grace_period_seconds"] is not None:
+        req.health_check_grace_period_seconds = settings["health_check_grace_period_seconds"]
+    _placement_into(settings["placement_strategy"], settings["placement_constraints"], req)
+    if settings["deployment_configuration"]:
+        _deployment_configuration(settings["deployment_configuration"], req.deployment_configuration)
+
+
 @service.command("create")
 @click.option("--service-name", required=True)
 @click.option("--task-definition", required=True)
-@click.option("--desired-count", type=int, default=None)
 @click.option(
     "--scheduling-strategy", type=click.Choice(["REPLICA", "DAEMON"]), default="REPLICA", show_default=True
 )
-@click.option("--placement-strategy", default=None, help="JSON list")
-@click.option("--placement-constraints", default=None, help="JSON list")
-@click.option(
-    "--deployment-configuration",
-    default=None,
-    help='JSON: {"maximumPercent":200,"minimumHealthyPercent":100,'
-    '"deploymentCircuitBreaker":{"enable":true,"rollback":true}}',
-)
-@click.option("--health-check-grace-period-seconds", type=int, default=None)
+@service_settings
 @common
 def service_create(
     service_name: str,
     task_definition: str,
-    desired_count: int | None,
     scheduling_strategy: str,
-    placement_strategy: str | None,
-    placement_constraints: str | None,
-    deployment_configuration: str | None,
-    health_check_grace_period_seconds: int | None,
     endpoint,
     cluster,
     output,
+    **settings: Any,
 ) -> None:
     """Create a service (ECS CreateService)."""
     c = ctx_of(endpoint, cluster, output)
@@ -855,12 +866,7 @@ def service_create(
         task_definition=task_definition,
         scheduling_strategy=scheduling_strategy,
     )
-    if desired_count is not None:
-        req.desired_count = desired_count
-    if health_check_grace_period_seconds is not None:
-        req.health_check_grace_period_seconds = health_check_grace_period_seconds
-    _placement_into(placement_strategy, placement_constraints, req)
-    _deployment_configuration(deployment_configuration, req.deployment_configuration)
+    _apply_settings(req, settings)
     resp = c.call("CreateService", req)
     c.emit(resp, lambda: _service_rows([resp.service]))
 
@@ -868,25 +874,11 @@ def service_create(
 @service.command("update")
 @click.argument("name")
 @click.option("--task-definition", default="")
-@click.option("--desired-count", type=int, default=None)
 @click.option("--force-new-deployment", is_flag=True)
-@click.option("--placement-strategy", default=None)
-@click.option("--placement-constraints", default=None)
-@click.option("--deployment-configuration", default=None)
-@click.option("--health-check-grace-period-seconds", type=int, default=None)
+@service_settings
 @common
 def service_update(
-    name: str,
-    task_definition: str,
-    desired_count: int | None,
-    force_new_deployment: bool,
-    placement_strategy: str | None,
-    placement_constraints: str | None,
-    deployment_configuration: str | None,
-    health_check_grace_period_seconds: int | None,
-    endpoint,
-    cluster,
-    output,
+    name: str, task_definition: str, force_new_deployment: bool, endpoint, cluster, output, **settings: Any
 ) -> None:
     """Change a service: new task definition (rolling deployment), count, configuration."""
     c = ctx_of(endpoint, cluster, output)
@@ -896,13 +888,7 @@ def service_update(
         task_definition=task_definition,
         force_new_deployment=force_new_deployment,
     )
-    if desired_count is not None:
-        req.desired_count = desired_count
-    if health_check_grace_period_seconds is not None:
-        req.health_check_grace_period_seconds = health_check_grace_period_seconds
-    _placement_into(placement_strategy, placement_constraints, req)
-    if deployment_configuration:
-        _deployment_configuration(deployment_configuration, req.deployment_configuration)
+    _apply_settings(req, settings)
     resp = c.call("UpdateService", req)
     c.emit(resp, lambda: _service_rows([resp.service]))
 

@@ -164,6 +164,20 @@ def _order_for_stop(tasks: list[ServiceTask]) -> list[ServiceTask]:
     )
 
 
+def _tally(
+    svc: ServiceView, tasks: list[ServiceTask], active: list[ServiceTask], stopping: set[str], d: Decision
+) -> None:
+    """Running/pending/failed per deployment; old deployments with no live task left retire."""
+    for dep in svc.deployments:
+        live = [t for t in active if t.deployment_id == dep.id]
+        staying = [t for t in live if t.task_id not in stopping]
+        running = sum(1 for t in staying if t.last_status == "RUNNING")
+        failed = sum(1 for t in tasks if t.deployment_id == dep.id and t.failed())
+        d.counts[dep.id] = (running, len(staying) - running, failed)
+        if dep.id != svc.deployments[0].id and not live:
+            d.retire.append(dep.id)
+
+
 def decide_replica(
     svc: ServiceView, tasks: list[ServiceTask], now: datetime, scale_in: list[str] | None = None
 ) -> Decision:
@@ -229,14 +243,7 @@ def decide_replica(
         d.events.append(BLOCKED_EVENT.format(name=svc.name))
 
     # Bookkeeping per deployment, and completion of the primary.
-    for dep in svc.deployments:
-        dep_tasks = [t for t in active if t.deployment_id == dep.id and t.task_id not in stopping_old]
-        running = sum(1 for t in dep_tasks if t.last_status == "RUNNING")
-        pending = len(dep_tasks) - running
-        failed = sum(1 for t in tasks if t.deployment_id == dep.id and t.failed())
-        d.counts[dep.id] = (running, pending, failed)
-        if dep.id != primary.id and not [t for t in active if t.deployment_id == dep.id]:
-            d.retire.append(dep.id)
+    _tally(svc, tasks, active, stopping_old, d)
     primary_healthy = sum(1 for t in mine if t.healthy())
     if (
         primary.rollout_state == "IN_PROGRESS"
@@ -323,13 +330,7 @@ def decide_daemon(
             elif not backoff:
                 d.start_on.append(iid)
     stopping = {tid for tid, _ in d.stop}
-    for dep in svc.deployments:
-        dep_tasks = [t for t in active if t.deployment_id == dep.id and t.task_id not in stopping]
-        running = sum(1 for t in dep_tasks if t.last_status == "RUNNING")
-        failed = sum(1 for t in tasks if t.deployment_id == dep.id and t.failed())
-        d.counts[dep.id] = (running, len(dep_tasks) - running, failed)
-        if dep.id != primary.id and not dep_tasks:
-            d.retire.append(dep.id)
+    _tally(svc, tasks, active, stopping, d)
     primary_healthy = sum(1 for t in active if t.deployment_id == primary.id and t.healthy())
     if (
         primary.rollout_state == "IN_PROGRESS"

@@ -254,3 +254,17 @@ def test_delete_cluster_refused_while_instances_registered(two_az: LocalCluster)
         and "registered container instance" in r.stderr
     )
     assert c.json("cluster", "describe")["clusters"][0]["registeredContainerInstancesCount"] == 2
+
+
+def test_stopped_containers_cleaned_up_after_wait(local_cluster: LocalCluster, tmp_path: Path) -> None:
+    c = local_cluster
+    c.add_agent("quick", "az-1", "--task-cleanup-wait-seconds", "2")
+    c.wait_connected(1)
+    register(c, web_td(), tmp_path)
+    arn = run_one(c, "--task-definition", "web")["taskArn"]
+    wait_status(c, arn, "RUNNING")
+    c.shoal("task", "stop", arn)
+    wait_status(c, arn, "STOPPED")
+    assert len(c.containers_of(arn)) == 1  # the exited container stays for inspection at first
+    wait_for(lambda: c.containers_of(arn) == [], 30, "the stopped task's container to be removed")
+    assert c.describe_task(arn)["lastStatus"] == "STOPPED"  # the manager still describes it

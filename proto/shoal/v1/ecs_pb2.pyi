@@ -156,15 +156,58 @@ class KernelCapabilities(_message.Message):
     drop: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, add: _Optional[_Iterable[str]] = ..., drop: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class Device(_message.Message):
+    __slots__ = ("host_path", "container_path", "permissions")
+    HOST_PATH_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_PATH_FIELD_NUMBER: _ClassVar[int]
+    PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    host_path: str
+    container_path: str
+    permissions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, host_path: _Optional[str] = ..., container_path: _Optional[str] = ..., permissions: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Tmpfs(_message.Message):
+    __slots__ = ("container_path", "size", "mount_options")
+    CONTAINER_PATH_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    MOUNT_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    container_path: str
+    size: int
+    mount_options: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, container_path: _Optional[str] = ..., size: _Optional[int] = ..., mount_options: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class LinuxParameters(_message.Message):
-    __slots__ = ("capabilities", "init_process_enabled", "shared_memory_size")
+    __slots__ = ("capabilities", "init_process_enabled", "shared_memory_size", "devices", "tmpfs", "max_swap", "swappiness")
     CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
     INIT_PROCESS_ENABLED_FIELD_NUMBER: _ClassVar[int]
     SHARED_MEMORY_SIZE_FIELD_NUMBER: _ClassVar[int]
+    DEVICES_FIELD_NUMBER: _ClassVar[int]
+    TMPFS_FIELD_NUMBER: _ClassVar[int]
+    MAX_SWAP_FIELD_NUMBER: _ClassVar[int]
+    SWAPPINESS_FIELD_NUMBER: _ClassVar[int]
     capabilities: KernelCapabilities
     init_process_enabled: bool
     shared_memory_size: int
-    def __init__(self, capabilities: _Optional[_Union[KernelCapabilities, _Mapping]] = ..., init_process_enabled: _Optional[bool] = ..., shared_memory_size: _Optional[int] = ...) -> None: ...
+    devices: _containers.RepeatedCompositeFieldContainer[Device]
+    tmpfs: _containers.RepeatedCompositeFieldContainer[Tmpfs]
+    max_swap: int
+    swappiness: int
+    def __init__(self, capabilities: _Optional[_Union[KernelCapabilities, _Mapping]] = ..., init_process_enabled: _Optional[bool] = ..., shared_memory_size: _Optional[int] = ..., devices: _Optional[_Iterable[_Union[Device, _Mapping]]] = ..., tmpfs: _Optional[_Iterable[_Union[Tmpfs, _Mapping]]] = ..., max_swap: _Optional[int] = ..., swappiness: _Optional[int] = ...) -> None: ...
+
+class FirelensConfiguration(_message.Message):
+    __slots__ = ("type", "options")
+    class OptionsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    options: _containers.ScalarMap[str, str]
+    def __init__(self, type: _Optional[str] = ..., options: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class SystemControl(_message.Message):
     __slots__ = ("namespace", "value")
@@ -183,7 +226,7 @@ class ResourceRequirement(_message.Message):
     def __init__(self, value: _Optional[str] = ..., type: _Optional[str] = ...) -> None: ...
 
 class ContainerDefinition(_message.Message):
-    __slots__ = ("name", "image", "cpu", "memory", "memory_reservation", "essential", "port_mappings", "environment", "command", "entry_point", "health_check", "depends_on", "stop_timeout", "start_timeout", "log_configuration", "mount_points", "ulimits", "restart_policy", "working_directory", "user", "hostname", "links", "docker_labels", "privileged", "readonly_root_filesystem", "secrets", "repository_credentials", "disable_networking", "dns_servers", "dns_search_domains", "extra_hosts", "interactive", "pseudo_terminal", "environment_files", "volumes_from", "linux_parameters", "system_controls", "resource_requirements", "docker_security_options", "version_consistency")
+    __slots__ = ("name", "image", "cpu", "memory", "memory_reservation", "essential", "port_mappings", "environment", "command", "entry_point", "health_check", "depends_on", "stop_timeout", "start_timeout", "log_configuration", "mount_points", "ulimits", "restart_policy", "working_directory", "user", "hostname", "links", "docker_labels", "privileged", "readonly_root_filesystem", "secrets", "repository_credentials", "disable_networking", "dns_servers", "dns_search_domains", "extra_hosts", "interactive", "pseudo_terminal", "environment_files", "volumes_from", "linux_parameters", "system_controls", "resource_requirements", "docker_security_options", "version_consistency", "firelens_configuration", "credential_specs")
     class DockerLabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -231,6 +274,8 @@ class ContainerDefinition(_message.Message):
     RESOURCE_REQUIREMENTS_FIELD_NUMBER: _ClassVar[int]
     DOCKER_SECURITY_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     VERSION_CONSISTENCY_FIELD_NUMBER: _ClassVar[int]
+    FIRELENS_CONFIGURATION_FIELD_NUMBER: _ClassVar[int]
+    CREDENTIAL_SPECS_FIELD_NUMBER: _ClassVar[int]
     name: str
     image: str
     cpu: int
@@ -271,7 +316,9 @@ class ContainerDefinition(_message.Message):
     resource_requirements: _containers.RepeatedCompositeFieldContainer[ResourceRequirement]
     docker_security_options: _containers.RepeatedScalarFieldContainer[str]
     version_consistency: str
-    def __init__(self, name: _Optional[str] = ..., image: _Optional[str] = ..., cpu: _Optional[int] = ..., memory: _Optional[int] = ..., memory_reservation: _Optional[int] = ..., essential: _Optional[bool] = ..., port_mappings: _Optional[_Iterable[_Union[PortMapping, _Mapping]]] = ..., environment: _Optional[_Iterable[_Union[KeyValuePair, _Mapping]]] = ..., command: _Optional[_Iterable[str]] = ..., entry_point: _Optional[_Iterable[str]] = ..., health_check: _Optional[_Union[HealthCheck, _Mapping]] = ..., depends_on: _Optional[_Iterable[_Union[ContainerDependency, _Mapping]]] = ..., stop_timeout: _Optional[int] = ..., start_timeout: _Optional[int] = ..., log_configuration: _Optional[_Union[LogConfiguration, _Mapping]] = ..., mount_points: _Optional[_Iterable[_Union[MountPoint, _Mapping]]] = ..., ulimits: _Optional[_Iterable[_Union[Ulimit, _Mapping]]] = ..., restart_policy: _Optional[_Union[ContainerRestartPolicy, _Mapping]] = ..., working_directory: _Optional[str] = ..., user: _Optional[str] = ..., hostname: _Optional[str] = ..., links: _Optional[_Iterable[str]] = ..., docker_labels: _Optional[_Mapping[str, str]] = ..., privileged: _Optional[bool] = ..., readonly_root_filesystem: _Optional[bool] = ..., secrets: _Optional[_Iterable[_Union[Secret, _Mapping]]] = ..., repository_credentials: _Optional[_Union[RepositoryCredentials, _Mapping]] = ..., disable_networking: _Optional[bool] = ..., dns_servers: _Optional[_Iterable[str]] = ..., dns_search_domains: _Optional[_Iterable[str]] = ..., extra_hosts: _Optional[_Iterable[_Union[HostEntry, _Mapping]]] = ..., interactive: _Optional[bool] = ..., pseudo_terminal: _Optional[bool] = ..., environment_files: _Optional[_Iterable[_Union[EnvironmentFile, _Mapping]]] = ..., volumes_from: _Optional[_Iterable[_Union[VolumeFrom, _Mapping]]] = ..., linux_parameters: _Optional[_Union[LinuxParameters, _Mapping]] = ..., system_controls: _Optional[_Iterable[_Union[SystemControl, _Mapping]]] = ..., resource_requirements: _Optional[_Iterable[_Union[ResourceRequirement, _Mapping]]] = ..., docker_security_options: _Optional[_Iterable[str]] = ..., version_consistency: _Optional[str] = ...) -> None: ...
+    firelens_configuration: FirelensConfiguration
+    credential_specs: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., image: _Optional[str] = ..., cpu: _Optional[int] = ..., memory: _Optional[int] = ..., memory_reservation: _Optional[int] = ..., essential: _Optional[bool] = ..., port_mappings: _Optional[_Iterable[_Union[PortMapping, _Mapping]]] = ..., environment: _Optional[_Iterable[_Union[KeyValuePair, _Mapping]]] = ..., command: _Optional[_Iterable[str]] = ..., entry_point: _Optional[_Iterable[str]] = ..., health_check: _Optional[_Union[HealthCheck, _Mapping]] = ..., depends_on: _Optional[_Iterable[_Union[ContainerDependency, _Mapping]]] = ..., stop_timeout: _Optional[int] = ..., start_timeout: _Optional[int] = ..., log_configuration: _Optional[_Union[LogConfiguration, _Mapping]] = ..., mount_points: _Optional[_Iterable[_Union[MountPoint, _Mapping]]] = ..., ulimits: _Optional[_Iterable[_Union[Ulimit, _Mapping]]] = ..., restart_policy: _Optional[_Union[ContainerRestartPolicy, _Mapping]] = ..., working_directory: _Optional[str] = ..., user: _Optional[str] = ..., hostname: _Optional[str] = ..., links: _Optional[_Iterable[str]] = ..., docker_labels: _Optional[_Mapping[str, str]] = ..., privileged: _Optional[bool] = ..., readonly_root_filesystem: _Optional[bool] = ..., secrets: _Optional[_Iterable[_Union[Secret, _Mapping]]] = ..., repository_credentials: _Optional[_Union[RepositoryCredentials, _Mapping]] = ..., disable_networking: _Optional[bool] = ..., dns_servers: _Optional[_Iterable[str]] = ..., dns_search_domains: _Optional[_Iterable[str]] = ..., extra_hosts: _Optional[_Iterable[_Union[HostEntry, _Mapping]]] = ..., interactive: _Optional[bool] = ..., pseudo_terminal: _Optional[bool] = ..., environment_files: _Optional[_Iterable[_Union[EnvironmentFile, _Mapping]]] = ..., volumes_from: _Optional[_Iterable[_Union[VolumeFrom, _Mapping]]] = ..., linux_parameters: _Optional[_Union[LinuxParameters, _Mapping]] = ..., system_controls: _Optional[_Iterable[_Union[SystemControl, _Mapping]]] = ..., resource_requirements: _Optional[_Iterable[_Union[ResourceRequirement, _Mapping]]] = ..., docker_security_options: _Optional[_Iterable[str]] = ..., version_consistency: _Optional[str] = ..., firelens_configuration: _Optional[_Union[FirelensConfiguration, _Mapping]] = ..., credential_specs: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class HostVolumeProperties(_message.Message):
     __slots__ = ("source_path",)
@@ -307,17 +354,41 @@ class DockerVolumeConfiguration(_message.Message):
     labels: _containers.ScalarMap[str, str]
     def __init__(self, scope: _Optional[str] = ..., autoprovision: _Optional[bool] = ..., driver: _Optional[str] = ..., driver_opts: _Optional[_Mapping[str, str]] = ..., labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
+class EFSAuthorizationConfig(_message.Message):
+    __slots__ = ("access_point_id", "iam")
+    ACCESS_POINT_ID_FIELD_NUMBER: _ClassVar[int]
+    IAM_FIELD_NUMBER: _ClassVar[int]
+    access_point_id: str
+    iam: str
+    def __init__(self, access_point_id: _Optional[str] = ..., iam: _Optional[str] = ...) -> None: ...
+
+class EFSVolumeConfiguration(_message.Message):
+    __slots__ = ("file_system_id", "root_directory", "transit_encryption", "transit_encryption_port", "authorization_config")
+    FILE_SYSTEM_ID_FIELD_NUMBER: _ClassVar[int]
+    ROOT_DIRECTORY_FIELD_NUMBER: _ClassVar[int]
+    TRANSIT_ENCRYPTION_FIELD_NUMBER: _ClassVar[int]
+    TRANSIT_ENCRYPTION_PORT_FIELD_NUMBER: _ClassVar[int]
+    AUTHORIZATION_CONFIG_FIELD_NUMBER: _ClassVar[int]
+    file_system_id: str
+    root_directory: str
+    transit_encryption: str
+    transit_encryption_port: int
+    authorization_config: EFSAuthorizationConfig
+    def __init__(self, file_system_id: _Optional[str] = ..., root_directory: _Optional[str] = ..., transit_encryption: _Optional[str] = ..., transit_encryption_port: _Optional[int] = ..., authorization_config: _Optional[_Union[EFSAuthorizationConfig, _Mapping]] = ...) -> None: ...
+
 class Volume(_message.Message):
-    __slots__ = ("name", "host", "docker_volume_configuration", "configured_at_launch")
+    __slots__ = ("name", "host", "docker_volume_configuration", "configured_at_launch", "efs_volume_configuration")
     NAME_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
     DOCKER_VOLUME_CONFIGURATION_FIELD_NUMBER: _ClassVar[int]
     CONFIGURED_AT_LAUNCH_FIELD_NUMBER: _ClassVar[int]
+    EFS_VOLUME_CONFIGURATION_FIELD_NUMBER: _ClassVar[int]
     name: str
     host: HostVolumeProperties
     docker_volume_configuration: DockerVolumeConfiguration
     configured_at_launch: bool
-    def __init__(self, name: _Optional[str] = ..., host: _Optional[_Union[HostVolumeProperties, _Mapping]] = ..., docker_volume_configuration: _Optional[_Union[DockerVolumeConfiguration, _Mapping]] = ..., configured_at_launch: _Optional[bool] = ...) -> None: ...
+    efs_volume_configuration: EFSVolumeConfiguration
+    def __init__(self, name: _Optional[str] = ..., host: _Optional[_Union[HostVolumeProperties, _Mapping]] = ..., docker_volume_configuration: _Optional[_Union[DockerVolumeConfiguration, _Mapping]] = ..., configured_at_launch: _Optional[bool] = ..., efs_volume_configuration: _Optional[_Union[EFSVolumeConfiguration, _Mapping]] = ...) -> None: ...
 
 class PlacementConstraint(_message.Message):
     __slots__ = ("type", "expression")

@@ -1,0 +1,107 @@
+"""Shared by the benchmarks: a throwaway manager + one agent as real processes, and the test image."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import docker
+import grpc
+from shoal.v1 import api_pb2, api_pb2_grpc
+
+IMAGE = "shoal-bench/busybox:latest"
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait(predicate: Callable[[], object], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.005)
+    raise SystemExit("timed out")
+
+
+def build_image(client: docker.DockerClient) -> None:
+    """FROM scratch + Debian's static busybox: no registry needed."""
+    with tempfile.TemporaryDirectory() as ctx:
+        shutil.copy("/bin/busybox", Path(ctx) / "busybox")
+        (Path(ctx) / "Dockerfile").write_text(
+            'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
+        )
+        client.images.build(path=ctx, tag=IMAGE, rm=True)
+
+
+@contextlib.contextmanager
+def local_cluster(pull_behavior: str) -> Iterator[tuple[api_pb2_grpc.EcsStub, docker.DockerClient]]:
+    """Start shoal-manager (embedded etcd) and one shoal-agent; tear both down with their containers."""
+    client = docker.from_env()
+    build_image(client)
+    root = Path(tempfile.mkdtemp(prefix="shoal-bench-"))
+    endpoint = f"127.0.0.1:{free_port()}"
+    with open(root / "manager.log", "w") as mlog, open(root / "agent.log", "w") as alog:
+        procs = [
+            subprocess.Popen(
+                [str(BIN / "shoal-manager"), "--listen", endpoint, "--data-dir", str(root / "m")],
+                stdout=subprocess.DEVNULL,
+                stderr=mlog,
+            )
+        ]
+        stub = api_pb2_grpc.EcsStub(grpc.insecure_channel(endpoint))
+
+        def up() -> bool:
+            try:
+                stub.ListClusters(api_pb2.ListClustersRequest(), timeout=1)
+                return True
+            except grpc.RpcError:
+                return False
+
+        try:
+            wait(up)
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(BIN / "shoal-agent"),
+                        "--manager",
+                        endpoint,
+                        "--data-dir",
+                        str(root / "a"),
+                        "--image-pull-behavior",
+                        pull_behavior,
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=alog,
+                )
+            )
+            wait(
+                lambda: (
+                    len(
+                        stub.ListContainerInstances(
+                            api_pb2.ListContainerInstancesRequest(), timeout=2
+                        ).container_instance_arns
+                    )
+                    == 1
+                )
+            )
+            yield stub, client
+        finally:
+            for proc in reversed(procs):
+                proc.terminate()
+                proc.wait(30)
+            for c in client.containers.list(all=True, filters={"label": "com.shoal.cluster"}):
+                if c.labels.get("com.shoal.task-definition-arn", "").split("/")[-1].startswith("bench"):
+                    c.remove(force=True)
+            shutil.rmtree(root, ignore_errors=True)
