@@ -33,7 +33,11 @@ def _attribute(value: str) -> tuple[str, str]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="shoal-agent", description=__doc__)
-    p.add_argument("--manager", default="127.0.0.1:7700", help="manager HOST:PORT (default %(default)s)")
+    p.add_argument(
+        "--manager",
+        default="127.0.0.1:7700",
+        help="manager HOST:PORT, or several replicas comma-separated (default %(default)s)",
+    )
     p.add_argument("--cluster", default="default", help="cluster to join (default %(default)s)")
     p.add_argument("--data-dir", required=True, type=Path, help="state directory of this agent")
     p.add_argument("--availability-zone", default="local-a", help="value of ecs.availability-zone")

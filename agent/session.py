@@ -31,7 +31,9 @@ class RegistrationRejected(Exception):
 
 class AgentSession:
     def __init__(self, manager: str, worker: TaskWorker, registration: agent_pb2.RegisterInstance) -> None:
-        self.manager = manager
+        # Several manager replicas may be given (comma-separated): after a failure, try the next one.
+        self.managers = [m.strip() for m in manager.split(",") if m.strip()]
+        self._current = 0
         self.worker = worker
         self.registration = registration
         self.connected = asyncio.Event()
@@ -50,12 +52,18 @@ class AgentSession:
             except (ConnectionError, OSError) as exc:
                 log.warning("session to %s failed: %s", self.manager, exc)
             self.connected.clear()
+            if not registered:
+                self._current = (self._current + 1) % len(self.managers)
             if registered:
                 backoff = BACKOFF_START
             delay = random.uniform(backoff / 2, backoff)
             log.info("reconnecting in %.2fs", delay)
             await asyncio.sleep(delay)
             backoff = min(backoff * 2, BACKOFF_MAX)
+
+    @property
+    def manager(self) -> str:
+        return self.managers[self._current]
 
     async def _once(self) -> bool:
         async with grpc.aio.insecure_channel(self.manager, options=CHANNEL_OPTIONS) as channel:

@@ -11,7 +11,7 @@ from shoal.v1 import ecs_pb2, internal_pb2
 
 from manager import arns, resources, taskdef
 from manager import tasks as task_rules
-from manager.errors import FailedPrecondition, InvalidArgument, NotFound
+from manager.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from manager.scheduler import (
     PlacementRequestError,
     filter_instances,
@@ -24,6 +24,13 @@ from manager.scheduler.model import PlacementConstraint, PlacementPlan, Placemen
 from manager.store.etcd import Conflict, Store
 
 MAX_TASKS_PER_CALL = 10
+PLACEMENT_ATTEMPTS = 10
+
+
+class _PlacementRaced(Exception):
+    """Another placer committed onto one of the planned instances first."""
+
+
 ATTRIBUTE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/.")
 MAX_CUSTOM_ATTRIBUTES = 10
 BUILTIN_ATTRIBUTE_PREFIX = "ecs."
@@ -559,10 +566,10 @@ class Control:
             if prior is not None:
                 return prior, []
         request = self._task_request(td, req.overrides, group, strategies, constraints)
-        async with self._lock(cluster.cluster_name):
-            snapshot, by_id = await self._snapshot(cluster.cluster_name)
-            plan = place(snapshot, request, count, seed=secrets.randbits(32))
-            return await self._commit_plan(cluster, td, req, group, plan, by_id, dry_run=req.dry_run)
+        seed = secrets.randbits(32)
+        return await self._place_and_commit(
+            cluster, td, req, group, lambda snap: place(snap, request, count, seed=seed), dry_run=req.dry_run
+        )
 
     async def start_task(self, req) -> tuple[list[ecs_pb2.Task], list[ecs_pb2.Failure]]:
         cluster = await self.get_cluster(req.cluster)
@@ -576,10 +583,9 @@ class Control:
         group = req.group or f"family:{td.family}"
         constraints = [PlacementConstraint(c.type, c.expression) for c in td.placement_constraints]
         request = self._task_request(td, req.overrides, group, [], constraints)
-        async with self._lock(cluster.cluster_name):
-            snapshot, by_id = await self._snapshot(cluster.cluster_name)
-            plan = place_on(snapshot, request, ids)
-            return await self._commit_plan(cluster, td, req, group, plan, by_id, dry_run=False)
+        return await self._place_and_commit(
+            cluster, td, req, group, lambda snap: place_on(snap, request, ids), dry_run=False
+        )
 
     @staticmethod
     def _check_common(req) -> None:
@@ -610,10 +616,50 @@ class Control:
         )
 
     async def _snapshot(self, cluster: str):
+        allocations = await self.allocation_revisions(cluster)  # first: later placements must conflict
         instances = await self.list_instances_raw(cluster)
         tasks = await self.list_tasks_raw(cluster)
         by_id = {i.ec2_instance_id: i for i in instances}
-        return resources.build_snapshot([i for i in instances if i.status != "INACTIVE"], tasks), by_id
+        snapshot = resources.build_snapshot([i for i in instances if i.status != "INACTIVE"], tasks)
+        return snapshot, by_id, allocations
+
+    def allocation_key(self, cluster: str, instance_id: str) -> str:
+        return self.store.key("allocations", cluster, instance_id)
+
+    async def allocation_revisions(self, cluster: str) -> dict[str, int]:
+        """mod_revision of each instance's allocation key, read before the snapshot it fences."""
+        items, _ = await self.store.list(
+            self.store.key("allocations", cluster) + "/", internal_pb2.AllocationRecord
+        )
+        return {i.key.rsplit("/", 1)[-1]: i.mod_revision for i in items}
+
+    def allocation_fence(
+        self, cluster: str, instance_ids: Sequence[str], revisions: dict[str, int]
+    ) -> tuple[dict, dict[str, int]]:
+        """Puts and compares that make a placement commit fail if any of its instances got another one
+        since the snapshot: placers on several manager replicas never fill the same capacity twice."""
+        puts, expect = {}, {}
+        for iid in set(instance_ids):
+            key = self.allocation_key(cluster, iid)
+            puts[key] = internal_pb2.AllocationRecord(placements=revisions.get(iid, 0) + 1)
+            expect[key] = revisions.get(iid, 0)
+        return puts, expect
+
+    async def _place_and_commit(
+        self, cluster: ecs_pb2.Cluster, td, req, group: str, plan_fn, *, dry_run: bool
+    ):
+        """Snapshot, plan, commit; again from a fresh snapshot when another placer got there first."""
+        async with self._lock(cluster.cluster_name):
+            for _ in range(PLACEMENT_ATTEMPTS):
+                snapshot, by_id, allocations = await self._snapshot(cluster.cluster_name)
+                plan = plan_fn(snapshot)
+                try:
+                    return await self._commit_plan(
+                        cluster, td, req, group, plan, by_id, allocations, dry_run=dry_run
+                    )
+                except _PlacementRaced:
+                    continue
+        raise Unavailable("placement kept racing with other managers; try again")
 
     async def _commit_plan(
         self,
@@ -623,6 +669,7 @@ class Control:
         group: str,
         plan: PlacementPlan,
         by_id: dict[str, ecs_pb2.ContainerInstance],
+        allocations: dict[str, int],
         *,
         dry_run: bool,
     ) -> tuple[list[ecs_pb2.Task], list[ecs_pb2.Failure]]:
@@ -634,7 +681,10 @@ class Control:
         if dry_run or not tasks:
             return tasks, failures
         puts: dict = {self.task_key(name, t.task_arn.rsplit("/", 1)[-1]): t for t in tasks}
-        expect = {}
+        puts_alloc, expect = self.allocation_fence(
+            name, [p.instance_id for p in plan.placements], allocations
+        )
+        puts.update(puts_alloc)
         if getattr(req, "client_token", ""):
             token_key = self.store.key("client-tokens", name, req.client_token)
             puts[token_key] = internal_pb2.ClientTokenRecord(task_arns=[t.task_arn for t in tasks])
@@ -642,8 +692,11 @@ class Control:
         try:
             await self.store.commit(puts, expect_revisions=expect)
         except Conflict:
-            prior = await self._tasks_for_token(name, req.client_token)
-            return prior or [], []
+            if getattr(req, "client_token", ""):
+                prior = await self._tasks_for_token(name, req.client_token)
+                if prior is not None:
+                    return prior, []
+            raise _PlacementRaced() from None
         return tasks, failures
 
     def _failure(self, cluster: str, f) -> ecs_pb2.Failure:

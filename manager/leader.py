@@ -63,3 +63,33 @@ class Leadership:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await worker
             self.is_leader = False
+
+
+class ProcessLease:
+    """A lease kept alive for as long as this manager process runs: its agent sessions hang on it.
+
+    When the process dies the lease expires and the session keys go with it; the leader then marks
+    those instances disconnected (controllers/instances.py).
+    """
+
+    def __init__(self, store: Store, ttl: int = 10) -> None:
+        self.store = store
+        self.ttl = ttl
+        self.id = 0
+
+    async def start(self) -> None:
+        self.id = await self.store.grant_lease(self.ttl)
+
+    async def run(self, on_lost: Callable[[], None]) -> None:
+        while True:
+            await asyncio.sleep(self.ttl / 3)
+            try:
+                alive = await self.store.keep_alive_once(self.id) > 0
+            except Exception as exc:
+                log.warning("process lease refresh failed: %s", exc)
+                alive = False
+            if not alive:
+                log.warning("process lease lost; closing agent sessions so that agents register again")
+                with contextlib.suppress(Exception):
+                    self.id = await self.store.grant_lease(self.ttl)
+                on_lost()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import signal
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from shoal.v1 import agent_pb2, api_pb2, ecs_pb2
+from shoal.v1 import agent_pb2, api_pb2
 
 from manager.api.agent import AgentSessionServicer
 from manager.api.ecs import EcsServicer
@@ -22,9 +21,9 @@ from manager.control import Control
 from manager.controllers.services import ServiceController
 from manager.embedded_etcd import EmbeddedEtcd
 from manager.errors import Unavailable
-from manager.leader import Leadership
+from manager.leader import Leadership, ProcessLease
 from manager.services import Services
-from manager.store.etcd import Conflict, Store
+from manager.store.etcd import Store
 
 log = logging.getLogger("shoal.manager")
 
@@ -80,29 +79,6 @@ def _endpoints(value: str) -> list[str]:
     return out
 
 
-async def mark_agents_disconnected(control: Control) -> None:
-    """Sessions do not outlive the manager process that served them: agents will reconnect."""
-    clusters, _ = await control.store.list(control.store.key("clusters") + "/", ecs_pb2.Cluster)
-    for c in clusters:
-        for inst in await control.list_instances_raw(c.value.cluster_name):
-            if not inst.agent_connected:
-                continue
-
-            def mutate(i: ecs_pb2.ContainerInstance | None) -> ecs_pb2.ContainerInstance | None:
-                if i is None or not i.agent_connected:
-                    return None
-                i.agent_connected = False
-                i.version += 1
-                return i
-
-            with contextlib.suppress(Conflict):
-                await control.store.update(
-                    control.instance_key(c.value.cluster_name, inst.ec2_instance_id),
-                    ecs_pb2.ContainerInstance,
-                    mutate,
-                )
-
-
 async def _purge_loop(control: Control) -> None:
     while True:
         await asyncio.sleep(60)
@@ -127,14 +103,16 @@ async def serve(args: argparse.Namespace) -> None:
     log.info("connecting to etcd at %s", ", ".join(endpoints))
     await store.connect(timeout=60)
     control = Control(store, stopped_task_retention=timedelta(seconds=args.stopped_task_retention_seconds))
-    await mark_agents_disconnected(control)
 
     server = grpc.aio.server(options=SERVER_OPTIONS)
     from shoal.v1 import agent_pb2_grpc, api_pb2_grpc
 
+    process_lease = ProcessLease(store)
+    await process_lease.start()
     services = Services(control)
     api_pb2_grpc.add_EcsServicer_to_server(EcsServicer(control, services), server)
-    agent_pb2_grpc.add_AgentSessionServicer_to_server(AgentSessionServicer(control), server)
+    sessions = AgentSessionServicer(control, process_lease)
+    agent_pb2_grpc.add_AgentSessionServicer_to_server(sessions, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (
@@ -162,6 +140,7 @@ async def serve(args: argparse.Namespace) -> None:
         await controller.run()
 
     leadership = asyncio.create_task(Leadership(store).run(lead))
+    keep_lease = asyncio.create_task(process_lease.run(sessions.close_all))
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -171,6 +150,7 @@ async def serve(args: argparse.Namespace) -> None:
     log.info("shutting down")
     purge.cancel()
     leadership.cancel()
+    keep_lease.cancel()
     await server.stop(grace=2)
     await store.close()
     if etcd:

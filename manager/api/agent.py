@@ -15,6 +15,7 @@ from manager import arns
 from manager import tasks as task_rules
 from manager.control import Control
 from manager.errors import ShoalError
+from manager.leader import ProcessLease
 from manager.store.etcd import Compacted, Conflict
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,17 @@ class _Session:
 
 
 class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
-    def __init__(self, control: Control) -> None:
+    def __init__(self, control: Control, lease: ProcessLease) -> None:
         self.c = control
         self.store = control.store
+        self.lease = lease
         self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
+        self._outboxes: set[asyncio.Queue] = set()
+
+    def close_all(self) -> None:
+        """End every open session (their lease is gone): agents reconnect and register again."""
+        for outbox in list(self._outboxes):
+            outbox.put_nowait(None)
 
     async def Session(
         self, request_iterator: AsyncIterator[agent_pb2.AgentMessage], context: grpc.aio.ServicerContext
@@ -71,6 +79,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             )
         )
         outbox: asyncio.Queue[agent_pb2.ManagerMessage | None] = asyncio.Queue()
+        self._outboxes.add(outbox)
         reader = asyncio.create_task(self._read_reports(session, request_iterator, outbox))
         watcher = asyncio.create_task(
             self._push_desired(session, set(first.register.running_task_arns), outbox)
@@ -82,6 +91,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                     break
                 yield msg
         finally:
+            self._outboxes.discard(outbox)
             reader.cancel()
             watcher.cancel()
             for t in (reader, watcher):
@@ -126,7 +136,8 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             inst.version += 1
             skey = self.c.session_key(cluster_name, iid)
             sitem = await self.store.get(skey, internal_pb2.SessionRecord)
-            epoch = (sitem.value.epoch if sitem else 0) + 1
+            # The epoch only grows: keep it in the instance record too, since the session key may expire.
+            epoch = max(sitem.value.epoch if sitem else 0, inst.session_epoch) + 1
             inst.session_epoch = epoch
             ikey = self.c.instance_key(cluster_name, iid)
             try:
@@ -136,6 +147,8 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                         ikey: item.mod_revision if item else 0,
                         skey: sitem.mod_revision if sitem else 0,
                     },
+                    lease=self.lease.id,
+                    leased=frozenset({skey}),
                 )
             except Conflict:
                 continue

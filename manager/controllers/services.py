@@ -15,6 +15,7 @@ from manager import resources
 from manager import tasks as task_rules
 from manager.control import Control
 from manager.controllers import deployment as dm
+from manager.controllers.instances import sweep_disconnected
 from manager.errors import ShoalError
 from manager.scheduler import DEFAULT_SERVICE_STRATEGIES, choose_scale_in, place, place_on
 from manager.scheduler.model import PlacementConstraint, PlacementStrategy
@@ -69,6 +70,7 @@ class ServiceController:
     async def reconcile_all(self) -> None:
         clusters, _ = await self.store.list(self.store.key("clusters") + "/", ecs_pb2.Cluster)
         for c in clusters:
+            await sweep_disconnected(self.c, c.value.cluster_name)
             await self.reconcile_cluster(c.value.cluster_name)
 
     async def _taskdef(self, arn: str) -> ecs_pb2.TaskDefinition:
@@ -107,6 +109,7 @@ class ServiceController:
 
     async def _reconcile_service(self, cluster: str, key: str, revision: int, svc: ecs_pb2.Service) -> None:
         now = datetime.now(UTC)
+        allocations = await self.c.allocation_revisions(cluster)  # before the snapshot it fences
         instances = {i.container_instance_arn: i for i in await self.c.list_instances_raw(cluster)}
         all_tasks = await self.c.list_tasks_raw(cluster)
         group = f"service:{svc.service_name}"
@@ -141,7 +144,9 @@ class ServiceController:
         else:
             scale_in = self._scale_in_order(svc, instances, all_tasks, group)
             decision = dm.decide_replica(view, tasks, now, scale_in)
-        await self._execute(cluster, key, revision, svc, decision, instances, all_tasks, mine_raw, now)
+        await self._execute(
+            cluster, key, revision, svc, decision, instances, all_tasks, mine_raw, now, allocations
+        )
 
     async def _service_view(self, svc: ecs_pb2.Service) -> dm.ServiceView:
         max_p, min_p = effective_percents(svc)
@@ -241,6 +246,7 @@ class ServiceController:
         all_tasks: list[ecs_pb2.Task],
         mine_raw: list[ecs_pb2.Task],
         now: datetime,
+        allocations: dict[str, int],
     ) -> None:
         new = ecs_pb2.Service()
         new.CopyFrom(svc)
@@ -277,6 +283,10 @@ class ServiceController:
             )
         for t in started:
             puts[self.c.task_key(cluster, t.task_arn.rsplit("/", 1)[-1])] = t
+        alloc_puts, alloc_expect = self.c.allocation_fence(
+            cluster, [t.container_instance_arn.rsplit("/", 1)[-1] for t in started], allocations
+        )
+        puts.update(alloc_puts)
 
         # Deployments: counts, failure, rollback, completion, retirement.
         for dep in new.deployments:
@@ -331,7 +341,7 @@ class ServiceController:
             puts[key] = new
         if not puts:
             return
-        expect = {key: revision, **self.fence}
+        expect = {key: revision, **self.fence, **alloc_expect}
         await self.store.commit(puts, expect_revisions=expect)
         if started or d.stop:
             log.info("service %s: started %d, stopped %d task(s)", name, len(started), len(d.stop))

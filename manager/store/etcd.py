@@ -105,13 +105,19 @@ class Store:
         expect_revisions: dict[str, int] | None = None,
         deletes: Sequence[str] = (),
         lease: int = 0,
+        leased: frozenset[str] = frozenset(),
     ) -> int:
         """One transaction: every key in expect_revisions must still be at that mod_revision (0: absent).
+
+        `lease` attaches to every put, or only to the keys in `leased` when that is given.
 
         Returns the revision of the write; raises Conflict when a compare failed.
         """
         compares = [self._compare_mod(k, rev) for k, rev in (expect_revisions or {}).items()]
-        ops = [KVService.txn_op_put(k, v.SerializeToString(), lease=lease) for k, v in (puts or {}).items()]
+        ops = [
+            KVService.txn_op_put(k, v.SerializeToString(), lease=lease if not leased or k in leased else 0)
+            for k, v in (puts or {}).items()
+        ]
         ops += [KVService.txn_op_delete(k) for k in deletes]
         resp = await self._call(self._client.kv.txn(compares, ops, timeout=CALL_TIMEOUT))
         if not resp.succeeded:

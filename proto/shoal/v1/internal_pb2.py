@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17shoal/v1/internal.proto\x12\x08shoal.v1\"7\n\x0c\x46\x61milyRecord\x12\x0e\n\x06\x66\x61mily\x18\x01 \x01(\t\x12\x17\n\x0flatest_revision\x18\x02 \x01(\x05\"&\n\x11\x43lientTokenRecord\x12\x11\n\ttask_arns\x18\x01 \x03(\t\"-\n\rSessionRecord\x12\r\n\x05\x65poch\x18\x01 \x01(\x03\x12\r\n\x05owner\x18\x02 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17shoal/v1/internal.proto\x12\x08shoal.v1\"7\n\x0c\x46\x61milyRecord\x12\x0e\n\x06\x66\x61mily\x18\x01 \x01(\t\x12\x17\n\x0flatest_revision\x18\x02 \x01(\x05\"&\n\x11\x43lientTokenRecord\x12\x11\n\ttask_arns\x18\x01 \x03(\t\"-\n\rSessionRecord\x12\r\n\x05\x65poch\x18\x01 \x01(\x03\x12\r\n\x05owner\x18\x02 \x01(\t\"&\n\x10\x41llocationRecord\x12\x12\n\nplacements\x18\x01 \x01(\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,4 +37,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CLIENTTOKENRECORD']._serialized_end=132
   _globals['_SESSIONRECORD']._serialized_start=134
   _globals['_SESSIONRECORD']._serialized_end=179
+  _globals['_ALLOCATIONRECORD']._serialized_start=181
+  _globals['_ALLOCATIONRECORD']._serialized_end=219
 # @@protoc_insertion_point(module_scope)

@@ -27,3 +27,9 @@ class SessionRecord(_message.Message):
     epoch: int
     owner: str
     def __init__(self, epoch: _Optional[int] = ..., owner: _Optional[str] = ...) -> None: ...
+
+class AllocationRecord(_message.Message):
+    __slots__ = ("placements",)
+    PLACEMENTS_FIELD_NUMBER: _ClassVar[int]
+    placements: int
+    def __init__(self, placements: _Optional[int] = ...) -> None: ...

@@ -1,0 +1,31 @@
+"""Instance health: an instance whose session key is gone (its manager died) is marked disconnected."""
+
+from __future__ import annotations
+
+import contextlib
+
+from shoal.v1 import ecs_pb2, internal_pb2
+
+from manager import tasks as task_rules
+from manager.control import Control
+from manager.store.etcd import Conflict
+
+
+async def sweep_disconnected(control: Control, cluster: str) -> int:
+    """Mark instances disconnected whose agent session no longer exists; returns how many."""
+    store = control.store
+    sessions, _ = await store.list(store.key("sessions", cluster) + "/", internal_pb2.SessionRecord)
+    live = {s.key.rsplit("/", 1)[-1] for s in sessions}
+    items, _ = await store.list(control.instances_prefix(cluster), ecs_pb2.ContainerInstance)
+    marked = 0
+    for item in items:
+        inst = item.value
+        if not inst.agent_connected or inst.ec2_instance_id in live:
+            continue
+        inst.agent_connected = False
+        inst.disconnected_at.CopyFrom(task_rules.now_ts())
+        inst.version += 1
+        with contextlib.suppress(Conflict):
+            await store.commit({item.key: inst}, expect_revisions={item.key: item.mod_revision})
+            marked += 1
+    return marked
