@@ -10,14 +10,13 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from shoal.v1 import agent_pb2, ecs_pb2
-
 from agent import host
 from agent.runtime.docker import DockerRuntime
 from agent.session import AgentSession
 from agent.statefile import StateFile
 from agent.worker import TaskWorker
 from manager.resources import integer_resource, ports_resource
+from shoal.v1 import agent_pb2, ecs_pb2
 
 AGENT_VERSION = "0.1.0"
 RESERVED_PORTS = (22, 2375, 2376)

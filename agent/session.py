@@ -8,10 +8,10 @@ import logging
 import random
 
 import grpc
-from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2
 
 from agent import host
 from agent.worker import TaskWorker
+from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,10 @@ import logging
 import threading
 import time
 
-from shoal.v1 import agent_pb2
-
 from agent import state as sm
 from agent.runtime.docker import DEFAULT_STOP_TIMEOUT, ContainerEvent, DockerRuntime, RuntimeFailure
 from agent.statefile import StateFile
+from shoal.v1 import agent_pb2
 
 log = logging.getLogger(__name__)
 SAVE_DELAY_SECONDS = 0.05

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import docker
 import grpc
+
 from shoal.v1 import api_pb2, api_pb2_grpc
 
 IMAGE = "shoal-bench/busybox:latest"

@@ -11,6 +11,7 @@ import statistics
 import time
 
 from local_cluster import IMAGE, local_cluster, wait
+
 from shoal.v1 import api_pb2, ecs_pb2
 
 

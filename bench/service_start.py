@@ -13,6 +13,7 @@ import time
 
 import docker
 from local_cluster import IMAGE, local_cluster, wait
+
 from shoal.v1 import api_pb2, ecs_pb2
 
 

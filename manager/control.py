@@ -7,8 +7,6 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from shoal.v1 import ecs_pb2, internal_pb2
-
 from manager import arns, resources, taskdef
 from manager import tasks as task_rules
 from manager.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
@@ -22,6 +20,7 @@ from manager.scheduler import (
 from manager.scheduler.cql import CQLSyntaxError
 from manager.scheduler.model import PlacementConstraint, PlacementPlan, PlacementStrategy, TaskRequest
 from manager.store.etcd import Conflict, Store
+from shoal.v1 import ecs_pb2, internal_pb2
 
 MAX_TASKS_PER_CALL = 10
 PLACEMENT_ATTEMPTS = 10

@@ -9,10 +9,9 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 
-from shoal.v1 import internal_pb2
-
 from manager.errors import Unavailable
 from manager.store.etcd import Conflict, Store
+from shoal.v1 import internal_pb2
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from shoal.v1 import agent_pb2, api_pb2
 
 from manager.api.agent import AgentSessionServicer
 from manager.api.ecs import EcsServicer
@@ -24,6 +23,7 @@ from manager.errors import Unavailable
 from manager.leader import Leadership, ProcessLease
 from manager.services import Services
 from manager.store.etcd import Store
+from shoal.v1 import agent_pb2, api_pb2
 
 log = logging.getLogger("shoal.manager")
 

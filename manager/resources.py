@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC
 
-from shoal.v1 import ecs_pb2
-
 from manager import tasks as task_rules
 from manager.scheduler.model import ClusterSnapshot, ContainerInstanceView, Port, TaskView
+from shoal.v1 import ecs_pb2
 
 
 def integer_resource(name: str, value: int) -> ecs_pb2.Resource:

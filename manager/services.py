@@ -5,13 +5,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 
-from shoal.v1 import api_pb2, ecs_pb2
-
 from manager import arns
 from manager import tasks as task_rules
 from manager.control import Control
 from manager.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from manager.store.etcd import Conflict
+from shoal.v1 import api_pb2, ecs_pb2
 
 MAX_EVENTS = 100
 DEFAULT_MAX_PERCENT = 200

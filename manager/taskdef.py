@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 
 from google.protobuf import json_format
-from shoal.v1 import ecs_pb2
 
 from manager.arns import NAME_RE
 from manager.errors import InvalidArgument
+from shoal.v1 import ecs_pb2
 
 MAX_CONTAINERS = 10
 MAX_DOCUMENT_BYTES = 64 * 1024

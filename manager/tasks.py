@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from shoal.v1 import agent_pb2, ecs_pb2
 
 # lastStatus never moves backwards along this order.

@@ -238,6 +238,7 @@ class LocalCluster:
     def api(self):
         """A gRPC stub for watching closely (actions still go through the CLI)."""
         import grpc
+
         from shoal.v1 import api_pb2_grpc
 
         if getattr(self, "_api", None) is None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import docker
 import docker.errors
 from docker.types import LogConfig, Ulimit
+
 from shoal.v1 import ecs_pb2
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,6 @@ import re
 from collections.abc import AsyncIterator
 
 import grpc
-from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2
 
 from manager import arns
 from manager import tasks as task_rules
@@ -17,6 +16,7 @@ from manager.control import Control
 from manager.errors import ShoalError
 from manager.leader import ProcessLease
 from manager.store.etcd import Compacted, Conflict
+from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2
 
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL_SECONDS = 10

@@ -9,11 +9,11 @@ from typing import Any
 
 import grpc
 from grpc_status import rpc_status
-from shoal.v1 import api_pb2, api_pb2_grpc
 
 from manager.control import Control
 from manager.errors import InvalidArgument, ShoalError
 from manager.services import Services
+from shoal.v1 import api_pb2, api_pb2_grpc
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from rich.console import Console
 from rich.table import Table
+
 from shoal.v1 import api_pb2, api_pb2_grpc, ecs_pb2
 
 # Wide consoles: piped output must not be wrapped mid-word.

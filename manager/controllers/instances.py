@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import contextlib
 
-from shoal.v1 import ecs_pb2, internal_pb2
-
 from manager import tasks as task_rules
 from manager.control import Control
 from manager.store.etcd import Conflict
+from shoal.v1 import ecs_pb2, internal_pb2
 
 
 async def sweep_disconnected(control: Control, cluster: str) -> int:

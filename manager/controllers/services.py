@@ -9,8 +9,6 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from shoal.v1 import ecs_pb2
-
 from manager import resources
 from manager import tasks as task_rules
 from manager.control import Control
@@ -21,6 +19,7 @@ from manager.scheduler import DEFAULT_SERVICE_STRATEGIES, choose_scale_in, place
 from manager.scheduler.model import PlacementConstraint, PlacementStrategy
 from manager.services import Services, add_event, effective_percents
 from manager.store.etcd import Conflict
+from shoal.v1 import ecs_pb2
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from shoal.v1 import api_pb2
 
+from shoal.v1 import api_pb2
 from tests.conftest import TEST_IMAGE, LocalCluster, wait_for
 
 # A web container that answers its health check while /tmp/ok exists and stops politely on SIGTERM.

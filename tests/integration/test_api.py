@@ -12,8 +12,8 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
-from shoal.v1 import api_pb2, api_pb2_grpc, ecs_pb2
 
+from shoal.v1 import api_pb2, api_pb2_grpc, ecs_pb2
 from tests.conftest import BIN, Proc, free_port, wait_for
 
 

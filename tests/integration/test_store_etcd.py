@@ -7,10 +7,10 @@ import secrets
 
 import pytest
 from google.protobuf import json_format
-from shoal.v1 import ecs_pb2
 
 from manager.control import Control
 from manager.store.etcd import Conflict, Store
+from shoal.v1 import ecs_pb2
 
 
 def td(family: str) -> ecs_pb2.TaskDefinition:

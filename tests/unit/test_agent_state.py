@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from google.protobuf import json_format
-from shoal.v1 import agent_pb2, ecs_pb2
 
 from agent import state as sm
 from agent.state import Report, StartTask, StopTask
+from shoal.v1 import agent_pb2, ecs_pb2
 
 PREFIX = "arn:shoal:ecs:local:000000000000:task/default/"
 HC = {"command": ["CMD-SHELL", "true"]}

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from google.protobuf import json_format
-from shoal.v1 import ecs_pb2
 
 from manager.errors import InvalidArgument
 from manager.taskdef import (
@@ -20,6 +19,7 @@ from manager.taskdef import (
     validate_overrides,
     validate_task_definition,
 )
+from shoal.v1 import ecs_pb2
 
 
 def make_td(doc: dict[str, Any]) -> ecs_pb2.TaskDefinition:

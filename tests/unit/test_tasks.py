@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from google.protobuf import json_format
-from shoal.v1 import agent_pb2, ecs_pb2
 
 from manager.tasks import apply_state_change, request_stop, task_health
+from shoal.v1 import agent_pb2, ecs_pb2
 
 ARN = "arn:shoal:ecs:local:000000000000:task/default/t1"
 INSTANCE = "arn:shoal:ecs:local:000000000000:container-instance/default/i-1"
