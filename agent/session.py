@@ -51,6 +51,8 @@ class AgentSession:
                 log.warning("session to %s ended: %s %s", self.manager, exc.code().name, exc.details())
             except (ConnectionError, OSError) as exc:
                 log.warning("session to %s failed: %s", self.manager, exc)
+            except Exception:
+                log.exception("session to %s failed unexpectedly; reconnecting", self.manager)
             self.connected.clear()
             if not registered:
                 self._current = (self._current + 1) % len(self.managers)

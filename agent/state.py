@@ -8,7 +8,17 @@ from typing import Literal
 from shoal.v1 import agent_pb2, ecs_pb2
 
 Status = Literal["PENDING", "RUNNING", "STOPPING", "STOPPED"]
-_ORDER = {"PENDING": 0, "RUNNING": 1, "STOPPING": 2, "STOPPED": 3}
+# The manager's lastStatus order, to tell whether it has already seen a task run.
+_RANK = {
+    "PROVISIONING": 0,
+    "PENDING": 1,
+    "ACTIVATING": 2,
+    "RUNNING": 3,
+    "DEACTIVATING": 4,
+    "STOPPING": 5,
+    "DEPROVISIONING": 6,
+    "STOPPED": 7,
+}
 
 
 @dataclass
@@ -35,6 +45,7 @@ class LocalTask:
     stopped_reason: str = ""
     started: bool = False  # a start was attempted
     stopped_at: float = 0.0  # epoch seconds when it was seen STOPPED (set by the I/O shell)
+    resume_only: bool = False  # the manager already saw it run: adopt its containers, never create new ones
 
 
 # -- actions ---------------------------------------------------------------------------------------
@@ -87,15 +98,27 @@ def reconcile(
     added: list[LocalTask] = []
     actions: list[Action] = []
     listed = set()
+    seen = dict(local)  # a batch may list a task twice (created, then stopped): the later entry wins
     for at in desired:
         t = at.task
         listed.add(t.task_arn)
-        lt = local.get(t.task_arn)
+        lt = seen.get(t.task_arn)
         if lt is None:
-            if t.desired_status == "STOPPED" or t.last_status == "STOPPED":
-                continue  # never ran here; nothing to do
+            if t.last_status == "STOPPED":
+                continue  # already stopped as far as the manager knows; nothing to do here
             lt = new_local_task(at)
+            seen[lt.arn] = lt
             added.append(lt)
+            if t.desired_status == "STOPPED":
+                # Never started here: it is stopped the moment the manager hears about it.
+                for c in lt.containers.values():
+                    c.status = "STOPPED"
+                lt.desired, lt.status = "STOPPED", "STOPPED"
+                lt.stop_code = t.stop_code or "UserInitiated"
+                lt.stopped_reason = t.stopped_reason or "Task stopped before it started"
+                actions.append(Report(lt.arn))
+                continue
+            lt.resume_only = _RANK.get(t.last_status, 0) >= _RANK["RUNNING"]
             actions.append(StartTask(lt.arn))
             continue
         lt.version = max(lt.version, t.version)

@@ -9,7 +9,13 @@ import threading
 import time
 
 from agent import state as sm
-from agent.runtime.docker import DEFAULT_STOP_TIMEOUT, ContainerEvent, DockerRuntime, RuntimeFailure
+from agent.runtime.docker import (
+    DEFAULT_STOP_TIMEOUT,
+    ContainerEvent,
+    ContainerState,
+    DockerRuntime,
+    RuntimeFailure,
+)
 from agent.statefile import StateFile
 from shoal.v1 import agent_pb2
 
@@ -38,6 +44,9 @@ class TaskWorker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._save_pending = False
         self._starts = asyncio.Semaphore(START_CONCURRENCY)
+        # Labelled containers found at start that no saved task knows (created just before a crash):
+        # adopted when their task is started, removed when it is not desired.
+        self._orphans: dict[str, dict[str, ContainerState]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -61,6 +70,12 @@ class TaskWorker:
 
     async def _recover(self) -> None:
         existing = {c.container_id: c for c in await asyncio.to_thread(self.runtime.list_task_containers)}
+        known = {
+            c.container_id for lt in self.tasks.values() for c in lt.containers.values() if c.container_id
+        }
+        for st in existing.values():
+            if st.container_id not in known:
+                self._orphans.setdefault(st.task_arn, {})[st.name] = st
         for lt in self.tasks.values():
             if lt.status == "STOPPED":
                 continue
@@ -108,6 +123,11 @@ class TaskWorker:
             if at.task.task_arn in self.tasks or at.task.desired_status == "RUNNING":
                 self.payloads[at.task.task_arn] = at
         added, actions = sm.reconcile(self.tasks, list(msg.tasks), msg.full)
+        if msg.full:
+            wanted = {at.task.task_arn for at in msg.tasks if at.task.desired_status == "RUNNING"}
+            for arn in [a for a in self._orphans if a not in wanted]:
+                for st in self._orphans.pop(arn).values():
+                    self._spawn(st.container_id, asyncio.to_thread(self.runtime.remove, st.container_id))
         for lt in added:
             self.tasks[lt.arn] = lt
         self._execute(actions)
@@ -184,7 +204,7 @@ class TaskWorker:
             return
         lt.started = True
         task, td = at.task, at.task_definition
-        existing = {c.name: c for c in await asyncio.to_thread(self.runtime.task_containers, arn)}
+        existing = self._orphans.pop(arn, {})
         from manager.taskdef import effective_containers
 
         try:
@@ -193,6 +213,20 @@ class TaskWorker:
                     break
                 lc = lt.containers[cdef.name]
                 if lc.container_id:
+                    if lc.status == "PENDING":  # created before a crash, not started yet
+                        await asyncio.to_thread(self.runtime.start, lc.container_id)
+                        lc.status = "RUNNING"
+                    continue
+                if cdef.name not in existing and lt.resume_only:
+                    # It ran here before but nothing of it is left (cleaned up or removed): never rerun it.
+                    self._execute(
+                        sm.on_container_exit(
+                            lt,
+                            cdef.name,
+                            None,
+                            "ContainerVanishedError: the container no longer exists on the instance",
+                        )
+                    )
                     continue
                 if cdef.name in existing:  # adopt: created before a crash, never recorded
                     st = existing[cdef.name]
@@ -243,6 +277,8 @@ class TaskWorker:
                     self._execute(
                         sm.on_container_exit(lt, c.name, None, "ContainerVanishedError: container removed")
                     )
+                elif not st.running and st.exit_code is None:
+                    pass  # created but never started (killed in between): the resumed start starts it
                 elif not st.running:
                     self._execute(
                         sm.on_container_exit(
@@ -314,7 +350,6 @@ class TaskWorker:
 
     def _write(self) -> None:
         self._save_pending = False
-        self._starts = asyncio.Semaphore(START_CONCURRENCY)
         payloads = {
             arn: base64.b64encode(at.SerializeToString()).decode() for arn, at in self.payloads.items()
         }

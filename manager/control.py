@@ -396,32 +396,50 @@ class Control:
         self, cluster_ref: str, ref: str, force: bool
     ) -> ecs_pb2.ContainerInstance:
         cluster = await self.get_cluster(cluster_ref)
-        iid, inst = await self._instance(cluster.cluster_name, ref, "containerInstance")
-        if inst.status == "INACTIVE":
-            return inst
-        tasks = [
-            t
-            for t in await self.list_tasks_raw(cluster.cluster_name)
-            if t.container_instance_arn == inst.container_instance_arn and not task_rules.is_stopped(t)
-        ]
-        if tasks and not force:
-            raise FailedPrecondition(
-                f"container instance {iid} still has {len(tasks)} task(s) that are not stopped; "
-                "stop them, drain the instance, or use --force",
-                field="containerInstance",
-                reason="INSTANCE_HAS_TASKS",
-            )
-        inst.status = "INACTIVE"
-        inst.version += 1
-        puts: dict = {self.instance_key(cluster.cluster_name, iid): inst}
-        for t in tasks:
-            stopped = task_rules.request_stop(
-                t, "InfrastructureHealth", "Container instance deregistered", agent_gone=True
-            )
-            if stopped is not None:
-                puts[self.task_key(cluster.cluster_name, t.task_arn.rsplit("/", 1)[-1])] = stopped
-        await self.store.commit(puts)
-        return inst
+        name = cluster.cluster_name
+        iid = arns.short_id(ref, "container-instance", "containerInstance")
+        for _ in range(PLACEMENT_ATTEMPTS):
+            allocations = await self.allocation_revisions(name)  # first: a placement meanwhile conflicts
+            item = await self.store.get(self.instance_key(name, iid), ecs_pb2.ContainerInstance)
+            if item is None:
+                raise NotFound(
+                    f"container instance {iid} not found in cluster {name}", field="containerInstance"
+                )
+            inst = item.value
+            if inst.status == "INACTIVE":
+                return inst
+            task_items, _ = await self.store.list(self.tasks_prefix(name), ecs_pb2.Task)
+            mine = [
+                i
+                for i in task_items
+                if i.value.container_instance_arn == inst.container_instance_arn
+                and not task_rules.is_stopped(i.value)
+            ]
+            if mine and not force:
+                raise FailedPrecondition(
+                    f"container instance {iid} still has {len(mine)} task(s) that are not stopped; "
+                    "stop them, drain the instance, or use --force",
+                    field="containerInstance",
+                    reason="INSTANCE_HAS_TASKS",
+                )
+            inst.status = "INACTIVE"
+            inst.version += 1
+            puts, expect = self.allocation_fence(name, [iid], allocations)
+            puts[item.key] = inst
+            expect[item.key] = item.mod_revision
+            for t in mine:
+                stopped = task_rules.request_stop(
+                    t.value, "InfrastructureHealth", "Container instance deregistered", agent_gone=True
+                )
+                if stopped is not None:
+                    puts[t.key] = stopped
+                    expect[t.key] = t.mod_revision
+            try:
+                await self.store.commit(puts, expect_revisions=expect)
+                return inst
+            except Conflict:
+                continue
+        raise Unavailable(f"container instance {iid} kept changing; try again")
 
     # -- attributes --------------------------------------------------------------------------------
     def _check_attribute(self, i: int, attr: ecs_pb2.Attribute, *, with_value: bool) -> str:

@@ -99,6 +99,12 @@ def apply_state_change(task: ecs_pb2.Task, change: agent_pb2.TaskStateChange) ->
                 new.stopping_at.CopyFrom(new.stopped_at)
         elif change.last_status == "STOPPING" and not new.HasField("stopping_at"):
             new.stopping_at.CopyFrom(now_ts())
+        if (
+            change.last_status == "RUNNING"
+            and not new.HasField("started_at")
+            and not change.HasField("started_at")
+        ):
+            new.started_at.CopyFrom(now_ts())
     by_name = {c.name: c for c in new.containers}
     for reported in change.containers:
         current = by_name.get(reported.name)
@@ -135,13 +141,3 @@ def apply_state_change(task: ecs_pb2.Task, change: agent_pb2.TaskStateChange) ->
 def _mark_stopped_containers(task: ecs_pb2.Task) -> None:
     for c in task.containers:
         c.last_status = "STOPPED"
-
-
-def task_health(containers: list[ecs_pb2.Container], essential: dict[str, bool]) -> str:
-    """UNHEALTHY if any essential container is, else UNKNOWN if any essential is unknown, else HEALTHY."""
-    states = [c.health_status or "UNKNOWN" for c in containers if essential.get(c.name, True)]
-    if "UNHEALTHY" in states:
-        return "UNHEALTHY"
-    if "UNKNOWN" in states:
-        return "UNKNOWN"
-    return "HEALTHY"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import random
@@ -93,6 +92,7 @@ class DockerRuntime:
         self.host_ip = host_ip
         self._ports_lock = threading.Lock()
         self._taken_ports: set[tuple[int, str]] = set()
+        self._present: set[str] = set()  # images known to be cached (prefer-cached / once)
 
     def set_instance(self, instance_id: str) -> None:
         self.instance_id = instance_id
@@ -103,8 +103,11 @@ class DockerRuntime:
     # -- images ------------------------------------------------------------------------------------
     def ensure_image(self, image: str, policy: str = "default") -> None:
         """Pull per the policy; default pulls and falls back to a cached image."""
+        if policy in ("prefer-cached", "once") and image in self._present:
+            return
         have = self._has_image(image)
         if policy in ("prefer-cached", "once") and have:
+            self._present.add(image)
             return
         try:
             repo, tag = _split_image(image)
@@ -305,16 +308,6 @@ class DockerRuntime:
                     self._taken_ports.update((b[2], b[3]) for b in st.bindings)
         return out
 
-    def task_containers(self, task_arn: str) -> list[ContainerState]:
-        """Containers of one task (by label): cheap enough to call before every start."""
-        filters = {"label": [f"{LABEL_INSTANCE_ID}={self.instance_id}", f"{LABEL_TASK_ARN}={task_arn}"]}
-        out = []
-        for summary in self.client.api.containers(all=True, filters=filters):
-            st = self.inspect(summary["Id"])
-            if st is not None:
-                out.append(st)
-        return out
-
     # -- events ------------------------------------------------------------------------------------
     def stream_events(self, deliver: Callable[[ContainerEvent], None], stop: threading.Event) -> None:
         """Blocking: forward this instance's container events until `stop` is set (run in a thread)."""
@@ -370,7 +363,3 @@ def _split_image(image: str) -> tuple[str, str | None]:
 def _short(exc: Exception) -> str:
     text = getattr(exc, "explanation", None) or str(exc)
     return str(text).strip().splitlines()[0][:300] if text else type(exc).__name__
-
-
-async def run_blocking(fn: Callable, *args):
-    return await asyncio.to_thread(fn, *args)

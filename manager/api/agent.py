@@ -104,8 +104,9 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
     # -- registration ------------------------------------------------------------------------------
     async def _register(self, reg: agent_pb2.RegisterInstance) -> tuple[_Session, ecs_pb2.ContainerInstance]:
         cluster_name = arns.cluster_name(reg.cluster)
-        if (await self.store.get(self.c.cluster_key(cluster_name), ecs_pb2.Cluster)) is None:
-            await self.c.create_cluster(cluster_name)
+        # Like the ECS agent: `default` is created on first use, any other cluster must exist (a typo in
+        # --cluster must not create a new cluster).
+        await self.c.get_cluster(cluster_name)
         for _ in range(20):
             iid = reg.instance_id if _INSTANCE_ID_RE.match(reg.instance_id or "") else ""
             item = None
@@ -242,42 +243,82 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         requests: AsyncIterator[agent_pb2.AgentMessage],
         outbox: asyncio.Queue[agent_pb2.ManagerMessage | None],
     ) -> None:
+        # Reports queue up while a batch is being written: one transaction then carries them all,
+        # which keeps etcd writes (and fsyncs) per agent low during bursts of container starts.
+        pending: asyncio.Queue[agent_pb2.AgentMessage | None] = asyncio.Queue()
+        applier = asyncio.create_task(self._apply_reports(s, pending))
         try:
             async for msg in requests:
-                kind = msg.WhichOneof("body")
-                if kind == "task_state":
-                    await self._apply_report(s, msg.task_state)
-                elif kind == "heartbeat":
-                    await self._heartbeat(s, msg.heartbeat)
+                pending.put_nowait(msg)
+                if applier.done():
+                    break
         except asyncio.CancelledError:
+            applier.cancel()
             raise
-        except Conflict:
-            log.info("session %s of %s was superseded", s.epoch, s.instance_id)
         except Exception as exc:
             log.info("agent %s stream ended: %s", s.instance_id, exc)
+        pending.put_nowait(None)
+        with contextlib.suppress(Exception):
+            await applier
         await outbox.put(None)
 
-    async def _apply_report(self, s: _Session, change: agent_pb2.TaskStateChange) -> None:
-        task_id = change.task_arn.rsplit("/", 1)[-1]
-        key = self.c.task_key(s.cluster, task_id)
-        skey = self.c.session_key(s.cluster, s.instance_id)
-        for _ in range(20):
-            item = await self.store.get(key, ecs_pb2.Task)
-            if item is None or item.value.container_instance_arn != s.instance_arn:
-                return
-            new = task_rules.apply_state_change(item.value, change)
-            if new is None:
-                return
+    async def _apply_reports(
+        self, s: _Session, pending: asyncio.Queue[agent_pb2.AgentMessage | None]
+    ) -> None:
+        while True:
+            batch = [await pending.get()]
+            while not pending.empty():
+                batch.append(pending.get_nowait())
+            end = None in batch
+            changes = [m.task_state for m in batch if m is not None and m.WhichOneof("body") == "task_state"]
+            beats = [m.heartbeat for m in batch if m is not None and m.WhichOneof("body") == "heartbeat"]
             try:
-                await self.store.commit(
-                    {key: new}, expect_revisions={key: item.mod_revision, skey: s.session_rev}
-                )
+                if changes:
+                    await self._apply_changes(s, changes)
+                if beats:
+                    await self._heartbeat(s, beats[-1])
+            except Conflict:
+                log.info("session %s of %s was superseded", s.epoch, s.instance_id)
+                return
+            if end:
+                return
+
+    async def _apply_changes(self, s: _Session, changes: list[agent_pb2.TaskStateChange]) -> None:
+        """Apply agent reports in order, all in one transaction fenced by the session key."""
+        skey = self.c.session_key(s.cluster, s.instance_id)
+        keys = list(
+            dict.fromkeys(self.c.task_key(s.cluster, ch.task_arn.rsplit("/", 1)[-1]) for ch in changes)
+        )
+        for _ in range(20):
+            items = dict(
+                zip(keys, await asyncio.gather(*(self.store.get(k, ecs_pb2.Task) for k in keys)), strict=True)
+            )
+            current = {
+                k: i.value
+                for k, i in items.items()
+                if i is not None and i.value.container_instance_arn == s.instance_arn
+            }
+            puts = {}
+            for ch in changes:
+                key = self.c.task_key(s.cluster, ch.task_arn.rsplit("/", 1)[-1])
+                task = puts.get(key) or current.get(key)
+                if task is None:
+                    continue
+                new = task_rules.apply_state_change(task, ch)
+                if new is not None:
+                    puts[key] = new
+            if not puts:
+                return
+            expect = {k: items[k].mod_revision for k in puts}
+            expect[skey] = s.session_rev
+            try:
+                await self.store.commit(puts, expect_revisions=expect)
                 return
             except Conflict:
                 session = await self.store.get(skey, internal_pb2.SessionRecord)
                 if session is None or session.mod_revision != s.session_rev:
                     raise
-        log.warning("could not apply report for task %s after retries", task_id)
+        log.warning("could not apply %d report(s) from %s after retries", len(changes), s.instance_id)
 
     async def _heartbeat(self, s: _Session, hb: agent_pb2.Heartbeat) -> None:
         key = self.c.instance_key(s.cluster, s.instance_id)

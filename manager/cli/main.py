@@ -279,6 +279,9 @@ def td_register(input_json: str | None, file: str | None, endpoint, cluster, out
     dropped = [k for k in _TASK_DEFINITION_OUTPUT_FIELDS if data.pop(k, None) is not None]
     if dropped:
         err.print(f"note: ignored output-only fields: {', '.join(dropped)}", markup=False)
+    for unit in ("cpu", "memory"):  # ECS accepts plain numbers for the task-level strings
+        if isinstance(data.get(unit), int | float) and not isinstance(data.get(unit), bool):
+            data[unit] = str(data[unit])
     td = parse_into(data, ecs_pb2.TaskDefinition(), "task definition")
     tag_msgs = [parse_into(t, ecs_pb2.Tag(), "tags") for t in tags] if isinstance(tags, list) else []
     resp = c.call(
@@ -990,7 +993,9 @@ def wait_services_stable(names: tuple[str, ...], timeout: float, endpoint, clust
                 and sv.scheduling_strategy == "DAEMON"
                 and sv.deployments[0].rollout_state == "COMPLETED"
             )
-            if sv.status == "INACTIVE" or not stable:
+            if sv.status == "INACTIVE":
+                fail(f"service {sv.service_name} is INACTIVE (deleted); it will never be stable")
+            if not stable:
                 progress = ", ".join(
                     f"{d.status.lower()} {d.task_definition.rsplit('/', 1)[-1]} "
                     f"{d.running_count}/{d.desired_count} running"

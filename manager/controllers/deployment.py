@@ -124,14 +124,18 @@ class Decision:
 
 
 def _consecutive_failures(tasks: list[ServiceTask], primary: str) -> tuple[int, int, datetime | None]:
-    """(failed total, failed since the last task that reached steady health, latest failure time)."""
+    """(failed since the last task reached steady health, of those never RUNNING, latest such failure).
+
+    The first counts for the circuit breaker; the second, tasks that never started, for the back-off.
+    """
     mine = [t for t in tasks if t.deployment_id == primary]
     failures = sorted((t for t in mine if t.failed()), key=lambda t: t.stopped_at or datetime.min)
     healthy_marks = [t.started_at for t in mine if t.healthy() and t.started_at]
     since = max(healthy_marks) if healthy_marks else None
     recent = [t for t in failures if since is None or (t.stopped_at and t.stopped_at > since)]
-    last = failures[-1].stopped_at if failures else None
-    return len(failures), len(recent), last
+    never_started = [t for t in recent if t.started_at is None]
+    last = never_started[-1].stopped_at if never_started else None
+    return len(recent), len(never_started), last
 
 
 def _classify(svc: ServiceView, tasks: list[ServiceTask], now: datetime, d: Decision) -> list[ServiceTask]:
@@ -188,8 +192,15 @@ def decide_replica(
     active = _classify(svc, tasks, now, d)
     _breaker(svc, tasks, primary, now, d)
     if d.rollback_to or d.failed_reason:
+        _tally(svc, tasks, active, {tid for tid, _ in d.stop}, d)
         return d
     upper = max_tasks(desired, svc.maximum_percent)
+    # Tasks still stopping (desired STOPPED, not yet STOPPED) run until they stop: they count against
+    # maximumPercent, except on instances that are gone or lost, where they never report again.
+    by_id = {t.task_id: t for t in tasks}
+    leaving = [t for t in tasks if t.desired_status == "STOPPED" and t.last_status != "STOPPED"]
+    leaving += [by_id[tid] for tid, _ in d.stop]  # stopped this round: they run until they have stopped
+    stopping = sum(1 for t in leaving if t.instance_state not in ("lost", "gone"))
     floor = min_healthy(desired, svc.minimum_healthy_percent)
     mine = [t for t in active if t.deployment_id == primary.id and t.instance_state != "draining"]
     old = [t for t in active if t not in mine]
@@ -206,7 +217,7 @@ def decide_replica(
 
     # Start new primary tasks within maximumPercent (never below desired when nothing old is left).
     need = desired - len(mine)
-    room = max(upper, desired if not old else 0) - len(active)
+    room = max(upper, desired if not old else 0) - len(active) - stopping
     can_start = max(0, min(need, room))
     if can_start and d.next_launch_at and d.next_launch_at > now:
         can_start = 0
@@ -260,9 +271,9 @@ def decide_replica(
 def _breaker(
     svc: ServiceView, tasks: list[ServiceTask], primary: DeploymentView, now: datetime, d: Decision
 ) -> None:
-    _, consecutive, last_failure = _consecutive_failures(tasks, primary.id)
+    consecutive, never_started, last_failure = _consecutive_failures(tasks, primary.id)
     d.consecutive_failures = consecutive
-    wait = launch_backoff(consecutive)
+    wait = launch_backoff(never_started)
     if wait and last_failure is not None:
         d.next_launch_at = last_failure + timedelta(seconds=wait)
         if d.next_launch_at > now:
@@ -285,22 +296,33 @@ def _breaker(
 
 
 def decide_daemon(
-    svc: ServiceView, tasks: list[ServiceTask], eligible: list[str], draining_busy: set[str], now: datetime
+    svc: ServiceView,
+    tasks: list[ServiceTask],
+    eligible: list[str],
+    draining_busy: set[str],
+    now: datetime,
+    *,
+    keep: frozenset[str] = frozenset(),
+    deleting: bool = False,
 ) -> Decision:
     """One round of the DAEMON scheduler: one primary task per eligible instance.
 
     On an instance with an old deployment's task, the old one stops first (daemons hold per-instance
     resources). Daemon tasks on DRAINING instances stop last: once no other service task there runs
-    (`draining_busy` lists draining instances that still run other service tasks).
+    (`draining_busy` lists draining instances that still run other service tasks). On `keep`
+    instances (agent briefly disconnected, within the grace period) tasks stay but none start.
+    A service being deleted stops every task.
     """
     d = Decision()
     primary = svc.deployments[0]
-    eligible_set = set(eligible)
+    eligible_set = set(eligible) | set(keep)
     active = []
     for t in tasks:
         if not t.live:
             continue
-        if t.instance_state in ("lost", "gone"):
+        if deleting:
+            d.stop.append((t.task_id, "Service is being deleted"))
+        elif t.instance_state in ("lost", "gone"):
             d.stop.append((t.task_id, "Task stopped because its container instance is not connected"))
         elif t.instance_state == "draining":
             if t.instance_id not in draining_busy:
@@ -313,11 +335,15 @@ def decide_daemon(
             active.append(t)
     _breaker(svc, tasks, primary, now, d)
     if d.failed_reason:
+        _tally(svc, tasks, active, {tid for tid, _ in d.stop}, d)
         return d
     by_instance: dict[str, list[ServiceTask]] = {}
     for t in active:
         by_instance.setdefault(t.instance_id, []).append(t)
     backoff = d.next_launch_at is not None and d.next_launch_at > now
+    if deleting:
+        _tally(svc, tasks, active, {tid for tid, _ in d.stop}, d)
+        return d
     for iid in eligible:
         here = by_instance.get(iid, [])
         mine = [t for t in here if t.deployment_id == primary.id]

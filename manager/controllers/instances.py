@@ -25,6 +25,10 @@ async def sweep_disconnected(control: Control, cluster: str) -> int:
         inst.disconnected_at.CopyFrom(task_rules.now_ts())
         inst.version += 1
         with contextlib.suppress(Conflict):
-            await store.commit({item.key: inst}, expect_revisions={item.key: item.mod_revision})
+            # Fenced on the session key still being absent: an agent registering meanwhile wins.
+            session_key = control.session_key(cluster, inst.ec2_instance_id)
+            await store.commit(
+                {item.key: inst}, expect_revisions={item.key: item.mod_revision, session_key: 0}
+            )
             marked += 1
     return marked

@@ -47,6 +47,7 @@ class ServiceController:
         self.fence: dict[str, int] = {}  # leader key -> its mod_revision, added to every commit
         self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
         self._wake = asyncio.Event()
+        self._task_revisions: dict[str, int] = {}
 
     def wake(self) -> None:
         """Start the next round now (a service changed through this manager's API)."""
@@ -110,7 +111,9 @@ class ServiceController:
         now = datetime.now(UTC)
         allocations = await self.c.allocation_revisions(cluster)  # before the snapshot it fences
         instances = {i.container_instance_arn: i for i in await self.c.list_instances_raw(cluster)}
-        all_tasks = await self.c.list_tasks_raw(cluster)
+        task_items, _ = await self.store.list(self.c.tasks_prefix(cluster), ecs_pb2.Task)
+        all_tasks = [i.value for i in task_items]
+        self._task_revisions = {i.key: i.mod_revision for i in task_items}
         group = f"service:{svc.service_name}"
         mine_raw = [t for t in all_tasks if t.group == group]
         view = await self._service_view(svc)
@@ -201,11 +204,11 @@ class ServiceController:
         td = await self._taskdef(view.deployments[0].task_definition)
         constraints = [PlacementConstraint(c.type, c.expression) for c in svc.placement_constraints]
         constraints += [PlacementConstraint(c.type, c.expression) for c in td.placement_constraints]
-        candidates = [
-            i
-            for i in instances.values()
-            if i.status == "ACTIVE" and self._instance_state(i, now) == "ok" and i.agent_connected
+        in_grace = [
+            i for i in instances.values() if i.status == "ACTIVE" and self._instance_state(i, now) == "ok"
         ]
+        candidates = [i for i in in_grace if i.agent_connected]
+        keep = frozenset(i.ec2_instance_id for i in in_grace if not i.agent_connected)
         eligible = []
         if constraints and candidates:
             snapshot = resources.build_snapshot(candidates, all_tasks)
@@ -232,7 +235,7 @@ class ServiceController:
                 and t.desired_status == "RUNNING"
             ):
                 busy.add(inst.ec2_instance_id)
-        return dm.decide_daemon(view, tasks, eligible, busy, now)
+        return dm.decide_daemon(view, tasks, eligible, busy, now, keep=keep, deleting=svc.status != "ACTIVE")
 
     async def _execute(
         self,
@@ -251,6 +254,7 @@ class ServiceController:
         new.CopyFrom(svc)
         name = svc.service_name
         puts: dict = {}
+        stop_expect: dict[str, int] = {}
         by_id = {t.task_arn.rsplit("/", 1)[-1]: t for t in mine_raw}
         for task_id, reason in d.stop:
             t = by_id.get(task_id)
@@ -260,7 +264,10 @@ class ServiceController:
             gone = inst is None or inst.status == "INACTIVE"
             stopped = task_rules.request_stop(t, "ServiceSchedulerInitiated", reason, agent_gone=gone)
             if stopped is not None:
-                puts[self.c.task_key(cluster, task_id)] = stopped
+                key_of_task = self.c.task_key(cluster, task_id)
+                puts[key_of_task] = stopped
+                # An agent report landing meanwhile must not be overwritten: retry next round instead.
+                stop_expect[key_of_task] = self._task_revisions.get(key_of_task, 0)
         if d.stop:
             add_event(
                 new,
@@ -340,7 +347,7 @@ class ServiceController:
             puts[key] = new
         if not puts:
             return
-        expect = {key: revision, **self.fence, **alloc_expect}
+        expect = {key: revision, **self.fence, **alloc_expect, **stop_expect}
         await self.store.commit(puts, expect_revisions=expect)
         if started or d.stop:
             log.info("service %s: started %d, stopped %d task(s)", name, len(started), len(d.stop))

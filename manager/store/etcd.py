@@ -199,12 +199,18 @@ class Store:
         resp = await self._call(self._client.lease.grant(ttl, timeout=CALL_TIMEOUT))
         return resp.ID
 
-    async def keep_alive_once(self, lease_id: int) -> int:
-        """Refresh a lease; returns the remaining TTL (0: the lease is gone)."""
+    async def keep_alive_once(self, lease_id: int, timeout: float = 2.0) -> int:
+        """Refresh a lease; returns the remaining TTL (0: gone, or etcd did not answer in time)."""
         stream = self._client.lease.keep_alive(lease_id)
-        try:
+
+        async def first() -> int:
             async for resp in stream:
                 return resp.TTL
+            return 0
+
+        try:
+            return await asyncio.wait_for(first(), timeout)
+        except TimeoutError:
             return 0
         finally:
             stream.cancel()

@@ -66,11 +66,36 @@ def test_new_desired_task_is_started() -> None:
     assert {n: c.essential for n, c in lt.containers.items()} == {"web": True, "sidecar": False}
 
 
-@pytest.mark.parametrize(
-    ("desired", "last"), [("STOPPED", "PENDING"), ("STOPPED", "STOPPED"), ("RUNNING", "STOPPED")]
-)
+@pytest.mark.parametrize(("desired", "last"), [("STOPPED", "STOPPED"), ("RUNNING", "STOPPED")])
 def test_unknown_stopped_task_is_not_started(desired: str, last: str) -> None:
     assert sm.reconcile({}, [agent_task(desired=desired, last=last)], full=True) == ([], [])
+
+
+def test_unknown_task_stopped_before_it_started_is_reported_stopped() -> None:
+    added, actions = sm.reconcile({}, [agent_task(desired="STOPPED", last="PENDING")], full=True)
+    [lt] = added
+    assert actions == [Report(lt.arn)]
+    assert (lt.status, lt.desired) == ("STOPPED", "STOPPED")
+    assert all(c.status == "STOPPED" for c in lt.containers.values())
+    assert sm.report(lt).last_status == "STOPPED"
+
+
+def test_batch_listing_a_task_created_then_stopped_does_not_start_it() -> None:
+    added, actions = sm.reconcile(
+        {},
+        [agent_task(desired="RUNNING", last="PENDING"), agent_task(desired="STOPPED", last="PENDING")],
+        full=False,
+    )
+    [lt] = added
+    assert StopTask(lt.arn) in actions and lt.desired == "STOPPED"
+
+
+def test_unknown_task_the_manager_saw_running_is_only_resumed() -> None:
+    added, actions = sm.reconcile({}, [agent_task(desired="RUNNING", last="RUNNING")], full=True)
+    [lt] = added
+    assert actions == [StartTask(lt.arn)] and lt.resume_only
+    fresh, _ = sm.reconcile({}, [agent_task(desired="RUNNING", last="PENDING")], full=True)
+    assert not fresh[0].resume_only
 
 
 def test_full_set_without_a_running_task_stops_it() -> None:

@@ -218,3 +218,63 @@ def test_daemon_one_per_instance_old_stops_first_and_draining_last() -> None:
     stopped = dict(d.stop)
     assert "old" in stopped and "drain-idle" in stopped and "drain-busy" not in stopped
     assert d.start_on == ["i-5"]  # i-1 gets its new task once the old one has stopped
+
+
+def test_stopping_tasks_count_against_maximum_percent() -> None:
+    # max 100 %, min 0 %: the old tasks are being stopped; nothing new starts until they have stopped.
+    leaving = [dm.ServiceTask(f"o{i}", "d1", f"i-{i}", "RUNNING", "STOPPED") for i in range(4)]
+    d = dm.decide_replica(svc(4, max_p=100, min_p=0), leaving, NOW)
+    assert d.start == 0
+    gone = [
+        dm.ServiceTask(f"o{i}", "d1", f"i-{i}", "RUNNING", "STOPPED", instance_state="lost") for i in range(4)
+    ]
+    assert dm.decide_replica(svc(4, max_p=100, min_p=0), gone, NOW).start == 4  # a lost agent never reports
+
+
+def test_back_off_counts_only_tasks_that_never_started() -> None:
+    crashed_after_running = [
+        dm.ServiceTask(
+            f"f{i}",
+            "d0",
+            "i-1",
+            "STOPPED",
+            "STOPPED",
+            stop_code="EssentialContainerExited",
+            started_at=NOW - timedelta(hours=1),
+            stopped_at=NOW - timedelta(seconds=1),
+        )
+        for i in range(4)
+    ]
+    d = dm.decide_replica(svc(2, deployments=1), crashed_after_running, NOW)
+    assert d.start == 2 and d.next_launch_at is None
+    assert d.consecutive_failures == 4  # they still count for the circuit breaker
+
+
+def test_counts_are_kept_when_the_breaker_trips() -> None:
+    failed = [
+        dm.ServiceTask(
+            f"f{i}",
+            "d0",
+            "i-1",
+            "STOPPED",
+            "STOPPED",
+            stop_code="TaskFailedToStart",
+            stopped_at=NOW - timedelta(seconds=5),
+        )
+        for i in range(3)
+    ]
+    d = dm.decide_replica(svc(2, circuit_breaker=True), failed + tasks("d1", 2), NOW)
+    assert d.failed_reason and d.counts["d1"] == (2, 0, 0) and d.counts["d0"] == (0, 0, 3)
+
+
+def test_daemon_keeps_tasks_through_a_brief_disconnect_and_stops_all_when_deleted() -> None:
+    view = svc(0, max_p=100, min_p=0, deployments=1)
+    current = [
+        dm.ServiceTask("a", "d0", "i-1", "RUNNING", "RUNNING"),
+        dm.ServiceTask("b", "d0", "i-2", "RUNNING", "RUNNING"),
+    ]
+    d = dm.decide_daemon(view, current, ["i-1"], set(), NOW, keep=frozenset({"i-2"}))
+    assert d.stop == [] and d.start_on == []
+    gone = dm.decide_daemon(view, current, ["i-1"], set(), NOW, deleting=True)
+    assert sorted(gone.stop) == [("a", "Service is being deleted"), ("b", "Service is being deleted")]
+    assert gone.start_on == []

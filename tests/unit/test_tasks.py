@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from google.protobuf import json_format
 
-from manager.tasks import apply_state_change, request_stop, task_health
+from manager.tasks import apply_state_change, request_stop
 from shoal.v1 import agent_pb2, ecs_pb2
 
 ARN = "arn:shoal:ecs:local:000000000000:task/default/t1"
@@ -315,23 +315,3 @@ def test_timestamps_are_set_once() -> None:
     second = apply_state_change(first, change("RUNNING", startedAt="2024-05-01T11:00:00Z"))
     assert second is None
     assert first.started_at.ToJsonString() == "2024-05-01T10:00:00Z"
-
-
-# -- task_health -----------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("states", "essential", "want"),
-    [
-        ({"a": "HEALTHY", "b": "HEALTHY"}, {}, "HEALTHY"),
-        ({"a": "HEALTHY", "b": "UNHEALTHY"}, {}, "UNHEALTHY"),
-        ({"a": "UNKNOWN", "b": "UNHEALTHY"}, {}, "UNHEALTHY"),
-        ({"a": "HEALTHY", "b": "UNKNOWN"}, {}, "UNKNOWN"),
-        ({"a": "HEALTHY", "b": ""}, {}, "UNKNOWN"),
-        ({"a": "HEALTHY", "b": "UNHEALTHY"}, {"b": False}, "HEALTHY"),
-        ({"a": "HEALTHY", "b": "UNKNOWN"}, {"b": False}, "HEALTHY"),
-        ({"a": "UNKNOWN", "b": "HEALTHY"}, {"a": True, "b": False}, "UNKNOWN"),
-        ({"a": "UNHEALTHY", "b": "HEALTHY"}, {"a": True, "b": True}, "UNHEALTHY"),
-    ],
-)
-def test_task_health(states: dict[str, str], essential: dict[str, bool], want: str) -> None:
-    containers = [ecs_pb2.Container(name=n, health_status=h) for n, h in states.items()]
-    assert task_health(containers, essential) == want
