@@ -98,8 +98,10 @@ def test_member_of_and_distinct_instance(fleet: LocalCluster) -> None:
         "4",
         "--placement-constraints",
         json.dumps([{"type": "memberOf", "expression": "attribute:ecs.instance-type =~ m5.*"}]),
+        "--placement-strategy",
+        json.dumps([{"type": "spread", "field": "instanceId"}]),
     )
-    assert {instance_of(fleet, t) for t in out["tasks"]} == {"a", "c"}
+    assert sorted(instance_of(fleet, t) for t in out["tasks"]) == ["a", "a", "c", "c"]
     prod = run(
         fleet,
         "--placement-constraints",
