@@ -59,9 +59,13 @@ class TaskWorker:
         self.payloads = {
             arn: agent_pb2.AgentTask.FromString(base64.b64decode(raw)) for arn, raw in payloads.items()
         }
+        connected = threading.Event()
         threading.Thread(
-            target=self.runtime.stream_events, args=(self._deliver, self._events_stop), daemon=True
+            target=self.runtime.stream_events, args=(self._deliver, self._events_stop, connected), daemon=True
         ).start()
+        # Only once events flow is the engine inspected: a container dying in between is not missed.
+        if not await asyncio.to_thread(connected.wait, 30):
+            log.warning("the Docker event stream did not open within 30 s; continuing")
         if instance_id:
             await self._recover()
 

@@ -309,16 +309,30 @@ class DockerRuntime:
         return out
 
     # -- events ------------------------------------------------------------------------------------
-    def stream_events(self, deliver: Callable[[ContainerEvent], None], stop: threading.Event) -> None:
-        """Blocking: forward this instance's container events until `stop` is set (run in a thread)."""
+    def stream_events(
+        self,
+        deliver: Callable[[ContainerEvent], None],
+        stop: threading.Event,
+        connected: threading.Event | None = None,
+    ) -> None:
+        """Blocking: forward this instance's container events until `stop` is set (run in a thread).
+
+        `connected` is set once the stream is open. After a break the stream reopens from the time of
+        the last event seen, so that a container dying in the gap is still reported.
+        """
         filters = {"type": "container", "label": [LABEL_INSTANCE_ID]}
+        since: float | None = None
         while not stop.is_set():
             try:
-                stream = self.client.events(decode=True, filters=filters)
+                stream = self.client.events(decode=True, filters=filters, since=since)
+                if connected is not None:
+                    connected.set()
                 for ev in stream:
                     if stop.is_set():
                         stream.close()
                         return
+                    if ev.get("timeNano"):
+                        since = ev["timeNano"] / 1e9
                     actor = ev.get("Actor", {}).get("Attributes", {})
                     if actor.get(LABEL_INSTANCE_ID) != self.instance_id:
                         continue
