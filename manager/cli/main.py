@@ -639,17 +639,25 @@ def task_run(
     "instances",
     multiple=True,
     required=True,
-    help="container instance ids (repeat or comma-separate)",
+    help="container instance ids: --instances i-1 i-2 (aws-cli style), repeated, or comma-separated",
 )
 @click.option("--group", default="")
 @click.option("--started-by", default="")
+@click.argument("more_instances", nargs=-1, metavar="")
 @common
 def task_start(
-    task_definition: str, instances: tuple[str, ...], group: str, started_by: str, endpoint, cluster, output
+    task_definition: str,
+    instances: tuple[str, ...],
+    group: str,
+    started_by: str,
+    more_instances: tuple[str, ...],
+    endpoint,
+    cluster,
+    output,
 ) -> None:
     """Start tasks on the named instances (ECS StartTask)."""
     c = ctx_of(endpoint, cluster, output)
-    ids = [x for v in instances for x in v.split(",") if x]
+    ids = [x for v in (*instances, *more_instances) for x in v.split(",") if x]
     resp = c.call(
         "StartTask",
         api_pb2.StartTaskRequest(

@@ -177,3 +177,21 @@ def test_instance_filter_and_start_task_checks(fleet: LocalCluster) -> None:
     )  # type: ignore[attr-defined]
     assert r.returncode == 1
     assert json.loads(r.stdout)["failures"][0]["reason"] == "RESOURCE:MEMORY"
+
+
+def test_start_task_on_named_instances_aws_cli_style(fleet: LocalCluster) -> None:
+    ids = fleet.ids  # type: ignore[attr-defined]
+    out = fleet.json("task", "start", "--task-definition", "sleep256", "--instances", ids["a"], ids["c"])
+    assert sorted(instance_of(fleet, t) for t in out["tasks"]) == ["a", "c"]
+    missing = fleet.shoal(
+        "task",
+        "start",
+        "--task-definition",
+        "sleep256",
+        "--instances",
+        "i-0000000000000000",
+        "--output",
+        "json",
+        check=False,
+    )
+    assert missing.returncode == 1 and json.loads(missing.stdout)["failures"][0]["reason"] == "MISSING"
