@@ -20,7 +20,7 @@ from agent.statefile import StateFile
 from shoal.v1 import agent_pb2
 
 log = logging.getLogger(__name__)
-SAVE_DELAY_SECONDS = 0.05
+SAVE_DELAY_SECONDS = 0.2
 # Tasks started at once: beyond this, starts queue so each container goes through pull, create and start
 # without waiting behind every other task's first step (the engine itself serialises much of the work).
 START_CONCURRENCY = 8
@@ -43,6 +43,7 @@ class TaskWorker:
         self._events_stop = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._save_pending = False
+        self._encoded: dict[str, str] = {}
         self._starts = asyncio.Semaphore(START_CONCURRENCY)
         # Labelled containers found at start that no saved task knows (created just before a crash):
         # adopted when their task is started, removed when it is not desired.
@@ -126,6 +127,7 @@ class TaskWorker:
         for at in msg.tasks:
             if at.task.task_arn in self.tasks or at.task.desired_status == "RUNNING":
                 self.payloads[at.task.task_arn] = at
+                self._encoded.pop(at.task.task_arn, None)
         added, actions = sm.reconcile(self.tasks, list(msg.tasks), msg.full)
         if msg.full:
             wanted = {at.task.task_arn for at in msg.tasks if at.task.desired_status == "RUNNING"}
@@ -354,10 +356,13 @@ class TaskWorker:
 
     def _write(self) -> None:
         self._save_pending = False
-        payloads = {
-            arn: base64.b64encode(at.SerializeToString()).decode() for arn, at in self.payloads.items()
-        }
-        self.statefile.save(self.instance_id, self.tasks, payloads)
+        # Payloads never change once received: encode each once, not on every write.
+        for arn in self._encoded.keys() - self.payloads.keys():
+            del self._encoded[arn]
+        for arn, at in self.payloads.items():
+            if arn not in self._encoded:
+                self._encoded[arn] = base64.b64encode(at.SerializeToString()).decode()
+        self.statefile.save(self.instance_id, self.tasks, self._encoded)
 
 
 def _log_crash(t: asyncio.Task) -> None:

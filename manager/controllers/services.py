@@ -180,9 +180,6 @@ class ServiceController:
     def _scale_in_order(
         self, svc: ecs_pb2.Service, instances: dict, all_tasks: list, group: str
     ) -> list[str]:
-        snapshot = resources.build_snapshot(
-            [i for i in instances.values() if i.status != "INACTIVE"], all_tasks
-        )
         primary = svc.deployments[0].id if svc.deployments else ""
         n = sum(
             1
@@ -194,6 +191,9 @@ class ServiceController:
         )
         if n <= svc.desired_count:
             return []
+        snapshot = resources.build_snapshot(
+            [i for i in instances.values() if i.status != "INACTIVE"], all_tasks
+        )
         try:
             return choose_scale_in(snapshot, group, self._strategies(svc), n - svc.desired_count)
         except Exception:
