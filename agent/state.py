@@ -244,3 +244,40 @@ def report(lt: LocalTask) -> agent_pb2.TaskStateChange:
             )
         msg.containers.append(pc)
     return msg
+
+
+def start_order(containers: list[ecs_pb2.ContainerDefinition]) -> list[ecs_pb2.ContainerDefinition]:
+    """Containers in an order that starts every dependency (dependsOn) before its dependents.
+
+    Definition order is kept where dependencies allow (Kahn's algorithm, stable). The manager rejects
+    cycles at registration; should one slip through, the rest follow in definition order.
+    """
+    remaining = list(containers)
+    placed: list[ecs_pb2.ContainerDefinition] = []
+    names: set[str] = set()
+    while remaining:
+        ready = next(
+            (c for c in remaining if all(d.container_name in names for d in c.depends_on)), remaining[0]
+        )
+        remaining.remove(ready)
+        placed.append(ready)
+        names.add(ready.name)
+    return placed
+
+
+def dependency_met(
+    condition: str, *, started: bool, running: bool, exit_code: int | None, health: str
+) -> bool | None:
+    """Whether a dependency condition holds (True), not yet (None), or never will (False)."""
+    exited = started and not running and exit_code is not None
+    if condition == "START":
+        return True if started else None
+    if condition == "COMPLETE":
+        return True if exited else None
+    if condition == "SUCCESS":
+        return (exit_code == 0) if exited else None
+    if condition == "HEALTHY":
+        if health == "HEALTHY":
+            return True
+        return False if health == "UNHEALTHY" or exited else None
+    return False

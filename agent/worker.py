@@ -17,10 +17,12 @@ from agent.runtime.docker import (
     RuntimeFailure,
 )
 from agent.statefile import StateFile
-from shoal.v1 import agent_pb2
+from shoal.v1 import agent_pb2, ecs_pb2
 
 log = logging.getLogger(__name__)
 SAVE_DELAY_SECONDS = 0.2
+DEPENDENCY_TIMEOUT_SECONDS = 180  # dependsOn wait when the container sets no startTimeout
+DEPENDENCY_POLL_SECONDS = 0.5
 # Tasks started at once: beyond this, starts queue so each container goes through pull, create and start
 # without waiting behind every other task's first step (the engine itself serialises much of the work).
 START_CONCURRENCY = 8
@@ -192,19 +194,39 @@ class TaskWorker:
         self._busy[key] = asyncio.create_task(coro)
         self._busy[key].add_done_callback(_log_crash)
 
-    async def _start_task(self, arn: str) -> None:
-        queued = time.perf_counter()
-        async with self._starts:
-            began = time.perf_counter()
-            await self._start_task_now(arn)
-            log.debug(
-                "task %s: queued %.3fs, started in %.3fs",
-                arn[-8:],
-                began - queued,
-                time.perf_counter() - began,
-            )
+    async def _await_dependencies(self, lt: sm.LocalTask, cdef: ecs_pb2.ContainerDefinition) -> None:
+        """Wait until every dependsOn condition of `cdef` holds; one that never can fails the start."""
+        if not cdef.depends_on:
+            return
+        timeout = cdef.start_timeout if cdef.HasField("start_timeout") else DEPENDENCY_TIMEOUT_SECONDS
+        deadline = time.monotonic() + timeout
+        for dep in cdef.depends_on:
+            while True:
+                if lt.desired == "STOPPED":
+                    return
+                other = lt.containers.get(dep.container_name)
+                st = (
+                    await asyncio.to_thread(self.runtime.inspect, other.container_id)
+                    if other and other.container_id
+                    else None
+                )
+                met = sm.dependency_met(
+                    dep.condition,
+                    started=st is not None and (st.running or st.exit_code is not None),
+                    running=st is not None and st.running,
+                    exit_code=st.exit_code if st else None,
+                    health=st.health if st else "UNKNOWN",
+                )
+                if met:
+                    break
+                what = f"CannotStartContainerError: dependency {dep.container_name} of container {cdef.name}"
+                if met is False:
+                    raise RuntimeFailure(f"{what} can never be {dep.condition}")
+                if time.monotonic() > deadline:
+                    raise RuntimeFailure(f"{what} was not {dep.condition} within {timeout}s")
+                await asyncio.sleep(DEPENDENCY_POLL_SECONDS)
 
-    async def _start_task_now(self, arn: str) -> None:
+    async def _start_task(self, arn: str) -> None:
         lt, at = self.tasks.get(arn), self.payloads.get(arn)
         if lt is None or at is None:
             return
@@ -214,7 +236,7 @@ class TaskWorker:
         from manager.taskdef import effective_containers
 
         try:
-            for cdef in effective_containers(td, task.overrides):
+            for cdef in sm.start_order(effective_containers(td, task.overrides)):
                 if lt.desired == "STOPPED":
                     break
                 lc = lt.containers[cdef.name]
@@ -241,11 +263,16 @@ class TaskWorker:
                         await asyncio.to_thread(self.runtime.start, st.container_id)
                     lc.status = "RUNNING"
                     continue
-                await asyncio.to_thread(self.runtime.ensure_image, cdef.image, self.pull_policy)
-                cid, bindings = await asyncio.to_thread(self.runtime.create, task, td, cdef)
-                lc.container_id, lc.bindings = cid, bindings
-                self._save()
-                await asyncio.to_thread(self.runtime.start, cid)
+                await self._await_dependencies(lt, cdef)
+                if lt.desired == "STOPPED":
+                    break
+                # At most START_CONCURRENCY containers go through the engine at once.
+                async with self._starts:
+                    await asyncio.to_thread(self.runtime.ensure_image, cdef.image, self.pull_policy)
+                    cid, bindings = await asyncio.to_thread(self.runtime.create, task, td, cdef)
+                    lc.container_id, lc.bindings = cid, bindings
+                    self._save()
+                    await asyncio.to_thread(self.runtime.start, cid)
                 if lc.status == "PENDING":
                     lc.status = "RUNNING"
         except Exception as exc:

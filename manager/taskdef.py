@@ -47,14 +47,12 @@ _IGNORED_CONTAINER_FIELDS = {
     "repository_credentials": "repositoryCredentials are kept; the engine pulls with its own credentials",
     "environment_files": "environmentFiles are kept but not loaded",
     "links": "links are kept but not used",
-    "depends_on": "dependsOn is kept but containers start together",
     "restart_policy": "restartPolicy is kept but not used (the whole task stops on an essential exit)",
     "linux_parameters": "linuxParameters are kept but not used",
     "system_controls": "systemControls are kept but not used",
     "resource_requirements": "resourceRequirements (GPU) are kept but not used",
     "volumes_from": "volumesFrom is kept but not used",
     "docker_security_options": "dockerSecurityOptions are kept but not used",
-    "start_timeout": "startTimeout is kept but not used",
     "firelens_configuration": "firelensConfiguration is kept but not used",
     "credential_specs": "credentialSpecs are kept but not used",
 }
@@ -173,6 +171,7 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
             )
     if not any(is_essential(c) for c in td.container_definitions):
         raise InvalidArgument("containerDefinitions", "at least one container must be essential")
+    _check_dependency_cycles(td)
     for i, c in enumerate(td.container_definitions):
         for j, dep in enumerate(c.depends_on):
             f = f"containerDefinitions[{i}].dependsOn[{j}]"
@@ -192,6 +191,29 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
                     f + ".condition", f"HEALTHY needs a healthCheck on container {target.name!r}"
                 )
     return sorted(set(warnings), key=warnings.index)
+
+
+def _check_dependency_cycles(td: ecs_pb2.TaskDefinition) -> None:
+    """dependsOn must not loop: such a task could never start."""
+    graph = {c.name: [d.container_name for d in c.depends_on] for c in td.container_definitions}
+    index = {c.name: i for i, c in enumerate(td.container_definitions)}
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            loop = " -> ".join([*path[path.index(name) :], name])
+            raise InvalidArgument(
+                f"containerDefinitions[{index[path[0]]}].dependsOn", f"dependency cycle: {loop}"
+            )
+        state[name] = 1
+        for dep in graph.get(name, []):
+            visit(dep, [*path, name])
+        state[name] = 2
+
+    for name in graph:
+        visit(name, [])
 
 
 def _present(msg, name: str) -> bool:

@@ -268,3 +268,47 @@ def test_stopped_containers_cleaned_up_after_wait(local_cluster: LocalCluster, t
     assert len(c.containers_of(arn)) == 1  # the exited container stays for inspection at first
     wait_for(lambda: c.containers_of(arn) == [], 30, "the stopped task's container to be removed")
     assert c.describe_task(arn)["lastStatus"] == "STOPPED"  # the manager still describes it
+
+
+def test_depends_on_orders_containers_and_fails_on_unmet_condition(
+    two_az: LocalCluster, tmp_path: Path
+) -> None:
+    c = two_az
+
+    def definition(family: str, init_command: str) -> dict:
+        return {
+            "family": family,
+            "containerDefinitions": [
+                {
+                    "name": "app",
+                    "image": TEST_IMAGE,
+                    "memory": 32,
+                    "command": ["sleep", "600"],
+                    "stopTimeout": 1,
+                    "dependsOn": [{"containerName": "init", "condition": "SUCCESS"}],
+                },
+                {
+                    "name": "init",
+                    "image": TEST_IMAGE,
+                    "memory": 32,
+                    "essential": False,
+                    "command": ["sh", "-c", init_command],
+                },
+            ],
+        }
+
+    register(c, definition("ordered", "sleep 1; exit 0"), tmp_path)
+    arn = run_one(c, "--task-definition", "ordered")["taskArn"]
+    t = wait_status(c, arn, "RUNNING")
+    by_name = {x.labels["com.shoal.container-name"]: x for x in c.containers_of(arn)}
+    init_done = by_name["init"].attrs["State"]["FinishedAt"]
+    app_started = by_name["app"].attrs["State"]["StartedAt"]
+    assert app_started > init_done  # RFC 3339 strings of one clock compare in time order
+    assert {x["name"]: x.get("exitCode") for x in t["containers"]}["init"] == 0
+
+    register(c, definition("broken-init", "exit 4"), tmp_path)
+    bad = run_one(c, "--task-definition", "broken-init")["taskArn"]
+    stopped = wait_status(c, bad, "STOPPED")
+    assert stopped["stopCode"] == "TaskFailedToStart"
+    reasons = {x["name"]: x.get("reason", "") for x in stopped["containers"]}
+    assert "can never be SUCCESS" in reasons["app"]

@@ -419,3 +419,50 @@ def test_report_has_stop_code_only_when_stopping_or_stopped() -> None:
         "UserInitiated",
         "recorded early",
     )
+
+
+def test_start_order_puts_dependencies_first_and_keeps_definition_order() -> None:
+    td = json_format.ParseDict(
+        {
+            "family": "f",
+            "containerDefinitions": [
+                {
+                    "name": "app",
+                    "image": "x",
+                    "dependsOn": [
+                        {"containerName": "init", "condition": "SUCCESS"},
+                        {"containerName": "db", "condition": "HEALTHY"},
+                    ],
+                },
+                {"name": "db", "image": "x"},
+                {"name": "init", "image": "x", "dependsOn": [{"containerName": "db", "condition": "START"}]},
+                {"name": "log", "image": "x"},
+            ],
+        },
+        ecs_pb2.TaskDefinition(),
+    )
+    assert [c.name for c in sm.start_order(list(td.container_definitions))] == ["db", "init", "app", "log"]
+
+
+@pytest.mark.parametrize(
+    ("condition", "started", "running", "exit_code", "health", "want"),
+    [
+        ("START", False, False, None, "UNKNOWN", None),
+        ("START", True, True, None, "UNKNOWN", True),
+        ("COMPLETE", True, True, None, "UNKNOWN", None),
+        ("COMPLETE", True, False, 3, "UNKNOWN", True),
+        ("SUCCESS", True, False, 0, "UNKNOWN", True),
+        ("SUCCESS", True, False, 1, "UNKNOWN", False),
+        ("HEALTHY", True, True, None, "UNKNOWN", None),
+        ("HEALTHY", True, True, None, "HEALTHY", True),
+        ("HEALTHY", True, True, None, "UNHEALTHY", False),
+        ("HEALTHY", True, False, 0, "UNKNOWN", False),
+    ],
+)
+def test_dependency_conditions(
+    condition: str, started: bool, running: bool, exit_code: int | None, health: str, want: bool | None
+) -> None:
+    assert (
+        sm.dependency_met(condition, started=started, running=running, exit_code=exit_code, health=health)
+        is want
+    )

@@ -467,19 +467,24 @@ def test_ten_containers_are_allowed() -> None:
 
 def test_optional_container_with_completion_dependency_is_allowed() -> None:
     doc = minimal()
-    doc["containerDefinitions"][0]["healthCheck"] = {"command": ["CMD", "true"]}
     doc["containerDefinitions"][0]["dependsOn"] = [
         {"containerName": "init", "condition": "SUCCESS"},
         {"containerName": "init", "condition": "COMPLETE"},
     ]
+    doc["containerDefinitions"].append(side("init", essential=False))
+    assert validate_task_definition(make_td(doc)) == []
+
+
+def test_dependency_cycle_is_rejected() -> None:
+    doc = minimal()
+    doc["containerDefinitions"][0]["healthCheck"] = {"command": ["CMD", "true"]}
+    doc["containerDefinitions"][0]["dependsOn"] = [{"containerName": "init", "condition": "START"}]
     doc["containerDefinitions"].append(
         side("init", essential=False, dependsOn=[{"containerName": "web", "condition": "HEALTHY"}])
     )
-    warnings = validate_task_definition(make_td(doc))
-    assert warnings == [
-        "containerDefinitions[0].dependsOn is kept but containers start together",
-        "containerDefinitions[1].dependsOn is kept but containers start together",
-    ]
+    with pytest.raises(InvalidArgument) as err:
+        validate_task_definition(make_td(doc))
+    assert "dependency cycle" in err.value.message and "dependsOn" in err.value.field
 
 
 @pytest.mark.parametrize(
