@@ -345,6 +345,9 @@ class TaskWorker:
             for c in lt.containers.values():
                 if c.container_id:
                     await asyncio.to_thread(self.runtime.remove, c.container_id)
+            at = self.payloads.get(lt.arn)
+            if at is not None and at.task_definition.volumes:
+                await asyncio.to_thread(self.runtime.remove_task_volumes, at.task, at.task_definition)
             self.tasks.pop(lt.arn, None)
             self.payloads.pop(lt.arn, None)
         if due:

@@ -144,9 +144,14 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
             warnings.append(
                 f"volumes[{i}].efsVolumeConfiguration is kept; the volume is a plain Docker volume"
             )
-        if v.HasField("docker_volume_configuration"):
+        dvc = v.docker_volume_configuration
+        if v.HasField("docker_volume_configuration") and dvc.driver not in ("", "local"):
             warnings.append(
-                f"volumes[{i}].dockerVolumeConfiguration is kept; the volume is a plain Docker volume"
+                f"volumes[{i}].dockerVolumeConfiguration.driver {dvc.driver!r} is kept; Shoal uses local"
+            )
+        if dvc.scope and dvc.scope not in ("task", "shared"):
+            raise InvalidArgument(
+                f"volumes[{i}].dockerVolumeConfiguration.scope", f"{dvc.scope!r} must be task or shared"
             )
     for i, pc in enumerate(td.placement_constraints):
         if pc.type != "memberOf":

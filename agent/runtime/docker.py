@@ -223,10 +223,7 @@ class DockerRuntime:
         volumes = {v.name: v for v in td.volumes}
         mounts = {}
         for mp in c.mount_points:
-            v = volumes.get(mp.source_volume)
-            source = (
-                v.host.source_path if v and v.host.source_path else f"shoal-{td.family}-{mp.source_volume}"
-            )
+            source = volume_source(task, volumes.get(mp.source_volume), mp.source_volume)
             mounts[source] = {"bind": mp.container_path, "mode": "ro" if mp.read_only else "rw"}
         if mounts:
             kwargs["volumes"] = mounts
@@ -258,6 +255,18 @@ class DockerRuntime:
     def remove(self, container_id: str) -> None:
         with contextlib.suppress(docker.errors.NotFound):
             self.client.api.remove_container(container_id, force=True)
+
+    def remove_task_volumes(self, task: ecs_pb2.Task, td: ecs_pb2.TaskDefinition) -> None:
+        """Remove the task-scoped Docker volumes of a task (after its containers are gone)."""
+        for v in td.volumes:
+            source = volume_source(task, v, v.name)
+            if source == task_volume_name(task.task_arn, v.name):
+                try:
+                    self.client.api.remove_volume(source)
+                except docker.errors.NotFound:
+                    pass
+                except docker.errors.APIError as exc:
+                    log.warning("could not remove volume %s: %s", source, _short(exc))
 
     def release_ports(self, bindings: list[tuple[str, int, int, str]]) -> None:
         with self._ports_lock:
@@ -363,6 +372,19 @@ class DockerRuntime:
                     return
                 log.warning("docker event stream broke (%s); reopening", _short(exc))
                 stop.wait(1.0)
+
+
+def task_volume_name(task_arn: str, volume: str) -> str:
+    return f"shoal-{task_arn.rsplit('/', 1)[-1][:12]}-{volume}"
+
+
+def volume_source(task: ecs_pb2.Task, volume: ecs_pb2.Volume | None, name: str) -> str:
+    """Host path, a shared named volume, or (the ECS default) a Docker volume of this task alone."""
+    if volume is not None and volume.host.source_path:
+        return volume.host.source_path
+    if volume is not None and volume.docker_volume_configuration.scope == "shared":
+        return name
+    return task_volume_name(task.task_arn, name)
 
 
 def _split_image(image: str) -> tuple[str, str | None]:

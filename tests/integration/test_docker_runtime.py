@@ -117,3 +117,26 @@ def test_event_stream_reports_die_with_exit_code(runtime: DockerRuntime, busybox
     )
     stop.set()
     assert die.exit_code == 3 and die.task_arn == task.task_arn and die.name == "app"
+
+
+def test_task_scoped_volume_is_private_and_removed_with_the_task(
+    runtime: DockerRuntime, docker_client, busybox_image
+) -> None:
+    task, td = make(
+        {
+            "name": "app",
+            "image": busybox_image,
+            "memory": 32,
+            "command": ["sh", "-c", "echo hi > /data/f"],
+            "mountPoints": [{"sourceVolume": "scratch", "containerPath": "/data"}],
+        },
+        volumes=[{"name": "scratch"}],
+    )
+    cid, _ = runtime.create(task, td, td.container_definitions[0])
+    runtime.start(cid)
+    wait_for(lambda: not runtime.inspect(cid).running, 15, "the writer to finish")
+    [mount] = docker_client.api.inspect_container(cid)["Mounts"]
+    assert mount["Name"] == f"shoal-{task.task_arn.rsplit('/', 1)[-1][:12]}-scratch"
+    runtime.remove(cid)
+    runtime.remove_task_volumes(task, td)
+    assert mount["Name"] not in [v.name for v in docker_client.volumes.list()]
