@@ -14,8 +14,9 @@ from manager import arns
 from manager import tasks as task_rules
 from manager.control import Control
 from manager.errors import ShoalError
+from manager.feeds import TaskFeeds
 from manager.leader import ProcessLease
-from manager.store.etcd import Compacted, Conflict
+from manager.store.etcd import Conflict
 from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         self.c = control
         self.store = control.store
         self.lease = lease
+        self.feeds = TaskFeeds(control.store)
         self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
         self._outboxes: set[asyncio.Queue] = set()
 
@@ -186,50 +188,33 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             self._taskdefs[task.task_definition_arn] = td
         return agent_pb2.AgentTask(task=task, task_definition=td)
 
-    def _wanted(self, s: _Session, task: ecs_pb2.Task) -> bool:
-        return task.container_instance_arn == s.instance_arn
-
     async def _push_desired(
         self, s: _Session, reported_running: set[str], outbox: asyncio.Queue[agent_pb2.ManagerMessage | None]
     ) -> None:
-        prefix = self.c.tasks_prefix(s.cluster)
+        # The agent acts on new tasks and on desiredStatus changes; echoing its own reports back
+        # would only cost both sides work.
+        sent: dict[str, str] = {}
         try:
-            while True:
-                items, revision = await self.store.list(prefix, ecs_pb2.Task)
-                desired = [
-                    i.value
-                    for i in items
-                    if self._wanted(s, i.value)
-                    and (not task_rules.is_stopped(i.value) or i.value.task_arn in reported_running)
-                ]
-                s.seq += 1
-                msg = agent_pb2.DesiredTasks(seq=s.seq, full=True)
-                # The agent acts on new tasks and on desiredStatus changes; echoing its own reports back
-                # would only cost both sides work.
-                sent = {t.task_arn: t.desired_status for t in desired}
-                for t in desired:
-                    msg.tasks.append(await self._agent_task(t))
-                await outbox.put(agent_pb2.ManagerMessage(desired=msg))
-                try:
-                    async for batch in self.store.watch(prefix, ecs_pb2.Task, revision + 1):
-                        changed = []
-                        for ev in batch:
-                            t = ev.value
-                            if t is None or not self._wanted(s, t):
-                                continue
-                            if sent.get(t.task_arn) == t.desired_status:
-                                continue
-                            sent[t.task_arn] = t.desired_status
-                            changed.append(t)
-                        if not changed:
+            async with self.feeds.subscribe(s.cluster, s.instance_arn) as updates:
+                while True:
+                    update = await updates.get()
+                    if update.full:
+                        tasks = [
+                            t
+                            for t in update.tasks
+                            if not task_rules.is_stopped(t) or t.task_arn in reported_running
+                        ]
+                        sent = {}
+                    else:
+                        tasks = [t for t in update.tasks if sent.get(t.task_arn) != t.desired_status]
+                        if not tasks:
                             continue
-                        s.seq += 1
-                        msg = agent_pb2.DesiredTasks(seq=s.seq, full=False)
-                        for t in changed:
-                            msg.tasks.append(await self._agent_task(t))
-                        await outbox.put(agent_pb2.ManagerMessage(desired=msg))
-                except Compacted:
-                    continue  # history gone: send the full set again
+                    sent.update((t.task_arn, t.desired_status) for t in tasks)
+                    s.seq += 1
+                    msg = agent_pb2.DesiredTasks(seq=s.seq, full=update.full)
+                    for t in tasks:
+                        msg.tasks.append(await self._agent_task(t))
+                    await outbox.put(agent_pb2.ManagerMessage(desired=msg))
         except asyncio.CancelledError:
             raise
         except Exception:
