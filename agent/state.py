@@ -160,7 +160,7 @@ def on_start_failed(lt: LocalTask, container: str, reason: str) -> list[Action]:
         c.status = "STOPPED"
     if not lt.stop_code:
         lt.stop_code = "TaskFailedToStart"
-        lt.stopped_reason = f"{reason.split(':', 1)[0]}: container {container} could not start"
+        lt.stopped_reason = f"{reason} (container {container})"[:1024]
     lt.desired = "STOPPED"
     lt.status = "STOPPING"
     return [StopTask(lt.arn), Report(lt.arn)]

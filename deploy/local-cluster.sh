@@ -20,8 +20,14 @@ stop_all() {
 
 if [ "${1:-}" = "stop" ]; then
   stop_all
-  ids=$(docker ps -aq --filter label=com.shoal.cluster 2>/dev/null || true)
-  [ -n "$ids" ] && docker rm -f $ids >/dev/null
+  # Only this local cluster's task containers: those labelled with one of its agents' instance ids.
+  for state in "$ROOT"/agent-*/agent-state.json; do
+    [ -e "$state" ] || continue
+    id=$(sed -n 's/.*"instance_id": "\([^"]*\)".*/\1/p' "$state")
+    [ -n "$id" ] || continue
+    ids=$(docker ps -aq --filter "label=com.shoal.container-instance=$id" 2>/dev/null || true)
+    [ -n "$ids" ] && docker rm -f $ids >/dev/null
+  done
   echo "local cluster stopped"
   exit 0
 fi

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -172,6 +173,13 @@ class Control:
         for name in ("task_definition_arn", "revision", "status", "registered_at", "deregistered_at"):
             td.ClearField(name)
         warnings = taskdef.validate_task_definition(td)
+        if len(tags) > 50:
+            raise InvalidArgument("tags", f"at most 50 tags, got {len(tags)}")
+        for i, tag in enumerate(tags):
+            if not tag.key or len(tag.key) > 128:
+                raise InvalidArgument(f"tags[{i}].key", "must be 1-128 characters")
+            if len(tag.value) > 256:
+                raise InvalidArgument(f"tags[{i}].value", "must be at most 256 characters")
         try:
             validate_placement(
                 [],
@@ -192,8 +200,13 @@ class Control:
             td.registered_at.CopyFrom(task_rules.now_ts())
             td.registered_by = "shoal"
             try:
+                puts = {family_key: record, self.taskdef_key(td.family, td.revision): td}
+                if tags:
+                    puts[self.store.key("taskdef-tags", td.family, f"{td.revision:08d}")] = (
+                        internal_pb2.TagList(tags=list(tags))
+                    )
                 await self.store.commit(
-                    {family_key: record, self.taskdef_key(td.family, td.revision): td},
+                    puts,
                     expect_revisions={family_key: item.mod_revision if item else 0},
                 )
                 return td, warnings
@@ -215,6 +228,12 @@ class Control:
             detail = "has no ACTIVE revision" if items else "not found"
             raise NotFound(f"task definition family {family!r} {detail}", field=field)
         return max(active, key=lambda t: t.revision)
+
+    async def task_definition_tags(self, td: ecs_pb2.TaskDefinition) -> list[ecs_pb2.Tag]:
+        item = await self.store.get(
+            self.store.key("taskdef-tags", td.family, f"{td.revision:08d}"), internal_pb2.TagList
+        )
+        return list(item.value.tags) if item else []
 
     async def active_task_definition(self, ref: str, field: str = "taskDefinition") -> ecs_pb2.TaskDefinition:
         td = await self.describe_task_definition(ref, field)
@@ -390,7 +409,21 @@ class Control:
                 failures.extend(failure)
             elif inst is not None:
                 updated.append(inst)
-        return updated, failures
+        return await self._with_remaining(cluster.cluster_name, updated), failures
+
+    async def _with_remaining(
+        self, cluster: str, instances: list[ecs_pb2.ContainerInstance]
+    ) -> list[ecs_pb2.ContainerInstance]:
+        """Instances as DescribeContainerInstances shows them: remaining resources and task counts."""
+        if not instances:
+            return instances
+        tasks = await self.list_tasks_raw(cluster)
+        return [
+            resources.with_remaining(
+                i, [t for t in tasks if t.container_instance_arn == i.container_instance_arn]
+            )
+            for i in instances
+        ]
 
     async def deregister_container_instance(
         self, cluster_ref: str, ref: str, force: bool
@@ -436,7 +469,7 @@ class Control:
                     expect[t.key] = t.mod_revision
             try:
                 await self.store.commit(puts, expect_revisions=expect)
-                return inst
+                return (await self._with_remaining(name, [inst]))[0]
             except Conflict:
                 continue
         raise Unavailable(f"container instance {iid} kept changing; try again")
@@ -579,7 +612,7 @@ class Control:
             raise InvalidArgument("launchType", f"{req.launch_type!r}: Shoal runs tasks on its agents (EC2)")
         group = req.group or f"family:{td.family}"
         if req.client_token:
-            prior = await self._tasks_for_token(cluster.cluster_name, req.client_token)
+            prior = await self._tasks_for_token(cluster.cluster_name, req.client_token, req)
             if prior is not None:
                 return prior, []
         request = self._task_request(td, req.overrides, group, strategies, constraints)
@@ -704,7 +737,9 @@ class Control:
         puts.update(puts_alloc)
         if getattr(req, "client_token", ""):
             token_key = self.store.key("client-tokens", name, req.client_token)
-            puts[token_key] = internal_pb2.ClientTokenRecord(task_arns=[t.task_arn for t in tasks])
+            puts[token_key] = internal_pb2.ClientTokenRecord(
+                task_arns=[t.task_arn for t in tasks], request_hash=self._request_hash(req)
+            )
             expect[token_key] = 0
         try:
             await self.store.commit(puts, expect_revisions=expect)
@@ -775,7 +810,15 @@ class Control:
             )
         return t
 
-    async def _tasks_for_token(self, cluster: str, token: str) -> list[ecs_pb2.Task] | None:
+    @staticmethod
+    def _request_hash(req) -> str:
+        same = type(req)()
+        same.CopyFrom(req)
+        same.client_token = ""
+        same.dry_run = False
+        return hashlib.sha256(same.SerializeToString(deterministic=True)).hexdigest()
+
+    async def _tasks_for_token(self, cluster: str, token: str, req=None) -> list[ecs_pb2.Task] | None:
         if len(token) > 64:
             raise InvalidArgument("clientToken", "must be at most 64 characters")
         item = await self.store.get(
@@ -783,6 +826,12 @@ class Control:
         )
         if item is None:
             return None
+        if req is not None and item.value.request_hash and item.value.request_hash != self._request_hash(req):
+            raise InvalidArgument(
+                "clientToken",
+                f"{token!r} was already used for a RunTask call with other parameters",
+                reason="CLIENT_TOKEN_REUSED",
+            )
         tasks, _ = await self.describe_tasks(cluster, list(item.value.task_arns))
         return tasks
 

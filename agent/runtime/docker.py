@@ -93,6 +93,7 @@ class DockerRuntime:
         self._ports_lock = threading.Lock()
         self._taken_ports: set[tuple[int, str]] = set()
         self._present: set[str] = set()  # images known to be cached (prefer-cached / once)
+        self._fallback_logged: set[str] = set()
 
     def set_instance(self, instance_id: str) -> None:
         self.instance_id = instance_id
@@ -115,7 +116,10 @@ class DockerRuntime:
             return
         except (docker.errors.APIError, docker.errors.DockerException) as exc:
             if have and policy != "always":
-                log.info("pull of %s failed (%s); using the cached image", image, _short(exc))
+                # Said once per image: without a registry every start would repeat it.
+                level = logging.DEBUG if image in self._fallback_logged else logging.INFO
+                self._fallback_logged.add(image)
+                log.log(level, "pull of %s failed (%s); using the cached image", image, _short(exc))
                 return
             raise RuntimeFailure(f"CannotPullContainerError: pull image {image}: {_short(exc)}") from exc
 

@@ -87,8 +87,9 @@ class EcsServicer(api_pb2_grpc.EcsServicer):
 
     @handles_errors
     async def DescribeTaskDefinition(self, request, context):
+        td = await self.c.describe_task_definition(request.task_definition)
         return api_pb2.DescribeTaskDefinitionResponse(
-            task_definition=await self.c.describe_task_definition(request.task_definition)
+            task_definition=td, tags=await self.c.task_definition_tags(td)
         )
 
     @handles_errors

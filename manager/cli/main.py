@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -11,7 +13,7 @@ from typing import Any
 
 import click
 import grpc
-from google.protobuf import json_format
+from google.protobuf import descriptor_pool, json_format
 from google.protobuf.message import Message
 from rich.console import Console
 from rich.table import Table
@@ -82,6 +84,8 @@ def ts(t: Any) -> str:
 
 
 def print_table(columns: list[str], rows: list[list[str]]) -> None:
+    if not rows:
+        return  # no header over nothing (failures, if any, follow on stderr)
     t = Table(show_edge=False, box=None, pad_edge=False)
     for c in columns:
         t.add_column(c, overflow="fold")
@@ -116,12 +120,30 @@ def load_json_arg(value: str, what: str) -> Any:
         fail(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", 2)
 
 
+_UNKNOWN_FIELD = re.compile(r'Message type "([\w.]+)" has no field named "([^"]+)" at "([^"]+)"')
+
+
 def parse_into(data: Any, msg: Message, what: str) -> Message:
     try:
         return json_format.ParseDict(data, msg)
     except json_format.ParseError as exc:
-        fail(f"{what}: {exc}", 2)
+        fail(f"{what}: {_explain_parse_error(str(exc))}", 2)
     return msg
+
+
+def _explain_parse_error(text: str) -> str:
+    """One line; for a misspelt field, the closest real name (protobuf lists all of them otherwise)."""
+    m = _UNKNOWN_FIELD.search(text)
+    if not m:
+        return text.splitlines()[0]
+    type_name, field, where = m.groups()
+    try:
+        names = [f.json_name for f in descriptor_pool.Default().FindMessageTypeByName(type_name).fields]
+    except KeyError:
+        names = []
+    guess = difflib.get_close_matches(field, names, n=1)
+    hint = f' (did you mean "{guess[0]}"?)' if guess else ""
+    return f'unknown field "{field}" in {where}{hint}'
 
 
 # -- root ------------------------------------------------------------------------------------------
@@ -237,7 +259,20 @@ def task_definition() -> None:
 
 
 def _td_table(td: ecs_pb2.TaskDefinition) -> None:
-    click.echo(f"{td.family}:{td.revision}  {td.status}  {td.task_definition_arn}")
+    size = f"  cpu {td.cpu} memory {td.memory}" if td.cpu or td.memory else ""
+    click.echo(f"{td.family}:{td.revision}  {td.status}  {td.task_definition_arn}{size}")
+    dynamic = td.network_mode == "awsvpc"  # run as bridge: every host port is dynamic
+
+    def ports(c: ecs_pb2.ContainerDefinition) -> str:
+        return (
+            ",".join(
+                f"{'dyn' if dynamic or not p.host_port else p.host_port}:{p.container_port}"
+                f"/{p.protocol or 'tcp'}"
+                for p in c.port_mappings
+            )
+            or "-"
+        )
+
     print_table(
         ["CONTAINER", "IMAGE", "CPU", "MEMORY", "RESERVATION", "PORTS", "ESSENTIAL"],
         [
@@ -247,11 +282,7 @@ def _td_table(td: ecs_pb2.TaskDefinition) -> None:
                 c.cpu,
                 c.memory if c.HasField("memory") else "-",
                 c.memory_reservation if c.HasField("memory_reservation") else "-",
-                ",".join(
-                    f"{p.host_port or 'dyn'}:{p.container_port}/{p.protocol or 'tcp'}"
-                    for p in c.port_mappings
-                )
-                or "-",
+                ports(c),
                 "yes" if (c.essential if c.HasField("essential") else True) else "no",
             ]
             for c in td.container_definitions
@@ -273,9 +304,11 @@ def td_register(input_json: str | None, file: str | None, endpoint, cluster, out
     data = load_json_arg(input_json or f"file://{file}", "task definition")
     if not isinstance(data, dict):
         fail("task definition must be a JSON object", 2)
+    outer_tags = []
     if "taskDefinition" in data and isinstance(data["taskDefinition"], dict):
+        outer_tags = data.get("tags", [])
         data = data["taskDefinition"]  # `describe-task-definition` output works too
-    tags = data.pop("tags", [])
+    tags = data.pop("tags", []) or outer_tags
     dropped = [k for k in _TASK_DEFINITION_OUTPUT_FIELDS if data.pop(k, None) is not None]
     if dropped:
         err.print(f"note: ignored output-only fields: {', '.join(dropped)}", markup=False)
@@ -303,8 +336,8 @@ def td_describe(ref: str, endpoint, cluster, output) -> None:
 
 @task_definition.command("list")
 @click.option("--family", "--family-prefix", "family", default="")
-@click.option("--status", default="", type=click.Choice(["", "ACTIVE", "INACTIVE"]))
-@click.option("--sort", default="", type=click.Choice(["", "ASC", "DESC"]))
+@click.option("--status", default=None, type=click.Choice(["ACTIVE", "INACTIVE"], case_sensitive=False))
+@click.option("--sort", default=None, type=click.Choice(["ASC", "DESC"], case_sensitive=False))
 @common
 def td_list(family: str, status: str, sort: str, endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
@@ -317,7 +350,9 @@ def td_list(family: str, status: str, sort: str, endpoint, cluster, output) -> N
 
 @task_definition.command("families")
 @click.option("--family-prefix", default="")
-@click.option("--status", default="", type=click.Choice(["", "ACTIVE", "INACTIVE", "ALL"]))
+@click.option(
+    "--status", default=None, type=click.Choice(["ACTIVE", "INACTIVE", "ALL"], case_sensitive=False)
+)
 @common
 def td_families(family_prefix: str, status: str, endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
@@ -377,7 +412,9 @@ def _instance_rows(instances: Any) -> None:
 
 @instance.command("list")
 @click.option(
-    "--status", default="", type=click.Choice(["", "ACTIVE", "DRAINING", "REGISTERING", "DEREGISTERING"])
+    "--status",
+    default=None,
+    type=click.Choice(["ACTIVE", "DRAINING", "REGISTERING", "DEREGISTERING"], case_sensitive=False),
 )
 @click.option("--filter", "filter_", default="", help="cluster query language expression")
 @common
@@ -565,7 +602,7 @@ def _json_list(value: str | None, what: str) -> list:
 
 @task.command("run")
 @click.option("--task-definition", required=True, help="FAMILY[:REVISION] or ARN")
-@click.option("--count", type=int, default=1, show_default=True)
+@click.option("--count", type=click.IntRange(1, 10), default=1, show_default=True)
 @click.option("--group", default="")
 @click.option("--started-by", default="")
 @click.option(
@@ -688,7 +725,11 @@ def task_stop(task_id: str, reason: str, endpoint, cluster, output) -> None:
 @click.option("--container-instance", default="")
 @click.option("--family", default="")
 @click.option("--service-name", default="")
-@click.option("--desired-status", default="", type=click.Choice(["", "RUNNING", "PENDING", "STOPPED"]))
+@click.option(
+    "--desired-status",
+    default=None,
+    type=click.Choice(["RUNNING", "PENDING", "STOPPED"], case_sensitive=False),
+)
 @click.option("--started-by", default="")
 @common
 def task_list(
@@ -930,7 +971,9 @@ def service_describe(names: tuple[str, ...], endpoint, cluster, output) -> None:
 
 
 @service.command("list")
-@click.option("--scheduling-strategy", type=click.Choice(["", "REPLICA", "DAEMON"]), default="")
+@click.option(
+    "--scheduling-strategy", type=click.Choice(["REPLICA", "DAEMON"], case_sensitive=False), default=None
+)
 @common
 def service_list(scheduling_strategy: str, endpoint, cluster, output) -> None:
     c = ctx_of(endpoint, cluster, output)
@@ -966,6 +1009,8 @@ def service_events(name: str, follow: bool, endpoint, cluster, output) -> None:
                 click.echo(f"{ts(ev.created_at)}  {ev.message}")
         if not follow:
             return
+        if resp.services[0].status == "INACTIVE":
+            return  # deleted: nothing more will happen
         time.sleep(1)
 
 
@@ -1026,9 +1071,20 @@ def wait_services_stable(names: tuple[str, ...], timeout: float, endpoint, clust
 
 
 def main() -> None:
+    """Run the CLI; usage mistakes are one line on stderr and exit code 2, like every other error."""
     try:
-        cli(standalone_mode=True)
-    except KeyboardInterrupt:
+        cli.main(standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+        sys.exit(2)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "shoal"
+        fail(f"{exc.format_message()} (see '{where} --help')", 2)
+    except click.ClickException as exc:
+        fail(exc.format_message(), exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
         sys.exit(130)
 
 

@@ -121,9 +121,10 @@ class Decision:
     counts: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # dep -> (running, pending, failed)
     consecutive_failures: int = 0
     next_launch_at: datetime | None = None
+    daemon_count: int | None = None  # DAEMON: how many instances should run the service
 
 
-def _consecutive_failures(tasks: list[ServiceTask], primary: str) -> tuple[int, int, datetime | None]:
+def _consecutive_failures(tasks: list[ServiceTask], primary: str) -> tuple[int, int, ServiceTask | None]:
     """(failed since the last task reached steady health, of those never RUNNING, latest such failure).
 
     The first counts for the circuit breaker; the second, tasks that never started, for the back-off.
@@ -134,7 +135,7 @@ def _consecutive_failures(tasks: list[ServiceTask], primary: str) -> tuple[int, 
     since = max(healthy_marks) if healthy_marks else None
     recent = [t for t in failures if since is None or (t.stopped_at and t.stopped_at > since)]
     never_started = [t for t in recent if t.started_at is None]
-    last = never_started[-1].stopped_at if never_started else None
+    last = never_started[-1] if never_started else None
     return len(recent), len(never_started), last
 
 
@@ -274,12 +275,13 @@ def _breaker(
     consecutive, never_started, last_failure = _consecutive_failures(tasks, primary.id)
     d.consecutive_failures = consecutive
     wait = launch_backoff(never_started)
-    if wait and last_failure is not None:
-        d.next_launch_at = last_failure + timedelta(seconds=wait)
+    if wait and last_failure is not None and last_failure.stopped_at is not None:
+        d.next_launch_at = last_failure.stopped_at + timedelta(seconds=wait)
         if d.next_launch_at > now:
+            why = f" Last failure: {last_failure.stopped_reason}" if last_failure.stopped_reason else ""
             d.events.append(
                 f"service {svc.name} is unable to consistently start tasks successfully. "
-                f"Waiting {wait} seconds before the next launch."
+                f"Waiting {wait} seconds before the next launch.{why}"
             )
     if not svc.circuit_breaker or primary.rollout_state != "IN_PROGRESS":
         return
@@ -316,6 +318,7 @@ def decide_daemon(
     d = Decision()
     primary = svc.deployments[0]
     eligible_set = set(eligible) | set(keep)
+    d.daemon_count = 0 if deleting else len(eligible_set)
     active = []
     for t in tasks:
         if not t.live:

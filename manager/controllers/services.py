@@ -324,6 +324,9 @@ class ServiceController:
             new.deployments.extend(keep)
         if len(new.deployments) == 1:
             new.deployments[0].status = "PRIMARY"
+        if d.daemon_count is not None:  # ECS shows a daemon's desiredCount as its eligible instances
+            new.desired_count = d.daemon_count
+            new.deployments[0].desired_count = d.daemon_count
         new.running_count = sum(dep.running_count for dep in new.deployments)
         new.pending_count = sum(dep.pending_count for dep in new.deployments)
         quiet = not d.stop and not started and not d.start and not d.start_on
@@ -333,7 +336,7 @@ class ServiceController:
             and len(new.deployments) == 1
             and new.status == "ACTIVE"
             and primary.rollout_state == "COMPLETED"
-            and new.running_count == self._target(new, d)
+            and new.running_count == new.desired_count
         ):
             add_event(new, f"service {name} has reached a steady state.")
         if (
@@ -351,11 +354,6 @@ class ServiceController:
         await self.store.commit(puts, expect_revisions=expect)
         if started or d.stop:
             log.info("service %s: started %d, stopped %d task(s)", name, len(started), len(d.stop))
-
-    def _target(self, svc: ecs_pb2.Service, d: dm.Decision) -> int:
-        if svc.scheduling_strategy == "DAEMON":
-            return svc.running_count  # one per eligible instance; steady when nothing moves
-        return svc.desired_count
 
     async def _start(
         self,

@@ -295,6 +295,8 @@ def test_daemon_runs_on_joining_instance(cluster3: LocalCluster, tmp_path: Path)
     )
     per_instance = [t.container_instance_arn for t in live_tasks(c, "dmn")]
     assert len(per_instance) == 4 and len(set(per_instance)) == 4
+    wait_for(lambda: service(c, "dmn").get("desiredCount") == 4, 30, "desiredCount to follow the instances")
+    c.shoal("wait", "services-stable", "dmn", "--timeout", "60")
 
 
 def test_draining_moves_service_tasks_and_keeps_standalone(cluster3: LocalCluster, tmp_path: Path) -> None:
@@ -320,6 +322,9 @@ def test_draining_moves_service_tasks_and_keeps_standalone(cluster3: LocalCluste
     assert c.describe_task(standalone)["lastStatus"] == "RUNNING"
     inst = c.json("instance", "describe", target)["containerInstances"][0]
     assert inst["status"] == "DRAINING"
+    # The drain command's own answer shows the real capacity, like describe does.
+    again = c.json("instance", "drain", target)["containerInstances"]
+    assert again == [] or again[0]["runningTasksCount"] == inst["runningTasksCount"]
     # No new placements on a draining instance.
     r = c.shoal(
         "task",

@@ -223,7 +223,8 @@ def test_bad_inputs_give_one_line_errors_and_write_nothing(two_az: LocalCluster,
     cases = [
         (("task", "run", "--task-definition", "nope"), 1, "NOT_FOUND"),
         (("task", "run", "--task-definition", "web:0"), 1, "revision must be a positive integer"),
-        (("task", "run", "--task-definition", "broken", "--count", "11"), 1, ""),
+        (("task", "run", "--task-definition", "broken", "--count", "11"), 2, "--count"),
+        (("task", "run", "--task-definition", "web", "--count", "0"), 2, "--count"),
         (("task", "describe", "arn:shoal:ecs:local:000000000000:cluster/x"), 1, "not a task ARN"),
         (("task", "stop", "0123"), 1, "NOT_FOUND"),
         (("--cluster", "nowhere", "task", "list"), 1, "cluster 'nowhere' not found"),
@@ -235,14 +236,37 @@ def test_bad_inputs_give_one_line_errors_and_write_nothing(two_az: LocalCluster,
         (("task", "run"), 2, "--task-definition"),
         (("instance", "drain", "i-0000000000000000"), 1, "MISSING"),
     ]
+    misspelt = tmp_path / "misspelt.json"
+    misspelt.write_text(
+        json.dumps(
+            {
+                "family": "typo",
+                "containerDefinitions": [{"name": "a", "image": TEST_IMAGE, "memory": 32, "portMapings": []}],
+            }
+        )
+    )
+    cases.append((("task-definition", "register", "-f", str(misspelt)), 2, 'did you mean "portMappings"'))
     register(c, web_td(), tmp_path)
     for args, code, text in cases:
         r = c.shoal(*args, check=False)
         assert r.returncode == code, (args, r.stderr)
         assert text in r.stderr, (args, r.stderr)
         assert "Traceback" not in r.stderr
+        assert r.stderr.strip().count("\n") == 0, (args, r.stderr)  # one line
     assert c.json("task", "list", "--desired-status", "RUNNING").get("taskArns", []) == []
     assert "INTERNAL" not in c.manager.log()
+
+
+def test_client_token_makes_run_task_idempotent(two_az: LocalCluster, tmp_path: Path) -> None:
+    c = two_az
+    register(c, web_td(), tmp_path)
+    register(c, web_td("other"), tmp_path)
+    first = run_one(c, "--task-definition", "web", "--client-token", "deploy-42")
+    again = run_one(c, "--task-definition", "web", "--client-token", "deploy-42")
+    assert again["taskArn"] == first["taskArn"]
+    assert len(c.json("task", "list", "--family", "web")["taskArns"]) == 1
+    r = c.shoal("task", "run", "--task-definition", "other", "--client-token", "deploy-42", check=False)
+    assert r.returncode == 1 and "clientToken" in r.stderr and "other parameters" in r.stderr
 
 
 def test_delete_cluster_refused_while_instances_registered(two_az: LocalCluster) -> None:

@@ -225,3 +225,25 @@ def test_health_and_reflection_are_served(api) -> None:
     )
     names = {s.name for r in responses for s in r.list_services_response.service}
     assert {"shoal.v1.Ecs", "shoal.v1.AgentSession", "grpc.health.v1.Health"} <= names
+
+
+def test_client_token_longer_than_64_characters_is_refused(api) -> None:
+    api.RegisterTaskDefinition(register_req("tok"), timeout=10)
+    code, _, info = error_of(
+        api.RunTask, api_pb2.RunTaskRequest(task_definition="tok", client_token="x" * 65)
+    )
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and info.metadata["field"] == "clientToken"
+
+
+def test_task_definition_tags_are_kept_and_described(api) -> None:
+    req = register_req("tagged")
+    req.tags.add(key="team", value="payments")
+    api.RegisterTaskDefinition(req, timeout=10)
+    described = api.DescribeTaskDefinition(
+        api_pb2.DescribeTaskDefinitionRequest(task_definition="tagged"), timeout=10
+    )
+    assert [(t.key, t.value) for t in described.tags] == [("team", "payments")]
+    bad = register_req("badtag")
+    bad.tags.add(key="", value="x")
+    code, _, info = error_of(api.RegisterTaskDefinition, bad)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and info.metadata["field"] == "tags[0].key"

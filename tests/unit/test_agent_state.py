@@ -260,7 +260,7 @@ def test_start_failure_fails_the_task_with_the_container_reason() -> None:
     assert sm.on_start_failed(lt, "web", reason) == [StopTask(lt.arn), Report(lt.arn)]
     assert (lt.status, lt.desired) == ("STOPPING", "STOPPED")
     assert lt.stop_code == "TaskFailedToStart"
-    assert lt.stopped_reason == "CannotPullContainerError: container web could not start"
+    assert lt.stopped_reason == f"{reason} (container web)"
     msg = sm.report(lt)
     web = next(c for c in msg.containers if c.name == "web")
     assert (web.last_status, web.reason) == ("STOPPED", reason)

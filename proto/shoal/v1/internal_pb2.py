@@ -22,21 +22,24 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from shoal.v1 import ecs_pb2 as shoal_dot_v1_dot_ecs__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17shoal/v1/internal.proto\x12\x08shoal.v1\"7\n\x0c\x46\x61milyRecord\x12\x0e\n\x06\x66\x61mily\x18\x01 \x01(\t\x12\x17\n\x0flatest_revision\x18\x02 \x01(\x05\"&\n\x11\x43lientTokenRecord\x12\x11\n\ttask_arns\x18\x01 \x03(\t\"-\n\rSessionRecord\x12\r\n\x05\x65poch\x18\x01 \x01(\x03\x12\r\n\x05owner\x18\x02 \x01(\t\"&\n\x10\x41llocationRecord\x12\x12\n\nplacements\x18\x01 \x01(\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17shoal/v1/internal.proto\x12\x08shoal.v1\x1a\x12shoal/v1/ecs.proto\"7\n\x0c\x46\x61milyRecord\x12\x0e\n\x06\x66\x61mily\x18\x01 \x01(\t\x12\x17\n\x0flatest_revision\x18\x02 \x01(\x05\"<\n\x11\x43lientTokenRecord\x12\x11\n\ttask_arns\x18\x01 \x03(\t\x12\x14\n\x0crequest_hash\x18\x02 \x01(\t\"-\n\rSessionRecord\x12\r\n\x05\x65poch\x18\x01 \x01(\x03\x12\r\n\x05owner\x18\x02 \x01(\t\"&\n\x10\x41llocationRecord\x12\x12\n\nplacements\x18\x01 \x01(\x03\"&\n\x07TagList\x12\x1b\n\x04tags\x18\x01 \x03(\x0b\x32\r.shoal.v1.Tagb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'shoal.v1.internal_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FAMILYRECORD']._serialized_start=37
-  _globals['_FAMILYRECORD']._serialized_end=92
-  _globals['_CLIENTTOKENRECORD']._serialized_start=94
-  _globals['_CLIENTTOKENRECORD']._serialized_end=132
-  _globals['_SESSIONRECORD']._serialized_start=134
-  _globals['_SESSIONRECORD']._serialized_end=179
-  _globals['_ALLOCATIONRECORD']._serialized_start=181
-  _globals['_ALLOCATIONRECORD']._serialized_end=219
+  _globals['_FAMILYRECORD']._serialized_start=57
+  _globals['_FAMILYRECORD']._serialized_end=112
+  _globals['_CLIENTTOKENRECORD']._serialized_start=114
+  _globals['_CLIENTTOKENRECORD']._serialized_end=174
+  _globals['_SESSIONRECORD']._serialized_start=176
+  _globals['_SESSIONRECORD']._serialized_end=221
+  _globals['_ALLOCATIONRECORD']._serialized_start=223
+  _globals['_ALLOCATIONRECORD']._serialized_end=261
+  _globals['_TAGLIST']._serialized_start=263
+  _globals['_TAGLIST']._serialized_end=301
 # @@protoc_insertion_point(module_scope)

@@ -1,8 +1,9 @@
+from shoal.v1 import ecs_pb2 as _ecs_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Iterable as _Iterable
-from typing import ClassVar as _ClassVar, Optional as _Optional
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -15,10 +16,12 @@ class FamilyRecord(_message.Message):
     def __init__(self, family: _Optional[str] = ..., latest_revision: _Optional[int] = ...) -> None: ...
 
 class ClientTokenRecord(_message.Message):
-    __slots__ = ("task_arns",)
+    __slots__ = ("task_arns", "request_hash")
     TASK_ARNS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_HASH_FIELD_NUMBER: _ClassVar[int]
     task_arns: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, task_arns: _Optional[_Iterable[str]] = ...) -> None: ...
+    request_hash: str
+    def __init__(self, task_arns: _Optional[_Iterable[str]] = ..., request_hash: _Optional[str] = ...) -> None: ...
 
 class SessionRecord(_message.Message):
     __slots__ = ("epoch", "owner")
@@ -33,3 +36,9 @@ class AllocationRecord(_message.Message):
     PLACEMENTS_FIELD_NUMBER: _ClassVar[int]
     placements: int
     def __init__(self, placements: _Optional[int] = ...) -> None: ...
+
+class TagList(_message.Message):
+    __slots__ = ("tags",)
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    tags: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.Tag]
+    def __init__(self, tags: _Optional[_Iterable[_Union[_ecs_pb2.Tag, _Mapping]]] = ...) -> None: ...
