@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -105,4 +106,7 @@ def local_cluster(pull_behavior: str) -> Iterator[tuple[api_pb2_grpc.EcsStub, do
             for c in client.containers.list(all=True, filters={"label": "com.shoal.cluster"}):
                 if c.labels.get("com.shoal.task-definition-arn", "").split("/")[-1].startswith("bench"):
                     c.remove(force=True)
-            shutil.rmtree(root, ignore_errors=True)
+            if os.environ.get("SHOAL_BENCH_KEEP"):
+                print(f"logs kept in {root}")
+            else:
+                shutil.rmtree(root, ignore_errors=True)
