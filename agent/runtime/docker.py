@@ -192,6 +192,8 @@ class DockerRuntime:
             kwargs["entrypoint"] = list(c.entry_point)
         if c.HasField("memory"):
             kwargs["mem_limit"] = f"{max(c.memory, 6)}m"
+            # As ECS does without linuxParameters.maxSwap: the hard limit includes swap.
+            kwargs["memswap_limit"] = kwargs["mem_limit"]
         if c.HasField("memory_reservation"):
             kwargs["mem_reservation"] = f"{c.memory_reservation}m"
         if c.working_directory:

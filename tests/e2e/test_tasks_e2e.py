@@ -336,3 +336,29 @@ def test_depends_on_orders_containers_and_fails_on_unmet_condition(
     assert stopped["stopCode"] == "TaskFailedToStart"
     reasons = {x["name"]: x.get("reason", "") for x in stopped["containers"]}
     assert "can never be SUCCESS" in reasons["app"]
+
+
+def test_out_of_memory_container_is_reported(two_az: LocalCluster, tmp_path: Path) -> None:
+    c = two_az
+    hog = {
+        "family": "hog",
+        "containerDefinitions": [
+            {
+                "name": "hog",
+                "image": TEST_IMAGE,
+                "memory": 8,
+                "command": [
+                    "sh",
+                    "-c",
+                    "dd if=/dev/zero bs=1M count=64 2>/dev/null | tail -c 60000000 > /dev/null",
+                ],
+            }
+        ],
+    }
+    register(c, hog, tmp_path)
+    arn = run_one(c, "--task-definition", "hog")["taskArn"]
+    t = wait_status(c, arn, "STOPPED")
+    container = t["containers"][0]
+    assert container["exitCode"] == 137
+    assert container["reason"] == "OutOfMemoryError: Container killed due to memory usage"
+    assert t["stopCode"] == "EssentialContainerExited"
