@@ -188,6 +188,25 @@ def ctx_of(endpoint: str | None, cluster: str | None, output: str | None) -> Ctx
     return c
 
 
+def one_of(positional: str | None, flag: str | None, argument: str, option: str) -> str:
+    """The value given either way (positional, or the aws-cli option name)."""
+    if positional and flag and positional != flag:
+        raise click.UsageError(f"give {argument} or {option}, not both")
+    value = positional or flag
+    if not value:
+        raise click.UsageError(f"missing {argument} (or {option})")
+    return value
+
+
+def some_of(
+    positional: tuple[str, ...], flag: tuple[str, ...], argument: str, option: str
+) -> tuple[str, ...]:
+    values = (*positional, *(v for f in flag for v in f.split(",") if v))
+    if not values:
+        raise click.UsageError(f"missing {argument}… (or {option})")
+    return values
+
+
 # -- clusters --------------------------------------------------------------------------------------
 @cli.group()
 def cluster() -> None:
@@ -712,10 +731,12 @@ def task_start(
 
 
 @task.command("stop")
-@click.argument("task_id")
+@click.argument("task_id", required=False)
+@click.option("--task", "task_flag", default=None, help="the task, aws-cli spelling")
 @click.option("--reason", default="")
 @common
-def task_stop(task_id: str, reason: str, endpoint, cluster, output) -> None:
+def task_stop(task_id: str | None, task_flag: str | None, reason: str, endpoint, cluster, output) -> None:
+    task_id = one_of(task_id, task_flag, "TASK", "--task")
     c = ctx_of(endpoint, cluster, output)
     resp = c.call("StopTask", api_pb2.StopTaskRequest(cluster=c.cluster, task=task_id, reason=reason))
     c.emit(resp, lambda: _task_rows([resp.task]))
@@ -759,9 +780,11 @@ def task_list(
 
 
 @task.command("describe")
-@click.argument("ids", nargs=-1, required=True)
+@click.argument("ids", nargs=-1)
+@click.option("--tasks", "tasks_flag", multiple=True, help="tasks, aws-cli spelling")
 @common
-def task_describe(ids: tuple[str, ...], endpoint, cluster, output) -> None:
+def task_describe(ids: tuple[str, ...], tasks_flag: tuple[str, ...], endpoint, cluster, output) -> None:
+    ids = some_of(ids, tasks_flag, "ID", "--tasks")
     c = ctx_of(endpoint, cluster, output)
     resp = c.call("DescribeTasks", api_pb2.DescribeTasksRequest(cluster=c.cluster, tasks=list(ids)))
     c.emit(resp, lambda: _task_rows(resp.tasks))
@@ -925,15 +948,24 @@ def service_create(
 
 
 @service.command("update")
-@click.argument("name")
+@click.argument("name", required=False)
+@click.option("--service", "service_flag", default=None, help="the service, aws-cli spelling")
 @click.option("--task-definition", default="")
 @click.option("--force-new-deployment", is_flag=True)
 @service_settings
 @common
 def service_update(
-    name: str, task_definition: str, force_new_deployment: bool, endpoint, cluster, output, **settings: Any
+    name: str | None,
+    service_flag: str | None,
+    task_definition: str,
+    force_new_deployment: bool,
+    endpoint,
+    cluster,
+    output,
+    **settings: Any,
 ) -> None:
     """Change a service: new task definition (rolling deployment), count, configuration."""
+    name = one_of(name, service_flag, "NAME", "--service")
     c = ctx_of(endpoint, cluster, output)
     req = api_pb2.UpdateServiceRequest(
         cluster=c.cluster,
@@ -947,19 +979,27 @@ def service_update(
 
 
 @service.command("delete")
-@click.argument("name")
+@click.argument("name", required=False)
+@click.option("--service", "service_flag", default=None, help="the service, aws-cli spelling")
 @click.option("--force", is_flag=True, help="delete even with desiredCount > 0 (its tasks are stopped)")
 @common
-def service_delete(name: str, force: bool, endpoint, cluster, output) -> None:
+def service_delete(
+    name: str | None, service_flag: str | None, force: bool, endpoint, cluster, output
+) -> None:
+    name = one_of(name, service_flag, "NAME", "--service")
     c = ctx_of(endpoint, cluster, output)
     resp = c.call("DeleteService", api_pb2.DeleteServiceRequest(cluster=c.cluster, service=name, force=force))
     c.emit(resp, lambda: _service_rows([resp.service]))
 
 
 @service.command("describe")
-@click.argument("names", nargs=-1, required=True)
+@click.argument("names", nargs=-1)
+@click.option("--services", "services_flag", multiple=True, help="services, aws-cli spelling")
 @common
-def service_describe(names: tuple[str, ...], endpoint, cluster, output) -> None:
+def service_describe(
+    names: tuple[str, ...], services_flag: tuple[str, ...], endpoint, cluster, output
+) -> None:
+    names = some_of(names, services_flag, "NAME", "--services")
     c = ctx_of(endpoint, cluster, output)
     resp = c.call(
         "DescribeServices", api_pb2.DescribeServicesRequest(cluster=c.cluster, services=list(names))

@@ -48,7 +48,7 @@ def register(c: LocalCluster, tmp: Path, definition: dict) -> str:
 
 
 def service(c: LocalCluster, name: str) -> dict:
-    return c.json("service", "describe", name)["services"][0]
+    return c.json("service", "describe", "--services", name)["services"][0]
 
 
 def live_tasks(c: LocalCluster, name: str) -> list:
@@ -123,7 +123,7 @@ def test_scale_up_down_spread_and_replace_killed(cluster3: LocalCluster, tmp_pat
     stable(c, "web")
     assert c.describe_task(victim.task_arn)["stopCode"] == "EssentialContainerExited"
 
-    c.shoal("service", "update", "web", "--desired-count", "2")
+    c.shoal("service", "update", "--service", "web", "--desired-count", "2")  # aws-cli spelling
     stable(c, "web")
     remaining = live_tasks(c, "web")
     assert len(remaining) == 2

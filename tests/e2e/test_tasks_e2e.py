@@ -118,7 +118,7 @@ def test_stop_task_reports_exit_codes(two_az: LocalCluster, tmp_path: Path) -> N
     wait_status(c, polite, "RUNNING")
     wait_status(c, rude, "RUNNING")
     c.shoal("task", "stop", polite, "--reason", "maintenance window")
-    c.shoal("task", "stop", rude)
+    c.shoal("task", "stop", "--task", rude)  # the aws-cli spelling works too
     c.shoal("task", "wait", "stopped", polite, rude, "--timeout", "60")
     p, r = c.describe_task(polite), c.describe_task(rude)
     assert p["stopCode"] == "UserInitiated" and p["stoppedReason"] == "maintenance window"
