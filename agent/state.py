@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from manager.taskdef import has_health_check, is_essential  # ECS container rules, shared and pure
 from shoal.v1 import agent_pb2, ecs_pb2
 
 Status = Literal["PENDING", "RUNNING", "STOPPING", "STOPPED"]
@@ -76,11 +77,8 @@ def new_local_task(agent_task: agent_pb2.AgentTask) -> LocalTask:
     task, td = agent_task.task, agent_task.task_definition
     containers = {}
     for c in td.container_definitions:
-        essential = c.essential if c.HasField("essential") else True
         containers[c.name] = LocalContainer(
-            name=c.name,
-            essential=essential,
-            has_health_check=bool(c.health_check.command) and c.health_check.command[0] != "NONE",
+            name=c.name, essential=is_essential(c), has_health_check=has_health_check(c)
         )
     return LocalTask(
         arn=task.task_arn, version=task.version, desired=task.desired_status, containers=containers

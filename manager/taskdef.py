@@ -93,7 +93,13 @@ def _check_range(value: int, low: int, high: int, field: str) -> None:
 
 
 def is_essential(c: ecs_pb2.ContainerDefinition) -> bool:
+    """ECS default: a container is essential unless it says otherwise."""
     return c.essential if c.HasField("essential") else True
+
+
+def has_health_check(c: ecs_pb2.ContainerDefinition) -> bool:
+    """A healthCheck that runs (["NONE"] turns the image's own check off)."""
+    return bool(c.health_check.command) and c.health_check.command[0] != "NONE"
 
 
 def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:

@@ -302,7 +302,7 @@ def _td_table(td: ecs_pb2.TaskDefinition) -> None:
                 c.memory if c.HasField("memory") else "-",
                 c.memory_reservation if c.HasField("memory_reservation") else "-",
                 ports(c),
-                "yes" if (c.essential if c.HasField("essential") else True) else "no",
+                "no" if c.HasField("essential") and not c.essential else "yes",
             ]
             for c in td.container_definitions
         ],

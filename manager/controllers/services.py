@@ -19,6 +19,7 @@ from manager.scheduler import DEFAULT_SERVICE_STRATEGIES, choose_scale_in, place
 from manager.scheduler.model import PlacementConstraint, PlacementStrategy
 from manager.services import Services, add_event, effective_percents
 from manager.store.etcd import Conflict
+from manager.taskdef import has_health_check, is_essential
 from shoal.v1 import ecs_pb2
 
 log = logging.getLogger(__name__)
@@ -129,10 +130,7 @@ class ServiceController:
                     desired_status=t.desired_status,
                     health=t.health_status or "UNKNOWN",
                     has_health_check=any(
-                        c.health_check.command
-                        and c.health_check.command[0] != "NONE"
-                        and (c.essential if c.HasField("essential") else True)
-                        for c in td.container_definitions
+                        has_health_check(c) and is_essential(c) for c in td.container_definitions
                     ),
                     started_at=_dt(t.started_at),
                     stopped_at=_dt(t.stopped_at),
