@@ -362,3 +362,61 @@ def test_out_of_memory_container_is_reported(two_az: LocalCluster, tmp_path: Pat
     assert container["exitCode"] == 137
     assert container["reason"] == "OutOfMemoryError: Container killed due to memory usage"
     assert t["stopCode"] == "EssentialContainerExited"
+
+
+def test_attributes_list_filters_and_instance_lifecycle(two_az: LocalCluster, tmp_path: Path) -> None:
+    c = two_az
+    ids = [c.agent_instance_id("agent-a"), c.agent_instance_id("agent-b")]
+    c.shoal("attribute", "put", "--target", ids[0], "stack=prod", "gpu")
+    listed = c.json("attribute", "list", "--name", "stack")["attributes"]
+    assert [(a["name"], a["value"], a["targetId"].rsplit("/", 1)[-1]) for a in listed] == [
+        ("stack", "prod", ids[0])
+    ]
+    builtin = c.shoal("attribute", "put", "--target", ids[0], "ecs.availability-zone=az-9", check=False)
+    assert builtin.returncode == 1 and "built-in" in builtin.stderr
+    too_many = c.shoal("attribute", "put", "--target", ids[1], *[f"k{i}=v" for i in range(11)], check=False)
+    assert too_many.returncode == 1 and "limit is 10" in too_many.stderr
+    assert c.json("attribute", "list", "--name", "k0").get("attributes", []) == []  # nothing half-written
+    # Custom attributes feed placement.
+    register(c, web_td(), tmp_path)
+    on_gpu = c.json(
+        "task",
+        "run",
+        "--task-definition",
+        "web",
+        "--started-by",
+        "ci-job",
+        "--placement-constraints",
+        json.dumps([{"type": "memberOf", "expression": "attribute:gpu exists and attribute:stack == prod"}]),
+    )
+    task = on_gpu["tasks"][0]
+    assert task["containerInstanceArn"].endswith(ids[0])
+    c.shoal("attribute", "delete", "--target", ids[0], "gpu")
+    assert c.json("attribute", "list", "--name", "gpu").get("attributes", []) == []
+
+    # ListTasks filters.
+    wait_status(c, task["taskArn"], "RUNNING")
+    assert c.json("task", "list", "--started-by", "ci-job")["taskArns"] == [task["taskArn"]]
+    assert c.json("task", "list", "--container-instance", ids[1]).get("taskArns", []) == []
+    assert c.json("task", "list", "--family", "web")["taskArns"] == [task["taskArn"]]
+
+    # An instance with tasks is only deregistered with --force; its tasks then stop.
+    refused = c.shoal("instance", "deregister", ids[0], check=False)
+    assert refused.returncode == 1 and "FAILED_PRECONDITION" in refused.stderr and "--force" in refused.stderr
+    gone = c.json("instance", "deregister", ids[0], "--force")["containerInstance"]
+    assert gone["status"] == "INACTIVE"
+    assert c.describe_task(task["taskArn"])["lastStatus"] == "STOPPED"
+    assert task["taskArn"] in c.json("task", "list", "--desired-status", "stopped")["taskArns"]
+    assert [a.rsplit("/", 1)[-1] for a in c.json("instance", "list")["containerInstanceArns"]] == [ids[1]]
+
+
+def test_cluster_commands(local_cluster: LocalCluster) -> None:
+    c = local_cluster
+    created = c.json("cluster", "create", "staging")["cluster"]
+    assert created["clusterArn"].endswith("cluster/staging") and created["status"] == "ACTIVE"
+    assert any(a.endswith("cluster/staging") for a in c.json("cluster", "list")["clusterArns"])
+    staging = c.json("cluster", "describe", "staging")["clusters"][0]
+    assert staging["clusterName"] == "staging" and staging.get("registeredContainerInstancesCount", 0) == 0
+    assert c.json("cluster", "delete", "staging")["cluster"]["status"] == "INACTIVE"
+    missing = c.shoal("cluster", "describe", "staging", check=False)
+    assert missing.returncode == 1 and "MISSING" in missing.stderr
