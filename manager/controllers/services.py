@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -27,6 +28,15 @@ log = logging.getLogger(__name__)
 
 def _dt(ts) -> datetime | None:
     return ts.ToDatetime(tzinfo=UTC) if ts.seconds or ts.nanos else None
+
+
+@dataclass
+class _Round:
+    """What one controller round read of a cluster, kept current with the round's own commits."""
+
+    allocations: dict[str, int]
+    instances: dict[str, ecs_pb2.ContainerInstance]
+    tasks: dict[str, tuple[ecs_pb2.Task, int]]  # task key -> (task, mod_revision)
 
 
 class ServiceController:
@@ -100,21 +110,30 @@ class ServiceController:
         # Daemons first: their resources come before replica tasks when capacity is short.
         live.sort(key=lambda i: i.value.scheduling_strategy != "DAEMON")
         async with self.c._lock(cluster):
+            # One read of the cluster per round; each service's commit is applied to it in memory.
+            rnd = await self._read_round(cluster)
             for item in live:
                 try:
-                    await self._reconcile_service(cluster, item.key, item.mod_revision, item.value)
+                    await self._reconcile_service(cluster, item.key, item.mod_revision, item.value, rnd)
                 except Conflict:
-                    pass  # the service or a task changed under us; the next round sees the new state
+                    # Something changed under us: the services after this one start from a fresh read.
+                    rnd = await self._read_round(cluster)
                 except ShoalError as exc:
                     log.warning("service %s: %s", item.value.service_name, exc)
 
-    async def _reconcile_service(self, cluster: str, key: str, revision: int, svc: ecs_pb2.Service) -> None:
-        now = datetime.now(UTC)
+    async def _read_round(self, cluster: str) -> _Round:
         allocations = await self.c.allocation_revisions(cluster)  # before the snapshot it fences
         instances = {i.container_instance_arn: i for i in await self.c.list_instances_raw(cluster)}
         task_items, _ = await self.store.list(self.c.tasks_prefix(cluster), ecs_pb2.Task)
-        all_tasks = [i.value for i in task_items]
-        self._task_revisions = {i.key: i.mod_revision for i in task_items}
+        return _Round(allocations, instances, {i.key: (i.value, i.mod_revision) for i in task_items})
+
+    async def _reconcile_service(
+        self, cluster: str, key: str, revision: int, svc: ecs_pb2.Service, rnd: _Round
+    ) -> None:
+        now = datetime.now(UTC)
+        instances = rnd.instances
+        all_tasks = [t for t, _ in rnd.tasks.values()]
+        self._task_revisions = {k: rev for k, (_, rev) in rnd.tasks.items()}
         group = f"service:{svc.service_name}"
         mine_raw = [t for t in all_tasks if t.group == group]
         view = await self._service_view(svc)
@@ -144,9 +163,7 @@ class ServiceController:
         else:
             scale_in = self._scale_in_order(svc, instances, all_tasks, group)
             decision = dm.decide_replica(view, tasks, now, scale_in)
-        await self._execute(
-            cluster, key, revision, svc, decision, instances, all_tasks, mine_raw, now, allocations
-        )
+        await self._execute(cluster, key, revision, svc, decision, instances, all_tasks, mine_raw, now, rnd)
 
     async def _service_view(self, svc: ecs_pb2.Service) -> dm.ServiceView:
         max_p, min_p = effective_percents(svc)
@@ -246,7 +263,7 @@ class ServiceController:
         all_tasks: list[ecs_pb2.Task],
         mine_raw: list[ecs_pb2.Task],
         now: datetime,
-        allocations: dict[str, int],
+        rnd: _Round,
     ) -> None:
         new = ecs_pb2.Service()
         new.CopyFrom(svc)
@@ -288,7 +305,7 @@ class ServiceController:
         for t in started:
             puts[self.c.task_key(cluster, t.task_arn.rsplit("/", 1)[-1])] = t
         alloc_puts, alloc_expect = self.c.allocation_fence(
-            cluster, [t.container_instance_arn.rsplit("/", 1)[-1] for t in started], allocations
+            cluster, [t.container_instance_arn.rsplit("/", 1)[-1] for t in started], rnd.allocations
         )
         puts.update(alloc_puts)
 
@@ -349,7 +366,12 @@ class ServiceController:
         if not puts:
             return
         expect = {key: revision, **self.fence, **alloc_expect, **stop_expect}
-        await self.store.commit(puts, expect_revisions=expect)
+        committed = await self.store.commit(puts, expect_revisions=expect)
+        for k, value in puts.items():  # what this round now knows without reading again
+            if k in alloc_puts:
+                rnd.allocations[k.rsplit("/", 1)[-1]] = committed
+            elif isinstance(value, ecs_pb2.Task):
+                rnd.tasks[k] = (value, committed)
         if started or d.stop:
             log.info("service %s: started %d, stopped %d task(s)", name, len(started), len(d.stop))
 
