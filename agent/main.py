@@ -10,16 +10,16 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from agent import host
-from agent.runtime.docker import DockerRuntime
-from agent.session import AgentSession
-from agent.statefile import StateFile
-from agent.worker import TaskWorker
-from manager.resources import integer_resource, ports_resource
+from shoal.agent import host
+from shoal.agent.runtime.docker import DockerRuntime
+from shoal.agent.session import AgentSession
+from shoal.agent.statefile import StateFile
+from shoal.agent.worker import TaskWorker
+from shoal.core.ports import RESERVED_PORTS
+from shoal.core.resources import integer_resource, ports_resource
 from shoal.v1 import agent_pb2, ecs_pb2
 
 AGENT_VERSION = "0.1.0"
-RESERVED_PORTS = (22, 2375, 2376)
 log = logging.getLogger("shoal.agent")
 
 

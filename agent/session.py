@@ -9,8 +9,8 @@ import random
 
 import grpc
 
-from agent import host
-from agent.worker import TaskWorker
+from shoal.agent import host
+from shoal.agent.worker import TaskWorker
 from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2
 
 log = logging.getLogger(__name__)

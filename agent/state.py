@@ -5,21 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from manager.taskdef import has_health_check, is_essential  # ECS container rules, shared and pure
+from shoal.core.taskdef import has_health_check, is_essential
+from shoal.core.tasks import STATUS_ORDER
 from shoal.v1 import agent_pb2, ecs_pb2
 
 Status = Literal["PENDING", "RUNNING", "STOPPING", "STOPPED"]
-# The manager's lastStatus order, to tell whether it has already seen a task run.
-_RANK = {
-    "PROVISIONING": 0,
-    "PENDING": 1,
-    "ACTIVATING": 2,
-    "RUNNING": 3,
-    "DEACTIVATING": 4,
-    "STOPPING": 5,
-    "DEPROVISIONING": 6,
-    "STOPPED": 7,
-}
 
 
 @dataclass
@@ -116,7 +106,7 @@ def reconcile(
                 lt.stopped_reason = t.stopped_reason or "Task stopped before it started"
                 actions.append(Report(lt.arn))
                 continue
-            lt.resume_only = _RANK.get(t.last_status, 0) >= _RANK["RUNNING"]
+            lt.resume_only = STATUS_ORDER.get(t.last_status, 0) >= STATUS_ORDER["RUNNING"]
             actions.append(StartTask(lt.arn))
             continue
         lt.version = max(lt.version, t.version)

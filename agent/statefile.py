@@ -7,7 +7,7 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
-from agent.state import LocalContainer, LocalTask
+from shoal.agent.state import LocalContainer, LocalTask
 
 
 class StateFile:

@@ -8,15 +8,15 @@ import logging
 import threading
 import time
 
-from agent import state as sm
-from agent.runtime.docker import (
+from shoal.agent import state as sm
+from shoal.agent.runtime.docker import (
     DEFAULT_STOP_TIMEOUT,
     ContainerEvent,
     ContainerState,
     DockerRuntime,
     RuntimeFailure,
 )
-from agent.statefile import StateFile
+from shoal.agent.statefile import StateFile
 from shoal.v1 import agent_pb2, ecs_pb2
 
 log = logging.getLogger(__name__)
@@ -233,7 +233,7 @@ class TaskWorker:
         lt.started = True
         task, td = at.task, at.task_definition
         existing = self._orphans.pop(arn, {})
-        from manager.taskdef import effective_containers
+        from shoal.core.taskdef import effective_containers
 
         try:
             for cdef in sm.start_order(effective_containers(td, task.overrides)):

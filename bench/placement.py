@@ -26,7 +26,7 @@ import random
 import sys
 import time
 
-from manager.scheduler import (
+from shoal.manager.scheduler import (
     ClusterSnapshot,
     ContainerInstanceView,
     PlacementConstraint,
@@ -35,7 +35,7 @@ from manager.scheduler import (
     TaskRequest,
     place,
 )
-from manager.scheduler.reference import ReferencePlacer
+from shoal.manager.scheduler.reference import ReferencePlacer
 
 AZS = ("us-east-1a", "us-east-1b", "us-east-1c")
 # (type, CPU units, MiB, share of the fleet); r5.large is excluded by the benchmark's constraint.

@@ -8,19 +8,20 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from manager import arns, resources, taskdef
-from manager import tasks as task_rules
-from manager.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
-from manager.scheduler import (
+from shoal.core import arns, taskdef
+from shoal.core import tasks as task_rules
+from shoal.core.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from shoal.manager import lifecycle, resources
+from shoal.manager.scheduler import (
     PlacementRequestError,
     filter_instances,
     place,
     place_on,
     validate_placement,
 )
-from manager.scheduler.cql import CQLSyntaxError
-from manager.scheduler.model import PlacementConstraint, PlacementPlan, PlacementStrategy, TaskRequest
-from manager.store.etcd import Conflict, Store
+from shoal.manager.scheduler.cql import CQLSyntaxError
+from shoal.manager.scheduler.model import PlacementConstraint, PlacementPlan, PlacementStrategy, TaskRequest
+from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import ecs_pb2, internal_pb2
 
 MAX_TASKS_PER_CALL = 10
@@ -461,7 +462,7 @@ class Control:
             puts[item.key] = inst
             expect[item.key] = item.mod_revision
             for t in mine:
-                stopped = task_rules.request_stop(
+                stopped = lifecycle.request_stop(
                     t.value, "InfrastructureHealth", "Container instance deregistered", agent_gone=True
                 )
                 if stopped is not None:
@@ -848,7 +849,7 @@ class Control:
                 raise NotFound(f"task {task_id} not found in cluster {cluster.cluster_name}", field="task")
             inst = instances.get(task.container_instance_arn)
             gone = inst is None or inst.status == "INACTIVE"
-            return task_rules.request_stop(
+            return lifecycle.request_stop(
                 task, "UserInitiated", reason or "Task stopped by user", agent_gone=gone
             )
 

@@ -10,7 +10,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
-from manager.store.etcd import Compacted, Store
+from shoal.manager.store.etcd import Compacted, Store
 from shoal.v1 import ecs_pb2
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 
-from manager.errors import Unavailable
-from manager.store.etcd import Conflict, Store
+from shoal.core.errors import Unavailable
+from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import internal_pb2
 
 log = logging.getLogger(__name__)

@@ -14,15 +14,15 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from manager.api.agent import AgentSessionServicer
-from manager.api.ecs import EcsServicer
-from manager.control import Control
-from manager.controllers.services import ServiceController
-from manager.embedded_etcd import EmbeddedEtcd
-from manager.errors import Unavailable
-from manager.leader import Leadership, ProcessLease
-from manager.services import Services
-from manager.store.etcd import Store
+from shoal.core.errors import Unavailable
+from shoal.manager.api.agent import AgentSessionServicer
+from shoal.manager.api.ecs import EcsServicer
+from shoal.manager.control import Control
+from shoal.manager.controllers.services import ServiceController
+from shoal.manager.embedded_etcd import EmbeddedEtcd
+from shoal.manager.leader import Leadership, ProcessLease
+from shoal.manager.services import Services
+from shoal.manager.store.etcd import Store
 from shoal.v1 import agent_pb2, api_pb2
 
 log = logging.getLogger("shoal.manager")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 
-from manager import arns
-from manager import tasks as task_rules
-from manager.control import Control
-from manager.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
-from manager.store.etcd import Conflict
+from shoal.core import arns
+from shoal.core import tasks as task_rules
+from shoal.core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from shoal.manager.control import Control
+from shoal.manager.store.etcd import Conflict
 from shoal.v1 import api_pb2, ecs_pb2
 
 MAX_EVENTS = 100

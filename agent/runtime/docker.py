@@ -14,18 +14,18 @@ import docker
 import docker.errors
 from docker.types import LogConfig, Ulimit
 
+from shoal.core.labels import (
+    LABEL_CLUSTER,
+    LABEL_CONTAINER_NAME,
+    LABEL_INSTANCE_ID,
+    LABEL_TASK_ARN,
+    LABEL_TASK_DEFINITION,
+)
+from shoal.core.ports import DYNAMIC_PORT_FIRST, DYNAMIC_PORT_LAST
 from shoal.v1 import ecs_pb2
 
 log = logging.getLogger(__name__)
 
-# Container labels, gathered in one place.
-LABEL_TASK_ARN = "com.shoal.task-arn"
-LABEL_CONTAINER_NAME = "com.shoal.container-name"
-LABEL_CLUSTER = "com.shoal.cluster"
-LABEL_INSTANCE_ID = "com.shoal.container-instance"
-LABEL_TASK_DEFINITION = "com.shoal.task-definition-arn"
-
-DYNAMIC_PORT_RANGE = (49153, 65535)
 DEFAULT_STOP_TIMEOUT = 30
 
 
@@ -132,7 +132,7 @@ class DockerRuntime:
 
     # -- containers --------------------------------------------------------------------------------
     def _pick_port(self, proto: str) -> int:
-        low, high = DYNAMIC_PORT_RANGE
+        low, high = DYNAMIC_PORT_FIRST, DYNAMIC_PORT_LAST
         for _ in range(200):
             port = random.randint(low, high)
             if (port, proto) in self._taken_ports:
@@ -145,7 +145,7 @@ class DockerRuntime:
                     continue
             self._taken_ports.add((port, proto))
             return port
-        raise RuntimeFailure("CannotCreateContainerError: no free host port in 49153-65535")
+        raise RuntimeFailure(f"CannotCreateContainerError: no free host port in {low}-{high}")
 
     def create(
         self, task: ecs_pb2.Task, td: ecs_pb2.TaskDefinition, c: ecs_pb2.ContainerDefinition

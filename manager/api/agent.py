@@ -10,13 +10,14 @@ from collections.abc import AsyncIterator
 
 import grpc
 
-from manager import arns
-from manager import tasks as task_rules
-from manager.control import Control
-from manager.errors import ShoalError
-from manager.feeds import TaskFeeds
-from manager.leader import ProcessLease
-from manager.store.etcd import Conflict
+from shoal.core import arns
+from shoal.core import tasks as task_rules
+from shoal.core.errors import ShoalError
+from shoal.manager import lifecycle
+from shoal.manager.control import Control
+from shoal.manager.feeds import TaskFeeds
+from shoal.manager.leader import ProcessLease
+from shoal.manager.store.etcd import Conflict
 from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2
 
 log = logging.getLogger(__name__)
@@ -289,7 +290,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                 task = puts.get(key) or current.get(key)
                 if task is None:
                     continue
-                new = task_rules.apply_state_change(task, ch)
+                new = lifecycle.apply_state_change(task, ch)
                 if new is not None:
                     puts[key] = new
             if not puts:

@@ -10,9 +10,9 @@ from typing import Any
 import grpc
 from grpc_status import rpc_status
 
-from manager.control import Control
-from manager.errors import InvalidArgument, ShoalError
-from manager.services import Services
+from shoal.core.errors import InvalidArgument, ShoalError
+from shoal.manager.control import Control
+from shoal.manager.services import Services
 from shoal.v1 import api_pb2, api_pb2_grpc
 
 log = logging.getLogger(__name__)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextlib
 
-from manager import tasks as task_rules
-from manager.control import Control
-from manager.store.etcd import Conflict
+from shoal.core import tasks as task_rules
+from shoal.manager.control import Control
+from shoal.manager.store.etcd import Conflict
 from shoal.v1 import ecs_pb2, internal_pb2
 
 

@@ -10,17 +10,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from manager import resources
-from manager import tasks as task_rules
-from manager.control import Control
-from manager.controllers import deployment as dm
-from manager.controllers.instances import sweep_disconnected
-from manager.errors import ShoalError
-from manager.scheduler import DEFAULT_SERVICE_STRATEGIES, choose_scale_in, place, place_on
-from manager.scheduler.model import PlacementConstraint, PlacementStrategy
-from manager.services import Services, add_event, effective_percents
-from manager.store.etcd import Conflict
-from manager.taskdef import has_health_check, is_essential
+from shoal.core import tasks as task_rules
+from shoal.core.errors import ShoalError
+from shoal.core.taskdef import has_health_check, is_essential
+from shoal.manager import lifecycle, resources
+from shoal.manager.control import Control
+from shoal.manager.controllers import deployment as dm
+from shoal.manager.controllers.instances import sweep_disconnected
+from shoal.manager.scheduler import DEFAULT_SERVICE_STRATEGIES, choose_scale_in, place, place_on
+from shoal.manager.scheduler.model import PlacementConstraint, PlacementStrategy
+from shoal.manager.services import Services, add_event, effective_percents
+from shoal.manager.store.etcd import Conflict
 from shoal.v1 import ecs_pb2
 
 log = logging.getLogger(__name__)
@@ -228,7 +228,7 @@ class ServiceController:
         if constraints and candidates:
             snapshot = resources.build_snapshot(candidates, all_tasks)
             # Constraints only: a fresh request with no resource needs tells which instances qualify.
-            from manager.scheduler.model import TaskRequest
+            from shoal.manager.scheduler.model import TaskRequest
 
             probe = TaskRequest(
                 group=f"service:{svc.service_name}", cpu=0, memory=0, constraints=tuple(constraints)
@@ -277,7 +277,7 @@ class ServiceController:
                 continue
             inst = instances.get(t.container_instance_arn)
             gone = inst is None or inst.status == "INACTIVE"
-            stopped = task_rules.request_stop(t, "ServiceSchedulerInitiated", reason, agent_gone=gone)
+            stopped = lifecycle.request_stop(t, "ServiceSchedulerInitiated", reason, agent_gone=gone)
             if stopped is not None:
                 key_of_task = self.c.task_key(cluster, task_id)
                 puts[key_of_task] = stopped
@@ -322,7 +322,7 @@ class ServiceController:
             primary.rollout_state = "FAILED"
             primary.rollout_state_reason = d.failed_reason
             if d.rollback_to:
-                from manager.services import new_deployment
+                from shoal.manager.services import new_deployment
 
                 for dep in new.deployments:
                     dep.status = "ACTIVE"

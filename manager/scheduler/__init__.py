@@ -1,7 +1,7 @@
 """Placement: pure functions from a cluster snapshot and a request to a plan or an explained failure."""
 
-from manager.scheduler.cql import CQLSyntaxError
-from manager.scheduler.model import (
+from shoal.manager.scheduler.cql import CQLSyntaxError
+from shoal.manager.scheduler.model import (
     ClusterSnapshot,
     ContainerInstanceView,
     Placement,
@@ -12,10 +12,10 @@ from manager.scheduler.model import (
     TaskRequest,
     TaskView,
 )
-from manager.scheduler.placement import Placer, filter_instances, place, place_on
-from manager.scheduler.scale_in import choose_scale_in
-from manager.scheduler.strategies import DEFAULT_RUN_TASK_STRATEGIES, DEFAULT_SERVICE_STRATEGIES
-from manager.scheduler.validation import PlacementRequestError, validate_placement
+from shoal.manager.scheduler.placement import Placer, filter_instances, place, place_on
+from shoal.manager.scheduler.scale_in import choose_scale_in
+from shoal.manager.scheduler.strategies import DEFAULT_RUN_TASK_STRATEGIES, DEFAULT_SERVICE_STRATEGIES
+from shoal.manager.scheduler.validation import PlacementRequestError, validate_placement
 
 __all__ = [
     "DEFAULT_RUN_TASK_STRATEGIES",

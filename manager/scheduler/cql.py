@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from types import MappingProxyType
 
-from manager.scheduler.model import ContainerInstanceView
+from shoal.manager.scheduler.model import ContainerInstanceView
 
 __all__ = [
     "MAX_EXPRESSION_LENGTH",

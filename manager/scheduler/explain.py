@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from manager.scheduler.filters import (
+from shoal.manager.scheduler.filters import (
     STAGE_AGENT,
     STAGE_CONSTRAINT,
     STAGE_REASONS,
@@ -12,8 +12,8 @@ from manager.scheduler.filters import (
     Rejection,
     first_failure,
 )
-from manager.scheduler.model import REASON_MISSING, PlacementFailure
-from manager.scheduler.state import InstanceState
+from shoal.manager.scheduler.model import REASON_MISSING, PlacementFailure
+from shoal.manager.scheduler.state import InstanceState
 
 EMPTY_CLUSTER = "no container instances registered in the cluster"
 NONE_USABLE = "no container instance is ACTIVE with a connected agent"

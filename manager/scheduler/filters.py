@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from manager.scheduler.cql import Expression, parse
-from manager.scheduler.model import (
+from shoal.core.ports import DYNAMIC_PORT_FIRST, DYNAMIC_PORT_LAST, in_dynamic_range
+from shoal.manager.scheduler.cql import Expression, parse
+from shoal.manager.scheduler.model import (
     REASON_AGENT,
     REASON_ATTRIBUTE,
     REASON_CONSTRAINT,
@@ -18,9 +19,9 @@ from manager.scheduler.model import (
     REASON_PORTS,
     TaskRequest,
 )
-from manager.scheduler.state import DYNAMIC_PORT_FIRST, DYNAMIC_PORT_LAST, InstanceState, in_dynamic_range
-from manager.scheduler.strategies import Link, compile_chain
-from manager.scheduler.validation import validate_placement
+from shoal.manager.scheduler.state import InstanceState
+from shoal.manager.scheduler.strategies import Link, compile_chain
+from shoal.manager.scheduler.validation import validate_placement
 
 # Pipeline stages, in the order the filters run; a higher stage means the instance got further.
 STAGE_INACTIVE = 0

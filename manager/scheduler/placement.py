@@ -30,10 +30,10 @@ import random
 from collections.abc import Callable, Sequence
 from operator import attrgetter
 
-from manager.scheduler.cql import parse
-from manager.scheduler.explain import explain_failure
-from manager.scheduler.filters import CompiledRequest, compile_request, first_failure, make_fits
-from manager.scheduler.model import (
+from shoal.manager.scheduler.cql import parse
+from shoal.manager.scheduler.explain import explain_failure
+from shoal.manager.scheduler.filters import CompiledRequest, compile_request, first_failure, make_fits
+from shoal.manager.scheduler.model import (
     REASON_MISSING,
     ClusterSnapshot,
     Placement,
@@ -41,8 +41,8 @@ from manager.scheduler.model import (
     PlacementPlan,
     TaskRequest,
 )
-from manager.scheduler.state import InstanceState, build_states
-from manager.scheduler.strategies import (
+from shoal.manager.scheduler.state import InstanceState, build_states
+from shoal.manager.scheduler.strategies import (
     BINPACK_CPU,
     BINPACK_MEMORY,
     SPREAD_ATTRIBUTE,

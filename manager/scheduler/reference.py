@@ -10,10 +10,10 @@ import dataclasses
 import functools
 import random
 
-from manager.scheduler.cql import parse
-from manager.scheduler.model import ClusterSnapshot, ContainerInstanceView, TaskRequest
+from shoal.core.ports import DYNAMIC_PORT_COUNT, in_dynamic_range
+from shoal.manager.scheduler.cql import parse
+from shoal.manager.scheduler.model import ClusterSnapshot, ContainerInstanceView, TaskRequest
 
-_FIRST, _LAST = 49153, 65535
 _parse = functools.lru_cache(maxsize=256)(parse)
 
 
@@ -27,7 +27,7 @@ class ReferencePlacer:
         self.ports = {v.instance_id: set(v.used_ports) for v in self.views}
         self.dynamic_taken = {v.instance_id: 0 for v in self.views}
         self.dynamic_held = {
-            v.instance_id: {port for port, _ in v.used_ports if _FIRST <= port <= _LAST} for v in self.views
+            v.instance_id: {port for port, _ in v.used_ports if in_dynamic_range(port)} for v in self.views
         }
         self.running = {v.instance_id: v.running_tasks_count for v in self.views}
         self.groups: dict[str, dict[str, int]] = {v.instance_id: {} for v in self.views}
@@ -39,7 +39,7 @@ class ReferencePlacer:
 
     def free_dynamic(self, instance_id: str) -> int:
         """Dynamic-range port numbers neither held nor handed out so far."""
-        return (_LAST - _FIRST + 1) - len(self.dynamic_held[instance_id]) - self.dynamic_taken[instance_id]
+        return DYNAMIC_PORT_COUNT - len(self.dynamic_held[instance_id]) - self.dynamic_taken[instance_id]
 
     def fits(self, view: ContainerInstanceView, request: TaskRequest) -> bool:
         """Every filter of the pipeline for one instance."""
@@ -53,7 +53,7 @@ class ReferencePlacer:
         new_numbers = {
             port
             for port, _ in request.static_ports
-            if _FIRST <= port <= _LAST
+            if in_dynamic_range(port)
             and (port, "tcp") not in self.ports[instance_id]
             and (port, "udp") not in self.ports[instance_id]
         }
@@ -102,9 +102,7 @@ class ReferencePlacer:
         self.cpu[instance_id] -= request.cpu
         self.memory[instance_id] -= request.memory
         self.ports[instance_id] |= request.static_ports
-        self.dynamic_held[instance_id] |= {
-            port for port, _ in request.static_ports if _FIRST <= port <= _LAST
-        }
+        self.dynamic_held[instance_id] |= {port for port, _ in request.static_ports if in_dynamic_range(port)}
         self.dynamic_taken[instance_id] += request.dynamic_ports
         self.running[instance_id] += 1
         groups = self.groups[instance_id]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from manager.scheduler.model import ClusterSnapshot, PlacementStrategy, TaskView
-from manager.scheduler.strategies import BINPACK_CPU, BINPACK_MEMORY, SPREAD_ATTRIBUTE, compile_chain
+from shoal.manager.scheduler.model import ClusterSnapshot, PlacementStrategy, TaskView
+from shoal.manager.scheduler.strategies import BINPACK_CPU, BINPACK_MEMORY, SPREAD_ATTRIBUTE, compile_chain
 
 
 def choose_scale_in(

@@ -6,21 +6,13 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-from manager.scheduler.model import ClusterSnapshot, ContainerInstanceView, Port, TaskRequest
-
-DYNAMIC_PORT_FIRST = 49153
-DYNAMIC_PORT_LAST = 65535
-DYNAMIC_PORT_COUNT = DYNAMIC_PORT_LAST - DYNAMIC_PORT_FIRST + 1
-
-
-def in_dynamic_range(port: int) -> bool:
-    """True for host ports the agent may hand out dynamically."""
-    return DYNAMIC_PORT_FIRST <= port <= DYNAMIC_PORT_LAST
+from shoal.core.ports import DYNAMIC_PORT_COUNT, in_dynamic_range
+from shoal.manager.scheduler.model import ClusterSnapshot, ContainerInstanceView, Port, TaskRequest
 
 
 def dynamic_numbers(ports: Iterable[Port]) -> frozenset[int]:
     """Port numbers of the dynamic range held by ``ports`` (either protocol: counted conservatively)."""
-    return frozenset(port for port, _ in ports if DYNAMIC_PORT_FIRST <= port <= DYNAMIC_PORT_LAST)
+    return frozenset(port for port, _ in ports if in_dynamic_range(port))
 
 
 @lru_cache(maxsize=256)

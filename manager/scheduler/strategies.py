@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from manager.scheduler.model import PlacementStrategy
-from manager.scheduler.validation import ATTRIBUTE_PREFIX, validate_strategy
+from shoal.manager.scheduler.model import PlacementStrategy
+from shoal.manager.scheduler.validation import ATTRIBUTE_PREFIX, validate_strategy
 
 BINPACK_CPU = "binpack:cpu"
 BINPACK_MEMORY = "binpack:memory"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from manager.scheduler.cql import CQLSyntaxError, Expression, parse
-from manager.scheduler.model import PlacementConstraint, PlacementStrategy
+from shoal.manager.scheduler.cql import CQLSyntaxError, Expression, parse
+from shoal.manager.scheduler.model import PlacementConstraint, PlacementStrategy
 
 MAX_STRATEGIES = 5
 MAX_CONSTRAINTS = 10

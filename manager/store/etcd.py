@@ -14,7 +14,7 @@ from etcd3aio.errors import EtcdError
 from etcd3aio.kv import KVService, prefix_range_end
 from google.protobuf.message import Message
 
-from manager.errors import Unavailable
+from shoal.core.errors import Unavailable
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=Message)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from google.protobuf import json_format
 
-from agent.runtime.docker import ContainerEvent, DockerRuntime, RuntimeFailure, cpu_shares
+from shoal.agent.runtime.docker import ContainerEvent, DockerRuntime, RuntimeFailure, cpu_shares
 from shoal.v1 import ecs_pb2
 from tests.conftest import wait_for
 

@@ -8,8 +8,8 @@ import secrets
 import pytest
 from google.protobuf import json_format
 
-from manager.control import Control
-from manager.store.etcd import Conflict, Store
+from shoal.manager.control import Control
+from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import ecs_pb2
 
 

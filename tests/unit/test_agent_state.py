@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from google.protobuf import json_format
 
-from agent import state as sm
-from agent.state import Report, StartTask, StopTask
+from shoal.agent import state as sm
+from shoal.agent.state import Report, StartTask, StopTask
 from shoal.v1 import agent_pb2, ecs_pb2
 
 PREFIX = "arn:shoal:ecs:local:000000000000:task/default/"

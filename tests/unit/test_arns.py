@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from manager import arns
-from manager.errors import InvalidArgument
+from shoal.core import arns
+from shoal.core.errors import InvalidArgument
 
 PREFIX = "arn:shoal:ecs:local:000000000000:"
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from manager.controllers import deployment as dm
+from shoal.manager.controllers import deployment as dm
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

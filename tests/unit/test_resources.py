@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from manager import resources
-from manager.scheduler import place
-from manager.scheduler.model import TaskRequest
+from shoal.manager import resources
+from shoal.manager.scheduler import place
+from shoal.manager.scheduler.model import TaskRequest
 from shoal.v1 import ecs_pb2
 
 

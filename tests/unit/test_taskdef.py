@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from google.protobuf import json_format
 
-from manager.errors import InvalidArgument
-from manager.taskdef import (
+from shoal.core.errors import InvalidArgument
+from shoal.core.taskdef import (
     MAX_DOCUMENT_BYTES,
     effective_containers,
     parse_cpu,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from google.protobuf import json_format
 
-from manager.tasks import apply_state_change, request_stop
+from shoal.manager.lifecycle import apply_state_change, request_stop
 from shoal.v1 import agent_pb2, ecs_pb2
 
 ARN = "arn:shoal:ecs:local:000000000000:task/default/t1"

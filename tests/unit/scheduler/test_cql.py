@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from manager.scheduler.cql import (
+from shoal.manager.scheduler.cql import (
     MAX_EXPRESSION_LENGTH,
     And,
     Condition,
@@ -18,7 +18,7 @@ from manager.scheduler.cql import (
     Or,
     parse,
 )
-from manager.scheduler.model import ContainerInstanceView
+from shoal.manager.scheduler.model import ContainerInstanceView
 
 
 def make_instance(

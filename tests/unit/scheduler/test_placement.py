@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from manager.scheduler import (
+from shoal.manager.scheduler import (
     DEFAULT_SERVICE_STRATEGIES,
     ClusterSnapshot,
     ContainerInstanceView,

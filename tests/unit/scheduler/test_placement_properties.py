@@ -7,7 +7,7 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from manager.scheduler import (
+from shoal.manager.scheduler import (
     ClusterSnapshot,
     ContainerInstanceView,
     PlacementConstraint,
@@ -18,7 +18,7 @@ from manager.scheduler import (
     place,
     place_on,
 )
-from manager.scheduler.reference import ReferencePlacer
+from shoal.manager.scheduler.reference import ReferencePlacer
 
 AZS = ("az-a", "az-b", "az-c")
 TYPES = ("small", "large")

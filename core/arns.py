@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from manager.errors import InvalidArgument
+from shoal.core.errors import InvalidArgument
 
 REGION = "local"
 ACCOUNT = "000000000000"

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from google.protobuf import json_format
 
-from manager.arns import NAME_RE
-from manager.errors import InvalidArgument
+from shoal.core.arns import NAME_RE
+from shoal.core.errors import InvalidArgument
 from shoal.v1 import ecs_pb2
 
 MAX_CONTAINERS = 10

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
@@ -12,7 +11,7 @@ DOMAIN = "shoal.dev"
 class ShoalError(Exception):
     """A failure the caller can act on; never a bug."""
 
-    code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
+    code = "UNKNOWN"  # the gRPC status code name
     default_reason = "UNKNOWN"
 
     def __init__(self, message: str, *, field: str = "", reason: str = "") -> None:
@@ -28,13 +27,11 @@ class ShoalError(Exception):
             info.metadata["field"] = self.field
         detail = any_pb2.Any()
         detail.Pack(info)
-        return status_pb2.Status(
-            code=getattr(code_pb2, self.code.name), message=self.message, details=[detail]
-        )
+        return status_pb2.Status(code=getattr(code_pb2, self.code), message=self.message, details=[detail])
 
 
 class InvalidArgument(ShoalError):
-    code = grpc.StatusCode.INVALID_ARGUMENT
+    code = "INVALID_ARGUMENT"
     default_reason = "INVALID_ARGUMENT"
 
     def __init__(self, field: str, problem: str, *, reason: str = "") -> None:
@@ -42,20 +39,20 @@ class InvalidArgument(ShoalError):
 
 
 class NotFound(ShoalError):
-    code = grpc.StatusCode.NOT_FOUND
+    code = "NOT_FOUND"
     default_reason = "NOT_FOUND"
 
 
 class AlreadyExists(ShoalError):
-    code = grpc.StatusCode.ALREADY_EXISTS
+    code = "ALREADY_EXISTS"
     default_reason = "ALREADY_EXISTS"
 
 
 class FailedPrecondition(ShoalError):
-    code = grpc.StatusCode.FAILED_PRECONDITION
+    code = "FAILED_PRECONDITION"
     default_reason = "FAILED_PRECONDITION"
 
 
 class Unavailable(ShoalError):
-    code = grpc.StatusCode.UNAVAILABLE
+    code = "UNAVAILABLE"
     default_reason = "UNAVAILABLE"

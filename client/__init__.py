@@ -1,0 +1,1 @@
+"""Typed Python client of Shoal's public gRPC API."""

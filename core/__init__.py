@@ -1,0 +1,1 @@
+"""ECS rules shared by the manager, the agent and the CLI: pure, no I/O."""

@@ -1,0 +1,43 @@
+"""Task status rules both sides follow: the lastStatus order, stop codes, what holds resources."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from shoal.v1 import ecs_pb2
+
+# lastStatus never moves backwards along this order.
+STATUS_ORDER = {
+    "PROVISIONING": 0,
+    "PENDING": 1,
+    "ACTIVATING": 2,
+    "RUNNING": 3,
+    "DEACTIVATING": 4,
+    "STOPPING": 5,
+    "DEPROVISIONING": 6,
+    "STOPPED": 7,
+}
+STOP_CODES = (
+    "TaskFailedToStart",
+    "EssentialContainerExited",
+    "UserInitiated",
+    "ServiceSchedulerInitiated",
+    "InfrastructureHealth",
+)
+
+
+def now_ts(at: datetime | None = None) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(at or datetime.now(UTC))
+    return ts
+
+
+def is_stopped(task: ecs_pb2.Task) -> bool:
+    return task.last_status == "STOPPED"
+
+
+def holds_resources(task: ecs_pb2.Task) -> bool:
+    """A placed task counts against its instance until it has STOPPED."""
+    return bool(task.container_instance_arn) and not is_stopped(task)
