@@ -57,8 +57,8 @@ _IGNORED_CONTAINER_FIELDS = {
     "credential_specs": "credentialSpecs are kept but not used",
 }
 
-_CPU_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(vcpu)?\s*$", re.IGNORECASE)
-_MEM_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mb|mib|gb|gib)?\s*$", re.IGNORECASE)
+_CPU_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(vcpu)?\s*$", re.IGNORECASE)
+_MEM_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(mb|mib|gb|gib)?\s*$", re.IGNORECASE)
 _ENV_NAME_RE = re.compile(r"^[^=\x00]+$")
 
 
@@ -149,6 +149,11 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
         if v.HasField("efs_volume_configuration"):
             warnings.append(
                 f"volumes[{i}].efsVolumeConfiguration is kept; the volume is a plain Docker volume"
+            )
+        if v.HasField("fsx_windows_file_server_volume_configuration"):
+            warnings.append(
+                f"volumes[{i}].fsxWindowsFileServerVolumeConfiguration is kept; "
+                "the volume is a plain Docker volume"
             )
         dvc = v.docker_volume_configuration
         if v.HasField("docker_volume_configuration") and dvc.driver not in ("", "local"):

@@ -43,7 +43,16 @@ def reject(doc: dict[str, Any]) -> InvalidArgument:
 # -- units -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "units"),
-    [("512", 512), ("0.5 vCPU", 512), ("1 vCPU", 1024), ("2vcpu", 2048), ("0.25 VCPU", 256), (" 128 ", 128)],
+    [
+        ("512", 512),
+        ("0.5 vCPU", 512),
+        ("1 vCPU", 1024),
+        ("2vcpu", 2048),
+        ("0.25 VCPU", 256),
+        (" 128 ", 128),
+        (".25 vcpu", 256),
+        (".5 vCPU", 512),
+    ],
 )
 def test_parse_cpu(text: str, units: int) -> None:
     assert parse_cpu(text, "cpu") == units
@@ -51,7 +60,16 @@ def test_parse_cpu(text: str, units: int) -> None:
 
 @pytest.mark.parametrize(
     ("text", "mib"),
-    [("1024", 1024), ("1 GB", 1024), ("2GB", 2048), ("0.5 GB", 512), ("512 MiB", 512), ("1 gib", 1024)],
+    [
+        ("1024", 1024),
+        ("1 GB", 1024),
+        ("2GB", 2048),
+        ("0.5 GB", 512),
+        ("512 MiB", 512),
+        ("1 gib", 1024),
+        (".5 gb", 512),
+        (".25GB", 256),
+    ],
 )
 def test_parse_memory(text: str, mib: int) -> None:
     assert parse_memory(text, "memory") == mib
@@ -65,6 +83,8 @@ def test_parse_memory(text: str, mib: int) -> None:
         ("-512", "is not a CPU amount"),
         ("1 GHz", "is not a CPU amount"),
         ("0.3 vCPU", "is not a whole number of CPU units"),
+        (".", "is not a CPU amount"),
+        ("..5 vcpu", "is not a CPU amount"),
         ("100.5", "is not a whole number of CPU units"),
     ],
 )
@@ -743,3 +763,21 @@ def test_invalid_overrides(overrides: dict, field: str, problem: str) -> None:
         validate_overrides(td, make_overrides(overrides))
     assert exc.value.field == field
     assert problem in exc.value.message
+
+
+def test_fsx_windows_volume_is_kept_with_a_warning() -> None:
+    doc = minimal()
+    doc["volumes"] = [
+        {
+            "name": "share",
+            "fsxWindowsFileServerVolumeConfiguration": {
+                "fileSystemId": "fs-0123",
+                "rootDirectory": "\\\\data",
+                "authorizationConfig": {"credentialsParameter": "arn:aws:ssm:x", "domain": "corp"},
+            },
+        }
+    ]
+    td = make_td(doc)
+    warnings = validate_task_definition(td)
+    assert any("fsxWindowsFileServerVolumeConfiguration is kept" in w for w in warnings)
+    assert td.volumes[0].fsx_windows_file_server_volume_configuration.file_system_id == "fs-0123"

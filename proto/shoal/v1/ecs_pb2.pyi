@@ -376,19 +376,39 @@ class EFSVolumeConfiguration(_message.Message):
     authorization_config: EFSAuthorizationConfig
     def __init__(self, file_system_id: _Optional[str] = ..., root_directory: _Optional[str] = ..., transit_encryption: _Optional[str] = ..., transit_encryption_port: _Optional[int] = ..., authorization_config: _Optional[_Union[EFSAuthorizationConfig, _Mapping]] = ...) -> None: ...
 
+class FSxWindowsFileServerAuthorizationConfig(_message.Message):
+    __slots__ = ("credentials_parameter", "domain")
+    CREDENTIALS_PARAMETER_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    credentials_parameter: str
+    domain: str
+    def __init__(self, credentials_parameter: _Optional[str] = ..., domain: _Optional[str] = ...) -> None: ...
+
+class FSxWindowsFileServerVolumeConfiguration(_message.Message):
+    __slots__ = ("file_system_id", "root_directory", "authorization_config")
+    FILE_SYSTEM_ID_FIELD_NUMBER: _ClassVar[int]
+    ROOT_DIRECTORY_FIELD_NUMBER: _ClassVar[int]
+    AUTHORIZATION_CONFIG_FIELD_NUMBER: _ClassVar[int]
+    file_system_id: str
+    root_directory: str
+    authorization_config: FSxWindowsFileServerAuthorizationConfig
+    def __init__(self, file_system_id: _Optional[str] = ..., root_directory: _Optional[str] = ..., authorization_config: _Optional[_Union[FSxWindowsFileServerAuthorizationConfig, _Mapping]] = ...) -> None: ...
+
 class Volume(_message.Message):
-    __slots__ = ("name", "host", "docker_volume_configuration", "configured_at_launch", "efs_volume_configuration")
+    __slots__ = ("name", "host", "docker_volume_configuration", "configured_at_launch", "efs_volume_configuration", "fsx_windows_file_server_volume_configuration")
     NAME_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
     DOCKER_VOLUME_CONFIGURATION_FIELD_NUMBER: _ClassVar[int]
     CONFIGURED_AT_LAUNCH_FIELD_NUMBER: _ClassVar[int]
     EFS_VOLUME_CONFIGURATION_FIELD_NUMBER: _ClassVar[int]
+    FSX_WINDOWS_FILE_SERVER_VOLUME_CONFIGURATION_FIELD_NUMBER: _ClassVar[int]
     name: str
     host: HostVolumeProperties
     docker_volume_configuration: DockerVolumeConfiguration
     configured_at_launch: bool
     efs_volume_configuration: EFSVolumeConfiguration
-    def __init__(self, name: _Optional[str] = ..., host: _Optional[_Union[HostVolumeProperties, _Mapping]] = ..., docker_volume_configuration: _Optional[_Union[DockerVolumeConfiguration, _Mapping]] = ..., configured_at_launch: _Optional[bool] = ..., efs_volume_configuration: _Optional[_Union[EFSVolumeConfiguration, _Mapping]] = ...) -> None: ...
+    fsx_windows_file_server_volume_configuration: FSxWindowsFileServerVolumeConfiguration
+    def __init__(self, name: _Optional[str] = ..., host: _Optional[_Union[HostVolumeProperties, _Mapping]] = ..., docker_volume_configuration: _Optional[_Union[DockerVolumeConfiguration, _Mapping]] = ..., configured_at_launch: _Optional[bool] = ..., efs_volume_configuration: _Optional[_Union[EFSVolumeConfiguration, _Mapping]] = ..., fsx_windows_file_server_volume_configuration: _Optional[_Union[FSxWindowsFileServerVolumeConfiguration, _Mapping]] = ...) -> None: ...
 
 class PlacementConstraint(_message.Message):
     __slots__ = ("type", "expression")
