@@ -58,7 +58,7 @@ class TaskFeeds:
             feed.subscribers.get(instance_arn, set()).discard(queue)
 
     async def _run(self, cluster: str, feed: _Feed) -> None:
-        prefix = self.store.key("tasks", cluster) + "/"
+        prefix = self.store.keys.tasks_prefix(cluster)
         while True:
             try:
                 items, revision = await self.store.list(prefix, ecs_pb2.Task)

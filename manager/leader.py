@@ -21,7 +21,7 @@ class Leadership:
 
     def __init__(self, store: Store, ttl: int = 6) -> None:
         self.store = store
-        self.key = store.key("leader")
+        self.key = store.keys.leader()
         self.ttl = ttl
         self.identity = f"{socket.gethostname()}:{os.getpid()}"
         self.is_leader = False

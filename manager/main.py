@@ -15,13 +15,12 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from shoal.core.errors import Unavailable
+from shoal.manager.actions import ControlPlane
 from shoal.manager.api.agent import AgentSessionServicer
 from shoal.manager.api.ecs import EcsServicer
-from shoal.manager.control import Control
 from shoal.manager.controllers.services import ServiceController
 from shoal.manager.embedded_etcd import EmbeddedEtcd
 from shoal.manager.leader import Leadership, ProcessLease
-from shoal.manager.services import Services
 from shoal.manager.store.etcd import Store
 from shoal.v1 import agent_pb2, api_pb2
 
@@ -79,11 +78,11 @@ def _endpoints(value: str) -> list[str]:
     return out
 
 
-async def _purge_loop(control: Control) -> None:
+async def _purge_loop(cp: ControlPlane) -> None:
     while True:
         await asyncio.sleep(60)
         try:
-            n = await control.purge_stopped_tasks()
+            n = await cp.tasks.purge_stopped()
             if n:
                 log.info("forgot %d stopped task(s) past retention", n)
         except Unavailable as exc:
@@ -102,16 +101,17 @@ async def serve(args: argparse.Namespace) -> None:
     store = Store(endpoints, args.etcd_prefix)
     log.info("connecting to etcd at %s", ", ".join(endpoints))
     await store.connect(timeout=60)
-    control = Control(store, stopped_task_retention=timedelta(seconds=args.stopped_task_retention_seconds))
+    cp = ControlPlane.build(
+        store, stopped_task_retention=timedelta(seconds=args.stopped_task_retention_seconds)
+    )
 
     server = grpc.aio.server(options=SERVER_OPTIONS)
     from shoal.v1 import agent_pb2_grpc, api_pb2_grpc
 
     process_lease = ProcessLease(store)
     await process_lease.start()
-    services = Services(control)
-    api_pb2_grpc.add_EcsServicer_to_server(EcsServicer(control, services), server)
-    sessions = AgentSessionServicer(control, process_lease)
+    api_pb2_grpc.add_EcsServicer_to_server(EcsServicer(cp), server)
+    sessions = AgentSessionServicer(cp, process_lease)
     agent_pb2_grpc.add_AgentSessionServicer_to_server(sessions, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -128,12 +128,11 @@ async def serve(args: argparse.Namespace) -> None:
     for name in ("", *names[:2]):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("shoal-manager serving on %s", args.listen)
-    purge = asyncio.create_task(_purge_loop(control))
+    purge = asyncio.create_task(_purge_loop(cp))
     controller = ServiceController(
-        control, services, disconnect_grace=timedelta(seconds=args.agent_disconnect_grace_seconds)
+        cp, disconnect_grace=timedelta(seconds=args.agent_disconnect_grace_seconds)
     )
-
-    services.on_change = controller.wake
+    cp.services.on_change = controller.wake
 
     async def lead(fence: dict[str, int]) -> None:
         controller.fence = fence

@@ -12,9 +12,9 @@ import grpc
 
 from shoal.core import arns
 from shoal.core import tasks as task_rules
-from shoal.core.errors import ShoalError
+from shoal.core.errors import ShoalError, Unavailable
 from shoal.manager import lifecycle
-from shoal.manager.control import Control
+from shoal.manager.actions import ControlPlane
 from shoal.manager.feeds import TaskFeeds
 from shoal.manager.leader import ProcessLease
 from shoal.manager.store.etcd import Conflict
@@ -23,6 +23,10 @@ from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL_SECONDS = 10
 _INSTANCE_ID_RE = re.compile(r"^i-[0-9a-f]{4,32}$")
+
+
+class Superseded(Exception):
+    """A newer session of the same instance exists: this one must stop writing."""
 
 
 class _Session:
@@ -40,11 +44,12 @@ class _Session:
 
 
 class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
-    def __init__(self, control: Control, lease: ProcessLease) -> None:
-        self.c = control
-        self.store = control.store
+    def __init__(self, cp: ControlPlane, lease: ProcessLease) -> None:
+        self.cp = cp
+        self.store = cp.store
+        self.keys = cp.store.keys
         self.lease = lease
-        self.feeds = TaskFeeds(control.store)
+        self.feeds = TaskFeeds(cp.store)
         self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
         self._outboxes: set[asyncio.Queue] = set()
 
@@ -109,12 +114,13 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         cluster_name = arns.cluster_name(reg.cluster)
         # Like the ECS agent: `default` is created on first use, any other cluster must exist (a typo in
         # --cluster must not create a new cluster).
-        await self.c.get_cluster(cluster_name)
-        for _ in range(20):
+        await self.cp.clusters.get(cluster_name)
+
+        async def attempt() -> tuple[_Session, ecs_pb2.ContainerInstance]:
             iid = reg.instance_id if _INSTANCE_ID_RE.match(reg.instance_id or "") else ""
             item = None
             if iid:
-                item = await self.store.get(self.c.instance_key(cluster_name, iid), ecs_pb2.ContainerInstance)
+                item = await self.store.get(self.keys.instance(cluster_name, iid), ecs_pb2.ContainerInstance)
                 if item is not None and item.value.status == "INACTIVE":
                     iid, item = "", None  # deregistered: this VM comes back as a new instance
             if not iid:
@@ -138,54 +144,51 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             inst.host_ip = reg.host_ip
             inst.ClearField("disconnected_at")
             inst.version += 1
-            skey = self.c.session_key(cluster_name, iid)
+            skey = self.keys.session(cluster_name, iid)
             sitem = await self.store.get(skey, internal_pb2.SessionRecord)
             # The epoch only grows: keep it in the instance record too, since the session key may expire.
             epoch = max(sitem.value.epoch if sitem else 0, inst.session_epoch) + 1
             inst.session_epoch = epoch
-            ikey = self.c.instance_key(cluster_name, iid)
-            try:
-                rev = await self.store.commit(
-                    {ikey: inst, skey: internal_pb2.SessionRecord(epoch=epoch)},
-                    expect_revisions={
-                        ikey: item.mod_revision if item else 0,
-                        skey: sitem.mod_revision if sitem else 0,
-                    },
-                    lease=self.lease.id,
-                    leased=frozenset({skey}),
-                )
-            except Conflict:
-                continue
+            ikey = self.keys.instance(cluster_name, iid)
+            rev = await self.store.commit(
+                {ikey: inst, skey: internal_pb2.SessionRecord(epoch=epoch)},
+                expect_revisions={
+                    ikey: item.mod_revision if item else 0,
+                    skey: sitem.mod_revision if sitem else 0,
+                },
+                lease=self.lease.id,
+                leased=frozenset({skey}),
+            )
             return _Session(cluster_name, iid, inst.container_instance_arn, epoch, rev), inst
-        raise ShoalError("registration kept conflicting; retrying")
+
+        return await self.store.optimistic(attempt, what=f"registration in cluster {cluster_name}")
 
     async def _disconnect(self, s: _Session) -> None:
-        key = self.c.instance_key(s.cluster, s.instance_id)
-        for _ in range(10):
+        key = self.keys.instance(s.cluster, s.instance_id)
+        skey = self.keys.session(s.cluster, s.instance_id)
+
+        async def attempt() -> None:
             item = await self.store.get(key, ecs_pb2.ContainerInstance)
             if item is None or item.value.session_epoch != s.epoch:
                 return
+            session = await self.store.get(skey, internal_pb2.SessionRecord)
+            if session is None or session.mod_revision != s.session_rev:
+                return  # a newer session owns the instance now; it is connected
             inst = item.value
             inst.agent_connected = False
             inst.disconnected_at.CopyFrom(task_rules.now_ts())
             inst.version += 1
-            try:
-                await self.store.commit(
-                    {key: inst},
-                    expect_revisions={
-                        key: item.mod_revision,
-                        self.c.session_key(s.cluster, s.instance_id): s.session_rev,
-                    },
-                )
-                return
-            except Conflict:
-                continue
+            await self.store.commit(
+                {key: inst}, expect_revisions={key: item.mod_revision, skey: s.session_rev}
+            )
+
+        await self.store.optimistic(attempt, what=f"disconnect of {s.instance_id}")
 
     # -- desired tasks -----------------------------------------------------------------------------
     async def _agent_task(self, task: ecs_pb2.Task) -> agent_pb2.AgentTask:
         td = self._taskdefs.get(task.task_definition_arn)
         if td is None:
-            td = await self.c.describe_task_definition(task.task_definition_arn)
+            td = await self.cp.task_definitions.describe(task.task_definition_arn)
             self._taskdefs[task.task_definition_arn] = td
         return agent_pb2.AgentTask(task=task, task_definition=td)
 
@@ -263,7 +266,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                     await self._apply_changes(s, changes)
                 if beats:
                     await self._heartbeat(s, beats[-1])
-            except Conflict:
+            except (Conflict, Superseded):
                 log.info("session %s of %s was superseded", s.epoch, s.instance_id)
                 return
             if end:
@@ -271,11 +274,12 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
 
     async def _apply_changes(self, s: _Session, changes: list[agent_pb2.TaskStateChange]) -> None:
         """Apply agent reports in order, all in one transaction fenced by the session key."""
-        skey = self.c.session_key(s.cluster, s.instance_id)
+        skey = self.keys.session(s.cluster, s.instance_id)
         keys = list(
-            dict.fromkeys(self.c.task_key(s.cluster, ch.task_arn.rsplit("/", 1)[-1]) for ch in changes)
+            dict.fromkeys(self.keys.task(s.cluster, ch.task_arn.rsplit("/", 1)[-1]) for ch in changes)
         )
-        for _ in range(20):
+
+        async def attempt() -> None:
             items = dict(
                 zip(keys, await asyncio.gather(*(self.store.get(k, ecs_pb2.Task) for k in keys)), strict=True)
             )
@@ -286,7 +290,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             }
             puts = {}
             for ch in changes:
-                key = self.c.task_key(s.cluster, ch.task_arn.rsplit("/", 1)[-1])
+                key = self.keys.task(s.cluster, ch.task_arn.rsplit("/", 1)[-1])
                 task = puts.get(key) or current.get(key)
                 if task is None:
                     continue
@@ -299,16 +303,20 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             expect[skey] = s.session_rev
             try:
                 await self.store.commit(puts, expect_revisions=expect)
-                return
             except Conflict:
                 session = await self.store.get(skey, internal_pb2.SessionRecord)
                 if session is None or session.mod_revision != s.session_rev:
-                    raise
-        log.warning("could not apply %d report(s) from %s after retries", len(changes), s.instance_id)
+                    raise Superseded() from None
+                raise  # a task changed meanwhile (a stop request): apply the reports to it again
+
+        try:
+            await self.store.optimistic(attempt, what=f"reports of {s.instance_id}")
+        except Unavailable as exc:
+            log.warning("could not apply %d report(s) from %s: %s", len(changes), s.instance_id, exc)
 
     async def _heartbeat(self, s: _Session, hb: agent_pb2.Heartbeat) -> None:
-        key = self.c.instance_key(s.cluster, s.instance_id)
-        skey = self.c.session_key(s.cluster, s.instance_id)
+        key = self.keys.instance(s.cluster, s.instance_id)
+        skey = self.keys.session(s.cluster, s.instance_id)
         item = await self.store.get(key, ecs_pb2.ContainerInstance)
         if item is None:
             return

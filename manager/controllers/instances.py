@@ -5,17 +5,16 @@ from __future__ import annotations
 import contextlib
 
 from shoal.core import tasks as task_rules
-from shoal.manager.control import Control
-from shoal.manager.store.etcd import Conflict
+from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import ecs_pb2, internal_pb2
 
 
-async def sweep_disconnected(control: Control, cluster: str) -> int:
+async def sweep_disconnected(store: Store, cluster: str) -> int:
     """Mark instances disconnected whose agent session no longer exists; returns how many."""
-    store = control.store
-    sessions, _ = await store.list(store.key("sessions", cluster) + "/", internal_pb2.SessionRecord)
-    live = {s.key.rsplit("/", 1)[-1] for s in sessions}
-    items, _ = await store.list(control.instances_prefix(cluster), ecs_pb2.ContainerInstance)
+    keys = store.keys
+    sessions, _ = await store.list(keys.sessions_prefix(cluster), internal_pb2.SessionRecord)
+    live = {keys.last(s.key) for s in sessions}
+    items, _ = await store.list(keys.instances_prefix(cluster), ecs_pb2.ContainerInstance)
     marked = 0
     for item in items:
         inst = item.value
@@ -24,9 +23,10 @@ async def sweep_disconnected(control: Control, cluster: str) -> int:
         inst.agent_connected = False
         inst.disconnected_at.CopyFrom(task_rules.now_ts())
         inst.version += 1
+        # Fenced on the session key still being absent: an agent registering meanwhile wins (and a
+        # conflict is simply looked at again next round).
         with contextlib.suppress(Conflict):
-            # Fenced on the session key still being absent: an agent registering meanwhile wins.
-            session_key = control.session_key(cluster, inst.ec2_instance_id)
+            session_key = keys.session(cluster, inst.ec2_instance_id)
             await store.commit(
                 {item.key: inst}, expect_revisions={item.key: item.mod_revision, session_key: 0}
             )

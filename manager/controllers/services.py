@@ -8,20 +8,26 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 from shoal.core import tasks as task_rules
 from shoal.core.errors import ShoalError
 from shoal.core.taskdef import has_health_check, is_essential
 from shoal.manager import lifecycle, resources
-from shoal.manager.control import Control
+from shoal.manager.actions import ControlPlane, reads
+from shoal.manager.actions.placement import (
+    Placement,
+    TaskSpec,
+    Writes,
+    definition_constraints,
+    task_request,
+)
+from shoal.manager.actions.services import add_event, effective_percents
 from shoal.manager.controllers import deployment as dm
 from shoal.manager.controllers.instances import sweep_disconnected
 from shoal.manager.scheduler import DEFAULT_SERVICE_STRATEGIES, choose_scale_in, place, place_on
 from shoal.manager.scheduler.model import PlacementConstraint, PlacementStrategy
-from shoal.manager.services import Services, add_event, effective_percents
 from shoal.manager.store.etcd import Conflict
-from shoal.v1 import ecs_pb2
+from shoal.v1 import ecs_pb2, internal_pb2
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +50,15 @@ class ServiceController:
 
     def __init__(
         self,
-        control: Control,
-        services: Services,
+        cp: ControlPlane,
         *,
         disconnect_grace: timedelta = timedelta(seconds=60),
         interval: float = 0.5,
     ) -> None:
-        self.c = control
-        self.services = services
-        self.store = control.store
+        self.cp = cp
+        self.services = cp.services
+        self.store = cp.store
+        self.keys = cp.store.keys
         self.disconnect_grace = disconnect_grace
         self.interval = interval
         self.fence: dict[str, int] = {}  # leader key -> its mod_revision, added to every commit
@@ -79,15 +85,15 @@ class ServiceController:
             self._wake.clear()
 
     async def reconcile_all(self) -> None:
-        clusters, _ = await self.store.list(self.store.key("clusters") + "/", ecs_pb2.Cluster)
+        clusters, _ = await self.store.list(self.keys.clusters_prefix(), ecs_pb2.Cluster)
         for c in clusters:
-            await sweep_disconnected(self.c, c.value.cluster_name)
+            await sweep_disconnected(self.store, c.value.cluster_name)
             await self.reconcile_cluster(c.value.cluster_name)
 
     async def _taskdef(self, arn: str) -> ecs_pb2.TaskDefinition:
         td = self._taskdefs.get(arn)
         if td is None:
-            td = await self.c.describe_task_definition(arn)
+            td = await self.cp.task_definitions.describe(arn)
             self._taskdefs[arn] = td
         return td
 
@@ -109,7 +115,7 @@ class ServiceController:
             return
         # Daemons first: their resources come before replica tasks when capacity is short.
         live.sort(key=lambda i: i.value.scheduling_strategy != "DAEMON")
-        async with self.c._lock(cluster):
+        async with self.cp.placement.lock(cluster):
             # One read of the cluster per round; each service's commit is applied to it in memory.
             rnd = await self._read_round(cluster)
             for item in live:
@@ -122,9 +128,9 @@ class ServiceController:
                     log.warning("service %s: %s", item.value.service_name, exc)
 
     async def _read_round(self, cluster: str) -> _Round:
-        allocations = await self.c.allocation_revisions(cluster)  # before the snapshot it fences
-        instances = {i.container_instance_arn: i for i in await self.c.list_instances_raw(cluster)}
-        task_items, _ = await self.store.list(self.c.tasks_prefix(cluster), ecs_pb2.Task)
+        allocations = await self.cp.placement.allocation_revisions(cluster)  # before the snapshot it fences
+        instances = {i.container_instance_arn: i for i in await reads.instances(self.store, cluster)}
+        task_items, _ = await self.store.list(self.keys.tasks_prefix(cluster), ecs_pb2.Task)
         return _Round(allocations, instances, {i.key: (i.value, i.mod_revision) for i in task_items})
 
     async def _reconcile_service(
@@ -279,7 +285,7 @@ class ServiceController:
             gone = inst is None or inst.status == "INACTIVE"
             stopped = lifecycle.request_stop(t, "ServiceSchedulerInitiated", reason, agent_gone=gone)
             if stopped is not None:
-                key_of_task = self.c.task_key(cluster, task_id)
+                key_of_task = self.keys.task(cluster, task_id)
                 puts[key_of_task] = stopped
                 # An agent report landing meanwhile must not be overwritten: retry next round instead.
                 stop_expect[key_of_task] = self._task_revisions.get(key_of_task, 0)
@@ -294,20 +300,17 @@ class ServiceController:
 
         primary = new.deployments[0] if new.deployments else None
         started: list[ecs_pb2.Task] = []
+        placed_expect: dict[str, int] = {}
         if primary is not None and new.status == "ACTIVE" and (d.start or d.start_on) and not d.rollback_to:
-            started = await self._start(cluster, new, primary, d, instances, all_tasks, puts)
+            w = await self._start(cluster, new, primary, d, instances, all_tasks, puts, rnd)
+            started, placed_expect = w.tasks, w.expect
+            puts.update(w.puts)
         if started:
             add_event(
                 new,
                 f"service {name} has started {len(started)} tasks: "
                 + " ".join(f"(task {t.task_arn.rsplit('/', 1)[-1]})" for t in started[:10]),
             )
-        for t in started:
-            puts[self.c.task_key(cluster, t.task_arn.rsplit("/", 1)[-1])] = t
-        alloc_puts, alloc_expect = self.c.allocation_fence(
-            cluster, [t.container_instance_arn.rsplit("/", 1)[-1] for t in started], rnd.allocations
-        )
-        puts.update(alloc_puts)
 
         # Deployments: counts, failure, rollback, completion, retirement.
         for dep in new.deployments:
@@ -365,11 +368,11 @@ class ServiceController:
             puts[key] = new
         if not puts:
             return
-        expect = {key: revision, **self.fence, **alloc_expect, **stop_expect}
+        expect = {key: revision, **self.fence, **placed_expect, **stop_expect}
         committed = await self.store.commit(puts, expect_revisions=expect)
         for k, value in puts.items():  # what this round now knows without reading again
-            if k in alloc_puts:
-                rnd.allocations[k.rsplit("/", 1)[-1]] = committed
+            if isinstance(value, internal_pb2.AllocationRecord):
+                rnd.allocations[self.keys.last(k)] = committed
             elif isinstance(value, ecs_pb2.Task):
                 rnd.tasks[k] = (value, committed)
         if started or d.stop:
@@ -384,30 +387,25 @@ class ServiceController:
         instances: dict,
         all_tasks: list[ecs_pb2.Task],
         puts: dict,
-    ) -> list[ecs_pb2.Task]:
+        rnd: _Round,
+    ) -> Writes:
+        """Plan the decision's starts and return the writes that commit them (RunTask's own path)."""
         td = await self._taskdef(primary.task_definition)
         constraints = [PlacementConstraint(c.type, c.expression) for c in svc.placement_constraints]
-        constraints += [PlacementConstraint(c.type, c.expression) for c in td.placement_constraints]
-        group = f"service:{svc.service_name}"
-        request = self.c._task_request(td, ecs_pb2.TaskOverride(), group, self._strategies(svc), constraints)
+        constraints += definition_constraints(td)
+        spec = TaskSpec(group=f"service:{svc.service_name}", started_by=primary.id, tags=tuple(svc.tags))
+        request = task_request(td, spec, self._strategies(svc), constraints)
         # Tasks being stopped this round still hold their resources until they have stopped.
-        current = [puts.get(self.c.task_key(cluster, t.task_arn.rsplit("/", 1)[-1]), t) for t in all_tasks]
-        snapshot = resources.build_snapshot(
-            [i for i in instances.values() if i.status != "INACTIVE"], current
-        )
+        current = [puts.get(self.keys.task(cluster, self.keys.last(t.task_arn)), t) for t in all_tasks]
+        snap = Placement.snapshot_of(list(instances.values()), current, rnd.allocations)
         if d.start_on:
-            plan = place_on(snapshot, request, d.start_on)
+            plan = place_on(snap.cluster, request, d.start_on)
         else:
-            plan = place(snapshot, request, d.start, seed=secrets.randbits(32))
-        by_id = {i.ec2_instance_id: i for i in instances.values()}
-        req = SimpleNamespace(started_by=primary.id, overrides=ecs_pb2.TaskOverride(), tags=list(svc.tags))
-        out = [self.c._new_task(cluster, td, req, group, by_id[p.instance_id]) for p in plan.placements]
-        for t, p in zip(out, plan.placements, strict=True):
-            t.placement_reason = p.reason
+            plan = place(snap.cluster, request, d.start, seed=secrets.randbits(32))
         for f in plan.failures:
             add_event(
                 svc,
                 f"service {svc.service_name} was unable to place a task because no container instance "
                 f"met all of its requirements. Reason: {f.reason}: {f.detail}",
             )
-        return out
+        return self.cp.placement.writes(cluster, td, spec, plan, snap)

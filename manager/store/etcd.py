@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -15,11 +16,14 @@ from etcd3aio.kv import KVService, prefix_range_end
 from google.protobuf.message import Message
 
 from shoal.core.errors import Unavailable
+from shoal.manager.store.keys import Keys
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=Message)
+T = TypeVar("T")
 CALL_TIMEOUT = 10.0
-MAX_RETRIES = 50
+# One budget for every optimistic read-compare-write in the manager.
+CONFLICT_RETRIES = 64
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,8 @@ class Store:
 
     def __init__(self, endpoints: Sequence[str], prefix: str = "/shoal/") -> None:
         self.endpoints = list(endpoints)
-        self.prefix = prefix if prefix.endswith("/") else prefix + "/"
+        self.keys = Keys(prefix)
+        self.prefix = self.keys.prefix
         # A generous retry budget lets calls ride out an etcd restart.
         self._client = Etcd3Client(self.endpoints, rpc_max_attempts=8)
 
@@ -69,9 +74,6 @@ class Store:
     @property
     def client(self) -> Etcd3Client:
         return self._client
-
-    def key(self, *parts: str) -> str:
-        return self.prefix + "/".join(parts)
 
     # -- reads -------------------------------------------------------------------------------------
     async def get(self, key: str, cls: type[M]) -> Item[M] | None:
@@ -124,24 +126,36 @@ class Store:
             raise Conflict(", ".join((expect_revisions or {}).keys()))
         return resp.header.revision
 
+    async def optimistic(self, attempt: Callable[[], Awaitable[T]], *, what: str) -> T:
+        """Run `attempt` (read, decide, commit with compares) again while it raises Conflict.
+
+        Every optimistic writer goes through here, so all share one retry budget; a short random
+        pause between tries keeps racing writers from colliding in lockstep.
+        """
+        for n in range(CONFLICT_RETRIES):
+            try:
+                return await attempt()
+            except Conflict:
+                await asyncio.sleep(random.uniform(0, 0.001 * n))
+        raise Unavailable(f"too much contention on {what}; try again")
+
     async def update(self, key: str, cls: type[M], mutate: Callable[[M | None], M | None]) -> M | None:
-        """Read-modify-write with a compare on mod_revision, retried on conflict.
+        """Read-modify-write of one key with a compare on mod_revision, retried on conflict.
 
         `mutate` gets the current value (None when absent) and returns the new one, or None to
         leave it unchanged; it may raise ShoalError to refuse, and then nothing is written.
         """
-        for _ in range(MAX_RETRIES):
+
+        async def attempt() -> M | None:
             current = await self.get(key, cls)
             value = None if current is None else current.value
             new = mutate(value)
             if new is None:
                 return value
-            try:
-                await self.commit({key: new}, expect_revisions={key: current.mod_revision if current else 0})
-                return new
-            except Conflict:
-                continue
-        raise Unavailable(f"too much contention writing {key}; try again")
+            await self.commit({key: new}, expect_revisions={key: current.mod_revision if current else 0})
+            return new
+
+        return await self.optimistic(attempt, what=key)
 
     async def delete(self, key: str) -> None:
         await self._call(self._client.kv.delete(key, timeout=CALL_TIMEOUT))

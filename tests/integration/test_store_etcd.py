@@ -8,7 +8,7 @@ import secrets
 import pytest
 from google.protobuf import json_format
 
-from shoal.manager.control import Control
+from shoal.manager.actions.task_definitions import TaskDefinitions
 from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import ecs_pb2
 
@@ -32,9 +32,9 @@ def run(coro):
 def test_concurrent_registrations_of_one_family_get_distinct_revisions(store: Store) -> None:
     async def main() -> list[int]:
         await store.connect()
-        control = Control(store)
-        results = await asyncio.gather(*(control.register_task_definition(td("race")) for _ in range(20)))
-        listed = await control.list_task_definitions("race", "ACTIVE", "ASC")
+        tds = TaskDefinitions(store)
+        results = await asyncio.gather(*(tds.register(td("race")) for _ in range(20)))
+        listed = await tds.list("race", "ACTIVE", "ASC")
         await store.close()
         assert len(listed) == 20
         return sorted(r[0].revision for r in results)
@@ -45,7 +45,7 @@ def test_concurrent_registrations_of_one_family_get_distinct_revisions(store: St
 def test_commit_with_stale_revision_conflicts_and_writes_nothing(store: Store) -> None:
     async def main() -> None:
         await store.connect()
-        key = store.key("clusters", "c1")
+        key = store.keys.cluster("c1")
         await store.commit({key: ecs_pb2.Cluster(cluster_name="one")}, expect_revisions={key: 0})
         first = await store.get(key, ecs_pb2.Cluster)
         await store.commit(
@@ -66,7 +66,7 @@ def test_commit_with_stale_revision_conflicts_and_writes_nothing(store: Store) -
 def test_update_retries_concurrent_increments_without_losing_any(store: Store) -> None:
     async def main() -> int:
         await store.connect()
-        key = store.key("counter")
+        key = store.prefix + "counter"
 
         def bump(c: ecs_pb2.Cluster | None) -> ecs_pb2.Cluster:
             out = c or ecs_pb2.Cluster(cluster_name="counter")
@@ -84,7 +84,7 @@ def test_update_retries_concurrent_increments_without_losing_any(store: Store) -
 def test_list_then_watch_sees_later_writes(store: Store) -> None:
     async def main() -> list[str]:
         await store.connect()
-        prefix = store.key("things") + "/"
+        prefix = store.prefix + "things" + "/"
         await store.commit({prefix + "a": ecs_pb2.Cluster(cluster_name="a")})
         seen: list[str] = []
         got_b = asyncio.Event()

@@ -1,4 +1,5 @@
-"""Service API actions: CreateService, UpdateService, DeleteService, DescribeServices, ListServices."""
+"""CreateService, UpdateService, DeleteService, DescribeServices, ListServices (the records; the
+leader's service controller does the work)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from collections.abc import Callable, Sequence
 from shoal.core import arns
 from shoal.core import tasks as task_rules
 from shoal.core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
-from shoal.manager.control import Control
-from shoal.manager.store.etcd import Conflict
+from shoal.manager.actions.clusters import Clusters
+from shoal.manager.actions.placement import placement_args
+from shoal.manager.actions.task_definitions import TaskDefinitions
+from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import api_pb2, ecs_pb2
 
 MAX_EVENTS = 100
@@ -59,16 +62,18 @@ def effective_percents(svc: ecs_pb2.Service) -> tuple[int, int]:
 
 
 class Services:
-    def __init__(self, control: Control) -> None:
-        self.c = control
-        self.store = control.store
+    def __init__(self, store: Store, clusters: Clusters, task_definitions: TaskDefinitions) -> None:
+        self.store = store
+        self.keys = store.keys
+        self.clusters = clusters
+        self.task_definitions = task_definitions
         self.on_change: Callable[[], None] = lambda: None  # wakes the controller
 
     def key(self, cluster: str, name: str) -> str:
-        return self.store.key("services", cluster, name)
+        return self.keys.service(cluster, name)
 
     def prefix(self, cluster: str) -> str:
-        return self.store.key("services", cluster) + "/"
+        return self.keys.services_prefix(cluster)
 
     @staticmethod
     def _service_name(value: str, field: str = "service") -> str:
@@ -101,7 +106,7 @@ class Services:
             raise InvalidArgument(f + ".deploymentCircuitBreaker.rollback", "needs enable: true")
 
     async def create_service(self, req: api_pb2.CreateServiceRequest) -> ecs_pb2.Service:
-        cluster = await self.c.get_cluster(req.cluster)
+        cluster = await self.clusters.get(req.cluster)
         name = self._service_name(req.service_name, "serviceName")
         strategy = req.scheduling_strategy or "REPLICA"
         if strategy not in ("REPLICA", "DAEMON"):
@@ -127,8 +132,8 @@ class Services:
         ):
             raise InvalidArgument("healthCheckGracePeriodSeconds", "must not be negative")
         self._check_deployment_configuration(req.deployment_configuration, daemon)
-        self.c._placement_args(req.placement_strategy, req.placement_constraints)
-        td = await self.c.active_task_definition(req.task_definition)
+        placement_args(req.placement_strategy, req.placement_constraints)
+        td = await self.task_definitions.active(req.task_definition)
         key = self.key(cluster.cluster_name, name)
         existing = await self.store.get(key, ecs_pb2.Service)
         if existing is not None and existing.value.status != "INACTIVE":
@@ -184,7 +189,7 @@ class Services:
         return item.value
 
     async def update_service(self, req: api_pb2.UpdateServiceRequest) -> ecs_pb2.Service:
-        cluster = await self.c.get_cluster(req.cluster)
+        cluster = await self.clusters.get(req.cluster)
         name = self._service_name(req.service)
         current = await self._get(cluster.cluster_name, name)
         daemon = current.scheduling_strategy == "DAEMON"
@@ -197,8 +202,8 @@ class Services:
             self._check_deployment_configuration(req.deployment_configuration, daemon)
         if req.placement_strategy and daemon:
             raise InvalidArgument("placementStrategy", "is not allowed with the DAEMON strategy")
-        self.c._placement_args(req.placement_strategy, req.placement_constraints)
-        new_td = await self.c.active_task_definition(req.task_definition) if req.task_definition else None
+        placement_args(req.placement_strategy, req.placement_constraints)
+        new_td = await self.task_definitions.active(req.task_definition) if req.task_definition else None
 
         def mutate(svc: ecs_pb2.Service | None) -> ecs_pb2.Service:
             if svc is None or svc.status != "ACTIVE":
@@ -235,7 +240,7 @@ class Services:
         return result
 
     async def delete_service(self, cluster_ref: str, service: str, force: bool) -> ecs_pb2.Service:
-        cluster = await self.c.get_cluster(cluster_ref)
+        cluster = await self.clusters.get(cluster_ref)
         name = self._service_name(service)
 
         def mutate(svc: ecs_pb2.Service | None) -> ecs_pb2.Service | None:
@@ -265,7 +270,7 @@ class Services:
     async def describe_services(
         self, cluster_ref: str, refs: Sequence[str]
     ) -> tuple[list[ecs_pb2.Service], list[ecs_pb2.Failure]]:
-        cluster = await self.c.get_cluster(cluster_ref)
+        cluster = await self.clusters.get(cluster_ref)
         if not refs:
             raise InvalidArgument("services", "name at least one service")
         if len(refs) > 10:
@@ -287,7 +292,7 @@ class Services:
         return found, failures
 
     async def list_services(self, cluster_ref: str, scheduling_strategy: str) -> list[str]:
-        cluster = await self.c.get_cluster(cluster_ref)
+        cluster = await self.clusters.get(cluster_ref)
         if scheduling_strategy and scheduling_strategy not in ("REPLICA", "DAEMON"):
             raise InvalidArgument("schedulingStrategy", f"{scheduling_strategy!r} must be REPLICA or DAEMON")
         items, _ = await self.store.list(self.prefix(cluster.cluster_name), ecs_pb2.Service)

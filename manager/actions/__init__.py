@@ -1,0 +1,42 @@
+"""The control plane's ECS actions, one module per ECS resource, over the store (typed inputs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from shoal.manager.actions.clusters import Clusters
+from shoal.manager.actions.container_instances import ContainerInstances
+from shoal.manager.actions.placement import Placement
+from shoal.manager.actions.services import Services
+from shoal.manager.actions.task_definitions import TaskDefinitions
+from shoal.manager.actions.tasks import Tasks
+from shoal.manager.store.etcd import Store
+
+
+@dataclass
+class ControlPlane:
+    """Every resource's actions, wired to one store."""
+
+    store: Store
+    clusters: Clusters
+    task_definitions: TaskDefinitions
+    placement: Placement
+    instances: ContainerInstances
+    tasks: Tasks
+    services: Services
+
+    @classmethod
+    def build(cls, store: Store, *, stopped_task_retention: timedelta = timedelta(hours=1)) -> ControlPlane:
+        clusters = Clusters(store)
+        task_definitions = TaskDefinitions(store)
+        placement = Placement(store)
+        return cls(
+            store=store,
+            clusters=clusters,
+            task_definitions=task_definitions,
+            placement=placement,
+            instances=ContainerInstances(store, clusters, placement),
+            tasks=Tasks(store, clusters, task_definitions, placement, stopped_task_retention),
+            services=Services(store, clusters, task_definitions),
+        )

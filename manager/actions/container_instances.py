@@ -1,0 +1,290 @@
+"""ListContainerInstances, DescribeContainerInstances, UpdateContainerInstancesState,
+DeregisterContainerInstance, and the attributes of instances (Put/Delete/ListAttributes)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shoal.core import arns
+from shoal.core import tasks as task_rules
+from shoal.core.errors import FailedPrecondition, InvalidArgument, NotFound
+from shoal.manager import lifecycle, resources
+from shoal.manager.actions import reads
+from shoal.manager.actions.clusters import Clusters
+from shoal.manager.actions.placement import Placement
+from shoal.manager.scheduler import filter_instances
+from shoal.manager.scheduler.cql import CQLSyntaxError
+from shoal.manager.store.etcd import Store
+from shoal.v1 import ecs_pb2
+
+ATTRIBUTE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/.")
+MAX_CUSTOM_ATTRIBUTES = 10
+BUILTIN_ATTRIBUTE_PREFIX = "ecs."
+BUILTIN_ATTRIBUTES = ("ecs.availability-zone", "ecs.instance-type", "ecs.os-type", "ecs.cpu-architecture")
+LISTABLE_STATUSES = ("ACTIVE", "DRAINING", "REGISTERING", "DEREGISTERING", "REGISTRATION_FAILED")
+
+
+class ContainerInstances:
+    def __init__(self, store: Store, clusters: Clusters, placement: Placement) -> None:
+        self.store = store
+        self.keys = store.keys
+        self.clusters = clusters
+        self.placement = placement
+
+    async def list(self, cluster_ref: str, status: str, expression: str) -> list[str]:
+        cluster = await self.clusters.get(cluster_ref)
+        if status and status not in LISTABLE_STATUSES:
+            raise InvalidArgument(
+                "status", f"{status!r} must be ACTIVE, DRAINING, REGISTERING or DEREGISTERING"
+            )
+        name = cluster.cluster_name
+        instances = [i for i in await reads.instances(self.store, name) if i.status != "INACTIVE"]
+        if status:
+            instances = [i for i in instances if i.status == status]
+        if expression:
+            snapshot = resources.build_snapshot(instances, await reads.tasks(self.store, name))
+            try:
+                keep = set(filter_instances(snapshot, expression))
+            except CQLSyntaxError as exc:
+                raise InvalidArgument("filter", exc.message) from exc
+            instances = [i for i in instances if i.ec2_instance_id in keep]
+        return [
+            i.container_instance_arn for i in sorted(instances, key=lambda i: i.registered_at.ToDatetime())
+        ]
+
+    async def describe(
+        self, cluster_ref: str, refs: Sequence[str]
+    ) -> tuple[list[ecs_pb2.ContainerInstance], list[ecs_pb2.Failure]]:
+        cluster = await self.clusters.get(cluster_ref)
+        name = cluster.cluster_name
+        if not refs:
+            raise InvalidArgument("containerInstances", "name at least one container instance")
+        tasks = await reads.tasks(self.store, name)
+        found, failures = [], []
+        for ref in refs:
+            iid = arns.short_id(ref, "container-instance", "containerInstances")
+            item = await self.store.get(self.keys.instance(name, iid), ecs_pb2.ContainerInstance)
+            if item is None:
+                failures.append(
+                    ecs_pb2.Failure(
+                        arn=arns.instance_arn(name, iid),
+                        reason="MISSING",
+                        detail=f"no container instance {iid} in cluster {name}",
+                    )
+                )
+                continue
+            found.append(resources.with_remaining(item.value, reads.tasks_on(tasks, item.value)))
+        return found, failures
+
+    async def get(self, cluster: str, ref: str, field: str) -> ecs_pb2.ContainerInstance:
+        iid = arns.short_id(ref, "container-instance", field)
+        item = await self.store.get(self.keys.instance(cluster, iid), ecs_pb2.ContainerInstance)
+        if item is None:
+            raise NotFound(f"container instance {iid} not found in cluster {cluster}", field=field)
+        return item.value
+
+    async def update_state(
+        self, cluster_ref: str, refs: Sequence[str], status: str
+    ) -> tuple[list[ecs_pb2.ContainerInstance], list[ecs_pb2.Failure]]:
+        """Drain (ACTIVE -> DRAINING) or activate instances; each one is its own optimistic write."""
+        cluster = await self.clusters.get(cluster_ref)
+        name = cluster.cluster_name
+        if status not in ("ACTIVE", "DRAINING"):
+            raise InvalidArgument("status", f"{status!r} must be ACTIVE or DRAINING")
+        if not refs:
+            raise InvalidArgument("containerInstances", "name at least one container instance")
+        ids = [arns.short_id(r, "container-instance", "containerInstances") for r in refs]
+        updated, failures = [], []
+        for iid in ids:
+            failure: list[ecs_pb2.Failure] = []
+
+            def mutate(inst: ecs_pb2.ContainerInstance | None, iid: str = iid, failure=failure):
+                if inst is None or inst.status == "INACTIVE":
+                    failure.append(
+                        ecs_pb2.Failure(
+                            arn=arns.instance_arn(name, iid),
+                            reason="MISSING",
+                            detail="container instance not found",
+                        )
+                    )
+                    return None
+                if inst.status == status:
+                    return None
+                if status == "DRAINING" and inst.status != "ACTIVE":
+                    failure.append(
+                        ecs_pb2.Failure(
+                            arn=inst.container_instance_arn,
+                            reason="INVALID_STATE",
+                            detail=f"only ACTIVE instances can be drained; this one is {inst.status}",
+                        )
+                    )
+                    return None
+                inst.status = status
+                inst.version += 1
+                return inst
+
+            inst = await self.store.update(self.keys.instance(name, iid), ecs_pb2.ContainerInstance, mutate)
+            if failure:
+                failures.extend(failure)
+            elif inst is not None:
+                updated.append(inst)
+        return await self._with_remaining(name, updated), failures
+
+    async def _with_remaining(
+        self, cluster: str, instances: list[ecs_pb2.ContainerInstance]
+    ) -> list[ecs_pb2.ContainerInstance]:
+        """Instances as DescribeContainerInstances shows them: remaining resources and task counts."""
+        if not instances:
+            return instances
+        tasks = await reads.tasks(self.store, cluster)
+        return [resources.with_remaining(i, reads.tasks_on(tasks, i)) for i in instances]
+
+    async def deregister(self, cluster_ref: str, ref: str, force: bool) -> ecs_pb2.ContainerInstance:
+        """INACTIVE; with force its tasks are marked STOPPED (no agent will report them any more)."""
+        cluster = await self.clusters.get(cluster_ref)
+        name = cluster.cluster_name
+        iid = arns.short_id(ref, "container-instance", "containerInstance")
+
+        async def attempt() -> ecs_pb2.ContainerInstance:
+            allocations = await self.placement.allocation_revisions(name)  # first: a placement conflicts
+            item = await self.store.get(self.keys.instance(name, iid), ecs_pb2.ContainerInstance)
+            if item is None:
+                raise NotFound(
+                    f"container instance {iid} not found in cluster {name}", field="containerInstance"
+                )
+            inst = item.value
+            if inst.status == "INACTIVE":
+                return inst
+            task_items, _ = await self.store.list(self.keys.tasks_prefix(name), ecs_pb2.Task)
+            mine = [
+                i
+                for i in task_items
+                if i.value.container_instance_arn == inst.container_instance_arn
+                and not task_rules.is_stopped(i.value)
+            ]
+            if mine and not force:
+                raise FailedPrecondition(
+                    f"container instance {iid} still has {len(mine)} task(s) that are not stopped; "
+                    "stop them, drain the instance, or use --force",
+                    field="containerInstance",
+                    reason="INSTANCE_HAS_TASKS",
+                )
+            inst.status = "INACTIVE"
+            inst.version += 1
+            puts, expect = self.placement.fence(name, [iid], allocations)
+            puts[item.key] = inst
+            expect[item.key] = item.mod_revision
+            for t in mine:
+                stopped = lifecycle.request_stop(
+                    t.value, "InfrastructureHealth", "Container instance deregistered", agent_gone=True
+                )
+                if stopped is not None:
+                    puts[t.key] = stopped
+                    expect[t.key] = t.mod_revision
+            await self.store.commit(puts, expect_revisions=expect)
+            return (await self._with_remaining(name, [inst]))[0]
+
+        return await self.store.optimistic(attempt, what=f"container instance {iid}")
+
+    # -- attributes --------------------------------------------------------------------------------
+    @staticmethod
+    def _check_attribute(i: int, attr: ecs_pb2.Attribute, *, with_value: bool) -> str:
+        f = f"attributes[{i}]"
+        if not attr.name or len(attr.name) > 128 or not set(attr.name) <= ATTRIBUTE_NAME_CHARS:
+            raise InvalidArgument(
+                f + ".name", f"{attr.name!r} must be 1-128 characters of A-Z a-z 0-9 - _ / ."
+            )
+        if with_value and attr.value and (len(attr.value) > 128 or attr.value != attr.value.strip()):
+            raise InvalidArgument(
+                f + ".value", f"{attr.value!r} must be 1-128 characters without leading or trailing blanks"
+            )
+        if attr.target_type and attr.target_type != "container-instance":
+            raise InvalidArgument(f + ".targetType", f"{attr.target_type!r} must be container-instance")
+        if not attr.target_id:
+            raise InvalidArgument(f + ".targetId", "is required (a container instance id or ARN)")
+        return arns.short_id(attr.target_id, "container-instance", f + ".targetId")
+
+    async def put_attributes(
+        self, cluster_ref: str, attrs: Sequence[ecs_pb2.Attribute], *, delete: bool = False
+    ) -> list[ecs_pb2.Attribute]:
+        """Set (or delete) custom attributes; all targets change in one transaction or none does."""
+        cluster = await self.clusters.get(cluster_ref)
+        name = cluster.cluster_name
+        if not attrs:
+            raise InvalidArgument("attributes", "give at least one attribute")
+        targets: dict[str, list[ecs_pb2.Attribute]] = {}
+        for i, a in enumerate(attrs):
+            iid = self._check_attribute(i, a, with_value=not delete)
+            if a.name in BUILTIN_ATTRIBUTES:
+                raise InvalidArgument(
+                    f"attributes[{i}].name", f"{a.name} is a built-in attribute set by the agent"
+                )
+            targets.setdefault(iid, []).append(a)
+
+        async def attempt() -> list[ecs_pb2.Attribute]:
+            # Every target is read first so that a bad one writes nothing.
+            current: dict[str, tuple[ecs_pb2.ContainerInstance, int]] = {}
+            for iid in targets:
+                item = await self.store.get(self.keys.instance(name, iid), ecs_pb2.ContainerInstance)
+                if item is None or item.value.status == "INACTIVE":
+                    raise NotFound(f"container instance {iid} not found in cluster {name}", field="targetId")
+                current[iid] = (item.value, item.mod_revision)
+            puts, expect, out = {}, {}, []
+            for iid, new_attrs in targets.items():
+                inst, rev = current[iid]
+                attrs_now = {a.name: a.value for a in inst.attributes}
+                for a in new_attrs:
+                    if delete:
+                        attrs_now.pop(a.name, None)
+                    else:
+                        attrs_now[a.name] = a.value
+                    out.append(
+                        ecs_pb2.Attribute(
+                            name=a.name,
+                            value=a.value,
+                            target_type="container-instance",
+                            target_id=inst.container_instance_arn,
+                        )
+                    )
+                custom = [n for n in attrs_now if not n.startswith(BUILTIN_ATTRIBUTE_PREFIX)]
+                if len(custom) > MAX_CUSTOM_ATTRIBUTES:
+                    raise InvalidArgument(
+                        "attributes",
+                        f"instance {iid} would have {len(custom)} custom attributes; "
+                        f"the limit is {MAX_CUSTOM_ATTRIBUTES}",
+                    )
+                del inst.attributes[:]
+                inst.attributes.extend(
+                    ecs_pb2.Attribute(name=k, value=v) for k, v in sorted(attrs_now.items())
+                )
+                inst.version += 1
+                key = self.keys.instance(name, iid)
+                puts[key], expect[key] = inst, rev
+            await self.store.commit(puts, expect_revisions=expect)
+            return out
+
+        return await self.store.optimistic(attempt, what="attributes")
+
+    async def list_attributes(
+        self, cluster_ref: str, target_type: str, name: str, value: str
+    ) -> list[ecs_pb2.Attribute]:
+        cluster = await self.clusters.get(cluster_ref)
+        if target_type and target_type != "container-instance":
+            raise InvalidArgument("targetType", f"{target_type!r} must be container-instance")
+        if value and not name:
+            raise InvalidArgument("attributeValue", "needs attributeName")
+        out = []
+        for inst in await reads.instances(self.store, cluster.cluster_name):
+            if inst.status == "INACTIVE":
+                continue
+            for a in inst.attributes:
+                if (not name or a.name == name) and (not value or a.value == value):
+                    out.append(
+                        ecs_pb2.Attribute(
+                            name=a.name,
+                            value=a.value,
+                            target_type="container-instance",
+                            target_id=inst.container_instance_arn,
+                        )
+                    )
+        return out

@@ -1,0 +1,96 @@
+"""The etcd key schema: every key Shoal writes is spelled here and nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Keys under one prefix (default `/shoal/`); `*_prefix` values end with `/` for range reads."""
+
+    prefix: str = "/shoal/"
+
+    def __post_init__(self) -> None:
+        if not self.prefix.endswith("/"):
+            object.__setattr__(self, "prefix", self.prefix + "/")
+
+    def _k(self, *parts: str) -> str:
+        return self.prefix + "/".join(parts)
+
+    # -- clusters ----------------------------------------------------------------------------------
+    def cluster(self, name: str) -> str:
+        return self._k("clusters", name)
+
+    def clusters_prefix(self) -> str:
+        return self._k("clusters") + "/"
+
+    # -- task definitions --------------------------------------------------------------------------
+    def family(self, family: str) -> str:
+        """The record holding a family's latest revision number."""
+        return self._k("families", family)
+
+    def task_definition(self, family: str, revision: int) -> str:
+        # Zero-padded so that a range read lists revisions in order.
+        return self._k("taskdefs", family, f"{revision:08d}")
+
+    def task_definitions_prefix(self, family: str) -> str:
+        """Revisions of one family."""
+        return self._k("taskdefs", family) + "/"
+
+    def task_definitions_by_family_prefix(self, family_prefix: str) -> str:
+        """Revisions of every family whose name starts with `family_prefix` (all when empty)."""
+        return self._k("taskdefs", family_prefix) if family_prefix else self._k("taskdefs") + "/"
+
+    def task_definition_tags(self, family: str, revision: int) -> str:
+        return self._k("taskdef-tags", family, f"{revision:08d}")
+
+    # -- container instances -----------------------------------------------------------------------
+    def instance(self, cluster: str, instance_id: str) -> str:
+        return self._k("instances", cluster, instance_id)
+
+    def instances_prefix(self, cluster: str) -> str:
+        return self._k("instances", cluster) + "/"
+
+    def session(self, cluster: str, instance_id: str) -> str:
+        """An agent's session: leased to the manager process holding the stream; fences its writes."""
+        return self._k("sessions", cluster, instance_id)
+
+    def sessions_prefix(self, cluster: str) -> str:
+        return self._k("sessions", cluster) + "/"
+
+    def allocation(self, cluster: str, instance_id: str) -> str:
+        """Bumped by every placement onto the instance: concurrent placers conflict on it."""
+        return self._k("allocations", cluster, instance_id)
+
+    def allocations_prefix(self, cluster: str) -> str:
+        return self._k("allocations", cluster) + "/"
+
+    # -- tasks -------------------------------------------------------------------------------------
+    def task(self, cluster: str, task_id: str) -> str:
+        return self._k("tasks", cluster, task_id)
+
+    def tasks_prefix(self, cluster: str) -> str:
+        return self._k("tasks", cluster) + "/"
+
+    def all_tasks_prefix(self) -> str:
+        return self._k("tasks") + "/"
+
+    def client_token(self, cluster: str, token: str) -> str:
+        return self._k("client-tokens", cluster, token)
+
+    # -- services ----------------------------------------------------------------------------------
+    def service(self, cluster: str, name: str) -> str:
+        return self._k("services", cluster, name)
+
+    def services_prefix(self, cluster: str) -> str:
+        return self._k("services", cluster) + "/"
+
+    # -- managers ----------------------------------------------------------------------------------
+    def leader(self) -> str:
+        return self._k("leader")
+
+    @staticmethod
+    def last(key: str) -> str:
+        """The last path element of a key (an instance id, a task id, a name)."""
+        return key.rsplit("/", 1)[-1]
