@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
@@ -25,6 +28,9 @@ class ShoalError(Exception):
         info = error_details_pb2.ErrorInfo(reason=self.reason, domain=DOMAIN)
         if self.field:
             info.metadata["field"] = self.field
+        problems = getattr(self, "problems", [])
+        if len(problems) > 1:
+            info.metadata["fields"] = ",".join(p.field for p in problems)
         detail = any_pb2.Any()
         detail.Pack(info)
         return status_pb2.Status(code=getattr(code_pb2, self.code), message=self.message, details=[detail])
@@ -36,6 +42,7 @@ class InvalidArgument(ShoalError):
 
     def __init__(self, field: str, problem: str, *, reason: str = "") -> None:
         super().__init__(f"{field}: {problem}" if field else problem, field=field, reason=reason)
+        self.problems: list[InvalidArgument] = [self]  # several when a document had several
 
 
 class NotFound(ShoalError):
@@ -56,3 +63,30 @@ class FailedPrecondition(ShoalError):
 class Unavailable(ShoalError):
     code = "UNAVAILABLE"
     default_reason = "UNAVAILABLE"
+
+
+class Problems:
+    """Collects a document's InvalidArgument problems so that all of them are reported at once."""
+
+    def __init__(self) -> None:
+        self.found: list[InvalidArgument] = []
+
+    @contextlib.contextmanager
+    def check(self) -> Iterator[None]:
+        """Run one independent check; a problem it raises is recorded and validation goes on."""
+        try:
+            yield
+        except InvalidArgument as exc:
+            self.found.append(exc)
+
+    def raise_if_any(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            first = self.found[0]
+            err = InvalidArgument(
+                "", f"{len(self.found)} problems: " + "; ".join(p.message for p in self.found)
+            )
+            err.field, err.reason = first.field, first.reason
+            err.problems = list(self.found)
+            raise err

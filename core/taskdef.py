@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from google.protobuf import json_format
 
 from shoal.core.arns import NAME_RE
-from shoal.core.errors import InvalidArgument
+from shoal.core.errors import InvalidArgument, Problems
 from shoal.v1 import ecs_pb2
 
 MAX_CONTAINERS = 10
@@ -103,35 +103,49 @@ def has_health_check(c: ecs_pb2.ContainerDefinition) -> bool:
 
 
 def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
-    """Validate and normalise a task definition in place; return warnings for fields Shoal doesn't act on."""
+    """Validate and normalise a task definition in place; return warnings for fields Shoal doesn't act on.
+
+    Every problem of the document is reported at once (one InvalidArgument listing them all).
+    """
     warnings: list[str] = []
     size = len(json_format.MessageToJson(td, indent=None).encode())
     if size > MAX_DOCUMENT_BYTES:
         raise InvalidArgument(
             "taskDefinition", f"is {size} bytes; the limit is {MAX_DOCUMENT_BYTES} (64 KiB)"
         )
-    if not td.family:
-        raise InvalidArgument("family", "is required")
-    if not NAME_RE.match(td.family):
-        raise InvalidArgument("family", f"{td.family!r} must be 1-255 letters, digits, '-' or '_'")
+    p = Problems()
+    with p.check():
+        if not td.family:
+            raise InvalidArgument("family", "is required")
+        if not NAME_RE.match(td.family):
+            raise InvalidArgument("family", f"{td.family!r} must be 1-255 letters, digits, '-' or '_'")
     n = len(td.container_definitions)
-    if n == 0:
-        raise InvalidArgument("containerDefinitions", "must contain at least one container")
-    if n > MAX_CONTAINERS:
-        raise InvalidArgument("containerDefinitions", f"has {n} containers; the limit is {MAX_CONTAINERS}")
+    with p.check():
+        if n == 0:
+            raise InvalidArgument("containerDefinitions", "must contain at least one container")
+        if n > MAX_CONTAINERS:
+            raise InvalidArgument(
+                "containerDefinitions", f"has {n} containers; the limit is {MAX_CONTAINERS}"
+            )
     mode = td.network_mode or "bridge"
-    if mode not in NETWORK_MODES:
-        raise InvalidArgument("networkMode", f"{mode!r} is not one of {', '.join(NETWORK_MODES)}")
+    with p.check():
+        if mode not in NETWORK_MODES:
+            raise InvalidArgument("networkMode", f"{mode!r} is not one of {', '.join(NETWORK_MODES)}")
     if mode == "awsvpc":
         warnings.append("networkMode awsvpc runs as bridge: each task gets dynamic host ports")
-    task_cpu = parse_cpu(td.cpu, "cpu") if td.cpu else None
-    task_mem = parse_memory(td.memory, "memory") if td.memory else None
-    if task_cpu is not None:
-        _check_range(task_cpu, 128, 196608, "cpu")
-        td.cpu = str(task_cpu)
-    if task_mem is not None:
-        _check_range(task_mem, MIN_CONTAINER_MEMORY_MIB, 8 * 1024 * 1024, "memory")
-        td.memory = str(task_mem)
+    with p.check():
+        if td.cpu:
+            task_cpu = parse_cpu(td.cpu, "cpu")
+            _check_range(task_cpu, 128, 196608, "cpu")
+            td.cpu = str(task_cpu)
+    task_mem_known = True  # False: the task's memory is itself invalid, so don't judge containers by it
+    with p.check():
+        if td.memory:
+            task_mem_known = False
+            task_mem = parse_memory(td.memory, "memory")
+            _check_range(task_mem, MIN_CONTAINER_MEMORY_MIB, 8 * 1024 * 1024, "memory")
+            td.memory = str(task_mem)
+            task_mem_known = True
     for name, why in _IGNORED_TASK_FIELDS.items():
         if _present(td, name):
             warnings.append(why)
@@ -139,13 +153,15 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
         warnings.append("requiresCompatibilities is kept; tasks run on Shoal agents (EC2 launch type)")
     volume_names = set()
     for i, v in enumerate(td.volumes):
-        if not v.name or not NAME_RE.match(v.name):
-            raise InvalidArgument(f"volumes[{i}].name", "must be 1-255 letters, digits, '-' or '_'")
-        if v.name in volume_names:
-            raise InvalidArgument(f"volumes[{i}].name", f"duplicate volume name {v.name!r}")
-        volume_names.add(v.name)
-        if v.host.source_path and not v.host.source_path.startswith("/"):
-            raise InvalidArgument(f"volumes[{i}].host.sourcePath", "must be an absolute path")
+        with p.check():
+            if not v.name or not NAME_RE.match(v.name):
+                raise InvalidArgument(f"volumes[{i}].name", "must be 1-255 letters, digits, '-' or '_'")
+            if v.name in volume_names:
+                raise InvalidArgument(f"volumes[{i}].name", f"duplicate volume name {v.name!r}")
+            volume_names.add(v.name)
+        with p.check():
+            if v.host.source_path and not v.host.source_path.startswith("/"):
+                raise InvalidArgument(f"volumes[{i}].host.sourcePath", "must be an absolute path")
         if v.HasField("efs_volume_configuration"):
             warnings.append(
                 f"volumes[{i}].efsVolumeConfiguration is kept; the volume is a plain Docker volume"
@@ -160,53 +176,74 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
             warnings.append(
                 f"volumes[{i}].dockerVolumeConfiguration.driver {dvc.driver!r} is kept; Shoal uses local"
             )
-        if dvc.scope and dvc.scope not in ("task", "shared"):
-            raise InvalidArgument(
-                f"volumes[{i}].dockerVolumeConfiguration.scope", f"{dvc.scope!r} must be task or shared"
-            )
+        with p.check():
+            if dvc.scope and dvc.scope not in ("task", "shared"):
+                raise InvalidArgument(
+                    f"volumes[{i}].dockerVolumeConfiguration.scope", f"{dvc.scope!r} must be task or shared"
+                )
     for i, pc in enumerate(td.placement_constraints):
-        if pc.type != "memberOf":
-            raise InvalidArgument(
-                f"placementConstraints[{i}].type",
-                f"{pc.type!r}: task definitions allow only memberOf constraints",
-            )
+        with p.check():
+            if pc.type != "memberOf":
+                raise InvalidArgument(
+                    f"placementConstraints[{i}].type",
+                    f"{pc.type!r}: task definitions allow only memberOf constraints",
+                )
     for i, attr in enumerate(td.requires_attributes):
-        if not attr.name:
-            raise InvalidArgument(f"requiresAttributes[{i}].name", "is required")
+        with p.check():
+            if not attr.name:
+                raise InvalidArgument(f"requiresAttributes[{i}].name", "is required")
     names: dict[str, ecs_pb2.ContainerDefinition] = {}
     host_ports: set[tuple[int, str]] = set()
     for i, c in enumerate(td.container_definitions):
-        warnings.extend(_validate_container(c, f"containerDefinitions[{i}]", mode, volume_names, host_ports))
-        if c.name in names:
-            raise InvalidArgument(f"containerDefinitions[{i}].name", f"duplicate container name {c.name!r}")
-        names[c.name] = c
-        if task_mem is None and not c.HasField("memory") and not c.HasField("memory_reservation"):
-            raise InvalidArgument(
-                f"containerDefinitions[{i}]",
-                f"container {c.name!r} needs memory or memoryReservation when the task sets no memory",
-            )
-    if not any(is_essential(c) for c in td.container_definitions):
-        raise InvalidArgument("containerDefinitions", "at least one container must be essential")
-    _check_dependency_cycles(td)
+        warnings.extend(
+            _validate_container(c, f"containerDefinitions[{i}]", mode, volume_names, host_ports, p)
+        )
+        with p.check():
+            if c.name in names:
+                raise InvalidArgument(
+                    f"containerDefinitions[{i}].name", f"duplicate container name {c.name!r}"
+                )
+        names.setdefault(c.name, c)
+        with p.check():
+            if (
+                not td.memory
+                and task_mem_known
+                and not c.HasField("memory")
+                and not c.HasField("memory_reservation")
+            ):
+                raise InvalidArgument(
+                    f"containerDefinitions[{i}]",
+                    f"container {c.name!r} needs memory or memoryReservation when the task sets no memory",
+                )
+    with p.check():
+        if n and not any(is_essential(c) for c in td.container_definitions):
+            raise InvalidArgument("containerDefinitions", "at least one container must be essential")
+    with p.check():
+        _check_dependency_cycles(td)
     for i, c in enumerate(td.container_definitions):
         for j, dep in enumerate(c.depends_on):
-            f = f"containerDefinitions[{i}].dependsOn[{j}]"
-            target = names.get(dep.container_name)
-            if target is None:
-                raise InvalidArgument(f + ".containerName", f"no container named {dep.container_name!r}")
-            if dep.condition not in DEPENDENCY_CONDITIONS:
-                raise InvalidArgument(
-                    f + ".condition", f"{dep.condition!r} is not one of {', '.join(DEPENDENCY_CONDITIONS)}"
-                )
-            if dep.condition in ("COMPLETE", "SUCCESS") and is_essential(target):
-                raise InvalidArgument(
-                    f + ".condition", f"{dep.condition} is not allowed on essential container {target.name!r}"
-                )
-            if dep.condition == "HEALTHY" and target.health_check.command[:1] in ([], ["NONE"]):
-                raise InvalidArgument(
-                    f + ".condition", f"HEALTHY needs a healthCheck on container {target.name!r}"
-                )
+            with p.check():
+                _check_dependency(dep, names, f"containerDefinitions[{i}].dependsOn[{j}]")
+    p.raise_if_any()
     return sorted(set(warnings), key=warnings.index)
+
+
+def _check_dependency(
+    dep: ecs_pb2.ContainerDependency, names: dict[str, ecs_pb2.ContainerDefinition], f: str
+) -> None:
+    target = names.get(dep.container_name)
+    if target is None:
+        raise InvalidArgument(f + ".containerName", f"no container named {dep.container_name!r}")
+    if dep.condition not in DEPENDENCY_CONDITIONS:
+        raise InvalidArgument(
+            f + ".condition", f"{dep.condition!r} is not one of {', '.join(DEPENDENCY_CONDITIONS)}"
+        )
+    if dep.condition in ("COMPLETE", "SUCCESS") and is_essential(target):
+        raise InvalidArgument(
+            f + ".condition", f"{dep.condition} is not allowed on essential container {target.name!r}"
+        )
+    if dep.condition == "HEALTHY" and target.health_check.command[:1] in ([], ["NONE"]):
+        raise InvalidArgument(f + ".condition", f"HEALTHY needs a healthCheck on container {target.name!r}")
 
 
 def _check_dependency_cycles(td: ecs_pb2.TaskDefinition) -> None:
@@ -247,103 +284,124 @@ def _validate_container(
     mode: str,
     volume_names: set[str],
     host_ports: set[tuple[int, str]],
+    p: Problems,
 ) -> list[str]:
     warnings = []
-    if not c.name:
-        raise InvalidArgument(f + ".name", "is required")
-    if not NAME_RE.match(c.name):
-        raise InvalidArgument(f + ".name", f"{c.name!r} must be 1-255 letters, digits, '-' or '_'")
-    if not c.image:
-        raise InvalidArgument(f + ".image", "is required")
-    if len(c.image) > 255 or any(ch.isspace() for ch in c.image):
-        raise InvalidArgument(f + ".image", f"{c.image!r} is not a valid image reference")
-    if c.HasField("cpu"):
-        _check_range(c.cpu, 0, 262144, f + ".cpu")
-    if c.HasField("memory") and c.memory < MIN_CONTAINER_MEMORY_MIB:
-        raise InvalidArgument(
-            f + ".memory", f"must be at least {MIN_CONTAINER_MEMORY_MIB} MiB, got {c.memory}"
-        )
-    if c.HasField("memory_reservation") and c.memory_reservation < MIN_CONTAINER_MEMORY_MIB:
-        raise InvalidArgument(
-            f + ".memoryReservation",
-            f"must be at least {MIN_CONTAINER_MEMORY_MIB} MiB, got {c.memory_reservation}",
-        )
-    if c.HasField("memory") and c.HasField("memory_reservation") and c.memory <= c.memory_reservation:
-        raise InvalidArgument(
-            f + ".memory",
-            f"({c.memory}) must be greater than memoryReservation ({c.memory_reservation})",
-        )
-    for j, pm in enumerate(c.port_mappings):
-        pf = f"{f}.portMappings[{j}]"
-        if not pm.HasField("container_port"):
-            raise InvalidArgument(pf + ".containerPort", "is required")
-        _check_range(pm.container_port, 1, 65535, pf + ".containerPort")
-        if pm.HasField("host_port"):
-            _check_range(pm.host_port, 0, 65535, pf + ".hostPort")
-        proto = pm.protocol or "tcp"
-        if proto not in ("tcp", "udp"):
-            raise InvalidArgument(pf + ".protocol", f"{pm.protocol!r} must be tcp or udp")
-        if mode == "host":
-            if pm.host_port and pm.host_port != pm.container_port:
-                raise InvalidArgument(pf + ".hostPort", "in host network mode must equal containerPort")
-            host = pm.container_port
-        elif mode == "awsvpc":
-            host = 0
-        else:
-            host = pm.host_port
-        if host:
-            if (host, proto) in host_ports:
-                raise InvalidArgument(
-                    pf + ".hostPort", f"{host}/{proto} is used twice in this task definition"
-                )
-            host_ports.add((host, proto))
-        if mode == "none":
-            raise InvalidArgument(pf, "port mappings are not allowed in network mode none")
-    for j, env in enumerate(c.environment):
-        if not env.name or not _ENV_NAME_RE.match(env.name):
-            raise InvalidArgument(f"{f}.environment[{j}].name", f"{env.name!r} is not a valid variable name")
-    if c.HasField("health_check"):
-        hc, hf = c.health_check, f + ".healthCheck"
-        if not hc.command or hc.command[0] not in ("CMD", "CMD-SHELL", "NONE"):
-            raise InvalidArgument(hf + ".command", 'must start with "CMD" or "CMD-SHELL"')
-        if hc.command[0] != "NONE" and len(hc.command) < 2:
-            raise InvalidArgument(hf + ".command", f"{hc.command[0]} needs a command after it")
-        for name, low, high in (
-            ("interval", 5, 300),
-            ("timeout", 2, 60),
-            ("retries", 1, 10),
-            ("start_period", 0, 300),
-        ):
-            if hc.HasField(name):
-                camel = "startPeriod" if name == "start_period" else name
-                _check_range(getattr(hc, name), low, high, f"{hf}.{camel}")
-    if c.HasField("stop_timeout"):
-        _check_range(c.stop_timeout, 0, 3600, f + ".stopTimeout")
-    for j, mp in enumerate(c.mount_points):
-        if mp.source_volume not in volume_names:
+    with p.check():
+        if not c.name:
+            raise InvalidArgument(f + ".name", "is required")
+        if not NAME_RE.match(c.name):
+            raise InvalidArgument(f + ".name", f"{c.name!r} must be 1-255 letters, digits, '-' or '_'")
+    with p.check():
+        if not c.image:
+            raise InvalidArgument(f + ".image", "is required")
+        if len(c.image) > 255 or any(ch.isspace() for ch in c.image):
+            raise InvalidArgument(f + ".image", f"{c.image!r} is not a valid image reference")
+    with p.check():
+        if c.HasField("cpu"):
+            _check_range(c.cpu, 0, 262144, f + ".cpu")
+    with p.check():
+        if c.HasField("memory") and c.memory < MIN_CONTAINER_MEMORY_MIB:
             raise InvalidArgument(
-                f"{f}.mountPoints[{j}].sourceVolume",
-                f"{mp.source_volume!r} is not a volume of the task definition",
+                f + ".memory", f"must be at least {MIN_CONTAINER_MEMORY_MIB} MiB, got {c.memory}"
             )
-        if not mp.container_path.startswith("/"):
-            raise InvalidArgument(f"{f}.mountPoints[{j}].containerPath", "must be an absolute path")
+        if c.HasField("memory_reservation") and c.memory_reservation < MIN_CONTAINER_MEMORY_MIB:
+            raise InvalidArgument(
+                f + ".memoryReservation",
+                f"must be at least {MIN_CONTAINER_MEMORY_MIB} MiB, got {c.memory_reservation}",
+            )
+        if c.HasField("memory") and c.HasField("memory_reservation") and c.memory <= c.memory_reservation:
+            raise InvalidArgument(
+                f + ".memory",
+                f"({c.memory}) must be greater than memoryReservation ({c.memory_reservation})",
+            )
+    for j, pm in enumerate(c.port_mappings):
+        with p.check():
+            _check_port_mapping(pm, f"{f}.portMappings[{j}]", mode, host_ports)
+    for j, env in enumerate(c.environment):
+        with p.check():
+            if not env.name or not _ENV_NAME_RE.match(env.name):
+                raise InvalidArgument(
+                    f"{f}.environment[{j}].name", f"{env.name!r} is not a valid variable name"
+                )
+    if c.HasField("health_check"):
+        with p.check():
+            _check_health_check(c.health_check, f + ".healthCheck")
+    with p.check():
+        if c.HasField("stop_timeout"):
+            _check_range(c.stop_timeout, 0, 3600, f + ".stopTimeout")
+    for j, mp in enumerate(c.mount_points):
+        with p.check():
+            if mp.source_volume not in volume_names:
+                raise InvalidArgument(
+                    f"{f}.mountPoints[{j}].sourceVolume",
+                    f"{mp.source_volume!r} is not a volume of the task definition",
+                )
+        with p.check():
+            if not mp.container_path.startswith("/"):
+                raise InvalidArgument(f"{f}.mountPoints[{j}].containerPath", "must be an absolute path")
     for j, ul in enumerate(c.ulimits):
-        if not ul.name:
-            raise InvalidArgument(f"{f}.ulimits[{j}].name", "is required")
-        if ul.soft_limit > ul.hard_limit:
-            raise InvalidArgument(f"{f}.ulimits[{j}].softLimit", "must not exceed hardLimit")
+        with p.check():
+            if not ul.name:
+                raise InvalidArgument(f"{f}.ulimits[{j}].name", "is required")
+            if ul.soft_limit > ul.hard_limit:
+                raise InvalidArgument(f"{f}.ulimits[{j}].softLimit", "must not exceed hardLimit")
     if c.HasField("log_configuration"):
         driver = c.log_configuration.log_driver
-        if driver not in LOG_DRIVERS:
-            raise InvalidArgument(
-                f + ".logConfiguration.logDriver", f"{driver!r} is not one of {', '.join(LOG_DRIVERS)}"
-            )
-        if driver not in LOCAL_LOG_DRIVERS:
+        with p.check():
+            if driver not in LOG_DRIVERS:
+                raise InvalidArgument(
+                    f + ".logConfiguration.logDriver", f"{driver!r} is not one of {', '.join(LOG_DRIVERS)}"
+                )
+        if driver in LOG_DRIVERS and driver not in LOCAL_LOG_DRIVERS:
             warnings.append(f"{f}.logConfiguration: {driver} is kept; the container logs with json-file")
     for name, why in _IGNORED_CONTAINER_FIELDS.items():
         if _present(c, name):
             warnings.append(f"{f}.{why}")
     return warnings
+
+
+def _check_port_mapping(
+    pm: ecs_pb2.PortMapping, pf: str, mode: str, host_ports: set[tuple[int, str]]
+) -> None:
+    if not pm.HasField("container_port"):
+        raise InvalidArgument(pf + ".containerPort", "is required")
+    _check_range(pm.container_port, 1, 65535, pf + ".containerPort")
+    if pm.HasField("host_port"):
+        _check_range(pm.host_port, 0, 65535, pf + ".hostPort")
+    proto = pm.protocol or "tcp"
+    if proto not in ("tcp", "udp"):
+        raise InvalidArgument(pf + ".protocol", f"{pm.protocol!r} must be tcp or udp")
+    if mode == "host":
+        if pm.host_port and pm.host_port != pm.container_port:
+            raise InvalidArgument(pf + ".hostPort", "in host network mode must equal containerPort")
+        host = pm.container_port
+    elif mode == "awsvpc":
+        host = 0
+    else:
+        host = pm.host_port
+    if host:
+        if (host, proto) in host_ports:
+            raise InvalidArgument(pf + ".hostPort", f"{host}/{proto} is used twice in this task definition")
+        host_ports.add((host, proto))
+    if mode == "none":
+        raise InvalidArgument(pf, "port mappings are not allowed in network mode none")
+
+
+def _check_health_check(hc: ecs_pb2.HealthCheck, hf: str) -> None:
+    if not hc.command or hc.command[0] not in ("CMD", "CMD-SHELL", "NONE"):
+        raise InvalidArgument(hf + ".command", 'must start with "CMD" or "CMD-SHELL"')
+    if hc.command[0] != "NONE" and len(hc.command) < 2:
+        raise InvalidArgument(hf + ".command", f"{hc.command[0]} needs a command after it")
+    for name, low, high in (
+        ("interval", 5, 300),
+        ("timeout", 2, 60),
+        ("retries", 1, 10),
+        ("start_period", 0, 300),
+    ):
+        if hc.HasField(name):
+            camel = "startPeriod" if name == "start_period" else name
+            _check_range(getattr(hc, name), low, high, f"{hf}.{camel}")
 
 
 @dataclass(frozen=True)

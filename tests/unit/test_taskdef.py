@@ -781,3 +781,33 @@ def test_fsx_windows_volume_is_kept_with_a_warning() -> None:
     warnings = validate_task_definition(td)
     assert any("fsxWindowsFileServerVolumeConfiguration is kept" in w for w in warnings)
     assert td.volumes[0].fsx_windows_file_server_volume_configuration.file_system_id == "fs-0123"
+
+
+def test_every_problem_of_a_document_is_reported_at_once() -> None:
+    doc = minimal()
+    doc["networkMode"] = "bridge"
+    doc["cpu"] = "lots"
+    doc["containerDefinitions"][0]["image"] = ""
+    doc["containerDefinitions"][0]["portMappings"] = [{"containerPort": 70000}]
+    doc["containerDefinitions"].append({"name": "side", "image": "busybox", "memory": 2})
+    err = reject(doc)
+    fields = [p.field for p in err.problems]
+    assert fields == [
+        "cpu",
+        "containerDefinitions[0].image",
+        "containerDefinitions[0].portMappings[0].containerPort",
+        "containerDefinitions[1].memory",
+    ]
+    assert err.field == "cpu"  # the first one, for callers that read a single field
+    assert err.message.startswith("4 problems: cpu: ")
+    assert "containerDefinitions[1].memory: must be at least 6 MiB, got 2" in err.message
+    status = err.to_status()
+    assert "containerDefinitions[0].image" in status.message
+
+
+def test_one_problem_keeps_its_plain_message() -> None:
+    doc = minimal()
+    doc["containerDefinitions"][0]["image"] = ""
+    err = reject(doc)
+    assert err.message == "containerDefinitions[0].image: is required"
+    assert len(err.problems) == 1
