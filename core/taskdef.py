@@ -242,7 +242,7 @@ def _check_dependency(
         raise InvalidArgument(
             f + ".condition", f"{dep.condition} is not allowed on essential container {target.name!r}"
         )
-    if dep.condition == "HEALTHY" and target.health_check.command[:1] in ([], ["NONE"]):
+    if dep.condition == "HEALTHY" and not has_health_check(target):
         raise InvalidArgument(f + ".condition", f"HEALTHY needs a healthCheck on container {target.name!r}")
 
 

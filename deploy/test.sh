@@ -6,5 +6,8 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 echo "==> ruff"
 ruff check .
+ruff format --check .
+echo "==> import-linter (layering contracts in pyproject.toml)"
+lint-imports --no-cache
 echo "==> pytest"
 exec pytest -q -rs "$@"

@@ -1,0 +1,1 @@
+"""shoal-manager: the control plane (API, agent sessions, placement, controllers) over etcd."""

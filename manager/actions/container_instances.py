@@ -238,14 +238,7 @@ class ContainerInstances:
                         attrs_now.pop(a.name, None)
                     else:
                         attrs_now[a.name] = a.value
-                    out.append(
-                        ecs_pb2.Attribute(
-                            name=a.name,
-                            value=a.value,
-                            target_type="container-instance",
-                            target_id=inst.container_instance_arn,
-                        )
-                    )
+                    out.append(_attribute_of(inst, a))
                 custom = [n for n in attrs_now if not n.startswith(BUILTIN_ATTRIBUTE_PREFIX)]
                 if len(custom) > MAX_CUSTOM_ATTRIBUTES:
                     raise InvalidArgument(
@@ -279,12 +272,12 @@ class ContainerInstances:
                 continue
             for a in inst.attributes:
                 if (not name or a.name == name) and (not value or a.value == value):
-                    out.append(
-                        ecs_pb2.Attribute(
-                            name=a.name,
-                            value=a.value,
-                            target_type="container-instance",
-                            target_id=inst.container_instance_arn,
-                        )
-                    )
+                    out.append(_attribute_of(inst, a))
         return out
+
+
+def _attribute_of(inst: ecs_pb2.ContainerInstance, a: ecs_pb2.Attribute) -> ecs_pb2.Attribute:
+    """An attribute as the API returns it: targeted at its instance's ARN."""
+    return ecs_pb2.Attribute(
+        name=a.name, value=a.value, target_type="container-instance", target_id=inst.container_instance_arn
+    )

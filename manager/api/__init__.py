@@ -1,0 +1,1 @@
+"""gRPC servicers: the public ECS API and the agents' session stream."""

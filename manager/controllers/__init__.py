@@ -1,0 +1,1 @@
+"""The leader's control loops: services and deployments, instance health."""

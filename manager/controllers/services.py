@@ -21,7 +21,7 @@ from shoal.manager.actions.placement import (
     definition_constraints,
     task_request,
 )
-from shoal.manager.actions.services import add_event, effective_percents
+from shoal.manager.actions.services import add_event, effective_percents, new_deployment
 from shoal.manager.controllers import deployment as dm
 from shoal.manager.controllers.instances import sweep_disconnected
 from shoal.manager.scheduler import DEFAULT_SERVICE_STRATEGIES, choose_scale_in, place, place_on
@@ -325,8 +325,6 @@ class ServiceController:
             primary.rollout_state = "FAILED"
             primary.rollout_state_reason = d.failed_reason
             if d.rollback_to:
-                from shoal.manager.services import new_deployment
-
                 for dep in new.deployments:
                     dep.status = "ACTIVE"
                 new.task_definition = d.rollback_to
