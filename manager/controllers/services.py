@@ -87,8 +87,14 @@ class ServiceController:
     async def reconcile_all(self) -> None:
         clusters, _ = await self.store.list(self.keys.clusters_prefix(), ecs_pb2.Cluster)
         for c in clusters:
-            await sweep_disconnected(self.store, c.value.cluster_name)
-            await self.reconcile_cluster(c.value.cluster_name)
+            # A failure in one cluster must not starve the others' services.
+            try:
+                await sweep_disconnected(self.store, c.value.cluster_name)
+                await self.reconcile_cluster(c.value.cluster_name)
+            except ShoalError as exc:
+                log.warning("cluster %s: %s", c.value.cluster_name, exc)
+            except Exception:
+                log.exception("cluster %s: reconcile failed", c.value.cluster_name)
 
     async def _taskdef(self, arn: str) -> ecs_pb2.TaskDefinition:
         td = self._taskdefs.get(arn)
@@ -126,6 +132,10 @@ class ServiceController:
                     rnd = await self._read_round(cluster)
                 except ShoalError as exc:
                     log.warning("service %s: %s", item.value.service_name, exc)
+                except Exception:
+                    # A bug met by one service is logged; the other services of the round still run.
+                    log.exception("service %s: reconcile failed", item.value.service_name)
+                    rnd = await self._read_round(cluster)
 
     async def _read_round(self, cluster: str) -> _Round:
         allocations = await self.cp.placement.allocation_revisions(cluster)  # before the snapshot it fences
