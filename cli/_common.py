@@ -15,6 +15,7 @@ from google.protobuf.message import Message
 
 from shoal.cli.output import fail
 from shoal.client import ShoalClient
+from shoal.client.ecsjson import to_json
 from shoal.v1 import api_pb2, ecs_pb2
 
 _M = TypeVar("_M", bound=Message)
@@ -40,7 +41,7 @@ class Ctx:
     def emit(self, response: Message, table: Callable[[], object]) -> None:
         """The response as ECS JSON (--output json) or as the command's table."""
         if self.output == "json":
-            click.echo(json_format.MessageToJson(response, indent=2, ensure_ascii=False))
+            click.echo(to_json(response))
         else:
             table()
 

@@ -84,7 +84,8 @@ def td_register(
         outer_tags = data.get("tags", [])
         data = data["taskDefinition"]  # `describe-task-definition` output works too
     tags = data.pop("tags", []) or outer_tags
-    dropped = [k for k in _TASK_DEFINITION_OUTPUT_FIELDS if data.pop(k, None) is not None]
+    # Empty lists count as absent: `describe-task-definition --output json` prints every list.
+    dropped = [k for k in _TASK_DEFINITION_OUTPUT_FIELDS if data.pop(k, None) not in (None, [])]
     if dropped:
         note(f"note: ignored output-only fields: {', '.join(dropped)}")
     for unit in ("cpu", "memory"):  # ECS accepts plain numbers for the task-level strings
