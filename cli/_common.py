@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from google.protobuf import descriptor_pool, json_format
+from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from shoal.cli.output import fail
 from shoal.client import ShoalClient
-from shoal.client.ecsjson import to_json
+from shoal.client.ecsjson import parse, parse_list, to_json
 from shoal.v1 import api_pb2, ecs_pb2
 
 _M = TypeVar("_M", bound=Message)
@@ -114,35 +112,21 @@ def json_list(value: str | None, what: str) -> list[Any]:
     return data
 
 
-_UNKNOWN_FIELD = re.compile(r'Message type "([\w.]+)" has no field named "([^"]+)" at "([^"]+)"')
-
-
-def parse_into(data: Any, msg: _M, what: str) -> _M:
-    """Fill msg from ECS JSON; a mistake is a usage error naming the protobuf path."""
+def parse_into(data: Any, msg: _M, what: str, path: str = "") -> _M:
+    """Fill msg from ECS JSON. Unknown fields raise UnknownFields (exit 1, as the API's own
+    INVALID_ARGUMENT does); a value protobuf cannot take is a usage error, as before."""
     try:
-        return json_format.ParseDict(data, msg)
+        return parse(data, msg, path)
     except json_format.ParseError as exc:
-        fail(f"{what}: {_explain_parse_error(str(exc))}", 2)
+        fail(f"{what}: {str(exc).splitlines()[0]}", 2)
 
 
-def parse_items(data: list[Any], cls: type[_M], what: str) -> list[_M]:
-    """parse_into for each item of a JSON list."""
-    return [parse_into(item, cls(), what) for item in data]
-
-
-def _explain_parse_error(text: str) -> str:
-    """One line; for a misspelt field, the closest real name (protobuf lists all of them otherwise)."""
-    m = _UNKNOWN_FIELD.search(text)
-    if not m:
-        return text.splitlines()[0]
-    type_name, field, where = m.groups()
+def parse_items(data: list[Any], cls: type[_M], what: str, path: str) -> list[_M]:
+    """parse_into for each item of a JSON list, with all unknown fields reported at once."""
     try:
-        names = [f.json_name for f in descriptor_pool.Default().FindMessageTypeByName(type_name).fields]
-    except KeyError:
-        names = []
-    guess = difflib.get_close_matches(field, names, n=1)
-    hint = f' (did you mean "{guess[0]}"?)' if guess else ""
-    return f'unknown field "{field}" in {where}{hint}'
+        return parse_list(data, cls, path)
+    except json_format.ParseError as exc:
+        fail(f"{what}: {str(exc).splitlines()[0]}", 2)
 
 
 def add_placement(
@@ -156,6 +140,7 @@ def add_placement(
             json_list(strategy, "--placement-strategy"),
             ecs_pb2.PlacementStrategy,
             "--placement-strategy",
+            "placementStrategy",
         )
     )
     req.placement_constraints.extend(
@@ -163,5 +148,6 @@ def add_placement(
             json_list(constraints, "--placement-constraints"),
             ecs_pb2.PlacementConstraint,
             "--placement-constraints",
+            "placementConstraints",
         )
     )

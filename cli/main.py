@@ -16,6 +16,7 @@ from shoal.cli.task import task
 from shoal.cli.task_definition import task_definition
 from shoal.cli.wait import wait_group
 from shoal.client import DEFAULT_ENDPOINT, UNREACHABLE
+from shoal.client.ecsjson import UnknownFields
 from shoal.core.errors import ShoalError
 
 
@@ -46,10 +47,13 @@ for _group in (cluster, task_definition, instance, attribute, task, service, wai
 
 
 def report(exc: ShoalError) -> None:
-    """A failed request as one line, `error: <message> (<STATUS>)`, and exit 1."""
+    """A failed request as one line per problem: `error: <message> (<STATUS>)`, then exit 1."""
     if exc.reason == UNREACHABLE:
         fail(exc.message)  # it already says what to do; there was no status from a manager
-    fail(f"{exc.message} ({exc.code})")
+    problems = exc.problems if isinstance(exc, UnknownFields) else [exc]
+    for p in problems[:-1]:
+        click.echo(f"error: {p.message} ({p.code})", err=True)
+    fail(f"{problems[-1].message} ({problems[-1].code})")
 
 
 def main() -> None:

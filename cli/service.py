@@ -83,6 +83,7 @@ def _apply_settings(
             load_json_arg(settings["deployment_configuration"], "--deployment-configuration"),
             req.deployment_configuration,
             "--deployment-configuration",
+            "deploymentConfiguration",
         )
 
 

@@ -84,7 +84,7 @@ def task_run(
     )
     add_placement(placement_strategy, placement_constraints, req)
     if overrides:
-        parse_into(load_json_arg(overrides, "--overrides"), req.overrides, "--overrides")
+        parse_into(load_json_arg(overrides, "--overrides"), req.overrides, "--overrides", "overrides")
     resp = c.client.run_task(req)
     if dry_run and c.output != "json":
         click.echo(f"dry run: nothing was started; {len(resp.tasks)} task(s) would be placed")

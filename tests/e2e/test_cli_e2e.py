@@ -1,4 +1,4 @@
-"""End to end through the real `shoal` binary: the ECS JSON it prints and reads."""
+"""End to end through the real `shoal` binary: the ECS JSON it prints, how it reports JSON input mistakes."""
 
 from __future__ import annotations
 
@@ -45,3 +45,52 @@ def test_json_output_keeps_the_lists_ecs_always_returns(local_cluster: LocalClus
     again = c.shoal("task-definition", "register", "--cli-input-json", f"file://{described}")
     assert "requiresAttributes" not in again.stderr  # printed as [], never given by the user
     assert "lists:2" in again.stdout
+
+
+def test_unknown_json_fields_are_invalid_argument_all_at_once(
+    local_cluster: LocalCluster, tmp_path: Path
+) -> None:
+    c = local_cluster
+    td = minimal_td("typos", portMapings=[], enviroment=[])
+    td["volumes"] = [{"nmae": "data"}]
+    r = register_file(c, td, tmp_path, check=False)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.splitlines() == [
+        'error: containerDefinitions[0].portMapings: unknown field "portMapings" '
+        '(did you mean "portMappings"?) (INVALID_ARGUMENT)',
+        'error: containerDefinitions[0].enviroment: unknown field "enviroment" '
+        '(did you mean "environment"?) (INVALID_ARGUMENT)',
+        'error: volumes[0].nmae: unknown field "nmae" (did you mean "name"?) (INVALID_ARGUMENT)',
+    ]
+    assert "typos" not in c.shoal("task-definition", "families", "--status", "ALL").stdout
+
+    register_file(c, minimal_td("fine"), tmp_path)
+    run = ("task", "run", "--task-definition", "fine")
+    cases = [
+        (
+            (*run, "--overrides", '{"containerOverrides":[{"nmae":"app"}]}'),
+            'error: overrides.containerOverrides[0].nmae: unknown field "nmae" (did you mean "name"?)',
+        ),
+        (
+            (*run, "--placement-strategy", '[{"type":"spread","feild":"x"}]'),
+            'error: placementStrategy[0].feild: unknown field "feild" (did you mean "field"?)',
+        ),
+        (
+            ("service", "create", "--service-name", "s", "--task-definition", "fine",
+             "--deployment-configuration", '{"maximumPrecent":200}'),
+            'error: deploymentConfiguration.maximumPrecent: unknown field "maximumPrecent" '
+            '(did you mean "maximumPercent"?)',
+        ),
+    ]  # fmt: skip
+    for args, line in cases:
+        r = c.shoal(*args, check=False)
+        assert r.returncode == 1, (args, r.stderr)
+        assert r.stderr.strip() == f"{line} (INVALID_ARGUMENT)", (args, r.stderr)
+    assert c.json("task", "list").get("taskArns") == []
+    assert c.json("service", "list")["serviceArns"] == []
+
+    # Syntax errors and unreadable files stay usage errors.
+    r = c.shoal("task", "run", "--task-definition", "fine", "--overrides", "{nope", check=False)
+    assert r.returncode == 2 and "not valid JSON" in r.stderr
+    r = c.shoal("task-definition", "register", "--cli-input-json", "file:///nonexistent.json", check=False)
+    assert r.returncode == 2 and "cannot read" in r.stderr

@@ -1,12 +1,13 @@
-"""shoal.client.ecsjson: ECS JSON out with every list kept."""
+"""shoal.client.ecsjson: ECS JSON out with every list kept, ECS JSON in with every unknown field named."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from google.protobuf import json_format
 
-from shoal.client.ecsjson import to_dict, to_json
+from shoal.client.ecsjson import UNKNOWN_FIELD, UnknownFields, parse, parse_list, to_dict, to_json
 from shoal.v1 import api_pb2, ecs_pb2
 
 
@@ -44,3 +45,66 @@ def test_present_fields_keep_values_and_order() -> None:
 def test_to_json_one_line_for_json_lines() -> None:
     text = to_json(ecs_pb2.ServiceEvent(id="1", message="é"), indent=None)
     assert "\n" not in text and json.loads(text) == {"id": "1", "message": "é"}
+
+
+def test_unknown_fields_are_all_reported_with_ecs_paths_and_hints() -> None:
+    doc = {
+        "family": "web",
+        "containerDefinitons": [],
+        "containerDefinitions": [
+            {"name": "a", "portMapings": [], "healthCheck": {"comand": ["CMD"]}},
+            {"name": "b", "zzz": 1},
+        ],
+    }
+    with pytest.raises(UnknownFields) as info:
+        parse(doc, ecs_pb2.TaskDefinition())
+    problems = [(p.field, p.message) for p in info.value.problems]
+    assert problems == [
+        (
+            "containerDefinitons",
+            'containerDefinitons: unknown field "containerDefinitons" (did you mean "containerDefinitions"?)',
+        ),
+        (
+            "containerDefinitions[0].portMapings",
+            'containerDefinitions[0].portMapings: unknown field "portMapings" (did you mean "portMappings"?)',
+        ),
+        (
+            "containerDefinitions[0].healthCheck.comand",
+            'containerDefinitions[0].healthCheck.comand: unknown field "comand" (did you mean "command"?)',
+        ),
+        ("containerDefinitions[1].zzz", 'containerDefinitions[1].zzz: unknown field "zzz"'),
+    ]
+    exc = info.value
+    assert exc.code == "INVALID_ARGUMENT" and exc.reason == UNKNOWN_FIELD
+    assert exc.field == "containerDefinitons" and exc.message.count("; ") == 3
+
+
+def test_parse_under_a_request_path_and_lists() -> None:
+    with pytest.raises(UnknownFields) as info:
+        parse({"containerOverrides": [{"nmae": "a"}]}, ecs_pb2.TaskOverride(), "overrides")
+    assert info.value.field == "overrides.containerOverrides[0].nmae"
+    with pytest.raises(UnknownFields) as info:
+        parse_list(
+            [{"type": "spread", "feild": "x"}, {"tpye": "binpack"}],
+            ecs_pb2.PlacementStrategy,
+            "placementStrategy",
+        )
+    assert [p.field for p in info.value.problems] == [
+        "placementStrategy[0].feild",
+        "placementStrategy[1].tpye",
+    ]
+
+
+def test_known_names_either_spelling_parse_as_protobuf_does() -> None:
+    td = parse(
+        {"family": "f", "container_definitions": [{"name": "a", "dockerLabels": {"k": "v"}}]},
+        ecs_pb2.TaskDefinition(),
+    )
+    assert td.container_definitions[0].docker_labels["k"] == "v"
+    got = parse_list([{"type": "binpack", "field": "memory"}], ecs_pb2.PlacementStrategy, "placementStrategy")
+    assert got == [ecs_pb2.PlacementStrategy(type="binpack", field="memory")]
+
+
+def test_wrong_value_types_are_left_to_protobuf() -> None:
+    with pytest.raises(json_format.ParseError):
+        parse({"family": "f", "containerDefinitions": [{"memory": "lots"}]}, ecs_pb2.TaskDefinition())
