@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import click
-from google.protobuf import json_format
 
 from shoal.cli._common import add_placement, common, ctx_of, load_json_arg, one_of, parse_into, some_of
 from shoal.cli.output import exit_on_failures, print_table, ts
+from shoal.client.ecsjson import to_dict, to_json
 from shoal.v1 import api_pb2, ecs_pb2
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -211,19 +212,28 @@ def service_list(
 def service_events(
     name: str, follow: bool, endpoint: str | None, cluster: str | None, output: str | None
 ) -> None:
-    """Service events, oldest first (--follow keeps printing new ones)."""
+    """Service events, oldest first (--follow keeps printing new ones).
+
+    --output json prints one document, {"events": [...]}, newest first as DescribeServices
+    carries them; with --follow, one JSON line per event instead, as they come.
+    """
     c = ctx_of(endpoint, cluster, output)
     seen: set[str] = set()
     while True:
         resp = c.client.describe_services(api_pb2.DescribeServicesRequest(cluster=c.cluster, services=[name]))
         exit_on_failures(resp.failures)
         sv = resp.services[0]
+        if c.output == "json" and not follow:
+            click.echo(
+                json.dumps({"events": [to_dict(ev) for ev in sv.events]}, indent=2, ensure_ascii=False)
+            )
+            return
         for ev in reversed(sv.events):
             if ev.id in seen:
                 continue
             seen.add(ev.id)
             if c.output == "json":
-                click.echo(json_format.MessageToJson(ev, indent=None))
+                click.echo(to_json(ev, indent=None))
             else:
                 click.echo(f"{ts(ev.created_at)}  {ev.message}")
         if not follow:

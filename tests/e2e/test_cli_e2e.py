@@ -94,3 +94,20 @@ def test_unknown_json_fields_are_invalid_argument_all_at_once(
     assert r.returncode == 2 and "not valid JSON" in r.stderr
     r = c.shoal("task-definition", "register", "--cli-input-json", "file:///nonexistent.json", check=False)
     assert r.returncode == 2 and "cannot read" in r.stderr
+
+
+def test_service_events_json_is_one_document(local_cluster: LocalCluster, tmp_path: Path) -> None:
+    c = local_cluster
+    register_file(c, minimal_td("quiet"), tmp_path)
+    c.shoal(
+        "service", "create", "--service-name", "quiet", "--task-definition", "quiet", "--desired-count", "0"
+    )
+    c.shoal("wait", "services-stable", "quiet", "--timeout", "60")
+    events = json.loads(c.shoal("service", "events", "quiet", "--output", "json").stdout)["events"]
+    assert len(events) >= 2
+    assert all(set(e) == {"id", "createdAt", "message"} for e in events)
+    described = c.json("service", "describe", "quiet")["services"][0]["events"]
+    assert events == described[: len(events)]  # newest first, as DescribeServices carries them
+    assert "was created" in events[-1]["message"]
+    table = c.shoal("service", "events", "quiet").stdout.splitlines()
+    assert "was created" in table[0]  # the table reads oldest first
