@@ -59,7 +59,7 @@ class ShoalClient:
     def create_cluster(
         self, request: api_pb2.CreateClusterRequest | None = None, *, timeout: float | None = None
     ) -> api_pb2.CreateClusterResponse:
-        """Create a cluster (or return the ACTIVE one of that name)."""
+        """Create a cluster; one of that name that exists already is returned as it is."""
         return self._call(self._stub.CreateCluster, request or api_pb2.CreateClusterRequest(), timeout)
 
     def describe_clusters(
