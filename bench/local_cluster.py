@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import docker
-import grpc
 
-from shoal.v1 import api_pb2, api_pb2_grpc
+from shoal.client import ShoalClient
+from shoal.core.errors import ShoalError
+from shoal.v1 import api_pb2
 
 IMAGE = "shoal-bench/busybox:latest"
 BIN = Path(sys.executable).parent
@@ -48,7 +49,7 @@ def build_image(client: docker.DockerClient) -> None:
 
 
 @contextlib.contextmanager
-def local_cluster(pull_behavior: str) -> Iterator[tuple[api_pb2_grpc.EcsStub, docker.DockerClient]]:
+def local_cluster(pull_behavior: str) -> Iterator[tuple[ShoalClient, docker.DockerClient]]:
     """Start shoal-manager (embedded etcd) and one shoal-agent; tear both down with their containers."""
     client = docker.from_env()
     build_image(client)
@@ -62,13 +63,13 @@ def local_cluster(pull_behavior: str) -> Iterator[tuple[api_pb2_grpc.EcsStub, do
                 stderr=mlog,
             )
         ]
-        stub = api_pb2_grpc.EcsStub(grpc.insecure_channel(endpoint))
+        ecs = ShoalClient(endpoint, timeout=10)
 
         def up() -> bool:
             try:
-                stub.ListClusters(api_pb2.ListClustersRequest(), timeout=1)
+                ecs.list_clusters(timeout=1)
                 return True
-            except grpc.RpcError:
+            except ShoalError:
                 return False
 
         try:
@@ -91,15 +92,16 @@ def local_cluster(pull_behavior: str) -> Iterator[tuple[api_pb2_grpc.EcsStub, do
             wait(
                 lambda: (
                     len(
-                        stub.ListContainerInstances(
-                            api_pb2.ListContainerInstancesRequest(), timeout=2
+                        ecs.list_container_instances(
+                            api_pb2.ListContainerInstancesRequest()
                         ).container_instance_arns
                     )
                     == 1
                 )
             )
-            yield stub, client
+            yield ecs, client
         finally:
+            ecs.close()
             for proc in reversed(procs):
                 proc.terminate()
                 proc.wait(30)

@@ -28,8 +28,8 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--pull-behavior", default="default", choices=["default", "prefer-cached"])
     args = p.parse_args()
-    with local_cluster(args.pull_behavior) as (stub, client):
-        stub.RegisterTaskDefinition(
+    with local_cluster(args.pull_behavior) as (ecs, client):
+        ecs.register_task_definition(
             api_pb2.RegisterTaskDefinitionRequest(
                 task_definition=ecs_pb2.TaskDefinition(
                     family="bench",
@@ -39,18 +39,15 @@ def main() -> None:
                         )
                     ],
                 )
-            ),
-            timeout=10,
+            )
         )
         shoal, direct = [], []
         for i in range(args.runs):
             t0 = time.perf_counter()
-            arn = stub.RunTask(api_pb2.RunTaskRequest(task_definition="bench"), timeout=10).tasks[0].task_arn
+            arn = ecs.run_task(api_pb2.RunTaskRequest(task_definition="bench")).tasks[0].task_arn
             wait(
                 lambda arn=arn: (
-                    stub.DescribeTasks(api_pb2.DescribeTasksRequest(tasks=[arn]), timeout=5)
-                    .tasks[0]
-                    .last_status
+                    ecs.describe_tasks(api_pb2.DescribeTasksRequest(tasks=[arn])).tasks[0].last_status
                     == "RUNNING"
                 )
             )
@@ -62,7 +59,7 @@ def main() -> None:
             wait(lambda c=c: c.reload() or c.status == "running")
             direct.append(time.perf_counter() - t0)
             c.remove(force=True)
-            stub.StopTask(api_pb2.StopTaskRequest(task=arn), timeout=10)
+            ecs.stop_task(api_pb2.StopTaskRequest(task=arn))
         print(f"RunTask -> RUNNING vs docker run, {args.runs} runs, pull behavior {args.pull_behavior}")
         print(summary("shoal RunTask -> RUNNING", shoal))
         print(summary("docker run -> running", direct))

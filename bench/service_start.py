@@ -64,8 +64,8 @@ def main() -> None:
     p.add_argument("--tasks", type=int, default=50)
     p.add_argument("--pull-behavior", default="prefer-cached", choices=["default", "prefer-cached"])
     args = p.parse_args()
-    with local_cluster(args.pull_behavior) as (stub, client):
-        stub.RegisterTaskDefinition(
+    with local_cluster(args.pull_behavior) as (ecs, client):
+        ecs.register_task_definition(
             api_pb2.RegisterTaskDefinitionRequest(
                 task_definition=ecs_pb2.TaskDefinition(
                     family="benchsvc",
@@ -80,29 +80,25 @@ def main() -> None:
                         )
                     ],
                 )
-            ),
-            timeout=10,
+            )
         )
         direct_before = direct(client, args.tasks)
         time.sleep(3)  # let the engine finish cleaning up before the next phase
         t0 = time.perf_counter()
-        stub.CreateService(
+        ecs.create_service(
             api_pb2.CreateServiceRequest(
                 service_name="bench", task_definition="benchsvc", desired_count=args.tasks
-            ),
-            timeout=10,
+            )
         )
 
         def all_running() -> bool:
-            svc = stub.DescribeServices(
-                api_pb2.DescribeServicesRequest(services=["bench"]), timeout=5
-            ).services[0]
+            svc = ecs.describe_services(api_pb2.DescribeServicesRequest(services=["bench"])).services[0]
             return svc.running_count == args.tasks
 
         wait(all_running, 600)
         shoal_time = time.perf_counter() - t0
-        stub.DeleteService(api_pb2.DeleteServiceRequest(service="bench", force=True), timeout=10)
-        wait(lambda: not stub.ListTasks(api_pb2.ListTasksRequest(), timeout=5).task_arns, 300)
+        ecs.delete_service(api_pb2.DeleteServiceRequest(service="bench", force=True))
+        wait(lambda: not ecs.list_tasks().task_arns, 300)
         for c in client.containers.list(all=True, filters={"label": "com.shoal.task-definition-arn"}):
             c.remove(force=True)
         time.sleep(3)

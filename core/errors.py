@@ -65,6 +65,46 @@ class Unavailable(ShoalError):
     default_reason = "UNAVAILABLE"
 
 
+class Unauthenticated(ShoalError):
+    code = "UNAUTHENTICATED"
+    default_reason = "UNAUTHENTICATED"
+
+
+class PermissionDenied(ShoalError):
+    code = "PERMISSION_DENIED"
+    default_reason = "PERMISSION_DENIED"
+
+
+class Internal(ShoalError):
+    code = "INTERNAL"
+    default_reason = "INTERNAL"
+
+
+class DeadlineExceeded(ShoalError):
+    code = "DEADLINE_EXCEEDED"
+    default_reason = "DEADLINE_EXCEEDED"
+
+
+class ResourceExhausted(ShoalError):
+    code = "RESOURCE_EXHAUSTED"
+    default_reason = "RESOURCE_EXHAUSTED"
+
+
+class Aborted(ShoalError):
+    code = "ABORTED"
+    default_reason = "ABORTED"
+
+
+class Unimplemented(ShoalError):
+    code = "UNIMPLEMENTED"
+    default_reason = "UNIMPLEMENTED"
+
+
+class Cancelled(ShoalError):
+    code = "CANCELLED"
+    default_reason = "CANCELLED"
+
+
 class Problems:
     """Collects a document's InvalidArgument problems so that all of them are reported at once."""
 

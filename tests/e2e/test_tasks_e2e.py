@@ -245,7 +245,7 @@ def test_bad_inputs_give_one_line_errors_and_write_nothing(two_az: LocalCluster,
             }
         )
     )
-    cases.append((("task-definition", "register", "-f", str(misspelt)), 2, 'did you mean "portMappings"'))
+    cases.append((("task-definition", "register", "-f", str(misspelt)), 1, 'did you mean "portMappings"'))
     register(c, web_td(), tmp_path)
     for args, code, text in cases:
         r = c.shoal(*args, check=False)

@@ -13,6 +13,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
 
+from shoal.client import UNREACHABLE, ShoalClient
+from shoal.core import errors
 from shoal.v1 import api_pb2, api_pb2_grpc, ecs_pb2
 from tests.conftest import BIN, Proc, free_port, wait_for
 
@@ -48,6 +50,7 @@ def api(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     wait_for(ready, 60, "the manager to serve")
     stub.channel = channel  # type: ignore[attr-defined]
     stub.proc = proc  # type: ignore[attr-defined]
+    stub.endpoint = endpoint  # type: ignore[attr-defined]
     yield stub
     proc.stop()
     assert "Traceback" not in proc.log(), proc.log()
@@ -247,3 +250,28 @@ def test_task_definition_tags_are_kept_and_described(api) -> None:
     bad.tags.add(key="", value="x")
     code, _, info = error_of(api.RegisterTaskDefinition, bad)
     assert code == grpc.StatusCode.INVALID_ARGUMENT and info.metadata["field"] == "tags[0].key"
+
+
+def test_client_speaks_the_api_and_raises_shoal_errors(api) -> None:
+    with ShoalClient(api.endpoint, timeout=10) as ecs:
+        td = ecs.register_task_definition(register_req("via-client")).task_definition
+        assert td.revision == 1
+        assert "via-client" in ecs.list_task_definition_families().families
+        resp = ecs.run_task(api_pb2.RunTaskRequest(task_definition="via-client"))
+        assert list(resp.tasks) == [] and resp.failures  # no instances: a failure, not an error
+        with pytest.raises(errors.InvalidArgument) as bad:
+            ecs.register_task_definition(register_req("f", container(image="")))
+        assert bad.value.field == "containerDefinitions[0].image" and "required" in bad.value.message
+        assert bad.value.message.startswith("containerDefinitions[0].image: ")  # as the manager wrote it
+        with pytest.raises(errors.NotFound) as missing:
+            ecs.describe_task_definition(api_pb2.DescribeTaskDefinitionRequest(task_definition="ghost"))
+        assert "ghost" in missing.value.message
+        ecs.deregister_task_definition(
+            api_pb2.DeregisterTaskDefinitionRequest(task_definition="via-client:1")
+        )
+        with pytest.raises(errors.FailedPrecondition) as inactive:
+            ecs.run_task(api_pb2.RunTaskRequest(task_definition="via-client:1"))
+        assert inactive.value.reason == "TASK_DEFINITION_INACTIVE"
+    with pytest.raises(errors.Unavailable) as down:
+        ShoalClient(f"127.0.0.1:{free_port()}", timeout=5).list_clusters()
+    assert down.value.reason == UNREACHABLE and "set --endpoint or SHOAL_ENDPOINT" in down.value.message

@@ -1,0 +1,153 @@
+"""What every command shares: the context (endpoint, cluster, output, client), common flags, JSON input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from shoal.cli.output import fail
+from shoal.client import ShoalClient
+from shoal.client.ecsjson import parse, parse_list, to_json
+from shoal.v1 import api_pb2, ecs_pb2
+
+_M = TypeVar("_M", bound=Message)
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class Ctx:
+    """The root options as the subcommand finally sees them, and the client they select."""
+
+    def __init__(self, endpoint: str, cluster: str, output: str) -> None:
+        self.endpoint = endpoint
+        self.cluster = cluster
+        self.output = output
+        self._client: ShoalClient | None = None
+
+    @property
+    def client(self) -> ShoalClient:
+        # Built on first use: a subcommand's --endpoint may still change the endpoint before then.
+        if self._client is None:
+            self._client = ShoalClient(self.endpoint)
+        return self._client
+
+    def emit(self, response: Message, table: Callable[[], object]) -> None:
+        """The response as ECS JSON (--output json) or as the command's table."""
+        if self.output == "json":
+            click.echo(to_json(response))
+        else:
+            table()
+
+
+def common(f: _F) -> _F:
+    """Let --endpoint/--cluster/--output also follow the subcommand, as aws-cli users type them."""
+    f = click.option("--output", type=click.Choice(["table", "json"]), default=None, help="table or json")(f)
+    f = click.option("--cluster", default=None, help="cluster name or ARN")(f)
+    return click.option("--endpoint", default=None, help="manager HOST:PORT")(f)
+
+
+def ctx_of(endpoint: str | None, cluster: str | None, output: str | None) -> Ctx:
+    """The context, with the options given after the subcommand taking precedence."""
+    c: Ctx = click.get_current_context().obj
+    if endpoint:
+        c.endpoint = endpoint
+    if cluster:
+        c.cluster = cluster
+    if output:
+        c.output = output
+    return c
+
+
+def one_of(positional: str | None, flag: str | None, argument: str, option: str) -> str:
+    """The value given either way (positional, or the aws-cli option name)."""
+    if positional and flag and positional != flag:
+        raise click.UsageError(f"give {argument} or {option}, not both")
+    value = positional or flag
+    if not value:
+        raise click.UsageError(f"missing {argument} (or {option})")
+    return value
+
+
+def some_of(
+    positional: tuple[str, ...], flag: tuple[str, ...], argument: str, option: str
+) -> tuple[str, ...]:
+    """The values given either way; the aws-cli option may also be comma-separated."""
+    values = (*positional, *(v for f in flag for v in f.split(",") if v))
+    if not values:
+        raise click.UsageError(f"missing {argument}… (or {option})")
+    return values
+
+
+def load_json_arg(value: str, what: str) -> Any:
+    """JSON given inline, as file://path, or as a path; unreadable or invalid JSON is a usage error."""
+    text = value
+    if value.startswith("file://"):
+        path = Path(value[len("file://") :])
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            fail(f"cannot read {what} file {path}: {exc.strerror}", 2)
+    elif not value.lstrip().startswith(("{", "[")) and Path(value).exists():
+        text = Path(value).read_text()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", 2)
+
+
+def json_list(value: str | None, what: str) -> list[Any]:
+    """A JSON list option (one object alone counts as a list of one)."""
+    if not value:
+        return []
+    data = load_json_arg(value, what)
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        fail(f"{what} must be a JSON list of objects", 2)
+    return data
+
+
+def parse_into(data: Any, msg: _M, what: str, path: str = "") -> _M:
+    """Fill msg from ECS JSON. Unknown fields raise UnknownFields (exit 1, as the API's own
+    INVALID_ARGUMENT does); a value protobuf cannot take is a usage error, as before."""
+    try:
+        return parse(data, msg, path)
+    except json_format.ParseError as exc:
+        fail(f"{what}: {str(exc).splitlines()[0]}", 2)
+
+
+def parse_items(data: list[Any], cls: type[_M], what: str, path: str) -> list[_M]:
+    """parse_into for each item of a JSON list, with all unknown fields reported at once."""
+    try:
+        return parse_list(data, cls, path)
+    except json_format.ParseError as exc:
+        fail(f"{what}: {str(exc).splitlines()[0]}", 2)
+
+
+def add_placement(
+    strategy: str | None,
+    constraints: str | None,
+    req: api_pb2.RunTaskRequest | api_pb2.CreateServiceRequest | api_pb2.UpdateServiceRequest,
+) -> None:
+    """--placement-strategy and --placement-constraints (JSON lists) into a request."""
+    req.placement_strategy.extend(
+        parse_items(
+            json_list(strategy, "--placement-strategy"),
+            ecs_pb2.PlacementStrategy,
+            "--placement-strategy",
+            "placementStrategy",
+        )
+    )
+    req.placement_constraints.extend(
+        parse_items(
+            json_list(constraints, "--placement-constraints"),
+            ecs_pb2.PlacementConstraint,
+            "--placement-constraints",
+            "placementConstraints",
+        )
+    )

@@ -1,0 +1,251 @@
+"""ShoalClient: one typed method per RPC of the Ecs service; failures raise the ShoalError family."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import TypeVar
+
+import grpc
+from google.protobuf.message import Message
+
+from shoal.client.errors import from_rpc_error
+from shoal.v1 import api_pb2, api_pb2_grpc
+
+DEFAULT_ENDPOINT = "127.0.0.1:7700"
+DEFAULT_TIMEOUT = 60.0  # seconds; a RunTask that pulls no image answers well within this
+
+_Response = TypeVar("_Response", bound=Message)
+
+
+class ShoalClient:
+    """A connection to a Shoal manager: `with ShoalClient("127.0.0.1:7700") as ecs: ecs.list_clusters()`."""
+
+    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self._channel: grpc.Channel | None = None
+        self._stub_: api_pb2_grpc.EcsStub | None = None
+
+    @property
+    def _stub(self) -> api_pb2_grpc.EcsStub:
+        # Dialled on first use: building a client never fails, and --help needs no manager.
+        if self._stub_ is None:
+            self._channel = grpc.insecure_channel(self.endpoint)
+            self._stub_ = api_pb2_grpc.EcsStub(self._channel)
+        return self._stub_
+
+    def close(self) -> None:
+        """Close the connection (a later call dials again)."""
+        if self._channel is not None:
+            self._channel.close()
+        self._channel = None
+        self._stub_ = None
+
+    def __enter__(self) -> ShoalClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _call(self, method: Callable[..., _Response], request: Message, timeout: float | None) -> _Response:
+        try:
+            return method(request, timeout=self.timeout if timeout is None else timeout)
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc, self.endpoint) from None
+
+    def create_cluster(
+        self, request: api_pb2.CreateClusterRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.CreateClusterResponse:
+        """Create a cluster; one of that name that exists already is returned as it is."""
+        return self._call(self._stub.CreateCluster, request or api_pb2.CreateClusterRequest(), timeout)
+
+    def describe_clusters(
+        self, request: api_pb2.DescribeClustersRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.DescribeClustersResponse:
+        """Describe clusters by name or ARN; unknown ones come back as failures."""
+        return self._call(self._stub.DescribeClusters, request or api_pb2.DescribeClustersRequest(), timeout)
+
+    def list_clusters(
+        self, request: api_pb2.ListClustersRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.ListClustersResponse:
+        """List cluster ARNs, a page at a time."""
+        return self._call(self._stub.ListClusters, request or api_pb2.ListClustersRequest(), timeout)
+
+    def delete_cluster(
+        self, request: api_pb2.DeleteClusterRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.DeleteClusterResponse:
+        """Delete a cluster that has no registered instances, services or tasks."""
+        return self._call(self._stub.DeleteCluster, request or api_pb2.DeleteClusterRequest(), timeout)
+
+    def register_task_definition(
+        self, request: api_pb2.RegisterTaskDefinitionRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.RegisterTaskDefinitionResponse:
+        """Register a task definition as the next revision of its family."""
+        return self._call(
+            self._stub.RegisterTaskDefinition, request or api_pb2.RegisterTaskDefinitionRequest(), timeout
+        )
+
+    def describe_task_definition(
+        self, request: api_pb2.DescribeTaskDefinitionRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.DescribeTaskDefinitionResponse:
+        """Describe a task definition by FAMILY, FAMILY:REVISION or ARN."""
+        return self._call(
+            self._stub.DescribeTaskDefinition, request or api_pb2.DescribeTaskDefinitionRequest(), timeout
+        )
+
+    def list_task_definitions(
+        self, request: api_pb2.ListTaskDefinitionsRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.ListTaskDefinitionsResponse:
+        """List task definition ARNs, optionally by family prefix and status."""
+        return self._call(
+            self._stub.ListTaskDefinitions, request or api_pb2.ListTaskDefinitionsRequest(), timeout
+        )
+
+    def list_task_definition_families(
+        self,
+        request: api_pb2.ListTaskDefinitionFamiliesRequest | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> api_pb2.ListTaskDefinitionFamiliesResponse:
+        """List task definition families."""
+        return self._call(
+            self._stub.ListTaskDefinitionFamilies,
+            request or api_pb2.ListTaskDefinitionFamiliesRequest(),
+            timeout,
+        )
+
+    def deregister_task_definition(
+        self, request: api_pb2.DeregisterTaskDefinitionRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.DeregisterTaskDefinitionResponse:
+        """Mark a task definition revision INACTIVE."""
+        return self._call(
+            self._stub.DeregisterTaskDefinition, request or api_pb2.DeregisterTaskDefinitionRequest(), timeout
+        )
+
+    def list_container_instances(
+        self, request: api_pb2.ListContainerInstancesRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.ListContainerInstancesResponse:
+        """List container instance ARNs, optionally by status or cluster query."""
+        return self._call(
+            self._stub.ListContainerInstances, request or api_pb2.ListContainerInstancesRequest(), timeout
+        )
+
+    def describe_container_instances(
+        self,
+        request: api_pb2.DescribeContainerInstancesRequest | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> api_pb2.DescribeContainerInstancesResponse:
+        """Describe container instances: resources, attributes, agent state."""
+        return self._call(
+            self._stub.DescribeContainerInstances,
+            request or api_pb2.DescribeContainerInstancesRequest(),
+            timeout,
+        )
+
+    def update_container_instances_state(
+        self,
+        request: api_pb2.UpdateContainerInstancesStateRequest | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> api_pb2.UpdateContainerInstancesStateResponse:
+        """Set container instances ACTIVE or DRAINING."""
+        return self._call(
+            self._stub.UpdateContainerInstancesState,
+            request or api_pb2.UpdateContainerInstancesStateRequest(),
+            timeout,
+        )
+
+    def deregister_container_instance(
+        self,
+        request: api_pb2.DeregisterContainerInstanceRequest | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> api_pb2.DeregisterContainerInstanceResponse:
+        """Remove a container instance from its cluster."""
+        return self._call(
+            self._stub.DeregisterContainerInstance,
+            request or api_pb2.DeregisterContainerInstanceRequest(),
+            timeout,
+        )
+
+    def put_attributes(
+        self, request: api_pb2.PutAttributesRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.PutAttributesResponse:
+        """Create or update custom attributes of container instances."""
+        return self._call(self._stub.PutAttributes, request or api_pb2.PutAttributesRequest(), timeout)
+
+    def delete_attributes(
+        self, request: api_pb2.DeleteAttributesRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.DeleteAttributesResponse:
+        """Delete custom attributes of container instances."""
+        return self._call(self._stub.DeleteAttributes, request or api_pb2.DeleteAttributesRequest(), timeout)
+
+    def list_attributes(
+        self, request: api_pb2.ListAttributesRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.ListAttributesResponse:
+        """List attributes, optionally by name and value."""
+        return self._call(self._stub.ListAttributes, request or api_pb2.ListAttributesRequest(), timeout)
+
+    def run_task(
+        self, request: api_pb2.RunTaskRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.RunTaskResponse:
+        """Place and start tasks (or, with dryRun, only plan them)."""
+        return self._call(self._stub.RunTask, request or api_pb2.RunTaskRequest(), timeout)
+
+    def start_task(
+        self, request: api_pb2.StartTaskRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.StartTaskResponse:
+        """Start tasks on the named container instances."""
+        return self._call(self._stub.StartTask, request or api_pb2.StartTaskRequest(), timeout)
+
+    def stop_task(
+        self, request: api_pb2.StopTaskRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.StopTaskResponse:
+        """Stop a task."""
+        return self._call(self._stub.StopTask, request or api_pb2.StopTaskRequest(), timeout)
+
+    def describe_tasks(
+        self, request: api_pb2.DescribeTasksRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.DescribeTasksResponse:
+        """Describe tasks; unknown ones come back as failures."""
+        return self._call(self._stub.DescribeTasks, request or api_pb2.DescribeTasksRequest(), timeout)
+
+    def list_tasks(
+        self, request: api_pb2.ListTasksRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.ListTasksResponse:
+        """List task ARNs by instance, family, service, status or startedBy."""
+        return self._call(self._stub.ListTasks, request or api_pb2.ListTasksRequest(), timeout)
+
+    def create_service(
+        self, request: api_pb2.CreateServiceRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.CreateServiceResponse:
+        """Create a service that keeps desiredCount tasks running."""
+        return self._call(self._stub.CreateService, request or api_pb2.CreateServiceRequest(), timeout)
+
+    def update_service(
+        self, request: api_pb2.UpdateServiceRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.UpdateServiceResponse:
+        """Change a service; a new task definition starts a rolling deployment."""
+        return self._call(self._stub.UpdateService, request or api_pb2.UpdateServiceRequest(), timeout)
+
+    def delete_service(
+        self, request: api_pb2.DeleteServiceRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.DeleteServiceResponse:
+        """Delete a service (force: even with tasks still desired)."""
+        return self._call(self._stub.DeleteService, request or api_pb2.DeleteServiceRequest(), timeout)
+
+    def describe_services(
+        self, request: api_pb2.DescribeServicesRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.DescribeServicesResponse:
+        """Describe services with their deployments and events."""
+        return self._call(self._stub.DescribeServices, request or api_pb2.DescribeServicesRequest(), timeout)
+
+    def list_services(
+        self, request: api_pb2.ListServicesRequest | None = None, *, timeout: float | None = None
+    ) -> api_pb2.ListServicesResponse:
+        """List service ARNs, optionally by scheduling strategy."""
+        return self._call(self._stub.ListServices, request or api_pb2.ListServicesRequest(), timeout)
