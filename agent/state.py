@@ -8,7 +8,7 @@ test can drive the whole task lifecycle with plain events and compare the instru
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
@@ -841,8 +841,15 @@ def report(lt: LocalTask) -> agent_pb2.TaskStateChange:
     return msg
 
 
+def start_dependencies(c: ecs_pb2.ContainerDefinition) -> Iterable[str]:
+    """Containers that must be up before `c` starts: dependsOn, links and volumesFrom sources."""
+    yield from (d.container_name for d in c.depends_on)
+    yield from (link.partition(":")[0] for link in c.links)
+    yield from (v.source_container for v in c.volumes_from)
+
+
 def start_order(containers: list[ecs_pb2.ContainerDefinition]) -> list[ecs_pb2.ContainerDefinition]:
-    """Containers in an order that starts every dependency (dependsOn) before its dependents.
+    """Containers in an order that starts every dependency (dependsOn, links, volumesFrom) first.
 
     Definition order is kept where dependencies allow (Kahn's algorithm, stable). The manager rejects
     dependsOn cycles at registration; should one slip through, the rest follow in definition order.
@@ -853,11 +860,7 @@ def start_order(containers: list[ecs_pb2.ContainerDefinition]) -> list[ecs_pb2.C
     names: set[str] = set()
     while remaining:
         ready = next(
-            (
-                c
-                for c in remaining
-                if all(d.container_name in names or d.container_name not in known for d in c.depends_on)
-            ),
+            (c for c in remaining if all(d in names or d not in known for d in start_dependencies(c))),
             remaining[0],
         )
         remaining.remove(ready)

@@ -41,9 +41,12 @@ __all__ = [
     "container_name",
     "cpu_shares",
     "docker_health",
+    "linux_parameters",
     "task_volume_name",
     "volume_source",
 ]
+# ECS linuxParameters.devices permissions -> the cgroup permission letters Docker takes.
+DEVICE_PERMISSIONS = {"read": "r", "write": "w", "mknod": "m"}
 
 
 def cpu_shares(cpu: int) -> int:
@@ -185,6 +188,18 @@ class DockerRuntime:
             kwargs["mem_limit"] = f"{max(c.memory, 6)}m"
             # As ECS does without linuxParameters.maxSwap: the hard limit includes swap.
             kwargs["memswap_limit"] = kwargs["mem_limit"]
+        kwargs.update(linux_parameters(c))
+        if c.links and mode == "bridge":
+            # "name" or "name:alias": the other container of this task, reachable under the alias.
+            kwargs["links"] = {
+                container_name(task.task_arn, name): alias or name
+                for name, _, alias in (link.partition(":") for link in c.links)
+            }
+        if c.volumes_from:
+            kwargs["volumes_from"] = [
+                f"{container_name(task.task_arn, v.source_container)}:{'ro' if v.read_only else 'rw'}"
+                for v in c.volumes_from
+            ]
         if c.HasField("memory_reservation"):
             kwargs["mem_reservation"] = f"{c.memory_reservation}m"
         if c.working_directory:
@@ -386,6 +401,38 @@ class DockerRuntime:
 def container_name(task_arn: str, container: str) -> str:
     """The Docker name of a task's container: links and volumesFrom find the other containers by it."""
     return f"shoal-{task_arn.rsplit('/', 1)[-1][:12]}-{container}"
+
+
+def linux_parameters(c: ecs_pb2.ContainerDefinition) -> dict:
+    """Docker create arguments for linuxParameters (capabilities, init, devices, shm, tmpfs, swap)."""
+    if not c.HasField("linux_parameters"):
+        return {}
+    lp, out = c.linux_parameters, {}
+    if lp.capabilities.add:
+        out["cap_add"] = list(lp.capabilities.add)
+    if lp.capabilities.drop:
+        out["cap_drop"] = list(lp.capabilities.drop)
+    if lp.HasField("init_process_enabled"):
+        out["init"] = lp.init_process_enabled
+    if lp.devices:
+        out["devices"] = [
+            f"{d.host_path}:{d.container_path or d.host_path}:"
+            + ("".join(DEVICE_PERMISSIONS[p] for p in d.permissions if p in DEVICE_PERMISSIONS) or "rwm")
+            for d in lp.devices
+        ]
+    if lp.HasField("shared_memory_size"):
+        out["shm_size"] = f"{lp.shared_memory_size}m"
+    if lp.tmpfs:
+        out["tmpfs"] = {
+            t.container_path: ",".join([*([f"size={t.size}m"] if t.size else []), *t.mount_options])
+            for t in lp.tmpfs
+        }
+    # As ECS: maxSwap needs a hard memory limit and swappiness is ignored without maxSwap.
+    if lp.HasField("max_swap") and c.HasField("memory"):
+        out["memswap_limit"] = f"{max(c.memory, 6) + lp.max_swap}m"
+        if lp.HasField("swappiness"):
+            out["mem_swappiness"] = lp.swappiness
+    return out
 
 
 def task_volume_name(task_arn: str, volume: str) -> str:

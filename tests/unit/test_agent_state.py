@@ -809,6 +809,17 @@ def test_start_order_puts_dependencies_first_and_keeps_definition_order() -> Non
     assert [c.name for c in sm.start_order(containers)] == ["db", "init", "app", "log"]
 
 
+def test_start_order_starts_linked_and_volume_source_containers_first() -> None:
+    containers = _definitions(
+        [
+            {"name": "web", "image": "x", "links": ["api:backend"]},
+            {"name": "api", "image": "x", "volumesFrom": [{"sourceContainer": "data"}]},
+            {"name": "data", "image": "x"},
+        ]
+    )
+    assert [c.name for c in sm.start_order(containers)] == ["data", "api", "web"]
+
+
 @pytest.mark.parametrize(
     ("condition", "started", "running", "exit_code", "health", "want"),
     [
