@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 from shoal.agent.containers import DEFAULT_STOP_TIMEOUT, Binding, ContainerState
@@ -643,10 +643,21 @@ class AgentState:
     def _container_exited(self, ev: ContainerExited) -> list[Instruction]:
         found = self._engine_container(ev, ev.container_id)
         if found is None:
+            self._orphan_exited(ev)
             return []
         lt, c = found
         reason = VANISHED_OUTSIDE if ev.removed and c.status != "STOPPED" else _exit_reason(c, False)
         return self._exited(lt, c, ev.exit_code, reason, ev)
+
+    def _orphan_exited(self, ev: ContainerExited) -> None:
+        """Keep a leftover container's record current, so that adopting it later sees it dead or gone."""
+        orphan = self.orphans.get(ev.arn, {}).get(ev.container)
+        if orphan is None or orphan.container_id != ev.container_id:
+            return
+        if ev.removed:
+            del self.orphans[ev.arn][ev.container]
+        else:
+            self.orphans[ev.arn][ev.container] = replace(orphan, running=False, exit_code=ev.exit_code)
 
     def _container_oom(self, ev: ContainerOOM) -> list[Instruction]:
         found = self._engine_container(ev, ev.container_id)

@@ -207,6 +207,22 @@ def test_resumed_task_adopts_its_labelled_container() -> None:
     assert (lt.containers["web"].container_id, lt.containers["web"].bindings) == ("c-9", orphan.bindings)
 
 
+def test_leftover_container_dying_before_adoption_is_started_again() -> None:
+    m = sm.AgentState()
+    arn = PREFIX + "t1"
+    m.handle(Recovered((ContainerState("c-9", arn, "web", True, None, False, "UNKNOWN", []),)))
+    assert m.handle(ContainerExited(arn, "web", "c-9", 1)) == []  # no task knows it yet
+    assert m.handle(desired(agent_task())) == [StartContainer(arn, "web", "c-9")]
+
+
+def test_leftover_container_removed_before_adoption_is_not_adopted() -> None:
+    m = sm.AgentState()
+    arn = PREFIX + "t1"
+    m.handle(Recovered((ContainerState("c-9", arn, "web", True, None, False, "UNKNOWN", []),)))
+    m.handle(ContainerExited(arn, "web", "c-9", None, removed=True))
+    assert m.handle(desired(agent_task())) == [PullImage(arn, "web", "nginx")]
+
+
 def test_full_set_without_a_running_task_stops_it() -> None:
     m, keep = running(arn="keep")
     _, drop = running(arn="drop", m=m)
