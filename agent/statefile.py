@@ -4,27 +4,36 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
+from typing import Any
 
-from shoal.agent.state import LocalContainer, LocalTask
+from shoal.agent.state import CONTAINER_STATUSES, LocalContainer, LocalTask
+
+_TASK_FIELDS = {f.name for f in fields(LocalTask)} - {"containers"}
+_CONTAINER_FIELDS = {f.name for f in fields(LocalContainer)}
 
 
 class StateFile:
+    """`agent-state.json` in the data dir, written atomically."""
+
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / "agent-state.json"
 
-    def load(self) -> tuple[str, dict[str, LocalTask], dict[str, dict]]:
-        """(instance id, tasks, raw task payloads) or empty values on first start."""
+    def load(self) -> tuple[str, dict[str, LocalTask], dict[str, str]]:
+        """(instance id, tasks, base64 task payloads) or empty values on first start.
+
+        Files of earlier versions load too: unknown keys (such as `started`) are dropped.
+        """
         if not self.path.exists():
             return "", {}, {}
         data = json.loads(self.path.read_text())
         tasks = {}
         for arn, raw in data.get("tasks", {}).items():
-            containers = {n: LocalContainer(**c) for n, c in raw.pop("containers", {}).items()}
-            for c in containers.values():
-                c.bindings = [tuple(b) for b in c.bindings]
-            tasks[arn] = LocalTask(containers=containers, **raw)
+            containers = {n: _container(c) for n, c in raw.get("containers", {}).items()}
+            tasks[arn] = LocalTask(
+                containers=containers, **{k: v for k, v in raw.items() if k in _TASK_FIELDS}
+            )
         return data.get("instance_id", ""), tasks, data.get("payloads", {})
 
     def save(self, instance_id: str, tasks: dict[str, LocalTask], payloads: dict[str, str]) -> None:
@@ -36,3 +45,17 @@ class StateFile:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data))
         os.replace(tmp, self.path)  # atomic: a kill -9 leaves the old or the new file, never half
+
+
+def _container(raw: dict[str, Any]) -> LocalContainer:
+    c = LocalContainer(**{k: v for k, v in raw.items() if k in _CONTAINER_FIELDS})
+    c.bindings = [tuple(b) for b in c.bindings]  # type: ignore[misc]
+    # An instruction that was out when the agent died has no outcome coming: go back to what is known
+    # for sure (recovery then asks the engine). Older files wrote PENDING for created, unstarted ones.
+    if c.status not in CONTAINER_STATUSES:
+        c.status = "PENDING"
+    if c.status in ("PULLING", "CREATING", "PENDING", "STARTING"):
+        c.status = "CREATED" if c.container_id else "PENDING"
+    elif c.status == "STOPPING":
+        c.status = "RUNNING"
+    return c

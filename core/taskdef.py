@@ -29,6 +29,7 @@ LOG_DRIVERS = (
 DEPENDENCY_CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
 # Log drivers the local Docker Engine can run without a cloud account.
 LOCAL_LOG_DRIVERS = ("json-file", "syslog", "journald", "gelf", "fluentd", "none")
+DEVICE_PERMISSIONS = ("read", "write", "mknod")
 
 # Fields kept and returned but not acted on: (JSON name, why).
 _IGNORED_TASK_FIELDS = {
@@ -46,12 +47,9 @@ _IGNORED_CONTAINER_FIELDS = {
     "secrets": "secrets are kept but not injected (no secrets store)",
     "repository_credentials": "repositoryCredentials are kept; the engine pulls with its own credentials",
     "environment_files": "environmentFiles are kept but not loaded",
-    "links": "links are kept but not used",
     "restart_policy": "restartPolicy is kept but not used (the whole task stops on an essential exit)",
-    "linux_parameters": "linuxParameters are kept but not used",
     "system_controls": "systemControls are kept but not used",
     "resource_requirements": "resourceRequirements (GPU) are kept but not used",
-    "volumes_from": "volumesFrom is kept but not used",
     "docker_security_options": "dockerSecurityOptions are kept but not used",
     "firelens_configuration": "firelensConfiguration is kept but not used",
     "credential_specs": "credentialSpecs are kept but not used",
@@ -284,6 +282,7 @@ def _validate_container(
     mode: str,
     volume_names: set[str],
     host_ports: set[tuple[int, str]],
+    container_names: set[str],
     p: Problems,
 ) -> list[str]:
     warnings = []
@@ -355,6 +354,11 @@ def _validate_container(
                 )
         if driver in LOG_DRIVERS and driver not in LOCAL_LOG_DRIVERS:
             warnings.append(f"{f}.logConfiguration: {driver} is kept; the container logs with json-file")
+    with p.check():
+        _validate_references(c, f, mode, container_names)
+    if c.HasField("linux_parameters"):
+        with p.check():
+            _validate_linux_parameters(c.linux_parameters, f + ".linuxParameters")
     for name, why in _IGNORED_CONTAINER_FIELDS.items():
         if _present(c, name):
             warnings.append(f"{f}.{why}")
@@ -402,6 +406,54 @@ def _check_health_check(hc: ecs_pb2.HealthCheck, hf: str) -> None:
         if hc.HasField(name):
             camel = "startPeriod" if name == "start_period" else name
             _check_range(getattr(hc, name), low, high, f"{hf}.{camel}")
+
+
+def _validate_references(
+    c: ecs_pb2.ContainerDefinition, f: str, mode: str, container_names: set[str]
+) -> None:
+    """links and volumesFrom name another container of the same task (Docker refuses anything else)."""
+    for j, link in enumerate(c.links):
+        name, _, alias = link.partition(":")
+        if mode in ("host", "none"):
+            raise InvalidArgument(f"{f}.links[{j}]", f"links need bridge network mode, not {mode}")
+        if name not in container_names or name == c.name:
+            raise InvalidArgument(f"{f}.links[{j}]", f"{name!r} is not another container of this task")
+        if ":" in link and not NAME_RE.match(alias):
+            raise InvalidArgument(f"{f}.links[{j}]", f"alias {alias!r} must be letters, digits, '-' or '_'")
+    for j, v in enumerate(c.volumes_from):
+        if v.source_container not in container_names or v.source_container == c.name:
+            raise InvalidArgument(
+                f"{f}.volumesFrom[{j}].sourceContainer",
+                f"{v.source_container!r} is not another container of this task",
+            )
+
+
+def _validate_linux_parameters(lp: ecs_pb2.LinuxParameters, f: str) -> None:
+    """Values Docker would refuse when the container is created, refused at registration instead."""
+    for j, d in enumerate(lp.devices):
+        if not d.host_path.startswith("/"):
+            raise InvalidArgument(f"{f}.devices[{j}].hostPath", "must be an absolute path")
+        if d.container_path and not d.container_path.startswith("/"):
+            raise InvalidArgument(f"{f}.devices[{j}].containerPath", "must be an absolute path")
+        for k, perm in enumerate(d.permissions):
+            if perm not in DEVICE_PERMISSIONS:
+                raise InvalidArgument(
+                    f"{f}.devices[{j}].permissions[{k}]",
+                    f"{perm!r} is not one of {', '.join(DEVICE_PERMISSIONS)}",
+                )
+    for j, t in enumerate(lp.tmpfs):
+        if not t.container_path.startswith("/"):
+            raise InvalidArgument(f"{f}.tmpfs[{j}].containerPath", "must be an absolute path")
+        if t.size <= 0:
+            raise InvalidArgument(f"{f}.tmpfs[{j}].size", f"must be a positive number of MiB, got {t.size}")
+    if lp.HasField("shared_memory_size") and lp.shared_memory_size <= 0:
+        raise InvalidArgument(
+            f"{f}.sharedMemorySize", f"must be a positive number of MiB, got {lp.shared_memory_size}"
+        )
+    if lp.HasField("max_swap") and lp.max_swap < 0:
+        raise InvalidArgument(f"{f}.maxSwap", f"must not be negative, got {lp.max_swap}")
+    if lp.HasField("swappiness"):
+        _check_range(lp.swappiness, 0, 100, f"{f}.swappiness")
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,18 @@ import random
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import docker
 import docker.errors
 from docker.types import LogConfig, Ulimit
 
+from shoal.agent.containers import (
+    DEFAULT_STOP_TIMEOUT,
+    Binding,
+    ContainerEvent,
+    ContainerState,
+    RuntimeFailure,
+)
 from shoal.core.labels import (
     LABEL_CLUSTER,
     LABEL_CONTAINER_NAME,
@@ -25,34 +31,22 @@ from shoal.core.ports import DYNAMIC_PORT_FIRST, DYNAMIC_PORT_LAST
 from shoal.v1 import ecs_pb2
 
 log = logging.getLogger(__name__)
-
-DEFAULT_STOP_TIMEOUT = 30
-
-
-class RuntimeFailure(Exception):
-    """A container could not be created or started; `str()` begins with the ECS reason name."""
-
-
-@dataclass(frozen=True)
-class ContainerState:
-    container_id: str
-    task_arn: str
-    name: str
-    running: bool
-    exit_code: int | None
-    oom_killed: bool
-    health: str  # HEALTHY | UNHEALTHY | UNKNOWN
-    bindings: list[tuple[str, int, int, str]]
-
-
-@dataclass(frozen=True)
-class ContainerEvent:
-    action: str  # start | die | oom | health_status | destroy
-    container_id: str
-    task_arn: str
-    name: str
-    exit_code: int | None
-    health: str
+# Re-exported: callers of the Docker adapter need not know where the shared value types live.
+__all__ = [
+    "DEFAULT_STOP_TIMEOUT",
+    "ContainerEvent",
+    "ContainerState",
+    "DockerRuntime",
+    "RuntimeFailure",
+    "container_name",
+    "cpu_shares",
+    "docker_health",
+    "linux_parameters",
+    "task_volume_name",
+    "volume_source",
+]
+# ECS linuxParameters.devices permissions -> the cgroup permission letters Docker takes.
+DEVICE_PERMISSIONS = {"read": "r", "write": "w", "mknod": "m"}
 
 
 def cpu_shares(cpu: int) -> int:
@@ -149,7 +143,7 @@ class DockerRuntime:
 
     def create(
         self, task: ecs_pb2.Task, td: ecs_pb2.TaskDefinition, c: ecs_pb2.ContainerDefinition
-    ) -> tuple[str, list[tuple[str, int, int, str]]]:
+    ) -> tuple[str, list[Binding]]:
         """Create one container; returns its id and the host port bindings it will hold."""
         mode = td.network_mode or "bridge"
         ports: dict[str, tuple[str, int]] = {}
@@ -178,7 +172,7 @@ class DockerRuntime:
         )
         kwargs: dict = {
             "image": c.image,
-            "name": f"shoal-{task.task_arn.rsplit('/', 1)[-1][:12]}-{c.name}",
+            "name": container_name(task.task_arn, c.name),
             "labels": labels,
             "detach": True,
             "environment": {e.name: e.value for e in c.environment},
@@ -194,6 +188,18 @@ class DockerRuntime:
             kwargs["mem_limit"] = f"{max(c.memory, 6)}m"
             # As ECS does without linuxParameters.maxSwap: the hard limit includes swap.
             kwargs["memswap_limit"] = kwargs["mem_limit"]
+        kwargs.update(linux_parameters(c))
+        if c.links and mode == "bridge":
+            # "name" or "name:alias": the other container of this task, reachable under the alias.
+            kwargs["links"] = {
+                container_name(task.task_arn, name): alias or name
+                for name, _, alias in (link.partition(":") for link in c.links)
+            }
+        if c.volumes_from:
+            kwargs["volumes_from"] = [
+                f"{container_name(task.task_arn, v.source_container)}:{'ro' if v.read_only else 'rw'}"
+                for v in c.volumes_from
+            ]
         if c.HasField("memory_reservation"):
             kwargs["mem_reservation"] = f"{c.memory_reservation}m"
         if c.working_directory:
@@ -236,10 +242,12 @@ class DockerRuntime:
         try:
             container = self.client.containers.create(**kwargs)
         except docker.errors.ImageNotFound as exc:
+            self.release_ports(bindings)
             raise RuntimeFailure(
                 f"CannotPullContainerError: image {c.image} not found: {_short(exc)}"
             ) from exc
         except (docker.errors.APIError, TypeError, ValueError) as exc:
+            self.release_ports(bindings)  # no container holds them
             raise RuntimeFailure(f"CannotCreateContainerError: {_short(exc)}") from exc
         return container.id, bindings
 
@@ -274,7 +282,7 @@ class DockerRuntime:
                 except docker.errors.APIError as exc:
                     log.warning("could not remove volume %s: %s", source, _short(exc))
 
-    def release_ports(self, bindings: list[tuple[str, int, int, str]]) -> None:
+    def release_ports(self, bindings: list[Binding]) -> None:
         with self._ports_lock:
             for _, _, host_port, proto in bindings:
                 self._taken_ports.discard((host_port, proto))
@@ -324,6 +332,16 @@ class DockerRuntime:
         return out
 
     # -- events ------------------------------------------------------------------------------------
+    def watch_events(
+        self, deliver: Callable[[ContainerEvent], None], connected: threading.Event
+    ) -> Callable[[], None]:
+        """Stream events in a daemon thread; returns the function that ends it."""
+        stop = threading.Event()
+        threading.Thread(
+            target=self.stream_events, args=(deliver, stop, connected), daemon=True, name="docker-events"
+        ).start()
+        return stop.set
+
     def stream_events(
         self,
         deliver: Callable[[ContainerEvent], None],
@@ -378,6 +396,43 @@ class DockerRuntime:
                     return
                 log.warning("docker event stream broke (%s); reopening", _short(exc))
                 stop.wait(1.0)
+
+
+def container_name(task_arn: str, container: str) -> str:
+    """The Docker name of a task's container: links and volumesFrom find the other containers by it."""
+    return f"shoal-{task_arn.rsplit('/', 1)[-1][:12]}-{container}"
+
+
+def linux_parameters(c: ecs_pb2.ContainerDefinition) -> dict:
+    """Docker create arguments for linuxParameters (capabilities, init, devices, shm, tmpfs, swap)."""
+    if not c.HasField("linux_parameters"):
+        return {}
+    lp, out = c.linux_parameters, {}
+    if lp.capabilities.add:
+        out["cap_add"] = list(lp.capabilities.add)
+    if lp.capabilities.drop:
+        out["cap_drop"] = list(lp.capabilities.drop)
+    if lp.HasField("init_process_enabled"):
+        out["init"] = lp.init_process_enabled
+    if lp.devices:
+        out["devices"] = [
+            f"{d.host_path}:{d.container_path or d.host_path}:"
+            + ("".join(DEVICE_PERMISSIONS[p] for p in d.permissions if p in DEVICE_PERMISSIONS) or "rwm")
+            for d in lp.devices
+        ]
+    if lp.HasField("shared_memory_size"):
+        out["shm_size"] = f"{lp.shared_memory_size}m"
+    if lp.tmpfs:
+        out["tmpfs"] = {
+            t.container_path: ",".join([*([f"size={t.size}m"] if t.size else []), *t.mount_options])
+            for t in lp.tmpfs
+        }
+    # As ECS: maxSwap needs a hard memory limit and swappiness is ignored without maxSwap.
+    if lp.HasField("max_swap") and c.HasField("memory"):
+        out["memswap_limit"] = f"{max(c.memory, 6) + lp.max_swap}m"
+        if lp.HasField("swappiness"):
+            out["mem_swappiness"] = lp.swappiness
+    return out
 
 
 def task_volume_name(task_arn: str, volume: str) -> str:

@@ -140,3 +140,122 @@ def test_task_scoped_volume_is_private_and_removed_with_the_task(
     runtime.remove(cid)
     runtime.remove_task_volumes(task, td)
     assert mount["Name"] not in [v.name for v in docker_client.volumes.list()]
+
+
+def make_task(containers: list[dict], **task_fields) -> tuple[ecs_pb2.Task, ecs_pb2.TaskDefinition]:
+    task, td = make(containers[0], **task_fields)
+    for c in containers[1:]:
+        json_format.ParseDict(c, td.container_definitions.add())
+    return task, td
+
+
+def create_and_start(runtime: DockerRuntime, task, td, name: str) -> str:
+    cdef = next(c for c in td.container_definitions if c.name == name)
+    cid, _ = runtime.create(task, td, cdef)
+    runtime.start(cid)
+    return cid
+
+
+def test_linux_parameters_are_applied(runtime: DockerRuntime, docker_client, busybox_image) -> None:
+    task, td = make(
+        {
+            "name": "app",
+            "image": busybox_image,
+            "memory": 64,
+            "command": ["sleep", "60"],
+            "linuxParameters": {
+                "capabilities": {"add": ["NET_ADMIN", "SYS_TIME"], "drop": ["MKNOD"]},
+                "initProcessEnabled": True,
+                "devices": [
+                    {
+                        "hostPath": "/dev/null",
+                        "containerPath": "/dev/shoal-null",
+                        "permissions": ["read", "write"],
+                    }
+                ],
+                "sharedMemorySize": 32,
+                "tmpfs": [{"containerPath": "/scratch", "size": 16, "mountOptions": ["noexec"]}],
+                "maxSwap": 32,
+                "swappiness": 10,
+            },
+        }
+    )
+    cid = create_and_start(runtime, task, td, "app")
+    hc = docker_client.api.inspect_container(cid)["HostConfig"]
+    assert {c.removeprefix("CAP_") for c in hc["CapAdd"]} == {"NET_ADMIN", "SYS_TIME"}
+    assert {c.removeprefix("CAP_") for c in hc["CapDrop"]} == {"MKNOD"}
+    assert hc["Init"] is True
+    assert hc["Devices"] == [
+        {"PathOnHost": "/dev/null", "PathInContainer": "/dev/shoal-null", "CgroupPermissions": "rw"}
+    ]
+    assert hc["ShmSize"] == 32 * 2**20
+    assert hc["Tmpfs"] == {"/scratch": "size=16m,noexec"}
+    assert hc["Memory"] == 64 * 2**20
+    # The engine drops what the host cannot do: swap limits without swap accounting, and swappiness
+    # on cgroup v2 (which has no per-cgroup swappiness).
+    info = docker_client.info()
+    if info.get("SwapLimit"):
+        assert hc["MemorySwap"] == (64 + 32) * 2**20
+    if str(info.get("CgroupVersion")) == "1":
+        assert hc["MemorySwappiness"] == 10
+    # The behaviour behind them: init is PID 1, the tmpfs is mounted with its size, the device is there.
+    container = docker_client.containers.get(cid)
+    assert container.exec_run(["cat", "/proc/1/cmdline"]).output.split(b"\0")[0] != b"sleep"
+    mounts = container.exec_run(["cat", "/proc/mounts"]).output.decode()
+    assert any(line.split()[1] == "/scratch" and "size=16384k" in line for line in mounts.splitlines())
+    assert container.exec_run(["sh", "-c", "echo x > /dev/shoal-null"]).exit_code == 0
+
+
+def test_max_swap_zero_disables_swap(runtime: DockerRuntime, docker_client, busybox_image) -> None:
+    task, td = make(
+        {
+            "name": "app",
+            "image": busybox_image,
+            "memory": 64,
+            "command": ["sleep", "60"],
+            "linuxParameters": {"maxSwap": 0},
+        }
+    )
+    cid, _ = runtime.create(task, td, td.container_definitions[0])
+    hc = docker_client.api.inspect_container(cid)["HostConfig"]
+    if docker_client.info().get("SwapLimit"):  # without swap accounting the engine drops swap limits
+        assert hc["MemorySwap"] == hc["Memory"] == 64 * 2**20
+
+
+def test_links_and_volumes_from_reach_the_other_container_of_the_task(
+    runtime: DockerRuntime, docker_client, busybox_image
+) -> None:
+    task, td = make_task(
+        [
+            {
+                "name": "db",
+                "image": busybox_image,
+                "memory": 32,
+                "command": ["sh", "-c", "echo from-db > /data/hello; sleep 60"],
+                "mountPoints": [{"sourceVolume": "shared", "containerPath": "/data"}],
+            },
+            {
+                "name": "app",
+                "image": busybox_image,
+                "memory": 32,
+                "command": ["sleep", "60"],
+                "links": ["db:database"],
+                "volumesFrom": [{"sourceContainer": "db", "readOnly": True}],
+            },
+        ],
+        volumes=[{"name": "shared"}],
+    )
+    db = create_and_start(runtime, task, td, "db")
+    app = create_and_start(runtime, task, td, "app")
+    hc = docker_client.api.inspect_container(app)["HostConfig"]
+    db_name = docker_client.api.inspect_container(db)["Name"]
+    app_name = docker_client.api.inspect_container(app)["Name"]
+    assert hc["Links"] == [f"{db_name}:{app_name}/database"]
+    assert hc["VolumesFrom"] == [f"{db_name.lstrip('/')}:ro"]
+    container = docker_client.containers.get(app)
+    wait_for(lambda: container.exec_run(["cat", "/data/hello"]).output == b"from-db\n", 15, "db's file")
+    assert container.exec_run(["sh", "-c", "echo no > /data/hello"]).exit_code != 0  # read-only
+    db_ip = docker_client.api.inspect_container(db)["NetworkSettings"]["IPAddress"]
+    hosts = container.exec_run(["cat", "/etc/hosts"]).output.decode().split("\n")
+    assert any(line.split()[:1] == [db_ip] and "database" in line.split() for line in hosts)
+    assert container.exec_run(["ping", "-c", "1", "-W", "2", "database"]).exit_code == 0

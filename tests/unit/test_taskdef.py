@@ -192,13 +192,32 @@ def test_same_warning_is_given_once() -> None:
     doc["taskRoleArn"] = "arn:aws:iam::1:role/a"
     doc["executionRoleArn"] = "arn:aws:iam::1:role/b"
     doc["containerDefinitions"][0]["dependsOn"] = []
-    doc["containerDefinitions"][0]["links"] = ["db"]
+    doc["containerDefinitions"][0]["systemControls"] = [{"namespace": "net.core.somaxconn", "value": "1024"}]
     warnings = validate_task_definition(make_td(doc))
     assert warnings == [
         "taskRoleArn is kept but not used (Shoal has no IAM)",
         "executionRoleArn is kept but not used (Shoal has no IAM)",
-        "containerDefinitions[0].links are kept but not used",
+        "containerDefinitions[0].systemControls are kept but not used",
     ]
+
+
+def test_links_volumes_from_and_linux_parameters_are_applied_without_warnings() -> None:
+    doc = minimal()
+    doc["containerDefinitions"][0].update(
+        links=["db", "db:database"],
+        volumesFrom=[{"sourceContainer": "db", "readOnly": True}],
+        linuxParameters={
+            "capabilities": {"add": ["NET_ADMIN"], "drop": ["MKNOD"]},
+            "initProcessEnabled": True,
+            "devices": [{"hostPath": "/dev/null", "permissions": ["read", "write", "mknod"]}],
+            "sharedMemorySize": 64,
+            "tmpfs": [{"containerPath": "/tmp", "size": 16, "mountOptions": ["noexec"]}],
+            "maxSwap": 0,
+            "swappiness": 60,
+        },
+    )
+    doc["containerDefinitions"].append(side("db"))
+    assert validate_task_definition(make_td(doc)) == []
 
 
 @pytest.mark.parametrize(
@@ -273,7 +292,71 @@ def side(name: str = "side", **fields: Any) -> dict:
     return {"name": name, "image": "busybox", "memory": 64, **fields}
 
 
+LP = "containerDefinitions[0].linuxParameters"
 REJECTIONS = [
+    pytest.param(
+        c0(links=["db"]),
+        "containerDefinitions[0].links[0]",
+        "'db' is not another container of this task",
+        id="link-unknown-container",
+    ),
+    pytest.param(
+        both(add(side()), c0(links=["side:ok", "web"])),
+        "containerDefinitions[0].links[1]",
+        "'web' is not another container of this task",
+        id="link-to-itself",
+    ),
+    pytest.param(
+        both(add(side(links=["web:bad alias"]))),
+        "containerDefinitions[1].links[0]",
+        "alias 'bad alias' must be letters",
+        id="link-bad-alias",
+    ),
+    pytest.param(
+        both(top(networkMode="host"), add(side()), c0(links=["side"])),
+        "containerDefinitions[0].links[0]",
+        "links need bridge network mode, not host",
+        id="link-in-host-mode",
+    ),
+    pytest.param(
+        c0(volumesFrom=[{"sourceContainer": "data"}]),
+        "containerDefinitions[0].volumesFrom[0].sourceContainer",
+        "'data' is not another container of this task",
+        id="volumes-from-unknown-container",
+    ),
+    pytest.param(
+        c0(linuxParameters={"devices": [{"hostPath": "/dev/null", "permissions": ["rw"]}]}),
+        LP + ".devices[0].permissions[0]",
+        "'rw' is not one of read, write, mknod",
+        id="device-bad-permission",
+    ),
+    pytest.param(
+        c0(linuxParameters={"devices": [{"hostPath": "dev/null"}]}),
+        LP + ".devices[0].hostPath",
+        "must be an absolute path",
+        id="device-relative-path",
+    ),
+    pytest.param(
+        c0(linuxParameters={"tmpfs": [{"containerPath": "/tmp"}]}),
+        LP + ".tmpfs[0].size",
+        "must be a positive number of MiB",
+        id="tmpfs-without-size",
+    ),
+    pytest.param(
+        c0(linuxParameters={"sharedMemorySize": 0}),
+        LP + ".sharedMemorySize",
+        "must be a positive number of MiB",
+        id="shm-zero",
+    ),
+    pytest.param(
+        c0(linuxParameters={"maxSwap": -1}), LP + ".maxSwap", "must not be negative", id="negative-max-swap"
+    ),
+    pytest.param(
+        c0(linuxParameters={"maxSwap": 0, "swappiness": 101}),
+        LP + ".swappiness",
+        "must be between 0 and 100, got 101",
+        id="swappiness-too-high",
+    ),
     pytest.param(
         add(*(side(f"c{i}") for i in range(10))),
         "containerDefinitions",
