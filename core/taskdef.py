@@ -192,9 +192,12 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
                 raise InvalidArgument(f"requiresAttributes[{i}].name", "is required")
     names: dict[str, ecs_pb2.ContainerDefinition] = {}
     host_ports: set[tuple[int, str]] = set()
+    container_names = {c.name for c in td.container_definitions}
     for i, c in enumerate(td.container_definitions):
         warnings.extend(
-            _validate_container(c, f"containerDefinitions[{i}]", mode, volume_names, host_ports, p)
+            _validate_container(
+                c, f"containerDefinitions[{i}]", mode, volume_names, host_ports, container_names, p
+            )
         )
         with p.check():
             if c.name in names:
