@@ -26,7 +26,9 @@ if _version_not_supported:
 
 
 class AgentSessionStub:
-    """Missing associated documentation comment in .proto file."""
+    """On the agent port (--agent-listen), mutual TLS: the instance id and cluster come from the
+    agent's certificate. (With --insecure it shares the API port, unauthenticated.)
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -42,7 +44,9 @@ class AgentSessionStub:
 
 
 class AgentSessionServicer:
-    """Missing associated documentation comment in .proto file."""
+    """On the agent port (--agent-listen), mutual TLS: the instance id and cluster come from the
+    agent's certificate. (With --insecure it shares the API port, unauthenticated.)
+    """
 
     def Session(self, request_iterator, context):
         """Missing associated documentation comment in .proto file."""
@@ -67,7 +71,9 @@ def add_AgentSessionServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class AgentSession:
-    """Missing associated documentation comment in .proto file."""
+    """On the agent port (--agent-listen), mutual TLS: the instance id and cluster come from the
+    agent's certificate. (With --insecure it shares the API port, unauthenticated.)
+    """
 
     @staticmethod
     def Session(request_iterator,
@@ -86,6 +92,126 @@ class AgentSession:
             '/shoal.v1.AgentSession/Session',
             shoal_dot_v1_dot_agent__pb2.AgentMessage.SerializeToString,
             shoal_dot_v1_dot_agent__pb2.ManagerMessage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class AgentJoinStub:
+    """On the API port (--listen), server TLS only: what an agent needs before it has a session.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Join = channel.unary_unary(
+                '/shoal.v1.AgentJoin/Join',
+                request_serializer=shoal_dot_v1_dot_agent__pb2.JoinRequest.SerializeToString,
+                response_deserializer=shoal_dot_v1_dot_agent__pb2.JoinResponse.FromString,
+                _registered_method=True)
+        self.SessionEndpoint = channel.unary_unary(
+                '/shoal.v1.AgentJoin/SessionEndpoint',
+                request_serializer=shoal_dot_v1_dot_agent__pb2.SessionEndpointRequest.SerializeToString,
+                response_deserializer=shoal_dot_v1_dot_agent__pb2.SessionEndpointResponse.FromString,
+                _registered_method=True)
+
+
+class AgentJoinServicer:
+    """On the API port (--listen), server TLS only: what an agent needs before it has a session.
+    """
+
+    def Join(self, request, context):
+        """A join token buys a certificate for a new instance.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SessionEndpoint(self, request, context):
+        """Where this manager replica serves agent sessions (the port beside its API port).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_AgentJoinServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Join': grpc.unary_unary_rpc_method_handler(
+                    servicer.Join,
+                    request_deserializer=shoal_dot_v1_dot_agent__pb2.JoinRequest.FromString,
+                    response_serializer=shoal_dot_v1_dot_agent__pb2.JoinResponse.SerializeToString,
+            ),
+            'SessionEndpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.SessionEndpoint,
+                    request_deserializer=shoal_dot_v1_dot_agent__pb2.SessionEndpointRequest.FromString,
+                    response_serializer=shoal_dot_v1_dot_agent__pb2.SessionEndpointResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'shoal.v1.AgentJoin', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('shoal.v1.AgentJoin', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class AgentJoin:
+    """On the API port (--listen), server TLS only: what an agent needs before it has a session.
+    """
+
+    @staticmethod
+    def Join(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shoal.v1.AgentJoin/Join',
+            shoal_dot_v1_dot_agent__pb2.JoinRequest.SerializeToString,
+            shoal_dot_v1_dot_agent__pb2.JoinResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SessionEndpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shoal.v1.AgentJoin/SessionEndpoint',
+            shoal_dot_v1_dot_agent__pb2.SessionEndpointRequest.SerializeToString,
+            shoal_dot_v1_dot_agent__pb2.SessionEndpointResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -22,24 +22,32 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from shoal.v1 import ecs_pb2 as shoal_dot_v1_dot_ecs__pb2
+from shoal.v1 import fleet_pb2 as shoal_dot_v1_dot_fleet__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17shoal/v1/internal.proto\x12\x08shoal.v1\x1a\x12shoal/v1/ecs.proto\"7\n\x0c\x46\x61milyRecord\x12\x0e\n\x06\x66\x61mily\x18\x01 \x01(\t\x12\x17\n\x0flatest_revision\x18\x02 \x01(\x05\"<\n\x11\x43lientTokenRecord\x12\x11\n\ttask_arns\x18\x01 \x03(\t\x12\x14\n\x0crequest_hash\x18\x02 \x01(\t\"-\n\rSessionRecord\x12\r\n\x05\x65poch\x18\x01 \x01(\x03\x12\r\n\x05owner\x18\x02 \x01(\t\"&\n\x10\x41llocationRecord\x12\x12\n\nplacements\x18\x01 \x01(\x03\"&\n\x07TagList\x12\x1b\n\x04tags\x18\x01 \x03(\x0b\x32\r.shoal.v1.Tagb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17shoal/v1/internal.proto\x12\x08shoal.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12shoal/v1/ecs.proto\x1a\x14shoal/v1/fleet.proto\"7\n\x0c\x46\x61milyRecord\x12\x0e\n\x06\x66\x61mily\x18\x01 \x01(\t\x12\x17\n\x0flatest_revision\x18\x02 \x01(\x05\"<\n\x11\x43lientTokenRecord\x12\x11\n\ttask_arns\x18\x01 \x03(\t\x12\x14\n\x0crequest_hash\x18\x02 \x01(\t\"-\n\rSessionRecord\x12\r\n\x05\x65poch\x18\x01 \x01(\x03\x12\r\n\x05owner\x18\x02 \x01(\t\"&\n\x10\x41llocationRecord\x12\x12\n\nplacements\x18\x01 \x01(\x03\"&\n\x07TagList\x12\x1b\n\x04tags\x18\x01 \x03(\x0b\x32\r.shoal.v1.Tag\"N\n\x1a\x43\x65rtificateAuthorityRecord\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x01 \x01(\t\x12\x17\n\x0fprivate_key_pem\x18\x02 \x01(\t\"L\n\x0fJoinTokenRecord\x12\"\n\x05token\x18\x01 \x01(\x0b\x32\x13.shoal.v1.JoinToken\x12\x15\n\rsecret_sha256\x18\x02 \x01(\t\"R\n\x10RevocationRecord\x12.\n\nrevoked_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x02 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'shoal.v1.internal_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FAMILYRECORD']._serialized_start=57
-  _globals['_FAMILYRECORD']._serialized_end=112
-  _globals['_CLIENTTOKENRECORD']._serialized_start=114
-  _globals['_CLIENTTOKENRECORD']._serialized_end=174
-  _globals['_SESSIONRECORD']._serialized_start=176
-  _globals['_SESSIONRECORD']._serialized_end=221
-  _globals['_ALLOCATIONRECORD']._serialized_start=223
-  _globals['_ALLOCATIONRECORD']._serialized_end=261
-  _globals['_TAGLIST']._serialized_start=263
-  _globals['_TAGLIST']._serialized_end=301
+  _globals['_FAMILYRECORD']._serialized_start=112
+  _globals['_FAMILYRECORD']._serialized_end=167
+  _globals['_CLIENTTOKENRECORD']._serialized_start=169
+  _globals['_CLIENTTOKENRECORD']._serialized_end=229
+  _globals['_SESSIONRECORD']._serialized_start=231
+  _globals['_SESSIONRECORD']._serialized_end=276
+  _globals['_ALLOCATIONRECORD']._serialized_start=278
+  _globals['_ALLOCATIONRECORD']._serialized_end=316
+  _globals['_TAGLIST']._serialized_start=318
+  _globals['_TAGLIST']._serialized_end=356
+  _globals['_CERTIFICATEAUTHORITYRECORD']._serialized_start=358
+  _globals['_CERTIFICATEAUTHORITYRECORD']._serialized_end=436
+  _globals['_JOINTOKENRECORD']._serialized_start=438
+  _globals['_JOINTOKENRECORD']._serialized_end=514
+  _globals['_REVOCATIONRECORD']._serialized_start=516
+  _globals['_REVOCATIONRECORD']._serialized_end=598
 # @@protoc_insertion_point(module_scope)

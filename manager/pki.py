@@ -1,0 +1,186 @@
+"""The cluster certificate authority (ECDSA P-256, kept in etcd so every replica can issue) and the
+certificates it issues: each manager's serving certificate and each instance's client certificate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from shoal.core.errors import InvalidArgument
+from shoal.core.identity import instance_subject
+from shoal.manager.store.etcd import Conflict, Store
+from shoal.v1 import internal_pb2
+
+log = logging.getLogger(__name__)
+CA_LIFETIME = dt.timedelta(days=10 * 365)
+SERVER_LIFETIME = dt.timedelta(days=365)
+DEFAULT_INSTANCE_LIFETIME = dt.timedelta(days=30)
+_BACKDATE = dt.timedelta(minutes=5)  # tolerate clocks a little behind (a tenth of short lifetimes)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def new_private_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def private_key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+@dataclass(frozen=True)
+class CertificateAuthority:
+    cert: x509.Certificate
+    key: ec.EllipticCurvePrivateKey
+
+    @classmethod
+    def create(cls, name: str = "Shoal cluster CA") -> CertificateAuthority:
+        key = new_private_key()
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        now = _now()
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - _BACKDATE)
+            .not_valid_after(now + CA_LIFETIME)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(key, hashes.SHA256())
+        )
+        return cls(cert, key)
+
+    @property
+    def cert_pem(self) -> bytes:
+        return _pem(self.cert)
+
+    def to_record(self) -> internal_pb2.CertificateAuthorityRecord:
+        return internal_pb2.CertificateAuthorityRecord(
+            certificate_pem=self.cert_pem.decode(), private_key_pem=private_key_pem(self.key).decode()
+        )
+
+    @classmethod
+    def from_record(cls, rec: internal_pb2.CertificateAuthorityRecord) -> CertificateAuthority:
+        key = serialization.load_pem_private_key(rec.private_key_pem.encode(), password=None)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        return cls(x509.load_pem_x509_certificate(rec.certificate_pem.encode()), key)
+
+    def _builder(self, subject: x509.Name, public_key, lifetime: dt.timedelta) -> x509.CertificateBuilder:
+        now = _now()
+        return (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(self.cert.subject)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - min(_BACKDATE, lifetime / 10))
+            .not_valid_after(now + lifetime)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False
+            )
+        )
+
+    def issue_server(
+        self, addresses: Sequence[str], lifetime: dt.timedelta = SERVER_LIFETIME
+    ) -> tuple[bytes, bytes]:
+        """A serving certificate and its key for a manager reachable at `addresses` (IPs or names)."""
+        key = new_private_key()
+        names: list[x509.GeneralName] = []
+        for a in dict.fromkeys([*addresses, "127.0.0.1", "localhost"]):
+            try:
+                names.append(x509.IPAddress(ipaddress.ip_address(a)))
+            except ValueError:
+                names.append(x509.DNSName(a))
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "shoal-manager")])
+        cert = (
+            self._builder(subject, key.public_key(), lifetime)
+            .add_extension(x509.SubjectAlternativeName(names), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(self.key, hashes.SHA256())
+        )
+        return _pem(cert), private_key_pem(key)
+
+    def issue_instance(
+        self, csr_pem: str, cluster: str, instance_id: str, lifetime: dt.timedelta = DEFAULT_INSTANCE_LIFETIME
+    ) -> bytes:
+        """A client certificate naming the instance; whatever the CSR asks for as its subject is ignored."""
+        public_key = self.check_csr(csr_pem)
+        cert = (
+            self._builder(instance_subject(cluster, instance_id), public_key, lifetime)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(self.key, hashes.SHA256())
+        )
+        return _pem(cert)
+
+    @staticmethod
+    def check_csr(csr_pem: str) -> ec.EllipticCurvePublicKey:
+        """The key a CSR certifies, if the CSR is well-formed, self-signed and ECDSA P-256 or stronger."""
+        try:
+            csr = x509.load_pem_x509_csr(csr_pem.encode())
+        except ValueError as exc:
+            raise InvalidArgument("csrPem", "is not a PEM certificate signing request") from exc
+        if not csr.is_signature_valid:
+            raise InvalidArgument("csrPem", "its signature does not match its key")
+        public_key = csr.public_key()
+        if not isinstance(public_key, ec.EllipticCurvePublicKey) or public_key.curve.key_size < 256:
+            raise InvalidArgument("csrPem", "must carry an ECDSA key of at least 256 bits (P-256)")
+        return public_key
+
+    def issued(self, cert: x509.Certificate) -> bool:
+        """Whether this CA signed `cert` (gRPC checks the chain too; this guards direct use)."""
+        try:
+            cert.verify_directly_issued_by(self.cert)
+            return True
+        except (ValueError, TypeError, InvalidSignature):
+            return False
+
+
+async def load_or_create_ca(store: Store) -> CertificateAuthority:
+    """The cluster CA from etcd; the first manager to start creates it (replicas race safely)."""
+    key = store.keys.certificate_authority()
+    item = await store.get(key, internal_pb2.CertificateAuthorityRecord)
+    if item is not None:
+        return CertificateAuthority.from_record(item.value)
+    ca = CertificateAuthority.create()
+    try:
+        await store.commit({key: ca.to_record()}, expect_revisions={key: 0})
+        log.info("created the cluster certificate authority")
+        return ca
+    except Conflict:
+        item = await store.get(key, internal_pb2.CertificateAuthorityRecord)
+        assert item is not None
+        return CertificateAuthority.from_record(item.value)
