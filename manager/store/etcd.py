@@ -6,11 +6,12 @@ import asyncio
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from etcd3aio import Etcd3Client
 from etcd3aio._protobuf import Compare
+from etcd3aio.auth import TokenRefresher
 from etcd3aio.errors import EtcdError
 from etcd3aio.kv import KVService, prefix_range_end
 from google.protobuf.message import Message
@@ -46,18 +47,51 @@ class Conflict(Exception):
     """A compare in a transaction failed: somebody else wrote first."""
 
 
+@dataclass(frozen=True)
+class EtcdSecurity:
+    """How to reach an etcd cluster that wants TLS (PEM bytes) and/or a user's credentials."""
+
+    ca_cert: bytes | None = None
+    cert_chain: bytes | None = None
+    cert_key: bytes | None = None
+    username: str = ""
+    password: str = field(default="", repr=False)
+
+
 class Store:
     """Keys under one prefix; values are protobuf messages."""
 
-    def __init__(self, endpoints: Sequence[str], prefix: str = "/shoal/") -> None:
+    def __init__(
+        self, endpoints: Sequence[str], prefix: str = "/shoal/", security: EtcdSecurity | None = None
+    ) -> None:
         self.endpoints = list(endpoints)
         self.keys = Keys(prefix)
         self.prefix = self.keys.prefix
+        self.security = security or EtcdSecurity()
+        tls = {}
+        if self.security.ca_cert:
+            tls = {"ca_cert": self.security.ca_cert}
+            if self.security.cert_chain:
+                tls.update(cert_chain=self.security.cert_chain, cert_key=self.security.cert_key)
         # A generous retry budget lets calls ride out an etcd restart.
-        self._client = Etcd3Client(self.endpoints, rpc_max_attempts=8)
+        self._client = Etcd3Client(self.endpoints, rpc_max_attempts=8, **tls)
+        self._refresher: TokenRefresher | None = None
 
     async def connect(self, timeout: float = 30.0) -> None:
         await self._client.connect()
+        if self.security.username:
+            # etcd auth tokens expire (5 min by default): the refresher renews ours in the background.
+            assert self._client.auth is not None
+            self._refresher = TokenRefresher(
+                self._client.auth, self._client.set_token, self.security.username, self.security.password
+            )
+            try:
+                await self._refresher.__aenter__()
+            except Exception as exc:  # etcd3aio lets the raw gRPC error of a refused login through
+                self._refresher = None
+                raise Unavailable(
+                    f"etcd refused user {self.security.username!r}: {exc}", reason="ETCD_AUTH"
+                ) from exc
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             try:
@@ -69,6 +103,8 @@ class Store:
                 await asyncio.sleep(0.2)
 
     async def close(self) -> None:
+        if self._refresher is not None:
+            await self._refresher.__aexit__(None, None, None)
         await self._client.close()
 
     @property

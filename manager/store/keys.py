@@ -86,9 +86,22 @@ class Keys:
     def services_prefix(self, cluster: str) -> str:
         return self._k("services", cluster) + "/"
 
-    # -- managers ----------------------------------------------------------------------------------
+    # -- managers and identity ---------------------------------------------------------------------
     def leader(self) -> str:
         return self._k("leader")
+
+    def certificate_authority(self) -> str:
+        return self._k("pki", "ca")
+
+    def join_token(self, token_id: str) -> str:
+        return self._k("join-tokens", token_id)
+
+    def join_tokens_prefix(self) -> str:
+        return self._k("join-tokens") + "/"
+
+    def revocation(self, cluster: str, instance_id: str) -> str:
+        """Written when an instance is deregistered: its certificate is refused from then on."""
+        return self._k("revoked-instances", cluster, instance_id)
 
     @staticmethod
     def last(key: str) -> str:
