@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
+import socket
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -15,14 +17,19 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from shoal.core.errors import Unavailable
+from shoal.core.identity import ca_digest
 from shoal.manager.actions import ControlPlane
+from shoal.manager.actions.fleet import JoinTokens
 from shoal.manager.api.agent import AgentSessionServicer
 from shoal.manager.api.ecs import EcsServicer
+from shoal.manager.api.fleet import FleetServicer, install_command_for
+from shoal.manager.api.join import AgentJoinServicer
 from shoal.manager.controllers.services import ServiceController
 from shoal.manager.embedded_etcd import EmbeddedEtcd
 from shoal.manager.leader import Leadership, ProcessLease
-from shoal.manager.store.etcd import Store
-from shoal.v1 import agent_pb2, api_pb2
+from shoal.manager.pki import load_or_create_ca
+from shoal.manager.store.etcd import EtcdSecurity, Store
+from shoal.v1 import agent_pb2, api_pb2, fleet_pb2, fleet_pb2_grpc
 
 log = logging.getLogger("shoal.manager")
 
@@ -43,6 +50,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--listen", default="127.0.0.1:7700", help="HOST:PORT for the gRPC API (default %(default)s)"
     )
+    p.add_argument(
+        "--agent-listen",
+        default=None,
+        help="HOST:PORT for agent sessions, mutual TLS (default: --listen's host, its port + 1)",
+    )
     p.add_argument("--data-dir", required=True, type=Path, help="state directory (embedded etcd lives here)")
     p.add_argument(
         "--etcd-endpoints",
@@ -62,8 +74,95 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=60,
         help="after this long without its agent, an instance's service tasks move (default %(default)s)",
     )
+    p.add_argument(
+        "--advertise-address",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="address (IP or DNS name) agents and clients use to reach this manager; repeatable. "
+        "Goes into the serving certificate (beside 127.0.0.1 and localhost) and the join command",
+    )
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="serve plaintext with no agent authentication: local experiments only",
+    )
+    p.add_argument(
+        "--agent-certificate-lifetime-seconds",
+        type=int,
+        default=30 * 86400,
+        help="validity of the instance certificates issued to agents; they renew at two thirds "
+        "(default %(default)s: 30 days)",
+    )
+    etcd = p.add_argument_group("external etcd")
+    etcd.add_argument("--etcd-cacert", type=Path, help="CA certificate (PEM) that signed etcd's certificate")
+    etcd.add_argument("--etcd-cert", type=Path, help="client certificate (PEM) for etcd")
+    etcd.add_argument("--etcd-key", type=Path, help="client certificate key (PEM) for etcd")
+    etcd.add_argument("--etcd-username", default="", help="etcd user (password from SHOAL_ETCD_PASSWORD)")
+    etcd.add_argument(
+        "--etcd-password-file",
+        type=Path,
+        help="file holding the etcd user's password (else SHOAL_ETCD_PASSWORD)",
+    )
     p.add_argument("--log-level", default="INFO")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.agent_listen is None:
+        host, _, port = args.listen.rpartition(":")
+        if not port.isdigit():
+            p.error(f"--listen {args.listen!r}: expected HOST:PORT")
+        args.agent_listen = f"{host}:{int(port) + 1}"
+    if args.agent_certificate_lifetime_seconds < 30:
+        p.error("--agent-certificate-lifetime-seconds must be at least 30")
+    if bool(args.etcd_cert) != bool(args.etcd_key):
+        p.error("--etcd-cert and --etcd-key go together")
+    if args.etcd_cert and not args.etcd_cacert:
+        p.error("--etcd-cert needs --etcd-cacert")
+    if (args.etcd_cacert or args.etcd_username) and not args.etcd_endpoints:
+        p.error("etcd TLS and credentials are for an external etcd: give --etcd-endpoints")
+    return args
+
+
+def _etcd_security(args: argparse.Namespace) -> EtcdSecurity:
+    def read(path: Path | None) -> bytes | None:
+        if path is None:
+            return None
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise SystemExit(f"shoal-manager: cannot read {path}: {exc.strerror}") from None
+
+    password = ""
+    if args.etcd_username:
+        raw = read(args.etcd_password_file)
+        password = raw.decode().strip() if raw is not None else os.environ.get("SHOAL_ETCD_PASSWORD", "")
+    return EtcdSecurity(
+        ca_cert=read(args.etcd_cacert),
+        cert_chain=read(args.etcd_cert),
+        cert_key=read(args.etcd_key),
+        username=args.etcd_username,
+        password=password,
+    )
+
+
+def _serving_addresses(args: argparse.Namespace) -> list[str]:
+    host = args.listen.rsplit(":", 1)[0].strip("[]")
+    out = list(args.advertise_address)
+    if host not in ("", "0.0.0.0", "::"):
+        out.append(host)
+    out.append(socket.gethostname())
+    return list(dict.fromkeys(out))
+
+
+def _port(endpoint: str) -> int:
+    return int(endpoint.rsplit(":", 1)[-1])
+
+
+def _join_endpoints(args: argparse.Namespace) -> list[str]:
+    """Where a new VM reaches this manager: each advertised address on the listening port."""
+    port = args.listen.rsplit(":", 1)[-1]
+    host = args.listen.rsplit(":", 1)[0].strip("[]")
+    hosts = args.advertise_address or [host if host not in ("", "0.0.0.0", "::") else socket.gethostname()]
+    return [f"{h}:{port}" for h in hosts]
 
 
 def _endpoints(value: str) -> list[str]:
@@ -98,36 +197,81 @@ async def serve(args: argparse.Namespace) -> None:
         etcd = EmbeddedEtcd(args.data_dir)
         await etcd.start()
         endpoints = [etcd.endpoint]
-    store = Store(endpoints, args.etcd_prefix)
+    store = Store(endpoints, args.etcd_prefix, _etcd_security(args))
     log.info("connecting to etcd at %s", ", ".join(endpoints))
     await store.connect(timeout=60)
     cp = ControlPlane.build(
         store, stopped_task_retention=timedelta(seconds=args.stopped_task_retention_seconds)
     )
 
-    server = grpc.aio.server(options=SERVER_OPTIONS)
     from shoal.v1 import agent_pb2_grpc, api_pb2_grpc
 
     process_lease = ProcessLease(store)
     await process_lease.start()
-    api_pb2_grpc.add_EcsServicer_to_server(EcsServicer(cp), server)
-    sessions = AgentSessionServicer(cp, process_lease)
-    agent_pb2_grpc.add_AgentSessionServicer_to_server(sessions, server)
+    ca = tokens = None
+    if args.insecure:
+        log.warning(
+            "--insecure: serving plaintext and accepting agents without certificates; "
+            "anyone who reaches %s can register instances and read their tasks",
+            args.listen,
+        )
+    else:
+        ca = await load_or_create_ca(store)
+        _write_public(args.data_dir / "ca.pem", ca.cert_pem)
+        log.info("cluster CA certificate written to %s", args.data_dir / "ca.pem")
+        tokens = JoinTokens(store, cp.clusters, ca_digest(ca.cert_pem))
+    lifetime = timedelta(seconds=args.agent_certificate_lifetime_seconds)
+    sessions = AgentSessionServicer(cp, process_lease, ca=ca, certificate_lifetime=lifetime)
+
+    # The API port serves callers (server TLS: they have no client certificate) and what an agent
+    # needs to join; agent sessions have a server of their own that demands instance certificates,
+    # so that no API call is ever reachable with an agent's certificate, nor a session without one.
+    api = grpc.aio.server(options=SERVER_OPTIONS)
+    agents = api if ca is None else grpc.aio.server(options=SERVER_OPTIONS)
+    api_pb2_grpc.add_EcsServicer_to_server(EcsServicer(cp), api)
+    fleet_pb2_grpc.add_FleetServicer_to_server(
+        FleetServicer(tokens, install_command_for(_join_endpoints(args))), api
+    )
+    agent_port = _port(args.agent_listen) if ca is not None else _port(args.listen)
+    agent_pb2_grpc.add_AgentJoinServicer_to_server(
+        AgentJoinServicer(session_port=agent_port, ca=ca, tokens=tokens, certificate_lifetime=lifetime), api
+    )
+    agent_pb2_grpc.add_AgentSessionServicer_to_server(sessions, agents)
     health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, api)
     names = (
         api_pb2.DESCRIPTOR.services_by_name["Ecs"].full_name,
+        fleet_pb2.DESCRIPTOR.services_by_name["Fleet"].full_name,
+        agent_pb2.DESCRIPTOR.services_by_name["AgentJoin"].full_name,
         agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name,
         health.SERVICE_NAME,
         reflection.SERVICE_NAME,
     )
-    reflection.enable_server_reflection(names, server)
-    if server.add_insecure_port(args.listen) == 0:
-        raise SystemExit(f"shoal-manager: cannot listen on {args.listen}")
-    await server.start()
-    for name in ("", *names[:2]):
+    reflection.enable_server_reflection(names if ca is None else names[:3] + names[4:], api)
+    if ca is None:
+        if api.add_insecure_port(args.listen) == 0:
+            raise SystemExit(f"shoal-manager: cannot listen on {args.listen}")
+    else:
+        cert, key = ca.issue_server(_serving_addresses(args))
+        # The chain carries the CA too: a joining VM reads it there and checks it against its token.
+        chain = [(key, cert + ca.cert_pem)]
+        if api.add_secure_port(args.listen, grpc.ssl_server_credentials(chain)) == 0:
+            raise SystemExit(f"shoal-manager: cannot listen on {args.listen}")
+        mutual = grpc.ssl_server_credentials(chain, root_certificates=ca.cert_pem, require_client_auth=True)
+        if agents.add_secure_port(args.agent_listen, mutual) == 0:
+            raise SystemExit(f"shoal-manager: cannot listen on {args.agent_listen} (--agent-listen)")
+        await agents.start()
+    await api.start()
+    for name in ("", *names[:4]):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    log.info("shoal-manager serving on %s", args.listen)
+    if ca is None:
+        log.info("shoal-manager serving on %s (plaintext, agents too)", args.listen)
+    else:
+        log.info(
+            "shoal-manager serving the API on %s and agent sessions on %s (TLS)",
+            args.listen,
+            args.agent_listen,
+        )
     purge = asyncio.create_task(_purge_loop(cp))
     controller = ServiceController(
         cp, disconnect_grace=timedelta(seconds=args.agent_disconnect_grace_seconds)
@@ -150,10 +294,19 @@ async def serve(args: argparse.Namespace) -> None:
     purge.cancel()
     leadership.cancel()
     keep_lease.cancel()
-    await server.stop(grace=2)
+    await api.stop(grace=2)
+    if agents is not api:
+        await agents.stop(grace=2)
     await store.close()
     if etcd:
         await etcd.stop()
+
+
+def _write_public(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    tmp.chmod(0o644)
+    os.replace(tmp, path)
 
 
 def main(argv: list[str] | None = None) -> None:

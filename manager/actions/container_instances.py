@@ -15,7 +15,7 @@ from shoal.manager.actions.placement import Placement
 from shoal.manager.scheduler import filter_instances
 from shoal.manager.scheduler.cql import CQLSyntaxError
 from shoal.manager.store.etcd import Store
-from shoal.v1 import ecs_pb2
+from shoal.v1 import ecs_pb2, internal_pb2
 
 ATTRIBUTE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/.")
 MAX_CUSTOM_ATTRIBUTES = 10
@@ -174,6 +174,10 @@ class ContainerInstances:
             puts, expect = self.placement.fence(name, [iid], allocations)
             puts[item.key] = inst
             expect[item.key] = item.mod_revision
+            # Its certificate is refused from now on: the VM must join again to come back.
+            revocation = internal_pb2.RevocationRecord(reason="deregistered")
+            revocation.revoked_at.CopyFrom(task_rules.now_ts())
+            puts[self.keys.revocation(name, iid)] = revocation
             for t in mine:
                 stopped = lifecycle.request_stop(
                     t.value, "InfrastructureHealth", "Container instance deregistered", agent_gone=True

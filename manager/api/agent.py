@@ -7,16 +7,20 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import grpc
+from cryptography import x509
 
 from shoal.core import arns
 from shoal.core import tasks as task_rules
-from shoal.core.errors import ShoalError, Unavailable
+from shoal.core.errors import PermissionDenied, ShoalError, Unauthenticated, Unavailable
+from shoal.core.identity import InstanceIdentity, instance_identity
 from shoal.manager import lifecycle
 from shoal.manager.actions import ControlPlane
 from shoal.manager.feeds import TaskFeeds
 from shoal.manager.leader import ProcessLease
+from shoal.manager.pki import DEFAULT_INSTANCE_LIFETIME, CertificateAuthority
 from shoal.manager.store.etcd import Conflict
 from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2
 
@@ -44,14 +48,36 @@ class _Session:
 
 
 class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
-    def __init__(self, cp: ControlPlane, lease: ProcessLease) -> None:
+    def __init__(
+        self,
+        cp: ControlPlane,
+        lease: ProcessLease,
+        *,
+        ca: CertificateAuthority | None = None,
+        certificate_lifetime: timedelta = DEFAULT_INSTANCE_LIFETIME,
+    ) -> None:
         self.cp = cp
+        self.ca = ca  # None: --insecure, sessions are not authenticated
+        self.certificate_lifetime = certificate_lifetime
         self.store = cp.store
         self.keys = cp.store.keys
         self.lease = lease
         self.feeds = TaskFeeds(cp.store)
         self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
         self._outboxes: set[asyncio.Queue] = set()
+
+    def _peer_identity(self, context: grpc.aio.ServicerContext) -> InstanceIdentity | None:
+        """The instance named by the peer's client certificate (gRPC verified it against our CA)."""
+        pems = context.auth_context().get("x509_pem_cert") or []
+        if not pems or self.ca is None:
+            return None
+        try:
+            cert = x509.load_pem_x509_certificate(pems[0])
+        except ValueError:
+            return None
+        if not self.ca.issued(cert):
+            return None
+        return instance_identity(pems[0])
 
     def close_all(self) -> None:
         """End every open session (their lease is gone): agents reconnect and register again."""
@@ -70,8 +96,19 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                 rejected=agent_pb2.RegisterRejected(reason="first message must be register")
             )
             return
+        identity = None
+        if self.ca is not None:
+            identity = self._peer_identity(context)
+            if identity is None:
+                yield agent_pb2.ManagerMessage(
+                    rejected=agent_pb2.RegisterRejected(
+                        reason="agent sessions need the instance's client certificate: join with a token "
+                        "(shoal-agent --token ...)"
+                    )
+                )
+                return
         try:
-            session, _inst = await self._register(first.register)
+            session, _inst = await self._register(first.register, identity)
         except ShoalError as exc:
             yield agent_pb2.ManagerMessage(rejected=agent_pb2.RegisterRejected(reason=exc.message))
             return
@@ -110,21 +147,52 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             log.info("agent %s disconnected (epoch %d)", session.instance_id, session.epoch)
 
     # -- registration ------------------------------------------------------------------------------
-    async def _register(self, reg: agent_pb2.RegisterInstance) -> tuple[_Session, ecs_pb2.ContainerInstance]:
+    async def _register(
+        self, reg: agent_pb2.RegisterInstance, identity: InstanceIdentity | None
+    ) -> tuple[_Session, ecs_pb2.ContainerInstance]:
         cluster_name = arns.cluster_name(reg.cluster)
+        if identity is not None:
+            if reg.cluster and cluster_name != identity.cluster:
+                raise PermissionDenied(
+                    f"this certificate is for cluster {identity.cluster!r}, not {cluster_name!r}",
+                    reason="WRONG_CLUSTER",
+                )
+            if reg.instance_id and reg.instance_id != identity.instance_id:
+                raise PermissionDenied(
+                    f"this certificate belongs to {identity.instance_id}; it cannot register as "
+                    f"{reg.instance_id[:40]}",
+                    reason="WRONG_INSTANCE",
+                )
+            cluster_name = identity.cluster
         # Like the ECS agent: `default` is created on first use, any other cluster must exist (a typo in
         # --cluster must not create a new cluster).
         await self.cp.clusters.get(cluster_name)
 
         async def attempt() -> tuple[_Session, ecs_pb2.ContainerInstance]:
-            iid = reg.instance_id if _INSTANCE_ID_RE.match(reg.instance_id or "") else ""
             item = None
-            if iid:
+            if identity is not None:
+                # The certificate names the instance: an agent can register only as itself.
+                iid = identity.instance_id
                 item = await self.store.get(self.keys.instance(cluster_name, iid), ecs_pb2.ContainerInstance)
-                if item is not None and item.value.status == "INACTIVE":
-                    iid, item = "", None  # deregistered: this VM comes back as a new instance
-            if not iid:
-                iid = arns.new_instance_id()
+                revoked = await self.store.get(
+                    self.keys.revocation(cluster_name, iid), internal_pb2.RevocationRecord
+                )
+                if revoked is not None or (item is not None and item.value.status == "INACTIVE"):
+                    raise Unauthenticated(
+                        f"instance {iid} was deregistered; its certificate is revoked "
+                        "(remove the agent's data directory and join again with a new token)",
+                        reason="CERTIFICATE_REVOKED",
+                    )
+            else:  # --insecure: the agent says who it is, as before TLS
+                iid = reg.instance_id if _INSTANCE_ID_RE.match(reg.instance_id or "") else ""
+                if iid:
+                    item = await self.store.get(
+                        self.keys.instance(cluster_name, iid), ecs_pb2.ContainerInstance
+                    )
+                    if item is not None and item.value.status == "INACTIVE":
+                        iid, item = "", None  # deregistered: this VM comes back as a new instance
+                if not iid:
+                    iid = arns.new_instance_id()
             inst = ecs_pb2.ContainerInstance()
             if item is not None:
                 inst.CopyFrom(item.value)
@@ -238,6 +306,9 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         applier = asyncio.create_task(self._apply_reports(s, pending))
         try:
             async for msg in requests:
+                if msg.WhichOneof("body") == "renew":
+                    await outbox.put(self._renew(s, msg.renew))
+                    continue
                 pending.put_nowait(msg)
                 if applier.done():
                     break
@@ -250,6 +321,20 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         with contextlib.suppress(Exception):
             await applier
         await outbox.put(None)
+
+    def _renew(self, s: _Session, req: agent_pb2.CertificateRequest) -> agent_pb2.ManagerMessage:
+        """A fresh certificate for the session's own instance (its identity, never the CSR's)."""
+        if self.ca is None:
+            return agent_pb2.ManagerMessage()
+        try:
+            cert = self.ca.issue_instance(req.csr_pem, s.cluster, s.instance_id, self.certificate_lifetime)
+        except ShoalError as exc:
+            log.warning("certificate renewal of %s refused: %s", s.instance_id, exc)
+            return agent_pb2.ManagerMessage()
+        log.info("renewed the certificate of %s", s.instance_id)
+        return agent_pb2.ManagerMessage(
+            certificate=agent_pb2.CertificateIssued(certificate_pem=cert.decode())
+        )
 
     async def _apply_reports(
         self, s: _Session, pending: asyncio.Queue[agent_pb2.AgentMessage | None]

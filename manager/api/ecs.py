@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
-from typing import Any
 
-import grpc
-from grpc_status import rpc_status
-
-from shoal.core.errors import InvalidArgument, ShoalError
+from shoal.core.errors import InvalidArgument
 from shoal.manager.actions import ControlPlane
 from shoal.manager.actions.tasks import ListTasksInput, RunTaskInput, request_hash
+from shoal.manager.api.errors import handles_errors
 from shoal.v1 import api_pb2, api_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -59,24 +54,6 @@ def _run_task_input(request: api_pb2.RunTaskRequest | api_pb2.StartTaskRequest) 
         request_hash=request_hash(request) if request.client_token else "",
         dry_run=request.dry_run,
     )
-
-
-def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn ShoalError into its status; anything else is a bug and is logged with its traceback."""
-
-    @functools.wraps(fn)
-    async def wrapper(self: EcsServicer, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        try:
-            return await fn(self, request, context)
-        except ShoalError as exc:
-            await context.abort_with_status(rpc_status.to_status(exc.to_status()))
-        except Exception:
-            log.exception("internal error in %s", fn.__name__)
-            await context.abort(
-                grpc.StatusCode.INTERNAL, f"internal error in {fn.__name__}; see the manager log"
-            )
-
-    return wrapper
 
 
 class EcsServicer(api_pb2_grpc.EcsServicer):
