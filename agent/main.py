@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from shoal.agent import host
+from shoal.agent.identity import AgentIdentity, JoinError
 from shoal.agent.runtime.docker import DockerRuntime
 from shoal.agent.session import AgentSession
 from shoal.agent.statefile import StateFile
@@ -57,8 +59,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=3 * 3600,
         help="remove a stopped task's containers after this long (default %(default)s)",
     )
+    p.add_argument(
+        "--token",
+        default=os.environ.get("SHOAL_JOIN_TOKEN", ""),
+        help="join token (shoal token create), needed only on the first start (env SHOAL_JOIN_TOKEN)",
+    )
+    p.add_argument("--token-file", type=Path, help="read the join token from this file instead")
+    p.add_argument(
+        "--join-only", action="store_true", help="join the cluster with --token, then exit (install scripts)"
+    )
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="plaintext, no certificate: only with a manager started with --insecure",
+    )
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
+    if args.token_file is not None:
+        try:
+            args.token = args.token_file.read_text().strip()
+        except OSError as exc:
+            p.error(f"cannot read --token-file {args.token_file}: {exc.strerror}")
+    if args.insecure and (args.token or args.join_only):
+        p.error("--insecure agents do not join: drop --token/--join-only, or start the manager with TLS")
     for name in ("cpu_units", "memory_mib"):
         if getattr(args, name) is not None and getattr(args, name) <= 0:
             p.error(f"--{name.replace('_', '-')} must be positive")
@@ -93,8 +116,42 @@ def registration(args: argparse.Namespace, docker_version: str) -> agent_pb2.Reg
     )
 
 
+async def ensure_joined(args: argparse.Namespace) -> AgentIdentity:
+    """This VM's identity: joined once with the token; afterwards the data directory holds it."""
+    identity = AgentIdentity(args.data_dir)
+    if identity.exists():
+        if args.join_only:
+            log.info("already joined as %s; nothing to do", identity.identity())
+        return identity
+    if not args.token:
+        raise SystemExit(
+            "shoal-agent: this VM has not joined a cluster yet: give --token (or SHOAL_JOIN_TOKEN); "
+            "`shoal token create` on the manager prints one"
+        )
+    managers = [m.strip() for m in args.manager.split(",") if m.strip()]
+    delay = 0.5
+    while True:
+        try:
+            joined = await identity.join(managers, args.token, args.cluster)
+            log.info("this VM is instance %s of cluster %s", joined.instance_id, joined.cluster)
+            return identity
+        except JoinError as exc:
+            raise SystemExit(f"shoal-agent: {exc}") from None
+        except ConnectionError as exc:
+            log.warning("joining: %s; retrying in %.1fs", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30)
+
+
 async def run(args: argparse.Namespace) -> None:
     args.data_dir.mkdir(parents=True, exist_ok=True)
+    identity = None
+    if args.insecure:
+        log.warning("--insecure: plaintext session without a certificate; local experiments only")
+    else:
+        identity = await ensure_joined(args)
+        if args.join_only:
+            return
     host.prime()
     # Docker calls are blocking and many run at once (one per container being started or stopped).
     asyncio.get_running_loop().set_default_executor(
@@ -107,7 +164,7 @@ async def run(args: argparse.Namespace) -> None:
         raise SystemExit(f"shoal-agent: cannot reach the Docker Engine: {exc}") from None
     worker = TaskWorker(runtime, StateFile(args.data_dir), args.image_pull_behavior)
     await worker.start()
-    session = AgentSession(args.manager, worker, registration(args, docker_version))
+    session = AgentSession(args.manager, worker, registration(args, docker_version), identity)
     runner = asyncio.create_task(session.run_forever())
     cleanup = asyncio.create_task(worker.cleanup_loop(args.task_cleanup_wait_seconds))
     stop = asyncio.Event()

@@ -10,6 +10,7 @@ import random
 import grpc
 
 from shoal.agent import host
+from shoal.agent.identity import AgentIdentity, split_endpoint
 from shoal.agent.worker import TaskWorker
 from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2
 
@@ -30,9 +31,16 @@ class RegistrationRejected(Exception):
 
 
 class AgentSession:
-    def __init__(self, manager: str, worker: TaskWorker, registration: agent_pb2.RegisterInstance) -> None:
+    def __init__(
+        self,
+        manager: str,
+        worker: TaskWorker,
+        registration: agent_pb2.RegisterInstance,
+        identity: AgentIdentity | None = None,
+    ) -> None:
         # Several manager replicas may be given (comma-separated): after a failure, try the next one.
         self.managers = [m.strip() for m in manager.split(",") if m.strip()]
+        self.identity = identity  # None: --insecure, plaintext and no certificate
         self._current = 0
         self.worker = worker
         self.registration = registration
@@ -67,13 +75,40 @@ class AgentSession:
     def manager(self) -> str:
         return self.managers[self._current]
 
+    async def _channel(self) -> grpc.aio.Channel:
+        if self.identity is None:
+            return grpc.aio.insecure_channel(self.manager, options=CHANNEL_OPTIONS)
+        c = self.identity.load()
+        # The manager's API port says where it serves sessions (its agent port, mutual TLS).
+        async with grpc.aio.secure_channel(
+            self.manager, grpc.ssl_channel_credentials(root_certificates=c.ca_pem)
+        ) as api:
+            resp = await agent_pb2_grpc.AgentJoinStub(api).SessionEndpoint(
+                agent_pb2.SessionEndpointRequest(), timeout=10
+            )
+        host, _ = split_endpoint(self.manager)
+        target = f"[{host}]:{resp.port}" if ":" in host else f"{host}:{resp.port}"
+        # We are our instance certificate, read again on every connect so a renewed one is used.
+        creds = grpc.ssl_channel_credentials(
+            root_certificates=c.ca_pem, private_key=c.key_pem, certificate_chain=c.cert_pem
+        )
+        return grpc.aio.secure_channel(target, creds, options=CHANNEL_OPTIONS)
+
+    def _renewal(self) -> agent_pb2.AgentMessage | None:
+        if self.identity is None or not self.identity.needs_renewal():
+            return None
+        log.info("the instance certificate is past two thirds of its lifetime; asking for a new one")
+        return agent_pb2.AgentMessage(renew=agent_pb2.CertificateRequest(csr_pem=self.identity.csr_pem()))
+
     async def _once(self) -> bool:
-        async with grpc.aio.insecure_channel(self.manager, options=CHANNEL_OPTIONS) as channel:
+        async with await self._channel() as channel:
             stub = agent_pb2_grpc.AgentSessionStub(channel)
             call = stub.Session()
             reg = agent_pb2.RegisterInstance()
             reg.CopyFrom(self.registration)
-            reg.instance_id = self.worker.instance_id
+            me = self.identity.identity() if self.identity is not None else None
+            # With a certificate the manager knows who we are; the id we send must agree with it.
+            reg.instance_id = me.instance_id if me is not None else self.worker.instance_id
             reg.running_task_arns[:] = self.worker.running_task_arns()
             await call.write(agent_pb2.AgentMessage(register=reg))
             first = await call.read()
@@ -94,6 +129,10 @@ class AgentSession:
                     msg = await call.read()
                     if msg is grpc.aio.EOF:
                         return True
+                    if msg.WhichOneof("body") == "certificate" and self.identity is not None:
+                        self.identity.store_certificate(msg.certificate.certificate_pem)
+                        log.info("stored the renewed instance certificate")
+                        continue
                     if msg.WhichOneof("body") == "desired":
                         log.debug(
                             "desired set %d: %d task(s), full=%s",
@@ -117,6 +156,9 @@ class AgentSession:
             for change in self.worker.take_reports():
                 await call.write(agent_pb2.AgentMessage(task_state=change))
             if loop.time() >= next_beat:
+                renewal = self._renewal()
+                if renewal is not None:
+                    await call.write(renewal)
                 cpu, used, total = host.usage()
                 usage = ecs_pb2.HostUsage(cpu_percent=cpu, memory_used_mib=used, memory_total_mib=total)
                 await call.write(agent_pb2.AgentMessage(heartbeat=agent_pb2.Heartbeat(usage=usage)))
