@@ -23,17 +23,21 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 class Ctx:
     """The root options as the subcommand finally sees them, and the client they select."""
 
-    def __init__(self, endpoint: str, cluster: str, output: str) -> None:
+    def __init__(
+        self, endpoint: str, cluster: str, output: str, ca_file: str | None = None, insecure: bool = False
+    ) -> None:
         self.endpoint = endpoint
         self.cluster = cluster
         self.output = output
+        self.ca_file = ca_file
+        self.insecure = insecure
         self._client: ShoalClient | None = None
 
     @property
     def client(self) -> ShoalClient:
         # Built on first use: a subcommand's --endpoint may still change the endpoint before then.
         if self._client is None:
-            self._client = ShoalClient(self.endpoint)
+            self._client = ShoalClient(self.endpoint, ca_file=self.ca_file, insecure=self.insecure)
         return self._client
 
     def emit(self, response: Message, table: Callable[[], object]) -> None:

@@ -14,6 +14,7 @@ from shoal.cli.output import fail
 from shoal.cli.service import service
 from shoal.cli.task import task
 from shoal.cli.task_definition import task_definition
+from shoal.cli.token import token
 from shoal.cli.wait import wait_group
 from shoal.client import DEFAULT_ENDPOINT, UNREACHABLE
 from shoal.client.ecsjson import UnknownFields
@@ -36,13 +37,30 @@ from shoal.core.errors import ShoalError
     help="cluster (env SHOAL_CLUSTER)",
 )
 @click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--ca-file",
+    envvar="SHOAL_CA_FILE",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="the cluster CA certificate the manager's TLS is checked against: its DATA_DIR/ca.pem "
+    "(env SHOAL_CA_FILE)",
+)
+@click.option(
+    "--insecure",
+    envvar="SHOAL_INSECURE",
+    is_flag=True,
+    default=False,
+    help="plaintext, for a manager started with --insecure (env SHOAL_INSECURE=1)",
+)
 @click.pass_context
-def cli(ctx: click.Context, endpoint: str, cluster: str, output: str) -> None:
+def cli(
+    ctx: click.Context, endpoint: str, cluster: str, output: str, ca_file: str | None, insecure: bool
+) -> None:
     """Shoal: ECS-style container orchestration on your own VMs."""
-    ctx.obj = Ctx(endpoint, cluster, output)
+    ctx.obj = Ctx(endpoint, cluster, output, ca_file=ca_file, insecure=insecure)
 
 
-for _group in (cluster, task_definition, instance, attribute, task, service, wait_group):
+for _group in (cluster, task_definition, instance, attribute, task, service, wait_group, token):
     cli.add_command(_group)
 
 

@@ -10,7 +10,8 @@ import grpc
 from google.protobuf.message import Message
 
 from shoal.client.errors import from_rpc_error
-from shoal.v1 import api_pb2, api_pb2_grpc
+from shoal.core import errors
+from shoal.v1 import api_pb2, api_pb2_grpc, fleet_pb2, fleet_pb2_grpc
 
 DEFAULT_ENDPOINT = "127.0.0.1:7700"
 DEFAULT_TIMEOUT = 60.0  # seconds; a RunTask that pulls no image answers well within this
@@ -19,21 +20,61 @@ _Response = TypeVar("_Response", bound=Message)
 
 
 class ShoalClient:
-    """A connection to a Shoal manager: `with ShoalClient("127.0.0.1:7700") as ecs: ecs.list_clusters()`."""
+    """A connection to a Shoal manager: `with ShoalClient("127.0.0.1:7700", ca_file=...) as ecs: ...`.
 
-    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    The manager serves TLS with a certificate of its cluster CA: give that CA (`ca_file`, the
+    manager's DATA_DIR/ca.pem, or `ca_pem`); without one the system's roots are used. `insecure`
+    speaks plaintext to a manager started with --insecure.
+    """
+
+    def __init__(
+        self,
+        endpoint: str = DEFAULT_ENDPOINT,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        ca_file: str | None = None,
+        ca_pem: bytes | None = None,
+        insecure: bool = False,
+    ) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
+        self.ca_file = ca_file
+        self.ca_pem = ca_pem
+        self.insecure = insecure
         self._channel: grpc.Channel | None = None
         self._stub_: api_pb2_grpc.EcsStub | None = None
+        self._fleet_: fleet_pb2_grpc.FleetStub | None = None
+
+    def _dial(self) -> grpc.Channel:
+        # Dialled on first use: building a client never fails, and --help needs no manager.
+        if self._channel is None:
+            if self.insecure:
+                self._channel = grpc.insecure_channel(self.endpoint)
+            else:
+                roots = self.ca_pem
+                if roots is None and self.ca_file:
+                    try:
+                        with open(self.ca_file, "rb") as f:
+                            roots = f.read()
+                    except OSError as exc:
+                        raise errors.InvalidArgument(
+                            "caFile", f"cannot read {self.ca_file}: {exc.strerror}", reason="CA_FILE"
+                        ) from None
+                creds = grpc.ssl_channel_credentials(root_certificates=roots)
+                self._channel = grpc.secure_channel(self.endpoint, creds)
+        return self._channel
 
     @property
     def _stub(self) -> api_pb2_grpc.EcsStub:
-        # Dialled on first use: building a client never fails, and --help needs no manager.
         if self._stub_ is None:
-            self._channel = grpc.insecure_channel(self.endpoint)
-            self._stub_ = api_pb2_grpc.EcsStub(self._channel)
+            self._stub_ = api_pb2_grpc.EcsStub(self._dial())
         return self._stub_
+
+    @property
+    def _fleet(self) -> fleet_pb2_grpc.FleetStub:
+        if self._fleet_ is None:
+            self._fleet_ = fleet_pb2_grpc.FleetStub(self._dial())
+        return self._fleet_
 
     def close(self) -> None:
         """Close the connection (a later call dials again)."""
@@ -41,6 +82,7 @@ class ShoalClient:
             self._channel.close()
         self._channel = None
         self._stub_ = None
+        self._fleet_ = None
 
     def __enter__(self) -> ShoalClient:
         return self
@@ -54,7 +96,26 @@ class ShoalClient:
         try:
             return method(request, timeout=self.timeout if timeout is None else timeout)
         except grpc.RpcError as exc:
-            raise from_rpc_error(exc, self.endpoint) from None
+            raise from_rpc_error(exc, self.endpoint, tls=not self.insecure) from None
+
+    # -- Fleet: joining VMs ------------------------------------------------------------------------
+    def create_join_token(
+        self, request: fleet_pb2.CreateJoinTokenRequest | None = None, *, timeout: float | None = None
+    ) -> fleet_pb2.CreateJoinTokenResponse:
+        """A join token for new VMs (its secret is in the response only) and the command that uses it."""
+        return self._call(self._fleet.CreateJoinToken, request or fleet_pb2.CreateJoinTokenRequest(), timeout)
+
+    def list_join_tokens(
+        self, request: fleet_pb2.ListJoinTokensRequest | None = None, *, timeout: float | None = None
+    ) -> fleet_pb2.ListJoinTokensResponse:
+        """Join tokens with their status (ACTIVE, EXPIRED, USED_UP, REVOKED); never their secrets."""
+        return self._call(self._fleet.ListJoinTokens, request or fleet_pb2.ListJoinTokensRequest(), timeout)
+
+    def revoke_join_token(
+        self, request: fleet_pb2.RevokeJoinTokenRequest | None = None, *, timeout: float | None = None
+    ) -> fleet_pb2.RevokeJoinTokenResponse:
+        """Revoke a join token: VMs can no longer join with it (joined ones stay)."""
+        return self._call(self._fleet.RevokeJoinToken, request or fleet_pb2.RevokeJoinTokenRequest(), timeout)
 
     def create_cluster(
         self, request: api_pb2.CreateClusterRequest | None = None, *, timeout: float | None = None

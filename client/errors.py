@@ -59,7 +59,23 @@ def _error_info(call: grpc.Call) -> error_details_pb2.ErrorInfo | None:
     return None
 
 
-def from_rpc_error(exc: grpc.RpcError, endpoint: str) -> ShoalError:
+def _unreachable(endpoint: str, details: str, tls: bool) -> str:
+    """Why no manager answered, with the fix for the usual TLS mistakes."""
+    low = details.lower()
+    if tls and "certificate_verify_failed" in low:
+        return (
+            f"the manager at {endpoint} presented a certificate this client does not trust: give its "
+            "cluster CA with --ca-file or SHOAL_CA_FILE (the manager's DATA_DIR/ca.pem)"
+        )
+    if tls and ("handshake" in low or "wrong_version_number" in low or "ssl" in low):
+        return (
+            f"TLS with the manager at {endpoint} failed; if it runs with --insecure, pass --insecure "
+            "(or SHOAL_INSECURE=1)"
+        )
+    return f"cannot reach the Shoal manager at {endpoint} (set --endpoint or SHOAL_ENDPOINT)"
+
+
+def from_rpc_error(exc: grpc.RpcError, endpoint: str, *, tls: bool = False) -> ShoalError:
     """The ShoalError a failed call stands for; a manager nobody reached is named by its endpoint."""
     assert isinstance(exc, grpc.Call), "unary calls raise errors that are also grpc.Call"
     code = exc.code()
@@ -68,11 +84,7 @@ def from_rpc_error(exc: grpc.RpcError, endpoint: str) -> ShoalError:
     message = exc.details() or name
     if info is None:
         if code == grpc.StatusCode.UNAVAILABLE:
-            return make_error(
-                name,
-                f"cannot reach the Shoal manager at {endpoint} (set --endpoint or SHOAL_ENDPOINT)",
-                reason=UNREACHABLE,
-            )
+            return make_error(name, _unreachable(endpoint, message, tls), reason=UNREACHABLE)
         return make_error(name, message)
     if code == grpc.StatusCode.UNAVAILABLE:
         message = f"the Shoal manager at {endpoint} is unavailable: {message}"
