@@ -17,7 +17,7 @@ import docker
 
 from shoal.client import ShoalClient
 from shoal.core.errors import ShoalError
-from shoal.v1 import api_pb2
+from shoal.v1 import api_pb2, fleet_pb2
 
 IMAGE = "shoal-bench/busybox:latest"
 BIN = Path(sys.executable).parent
@@ -58,12 +58,21 @@ def local_cluster(pull_behavior: str) -> Iterator[tuple[ShoalClient, docker.Dock
     with open(root / "manager.log", "w") as mlog, open(root / "agent.log", "w") as alog:
         procs = [
             subprocess.Popen(
-                [str(BIN / "shoal-manager"), "--listen", endpoint, "--data-dir", str(root / "m")],
+                [
+                    str(BIN / "shoal-manager"),
+                    "--listen",
+                    endpoint,
+                    "--agent-listen",
+                    f"127.0.0.1:{free_port()}",
+                    "--data-dir",
+                    str(root / "m"),
+                ],
                 stdout=subprocess.DEVNULL,
                 stderr=mlog,
             )
         ]
-        ecs = ShoalClient(endpoint, timeout=10)
+        ca_file = root / "m" / "ca.pem"
+        ecs = ShoalClient(endpoint, timeout=10, ca_file=str(ca_file))
 
         def up() -> bool:
             try:
@@ -73,7 +82,9 @@ def local_cluster(pull_behavior: str) -> Iterator[tuple[ShoalClient, docker.Dock
                 return False
 
         try:
+            wait(ca_file.exists)
             wait(up)
+            token = ecs.create_join_token(fleet_pb2.CreateJoinTokenRequest(ttl_seconds=600, uses=1)).secret
             procs.append(
                 subprocess.Popen(
                     [
@@ -87,6 +98,7 @@ def local_cluster(pull_behavior: str) -> Iterator[tuple[ShoalClient, docker.Dock
                     ],
                     stdout=subprocess.DEVNULL,
                     stderr=alog,
+                    env=dict(os.environ, SHOAL_JOIN_TOKEN=token),
                 )
             )
             wait(

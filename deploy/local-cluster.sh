@@ -43,20 +43,29 @@ cp /bin/busybox deploy/demo/Dockerfile "$ctx"/
 docker build -q -t shoal-demo/busybox:latest "$ctx" >/dev/null
 rm -rf "$ctx"
 
-echo "==> starting shoal-manager on $ENDPOINT (embedded etcd, data in $ROOT/manager)"
+echo "==> starting shoal-manager on $ENDPOINT (TLS, embedded etcd, data in $ROOT/manager)"
 nohup shoal-manager --listen "$ENDPOINT" --data-dir "$ROOT/manager" >"$ROOT/manager.log" 2>&1 &
 echo $! >"$ROOT/manager.pid"
-for _ in $(seq 1 120); do shoal cluster list >/dev/null 2>&1 && break; sleep 0.5; done
+# The manager's cluster CA: the CLI checks the manager's TLS certificate against it.
+export SHOAL_CA_FILE="$ROOT/manager/ca.pem"
+for _ in $(seq 1 120); do
+  [ -e "$SHOAL_CA_FILE" ] && shoal cluster list >/dev/null 2>&1 && break
+  echo "    waiting for the manager to serve on $ENDPOINT ..."
+  sleep 0.5
+done
 shoal cluster list >/dev/null || { echo "manager did not start; see $ROOT/manager.log" >&2; exit 1; }
 
+# Agents join with a token, as on a real fleet: each makes its own key and gets a certificate.
+token=$(shoal token create -q --ttl 10m --description "local cluster agents")
 for az in local-a local-b; do
-  echo "==> starting shoal-agent in availability zone $az"
-  nohup shoal-agent --manager "$ENDPOINT" --cluster default --data-dir "$ROOT/agent-$az" \
-    --availability-zone "$az" >"$ROOT/agent-$az.log" 2>&1 &
+  echo "==> starting shoal-agent in availability zone $az (joins with a token on first start)"
+  SHOAL_JOIN_TOKEN=$token nohup shoal-agent --manager "$ENDPOINT" --cluster default \
+    --data-dir "$ROOT/agent-$az" --availability-zone "$az" >"$ROOT/agent-$az.log" 2>&1 &
   echo $! >"$ROOT/agent-$az.pid"
 done
 for _ in $(seq 1 120); do
   [ "$(shoal instance list --status ACTIVE --output json | grep -c container-instance/)" -ge 2 ] && break
+  echo "    waiting for 2 agents to join ..."
   sleep 0.5
 done
 shoal instance list
@@ -69,4 +78,5 @@ port=$(shoal task describe "$task" --output json | sed -n 's/.*"hostPort": \([0-
 echo "==> the sample task answers on http://127.0.0.1:$port/"
 wget -q -O - "http://127.0.0.1:$port/" || curl -fsS "http://127.0.0.1:$port/"
 echo
-echo "Try: export PATH=\$PWD/.venv/bin:\$PATH; shoal instance list; shoal task list; deploy/local-cluster.sh stop"
+echo "Try: export PATH=\$PWD/.venv/bin:\$PATH SHOAL_CA_FILE=$SHOAL_CA_FILE"
+echo "     shoal instance list; shoal task list; shoal token create; deploy/local-cluster.sh stop"

@@ -20,9 +20,9 @@ TEST_IMAGE = "shoal-test/busybox:latest"
 BIN = Path(sys.executable).parent
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
@@ -120,15 +120,16 @@ def busybox_image(docker_client) -> str:
 class Proc:
     """A real Shoal process with its log file."""
 
-    def __init__(self, args: list[str], log: Path) -> None:
+    def __init__(self, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
         self.args = args
         self.log_path = log
+        self.popen_env = env
         self.popen: subprocess.Popen | None = None
 
     def start(self) -> Proc:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the process' life
         self.popen = subprocess.Popen(
-            self.args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            self.args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True, env=self.popen_env
         )
         return self
 
@@ -153,17 +154,21 @@ class Proc:
 class LocalCluster:
     """shoal-manager (embedded etcd) and shoal-agents as real processes, driven by the real `shoal` CLI."""
 
-    def __init__(self, root: Path, docker_client, *manager_args: str) -> None:
+    def __init__(self, root: Path, docker_client, *manager_args: str, host: str = "127.0.0.1") -> None:
         self.root = root
         self.docker = docker_client
-        self.port = free_port()
-        self.endpoint = f"127.0.0.1:{self.port}"
+        self.port = free_port(host)
+        self.endpoint = f"{host}:{self.port}"
         self.cluster = "default"
+        # TLS and join tokens, as on a real fleet; the CLI trusts the manager's cluster CA.
+        self.ca_file = root / "manager" / "ca.pem"
         self.manager = Proc(
             [
                 str(BIN / "shoal-manager"),
                 "--listen",
                 self.endpoint,
+                "--agent-listen",
+                f"{host}:{free_port(host)}",
                 "--data-dir",
                 str(root / "manager"),
                 *manager_args,
@@ -171,6 +176,13 @@ class LocalCluster:
             root / "manager.log",
         )
         self.agents: dict[str, Proc] = {}
+        self._token = ""
+
+    def join_token(self) -> str:
+        """One token for every agent of the test (as an operator would make one per batch of VMs)."""
+        if not self._token:
+            self._token = self.shoal("token", "create", "-q", "--ttl", "0").stdout.strip()
+        return self._token
 
     def start_manager(self) -> None:
         self.manager.start()
@@ -178,12 +190,25 @@ class LocalCluster:
             lambda: self.shoal("cluster", "list", check=False).returncode == 0, 60, "the manager to serve"
         )
 
-    def add_agent(self, name: str, az: str, *extra: str, cpu: int = 4096, memory: int = 4096) -> Proc:
+    def add_agent(
+        self,
+        name: str,
+        az: str,
+        *extra: str,
+        cpu: int = 4096,
+        memory: int = 4096,
+        wrap: tuple[str, ...] = (),
+        manager: str = "",
+        env: dict[str, str] | None = None,
+    ) -> Proc:
+        """An agent as its own VM: own data directory and identity (`wrap` runs it elsewhere, e.g.
+        `ip netns exec NS`; `manager` is how that VM reaches the manager)."""
         proc = Proc(
             [
+                *wrap,
                 str(BIN / "shoal-agent"),
                 "--manager",
-                self.endpoint,
+                manager or self.endpoint,
                 "--cluster",
                 self.cluster,
                 "--data-dir",
@@ -198,6 +223,11 @@ class LocalCluster:
             ],
             self.root / f"{name}.log",
         )
+        # Only the first start of an agent needs the token; it joins once and keeps its certificate.
+        joined = (self.root / name / "agent.pem").exists()
+        proc.popen_env = dict(os.environ, **(env or {}))
+        if not joined and "SHOAL_JOIN_TOKEN" not in proc.popen_env:
+            proc.popen_env["SHOAL_JOIN_TOKEN"] = self.join_token()
         self.agents[name] = proc.start()
         return proc
 
@@ -223,7 +253,12 @@ class LocalCluster:
         return wait_for(connected, 60, f"{count} connected agent(s)")
 
     def shoal(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
-        env = dict(os.environ, SHOAL_ENDPOINT=self.endpoint, SHOAL_CLUSTER=self.cluster)
+        env = dict(
+            os.environ,
+            SHOAL_ENDPOINT=self.endpoint,
+            SHOAL_CLUSTER=self.cluster,
+            SHOAL_CA_FILE=str(self.ca_file),
+        )
         r = subprocess.run(
             [str(BIN / "shoal"), *args], capture_output=True, text=True, env=env, input=input, timeout=120
         )
@@ -242,7 +277,8 @@ class LocalCluster:
         from shoal.v1 import api_pb2_grpc
 
         if getattr(self, "_api", None) is None:
-            self._api = api_pb2_grpc.EcsStub(grpc.insecure_channel(self.endpoint))
+            creds = grpc.ssl_channel_credentials(root_certificates=self.ca_file.read_bytes())
+            self._api = api_pb2_grpc.EcsStub(grpc.secure_channel(self.endpoint, creds))
         return self._api
 
     def describe_task(self, task_id: str) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import subprocess
 from collections.abc import Iterator
@@ -25,6 +26,8 @@ def replicas(tmp_path: Path, etcd_endpoint: str, docker_client, busybox_image) -
             str(BIN / "shoal-manager"),
             "--listen",
             second,
+            "--agent-listen",
+            f"127.0.0.1:{free_port()}",
             "--data-dir",
             str(tmp_path / "manager2"),
             "--etcd-endpoints",
@@ -55,6 +58,7 @@ def replicas(tmp_path: Path, etcd_endpoint: str, docker_client, busybox_image) -
             "256",
         ],
         tmp_path / "solo.log",
+        env=dict(os.environ, SHOAL_JOIN_TOKEN=c.join_token()),
     ).start()
     c.wait_connected(1)
     yield c

@@ -28,6 +28,8 @@ def api(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             str(BIN / "shoal-manager"),
             "--listen",
             endpoint,
+            "--agent-listen",
+            f"127.0.0.1:{free_port()}",
             "--data-dir",
             str(root),
             "--etcd-endpoints",
@@ -37,7 +39,9 @@ def api(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         ],
         root / "manager.log",
     ).start()
-    channel = grpc.insecure_channel(endpoint)
+    ca_file = root / "ca.pem"  # written by the manager on start: the API is TLS with the cluster CA
+    wait_for(ca_file.exists, 60, "the manager's ca.pem")
+    channel = grpc.secure_channel(endpoint, grpc.ssl_channel_credentials(ca_file.read_bytes()))
     stub = api_pb2_grpc.EcsStub(channel)
 
     def ready() -> bool:
@@ -51,6 +55,7 @@ def api(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     stub.channel = channel  # type: ignore[attr-defined]
     stub.proc = proc  # type: ignore[attr-defined]
     stub.endpoint = endpoint  # type: ignore[attr-defined]
+    stub.ca_file = str(ca_file)  # type: ignore[attr-defined]
     yield stub
     proc.stop()
     assert "Traceback" not in proc.log(), proc.log()
@@ -227,7 +232,9 @@ def test_health_and_reflection_are_served(api) -> None:
         iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
     )
     names = {s.name for r in responses for s in r.list_services_response.service}
-    assert {"shoal.v1.Ecs", "shoal.v1.AgentSession", "grpc.health.v1.Health"} <= names
+    assert {"shoal.v1.Ecs", "shoal.v1.Fleet", "shoal.v1.AgentJoin", "grpc.health.v1.Health"} <= names
+    # Agent sessions have their own mutual-TLS port: the API port does not offer them.
+    assert "shoal.v1.AgentSession" not in names
 
 
 def test_client_token_longer_than_64_characters_is_refused(api) -> None:
@@ -253,7 +260,7 @@ def test_task_definition_tags_are_kept_and_described(api) -> None:
 
 
 def test_client_speaks_the_api_and_raises_shoal_errors(api) -> None:
-    with ShoalClient(api.endpoint, timeout=10) as ecs:
+    with ShoalClient(api.endpoint, timeout=10, ca_file=api.ca_file) as ecs:
         td = ecs.register_task_definition(register_req("via-client")).task_definition
         assert td.revision == 1
         assert "via-client" in ecs.list_task_definition_families().families
