@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from shoal.core.errors import InvalidArgument
+from shoal.core.errors import InvalidArgument, quote
 
 REGION = "local"
 ACCOUNT = "000000000000"
@@ -46,7 +46,7 @@ def _resource(value: str, kind: str, field: str) -> str:
     """What follows `<kind>/` in an ARN, or the value itself when it is not an ARN."""
     if value.startswith("arn:"):
         if not value.startswith(_PREFIX + kind + "/"):
-            raise InvalidArgument(field, f"{value!r} is not a {kind} ARN")
+            raise InvalidArgument(field, f"{quote(value)} is not a {kind} ARN")
         return value[len(_PREFIX) + len(kind) + 1 :]
     return value
 
@@ -58,7 +58,7 @@ def cluster_name(value: str, field: str = "cluster") -> str:
     name = _resource(value, "cluster", field)
     if not NAME_RE.match(name):
         raise InvalidArgument(
-            field, f"{value!r} is not a valid cluster name (1-255 letters, digits, '-' or '_')"
+            field, f"{quote(value)} is not a valid cluster name (1-255 letters, digits, '-' or '_')"
         )
     return name
 
@@ -69,7 +69,7 @@ def short_id(value: str, kind: str, field: str) -> str:
         raise InvalidArgument(field, "must not be empty")
     short = _resource(value, kind, field).rsplit("/", 1)[-1]
     if not _ID_RE.match(short):
-        raise InvalidArgument(field, f"{value!r} is not a valid {kind} id")
+        raise InvalidArgument(field, f"{quote(value)} is not a valid {kind} id")
     return short
 
 
@@ -79,9 +79,9 @@ def parse_task_definition_ref(value: str, field: str = "taskDefinition") -> tupl
         raise InvalidArgument(field, "must name a task definition (family, family:revision or ARN)")
     family, _, rev = _resource(value, "task-definition", field).partition(":")
     if not NAME_RE.match(family):
-        raise InvalidArgument(field, f"{value!r}: family must be 1-255 letters, digits, '-' or '_'")
+        raise InvalidArgument(field, f"{quote(value)}: family must be 1-255 letters, digits, '-' or '_'")
     if not rev:
         return family, None
     if not rev.isdigit() or int(rev) < 1:
-        raise InvalidArgument(field, f"{value!r}: revision must be a positive integer")
+        raise InvalidArgument(field, f"{quote(value)}: revision must be a positive integer")
     return family, int(rev)

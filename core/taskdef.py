@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from google.protobuf import json_format
 
 from shoal.core.arns import NAME_RE
-from shoal.core.errors import InvalidArgument, Problems
+from shoal.core.errors import InvalidArgument, Problems, quote
 from shoal.v1 import ecs_pb2
 
 MAX_CONTAINERS = 10
@@ -66,11 +66,11 @@ def parse_cpu(value: str, field: str) -> int:
     """CPU units from ECS strings: "512", "0.5 vCPU", "1 vCPU"."""
     m = _CPU_RE.match(value)
     if not m:
-        raise InvalidArgument(field, f'{value!r} is not a CPU amount (e.g. "512" or "0.5 vCPU")')
+        raise InvalidArgument(field, f'{quote(value)} is not a CPU amount (e.g. "512" or "0.5 vCPU")')
     number = float(m.group(1))
     units = number * 1024 if m.group(2) else number
     if units != int(units):
-        raise InvalidArgument(field, f"{value!r} is not a whole number of CPU units")
+        raise InvalidArgument(field, f"{quote(value)} is not a whole number of CPU units")
     return int(units)
 
 
@@ -78,12 +78,12 @@ def parse_memory(value: str, field: str) -> int:
     """MiB from ECS strings: "1024", "1 GB", "2GB"."""
     m = _MEM_RE.match(value)
     if not m:
-        raise InvalidArgument(field, f'{value!r} is not a memory amount (e.g. "1024" or "2 GB")')
+        raise InvalidArgument(field, f'{quote(value)} is not a memory amount (e.g. "1024" or "2 GB")')
     number = float(m.group(1))
     unit = (m.group(2) or "").lower()
     mib = number * 1024 if unit in ("gb", "gib") else number
     if mib != int(mib):
-        raise InvalidArgument(field, f"{value!r} is not a whole number of MiB")
+        raise InvalidArgument(field, f"{quote(value)} is not a whole number of MiB")
     return int(mib)
 
 
@@ -118,7 +118,7 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
         if not td.family:
             raise InvalidArgument("family", "is required")
         if not NAME_RE.match(td.family):
-            raise InvalidArgument("family", f"{td.family!r} must be 1-255 letters, digits, '-' or '_'")
+            raise InvalidArgument("family", f"{quote(td.family)} must be 1-255 letters, digits, '-' or '_'")
     n = len(td.container_definitions)
     with p.check():
         if n == 0:
@@ -130,7 +130,7 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
     mode = td.network_mode or "bridge"
     with p.check():
         if mode not in NETWORK_MODES:
-            raise InvalidArgument("networkMode", f"{mode!r} is not one of {', '.join(NETWORK_MODES)}")
+            raise InvalidArgument("networkMode", f"{quote(mode)} is not one of {', '.join(NETWORK_MODES)}")
     if mode == "awsvpc":
         warnings.append("networkMode awsvpc runs as bridge: each task gets dynamic host ports")
     with p.check():
@@ -157,7 +157,7 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
             if not v.name or not NAME_RE.match(v.name):
                 raise InvalidArgument(f"volumes[{i}].name", "must be 1-255 letters, digits, '-' or '_'")
             if v.name in volume_names:
-                raise InvalidArgument(f"volumes[{i}].name", f"duplicate volume name {v.name!r}")
+                raise InvalidArgument(f"volumes[{i}].name", f"duplicate volume name {quote(v.name)}")
             volume_names.add(v.name)
         with p.check():
             if v.host.source_path and not v.host.source_path.startswith("/"):
@@ -174,19 +174,20 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
         dvc = v.docker_volume_configuration
         if v.HasField("docker_volume_configuration") and dvc.driver not in ("", "local"):
             warnings.append(
-                f"volumes[{i}].dockerVolumeConfiguration.driver {dvc.driver!r} is kept; Shoal uses local"
+                f"volumes[{i}].dockerVolumeConfiguration.driver {quote(dvc.driver)} is kept; Shoal uses local"
             )
         with p.check():
             if dvc.scope and dvc.scope not in ("task", "shared"):
                 raise InvalidArgument(
-                    f"volumes[{i}].dockerVolumeConfiguration.scope", f"{dvc.scope!r} must be task or shared"
+                    f"volumes[{i}].dockerVolumeConfiguration.scope",
+                    f"{quote(dvc.scope)} must be task or shared",
                 )
     for i, pc in enumerate(td.placement_constraints):
         with p.check():
             if pc.type != "memberOf":
                 raise InvalidArgument(
                     f"placementConstraints[{i}].type",
-                    f"{pc.type!r}: task definitions allow only memberOf constraints",
+                    f"{quote(pc.type)}: task definitions allow only memberOf constraints",
                 )
     for i, attr in enumerate(td.requires_attributes):
         with p.check():
@@ -201,7 +202,7 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
         with p.check():
             if c.name in names:
                 raise InvalidArgument(
-                    f"containerDefinitions[{i}].name", f"duplicate container name {c.name!r}"
+                    f"containerDefinitions[{i}].name", f"duplicate container name {quote(c.name)}"
                 )
         names.setdefault(c.name, c)
         with p.check():
@@ -213,7 +214,8 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
             ):
                 raise InvalidArgument(
                     f"containerDefinitions[{i}]",
-                    f"container {c.name!r} needs memory or memoryReservation when the task sets no memory",
+                    f"container {quote(c.name)} needs memory or memoryReservation "
+                    "when the task sets no memory",
                 )
     with p.check():
         if n and not any(is_essential(c) for c in td.container_definitions):
@@ -233,17 +235,19 @@ def _check_dependency(
 ) -> None:
     target = names.get(dep.container_name)
     if target is None:
-        raise InvalidArgument(f + ".containerName", f"no container named {dep.container_name!r}")
+        raise InvalidArgument(f + ".containerName", f"no container named {quote(dep.container_name)}")
     if dep.condition not in DEPENDENCY_CONDITIONS:
         raise InvalidArgument(
-            f + ".condition", f"{dep.condition!r} is not one of {', '.join(DEPENDENCY_CONDITIONS)}"
+            f + ".condition", f"{quote(dep.condition)} is not one of {', '.join(DEPENDENCY_CONDITIONS)}"
         )
     if dep.condition in ("COMPLETE", "SUCCESS") and is_essential(target):
         raise InvalidArgument(
-            f + ".condition", f"{dep.condition} is not allowed on essential container {target.name!r}"
+            f + ".condition", f"{dep.condition} is not allowed on essential container {quote(target.name)}"
         )
     if dep.condition == "HEALTHY" and not has_health_check(target):
-        raise InvalidArgument(f + ".condition", f"HEALTHY needs a healthCheck on container {target.name!r}")
+        raise InvalidArgument(
+            f + ".condition", f"HEALTHY needs a healthCheck on container {quote(target.name)}"
+        )
 
 
 def _check_dependency_cycles(td: ecs_pb2.TaskDefinition) -> None:
@@ -291,12 +295,12 @@ def _validate_container(
         if not c.name:
             raise InvalidArgument(f + ".name", "is required")
         if not NAME_RE.match(c.name):
-            raise InvalidArgument(f + ".name", f"{c.name!r} must be 1-255 letters, digits, '-' or '_'")
+            raise InvalidArgument(f + ".name", f"{quote(c.name)} must be 1-255 letters, digits, '-' or '_'")
     with p.check():
         if not c.image:
             raise InvalidArgument(f + ".image", "is required")
         if len(c.image) > 255 or any(ch.isspace() for ch in c.image):
-            raise InvalidArgument(f + ".image", f"{c.image!r} is not a valid image reference")
+            raise InvalidArgument(f + ".image", f"{quote(c.image)} is not a valid image reference")
     with p.check():
         if c.HasField("cpu"):
             _check_range(c.cpu, 0, 262144, f + ".cpu")
@@ -322,7 +326,7 @@ def _validate_container(
         with p.check():
             if not env.name or not _ENV_NAME_RE.match(env.name):
                 raise InvalidArgument(
-                    f"{f}.environment[{j}].name", f"{env.name!r} is not a valid variable name"
+                    f"{f}.environment[{j}].name", f"{quote(env.name)} is not a valid variable name"
                 )
     if c.HasField("health_check"):
         with p.check():
@@ -335,7 +339,7 @@ def _validate_container(
             if mp.source_volume not in volume_names:
                 raise InvalidArgument(
                     f"{f}.mountPoints[{j}].sourceVolume",
-                    f"{mp.source_volume!r} is not a volume of the task definition",
+                    f"{quote(mp.source_volume)} is not a volume of the task definition",
                 )
         with p.check():
             if not mp.container_path.startswith("/"):
@@ -351,7 +355,8 @@ def _validate_container(
         with p.check():
             if driver not in LOG_DRIVERS:
                 raise InvalidArgument(
-                    f + ".logConfiguration.logDriver", f"{driver!r} is not one of {', '.join(LOG_DRIVERS)}"
+                    f + ".logConfiguration.logDriver",
+                    f"{quote(driver)} is not one of {', '.join(LOG_DRIVERS)}",
                 )
         if driver in LOG_DRIVERS and driver not in LOCAL_LOG_DRIVERS:
             warnings.append(f"{f}.logConfiguration: {driver} is kept; the container logs with json-file")
@@ -371,7 +376,7 @@ def _check_port_mapping(
         _check_range(pm.host_port, 0, 65535, pf + ".hostPort")
     proto = pm.protocol or "tcp"
     if proto not in ("tcp", "udp"):
-        raise InvalidArgument(pf + ".protocol", f"{pm.protocol!r} must be tcp or udp")
+        raise InvalidArgument(pf + ".protocol", f"{quote(pm.protocol)} must be tcp or udp")
     if mode == "host":
         if pm.host_port and pm.host_port != pm.container_port:
             raise InvalidArgument(pf + ".hostPort", "in host network mode must equal containerPort")
@@ -483,7 +488,9 @@ def validate_overrides(td: ecs_pb2.TaskDefinition, overrides: ecs_pb2.TaskOverri
     names = {c.name for c in td.container_definitions}
     for i, o in enumerate(overrides.container_overrides):
         if o.name not in names:
-            raise InvalidArgument(f"overrides.containerOverrides[{i}].name", f"no container named {o.name!r}")
+            raise InvalidArgument(
+                f"overrides.containerOverrides[{i}].name", f"no container named {quote(o.name)}"
+            )
     if overrides.cpu:
         parse_cpu(overrides.cpu, "overrides.cpu")
     if overrides.memory:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from shoal.core import arns
 from shoal.core import tasks as task_rules
-from shoal.core.errors import FailedPrecondition, InvalidArgument, NotFound
+from shoal.core.errors import FailedPrecondition, InvalidArgument, NotFound, quote
 from shoal.manager import lifecycle, resources
 from shoal.manager.actions import reads
 from shoal.manager.actions.clusters import Clusters
@@ -35,7 +35,7 @@ class ContainerInstances:
         cluster = await self.clusters.get(cluster_ref)
         if status and status not in LISTABLE_STATUSES:
             raise InvalidArgument(
-                "status", f"{status!r} must be ACTIVE, DRAINING, REGISTERING or DEREGISTERING"
+                "status", f"{quote(status)} must be ACTIVE, DRAINING, REGISTERING or DEREGISTERING"
             )
         name = cluster.cluster_name
         instances = [i for i in await reads.instances(self.store, name) if i.status != "INACTIVE"]
@@ -90,7 +90,7 @@ class ContainerInstances:
         cluster = await self.clusters.get(cluster_ref)
         name = cluster.cluster_name
         if status not in ("ACTIVE", "DRAINING"):
-            raise InvalidArgument("status", f"{status!r} must be ACTIVE or DRAINING")
+            raise InvalidArgument("status", f"{quote(status)} must be ACTIVE or DRAINING")
         if not refs:
             raise InvalidArgument("containerInstances", "name at least one container instance")
         ids = [arns.short_id(r, "container-instance", "containerInstances") for r in refs]
@@ -192,14 +192,15 @@ class ContainerInstances:
         f = f"attributes[{i}]"
         if not attr.name or len(attr.name) > 128 or not set(attr.name) <= ATTRIBUTE_NAME_CHARS:
             raise InvalidArgument(
-                f + ".name", f"{attr.name!r} must be 1-128 characters of A-Z a-z 0-9 - _ / ."
+                f + ".name", f"{quote(attr.name)} must be 1-128 characters of A-Z a-z 0-9 - _ / ."
             )
         if with_value and attr.value and (len(attr.value) > 128 or attr.value != attr.value.strip()):
             raise InvalidArgument(
-                f + ".value", f"{attr.value!r} must be 1-128 characters without leading or trailing blanks"
+                f + ".value",
+                f"{quote(attr.value)} must be 1-128 characters without leading or trailing blanks",
             )
         if attr.target_type and attr.target_type != "container-instance":
-            raise InvalidArgument(f + ".targetType", f"{attr.target_type!r} must be container-instance")
+            raise InvalidArgument(f + ".targetType", f"{quote(attr.target_type)} must be container-instance")
         if not attr.target_id:
             raise InvalidArgument(f + ".targetId", "is required (a container instance id or ARN)")
         return arns.short_id(attr.target_id, "container-instance", f + ".targetId")
@@ -263,7 +264,7 @@ class ContainerInstances:
     ) -> list[ecs_pb2.Attribute]:
         cluster = await self.clusters.get(cluster_ref)
         if target_type and target_type != "container-instance":
-            raise InvalidArgument("targetType", f"{target_type!r} must be container-instance")
+            raise InvalidArgument("targetType", f"{quote(target_type)} must be container-instance")
         if value and not name:
             raise InvalidArgument("attributeValue", "needs attributeName")
         out = []

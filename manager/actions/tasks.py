@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from shoal.core import arns
-from shoal.core.errors import InvalidArgument, NotFound
+from shoal.core.errors import InvalidArgument, NotFound, quote
 from shoal.manager import lifecycle
 from shoal.manager.actions import reads
 from shoal.manager.actions.clusters import Clusters
@@ -109,7 +109,9 @@ class Tasks:
         constraints += definition_constraints(td)
         _check_common(inp)
         if inp.launch_type and inp.launch_type not in ("EC2", "EXTERNAL"):
-            raise InvalidArgument("launchType", f"{inp.launch_type!r}: Shoal runs tasks on its agents (EC2)")
+            raise InvalidArgument(
+                "launchType", f"{quote(inp.launch_type)}: Shoal runs tasks on its agents (EC2)"
+            )
         spec = TaskSpec(
             group=inp.group or f"family:{td.family}",
             started_by=inp.started_by,
@@ -195,7 +197,7 @@ class Tasks:
         if request_hash is not None and item.value.request_hash and item.value.request_hash != request_hash:
             raise InvalidArgument(
                 "clientToken",
-                f"{token!r} was already used for a RunTask call with other parameters",
+                f"{quote(token)} was already used for a RunTask call with other parameters",
                 reason="CLIENT_TOKEN_REUSED",
             )
         tasks, _ = await self.describe(cluster, list(item.value.task_arns))
@@ -251,7 +253,7 @@ class Tasks:
         name = cluster.cluster_name
         desired = inp.desired_status or "RUNNING"
         if desired not in ("RUNNING", "PENDING", "STOPPED"):
-            raise InvalidArgument("desiredStatus", f"{desired!r} must be RUNNING, PENDING or STOPPED")
+            raise InvalidArgument("desiredStatus", f"{quote(desired)} must be RUNNING, PENDING or STOPPED")
         instance_arn = ""
         if inp.container_instance:
             iid = arns.short_id(inp.container_instance, "container-instance", "containerInstance")
@@ -262,7 +264,7 @@ class Tasks:
                 )
             instance_arn = item.value.container_instance_arn
         if inp.family and not arns.NAME_RE.match(inp.family):
-            raise InvalidArgument("family", f"{inp.family!r} is not a valid family name")
+            raise InvalidArgument("family", f"{quote(inp.family)} is not a valid family name")
         out = []
         for t in sorted(await reads.tasks(self.store, name), key=lambda t: t.created_at.ToDatetime()):
             if desired == "PENDING":
