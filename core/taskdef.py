@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from google.protobuf import json_format
+from google.protobuf.message import Message
 
 from shoal.core.arns import NAME_RE
 from shoal.core.errors import InvalidArgument, Problems, quote
@@ -57,14 +58,21 @@ _IGNORED_CONTAINER_FIELDS = {
     "credential_specs": "credentialSpecs are kept but not used",
 }
 
-_CPU_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(vcpu)?\s*$", re.IGNORECASE)
-_MEM_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(mb|mib|gb|gib)?\s*$", re.IGNORECASE)
-_ENV_NAME_RE = re.compile(r"^[^=\x00]+$")
+# ASCII digits and few of them (used with fullmatch): `\d` takes any Unicode digit, and a number of
+# hundreds of digits becomes an infinite float.
+_NUMBER = r"([0-9]{1,9}(?:\.[0-9]{0,6})?|\.[0-9]{1,6})"
+_CPU_RE = re.compile(r"\s*" + _NUMBER + r"\s*(vcpu)?\s*", re.IGNORECASE | re.ASCII)
+_MEM_RE = re.compile(r"\s*" + _NUMBER + r"\s*(mb|mib|gb|gib)?\s*", re.IGNORECASE | re.ASCII)
+MAX_OVERRIDES_CHARS = 8192  # ECS: "a total of 8192 characters are allowed for overrides"
+TASK_CPU_RANGE = (128, 196608)
+TASK_MEMORY_RANGE = (MIN_CONTAINER_MEMORY_MIB, 8 * 1024 * 1024)
+CONTAINER_CPU_MAX = 262144
+_ENV_NAME_RE = re.compile(r"[^=\x00]{1,255}")
 
 
 def parse_cpu(value: str, field: str) -> int:
     """CPU units from ECS strings: "512", "0.5 vCPU", "1 vCPU"."""
-    m = _CPU_RE.match(value)
+    m = _CPU_RE.fullmatch(value)
     if not m:
         raise InvalidArgument(field, f'{quote(value)} is not a CPU amount (e.g. "512" or "0.5 vCPU")')
     number = float(m.group(1))
@@ -76,7 +84,7 @@ def parse_cpu(value: str, field: str) -> int:
 
 def parse_memory(value: str, field: str) -> int:
     """MiB from ECS strings: "1024", "1 GB", "2GB"."""
-    m = _MEM_RE.match(value)
+    m = _MEM_RE.fullmatch(value)
     if not m:
         raise InvalidArgument(field, f'{quote(value)} is not a memory amount (e.g. "1024" or "2 GB")')
     number = float(m.group(1))
@@ -114,10 +122,13 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
             "taskDefinition", f"is {size} bytes; the limit is {MAX_DOCUMENT_BYTES} (64 KiB)"
         )
     p = Problems()
+    for path in nul_fields(td)[:5]:
+        with p.check():
+            raise InvalidArgument(path, "must not contain NUL characters")
     with p.check():
         if not td.family:
             raise InvalidArgument("family", "is required")
-        if not NAME_RE.match(td.family):
+        if not NAME_RE.fullmatch(td.family):
             raise InvalidArgument("family", f"{quote(td.family)} must be 1-255 letters, digits, '-' or '_'")
     n = len(td.container_definitions)
     with p.check():
@@ -136,14 +147,14 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
     with p.check():
         if td.cpu:
             task_cpu = parse_cpu(td.cpu, "cpu")
-            _check_range(task_cpu, 128, 196608, "cpu")
+            _check_range(task_cpu, *TASK_CPU_RANGE, "cpu")
             td.cpu = str(task_cpu)
     task_mem_known = True  # False: the task's memory is itself invalid, so don't judge containers by it
     with p.check():
         if td.memory:
             task_mem_known = False
             task_mem = parse_memory(td.memory, "memory")
-            _check_range(task_mem, MIN_CONTAINER_MEMORY_MIB, 8 * 1024 * 1024, "memory")
+            _check_range(task_mem, *TASK_MEMORY_RANGE, "memory")
             td.memory = str(task_mem)
             task_mem_known = True
     for name, why in _IGNORED_TASK_FIELDS.items():
@@ -154,7 +165,7 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
     volume_names = set()
     for i, v in enumerate(td.volumes):
         with p.check():
-            if not v.name or not NAME_RE.match(v.name):
+            if not v.name or not NAME_RE.fullmatch(v.name):
                 raise InvalidArgument(f"volumes[{i}].name", "must be 1-255 letters, digits, '-' or '_'")
             if v.name in volume_names:
                 raise InvalidArgument(f"volumes[{i}].name", f"duplicate volume name {quote(v.name)}")
@@ -294,16 +305,16 @@ def _validate_container(
     with p.check():
         if not c.name:
             raise InvalidArgument(f + ".name", "is required")
-        if not NAME_RE.match(c.name):
+        if not NAME_RE.fullmatch(c.name):
             raise InvalidArgument(f + ".name", f"{quote(c.name)} must be 1-255 letters, digits, '-' or '_'")
     with p.check():
         if not c.image:
             raise InvalidArgument(f + ".image", "is required")
-        if len(c.image) > 255 or any(ch.isspace() for ch in c.image):
+        if len(c.image) > 255 or not c.image.isprintable() or any(ch.isspace() for ch in c.image):
             raise InvalidArgument(f + ".image", f"{quote(c.image)} is not a valid image reference")
     with p.check():
         if c.HasField("cpu"):
-            _check_range(c.cpu, 0, 262144, f + ".cpu")
+            _check_range(c.cpu, 0, CONTAINER_CPU_MAX, f + ".cpu")
     with p.check():
         if c.HasField("memory") and c.memory < MIN_CONTAINER_MEMORY_MIB:
             raise InvalidArgument(
@@ -324,7 +335,7 @@ def _validate_container(
             _check_port_mapping(pm, f"{f}.portMappings[{j}]", mode, host_ports)
     for j, env in enumerate(c.environment):
         with p.check():
-            if not env.name or not _ENV_NAME_RE.match(env.name):
+            if not env.name or not _ENV_NAME_RE.fullmatch(env.name):
                 raise InvalidArgument(
                     f"{f}.environment[{j}].name", f"{quote(env.name)} is not a valid variable name"
                 )
@@ -483,18 +494,64 @@ def effective_containers(
     return out
 
 
+def nul_fields(msg: Message, path: str = "") -> list[str]:
+    """ECS paths of the string fields holding a NUL: Docker and the kernel cut strings there."""
+    out: list[str] = []
+    for fd, value in msg.ListFields():
+        where = f"{path}.{fd.json_name}" if path else fd.json_name
+        if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
+            if any("\x00" in str(k) or (isinstance(v, str) and "\x00" in v) for k, v in value.items()):
+                out.append(where)
+        elif fd.is_repeated:
+            for i, item in enumerate(value):
+                if isinstance(item, Message):
+                    out.extend(nul_fields(item, f"{where}[{i}]"))
+                elif isinstance(item, str) and "\x00" in item:
+                    out.append(f"{where}[{i}]")
+        elif isinstance(value, Message):
+            out.extend(nul_fields(value, where))
+        elif isinstance(value, str) and "\x00" in value:
+            out.append(where)
+    return out
+
+
 def validate_overrides(td: ecs_pb2.TaskDefinition, overrides: ecs_pb2.TaskOverride) -> None:
     """Container overrides must name containers of the task definition and keep the memory rules."""
+    size = len(json_format.MessageToJson(overrides, indent=None))
+    if size > MAX_OVERRIDES_CHARS:
+        raise InvalidArgument(
+            "overrides", f"is {size} characters of JSON; the limit is {MAX_OVERRIDES_CHARS}"
+        )
+    bad = nul_fields(overrides, "overrides")
+    if bad:
+        raise InvalidArgument(bad[0], "must not contain NUL characters")
     names = {c.name for c in td.container_definitions}
     for i, o in enumerate(overrides.container_overrides):
+        f = f"overrides.containerOverrides[{i}]"
         if o.name not in names:
+            raise InvalidArgument(f + ".name", f"no container named {quote(o.name)}")
+        if o.HasField("cpu"):
+            _check_range(o.cpu, 0, CONTAINER_CPU_MAX, f + ".cpu")
+        if o.HasField("memory") and o.memory < MIN_CONTAINER_MEMORY_MIB:
             raise InvalidArgument(
-                f"overrides.containerOverrides[{i}].name", f"no container named {quote(o.name)}"
+                f + ".memory", f"must be at least {MIN_CONTAINER_MEMORY_MIB} MiB, got {o.memory}"
             )
+        if o.HasField("memory_reservation") and o.memory_reservation < MIN_CONTAINER_MEMORY_MIB:
+            raise InvalidArgument(
+                f + ".memoryReservation",
+                f"must be at least {MIN_CONTAINER_MEMORY_MIB} MiB, got {o.memory_reservation}",
+            )
+        for j, env in enumerate(o.environment):
+            if not _ENV_NAME_RE.fullmatch(env.name):
+                raise InvalidArgument(
+                    f"{f}.environment[{j}].name", f"{quote(env.name)} is not a valid variable name"
+                )
     if overrides.cpu:
-        parse_cpu(overrides.cpu, "overrides.cpu")
+        _check_range(parse_cpu(overrides.cpu, "overrides.cpu"), *TASK_CPU_RANGE, "overrides.cpu")
     if overrides.memory:
-        parse_memory(overrides.memory, "overrides.memory")
+        _check_range(
+            parse_memory(overrides.memory, "overrides.memory"), *TASK_MEMORY_RANGE, "overrides.memory"
+        )
     index = {o.name: i for i, o in enumerate(overrides.container_overrides)}
     for c in effective_containers(td, overrides):
         if c.HasField("memory") and c.HasField("memory_reservation") and c.memory <= c.memory_reservation:

@@ -6,10 +6,13 @@ from collections.abc import Sequence
 
 from shoal.core import arns
 from shoal.core import tasks as task_rules
-from shoal.core.errors import FailedPrecondition, NotFound, quote
+from shoal.core.errors import FailedPrecondition, InvalidArgument, NotFound, quote
+from shoal.core.tags import check_tags
 from shoal.manager.actions import reads
 from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import ecs_pb2
+
+MAX_DESCRIBE = 100  # ECS DescribeClusters
 
 
 class Clusters:
@@ -19,6 +22,7 @@ class Clusters:
 
     async def create(self, name: str, tags: Sequence[ecs_pb2.Tag] = ()) -> ecs_pb2.Cluster:
         name = arns.cluster_name(name, "clusterName")
+        check_tags(tags)
         key = self.keys.cluster(name)
         cluster = ecs_pb2.Cluster(
             cluster_arn=arns.cluster_arn(name), cluster_name=name, status="ACTIVE", tags=list(tags)
@@ -53,6 +57,8 @@ class Clusters:
         return item.value
 
     async def describe(self, names: Sequence[str]) -> tuple[list[ecs_pb2.Cluster], list[ecs_pb2.Failure]]:
+        if len(names) > MAX_DESCRIBE:
+            raise InvalidArgument("clusters", f"at most {MAX_DESCRIBE} clusters per call")
         found, failures = [], []
         for value in names or ["default"]:
             name = arns.cluster_name(value, "clusters")

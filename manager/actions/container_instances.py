@@ -21,6 +21,9 @@ ATTRIBUTE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ
 MAX_CUSTOM_ATTRIBUTES = 10
 BUILTIN_ATTRIBUTE_PREFIX = "ecs."
 BUILTIN_ATTRIBUTES = ("ecs.availability-zone", "ecs.instance-type", "ecs.os-type", "ecs.cpu-architecture")
+MAX_DESCRIBE = 100  # the per-call limits of ECS
+MAX_STATE_UPDATES = 10
+MAX_ATTRIBUTES_PER_CALL = 10
 LISTABLE_STATUSES = ("ACTIVE", "DRAINING", "REGISTERING", "DEREGISTERING", "REGISTRATION_FAILED")
 
 
@@ -59,10 +62,14 @@ class ContainerInstances:
         name = cluster.cluster_name
         if not refs:
             raise InvalidArgument("containerInstances", "name at least one container instance")
+        if len(refs) > MAX_DESCRIBE:
+            raise InvalidArgument(
+                "containerInstances", f"at most {MAX_DESCRIBE} container instances per call"
+            )
         tasks = await reads.tasks(self.store, name)
         found, failures = [], []
         for ref in refs:
-            iid = arns.short_id(ref, "container-instance", "containerInstances")
+            iid = arns.short_id(ref, "container-instance", "containerInstances", name)
             item = await self.store.get(self.keys.instance(name, iid), ecs_pb2.ContainerInstance)
             if item is None:
                 failures.append(
@@ -77,7 +84,7 @@ class ContainerInstances:
         return found, failures
 
     async def get(self, cluster: str, ref: str, field: str) -> ecs_pb2.ContainerInstance:
-        iid = arns.short_id(ref, "container-instance", field)
+        iid = arns.short_id(ref, "container-instance", field, cluster)
         item = await self.store.get(self.keys.instance(cluster, iid), ecs_pb2.ContainerInstance)
         if item is None:
             raise NotFound(f"container instance {iid} not found in cluster {cluster}", field=field)
@@ -93,7 +100,11 @@ class ContainerInstances:
             raise InvalidArgument("status", f"{quote(status)} must be ACTIVE or DRAINING")
         if not refs:
             raise InvalidArgument("containerInstances", "name at least one container instance")
-        ids = [arns.short_id(r, "container-instance", "containerInstances") for r in refs]
+        if len(refs) > MAX_STATE_UPDATES:
+            raise InvalidArgument(
+                "containerInstances", f"at most {MAX_STATE_UPDATES} container instances per call"
+            )
+        ids = [arns.short_id(r, "container-instance", "containerInstances", name) for r in refs]
         updated, failures = [], []
         for iid in ids:
             failure: list[ecs_pb2.Failure] = []
@@ -143,7 +154,7 @@ class ContainerInstances:
         """INACTIVE; with force its tasks are marked STOPPED (no agent will report them any more)."""
         cluster = await self.clusters.get(cluster_ref)
         name = cluster.cluster_name
-        iid = arns.short_id(ref, "container-instance", "containerInstance")
+        iid = arns.short_id(ref, "container-instance", "containerInstance", name)
 
         async def attempt() -> ecs_pb2.ContainerInstance:
             allocations = await self.placement.allocation_revisions(name)  # first: a placement conflicts
@@ -188,7 +199,7 @@ class ContainerInstances:
 
     # -- attributes --------------------------------------------------------------------------------
     @staticmethod
-    def _check_attribute(i: int, attr: ecs_pb2.Attribute, *, with_value: bool) -> str:
+    def _check_attribute(i: int, attr: ecs_pb2.Attribute, cluster: str, *, with_value: bool) -> str:
         f = f"attributes[{i}]"
         if not attr.name or len(attr.name) > 128 or not set(attr.name) <= ATTRIBUTE_NAME_CHARS:
             raise InvalidArgument(
@@ -203,7 +214,7 @@ class ContainerInstances:
             raise InvalidArgument(f + ".targetType", f"{quote(attr.target_type)} must be container-instance")
         if not attr.target_id:
             raise InvalidArgument(f + ".targetId", "is required (a container instance id or ARN)")
-        return arns.short_id(attr.target_id, "container-instance", f + ".targetId")
+        return arns.short_id(attr.target_id, "container-instance", f + ".targetId", cluster)
 
     async def put_attributes(
         self, cluster_ref: str, attrs: Sequence[ecs_pb2.Attribute], *, delete: bool = False
@@ -213,9 +224,11 @@ class ContainerInstances:
         name = cluster.cluster_name
         if not attrs:
             raise InvalidArgument("attributes", "give at least one attribute")
+        if len(attrs) > MAX_ATTRIBUTES_PER_CALL:
+            raise InvalidArgument("attributes", f"at most {MAX_ATTRIBUTES_PER_CALL} attributes per call")
         targets: dict[str, list[ecs_pb2.Attribute]] = {}
         for i, a in enumerate(attrs):
-            iid = self._check_attribute(i, a, with_value=not delete)
+            iid = self._check_attribute(i, a, name, with_value=not delete)
             if a.name in BUILTIN_ATTRIBUTES:
                 raise InvalidArgument(
                     f"attributes[{i}].name", f"{a.name} is a built-in attribute set by the agent"

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from shoal.core import arns
 from shoal.core import tasks as task_rules
 from shoal.core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, quote
+from shoal.core.tags import check_tags
 from shoal.manager.actions.clusters import Clusters
 from shoal.manager.actions.placement import placement_args
 from shoal.manager.actions.task_definitions import TaskDefinitions
@@ -76,13 +77,8 @@ class Services:
         return self.keys.services_prefix(cluster)
 
     @staticmethod
-    def _service_name(value: str, field: str = "service") -> str:
-        if not value:
-            raise InvalidArgument(field, "is required")
-        name = value.rsplit("/", 1)[-1] if value.startswith("arn:") else value
-        if not arns.NAME_RE.match(name):
-            raise InvalidArgument(field, f"{quote(value)} must be 1-255 letters, digits, '-' or '_'")
-        return name
+    def _service_name(value: str, field: str = "service", cluster: str | None = None) -> str:
+        return arns.service_name(value, field, cluster)
 
     @staticmethod
     def _check_deployment_configuration(cfg: ecs_pb2.DeploymentConfiguration, daemon: bool) -> None:
@@ -107,6 +103,9 @@ class Services:
 
     async def create_service(self, req: api_pb2.CreateServiceRequest) -> ecs_pb2.Service:
         cluster = await self.clusters.get(req.cluster)
+        if req.service_name.startswith("arn:"):
+            # ECS takes a name here; an ARN's last part would create a service of another name.
+            raise InvalidArgument("serviceName", f"{quote(req.service_name)} must be a name, not an ARN")
         name = self._service_name(req.service_name, "serviceName")
         strategy = req.scheduling_strategy or "REPLICA"
         if strategy not in ("REPLICA", "DAEMON"):
@@ -135,6 +134,7 @@ class Services:
             raise InvalidArgument("healthCheckGracePeriodSeconds", "must not be negative")
         self._check_deployment_configuration(req.deployment_configuration, daemon)
         placement_args(req.placement_strategy, req.placement_constraints)
+        check_tags(req.tags)
         td = await self.task_definitions.active(req.task_definition)
         key = self.key(cluster.cluster_name, name)
         existing = await self.store.get(key, ecs_pb2.Service)
@@ -192,7 +192,7 @@ class Services:
 
     async def update_service(self, req: api_pb2.UpdateServiceRequest) -> ecs_pb2.Service:
         cluster = await self.clusters.get(req.cluster)
-        name = self._service_name(req.service)
+        name = self._service_name(req.service, "service", cluster.cluster_name)
         current = await self._get(cluster.cluster_name, name)
         daemon = current.scheduling_strategy == "DAEMON"
         if req.HasField("desired_count"):
@@ -243,7 +243,7 @@ class Services:
 
     async def delete_service(self, cluster_ref: str, service: str, force: bool) -> ecs_pb2.Service:
         cluster = await self.clusters.get(cluster_ref)
-        name = self._service_name(service)
+        name = self._service_name(service, "service", cluster.cluster_name)
 
         def mutate(svc: ecs_pb2.Service | None) -> ecs_pb2.Service | None:
             if svc is None or svc.status == "INACTIVE":
@@ -279,7 +279,7 @@ class Services:
             raise InvalidArgument("services", "at most 10 services per call")
         found, failures = [], []
         for ref in refs:
-            name = self._service_name(ref, "services")
+            name = self._service_name(ref, "services", cluster.cluster_name)
             item = await self.store.get(self.key(cluster.cluster_name, name), ecs_pb2.Service)
             if item is None:
                 failures.append(

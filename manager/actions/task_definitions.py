@@ -7,22 +7,11 @@ from collections.abc import Sequence
 from shoal.core import arns, taskdef
 from shoal.core import tasks as task_rules
 from shoal.core.errors import FailedPrecondition, InvalidArgument, NotFound, quote
+from shoal.core.tags import check_tags
 from shoal.manager.scheduler import PlacementRequestError, validate_placement
 from shoal.manager.scheduler.model import PlacementConstraint
 from shoal.manager.store.etcd import Store
 from shoal.v1 import ecs_pb2, internal_pb2
-
-MAX_TAGS = 50
-
-
-def check_tags(tags: Sequence[ecs_pb2.Tag]) -> None:
-    if len(tags) > MAX_TAGS:
-        raise InvalidArgument("tags", f"at most {MAX_TAGS} tags, got {len(tags)}")
-    for i, tag in enumerate(tags):
-        if not tag.key or len(tag.key) > 128:
-            raise InvalidArgument(f"tags[{i}].key", "must be 1-128 characters")
-        if len(tag.value) > 256:
-            raise InvalidArgument(f"tags[{i}].value", "must be at most 256 characters")
 
 
 class TaskDefinitions:

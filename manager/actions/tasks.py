@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from shoal.core import arns
 from shoal.core.errors import InvalidArgument, NotFound, quote
+from shoal.core.tags import check_tags
 from shoal.manager import lifecycle
 from shoal.manager.actions import reads
 from shoal.manager.actions.clusters import Clusters
@@ -75,6 +76,7 @@ def _check_common(inp: RunTaskInput) -> None:
         raise InvalidArgument("startedBy", "must be at most 36 characters")
     if inp.group and len(inp.group) > 255:
         raise InvalidArgument("group", "must be at most 255 characters")
+    check_tags(inp.tags)
 
 
 class Tasks:
@@ -138,7 +140,10 @@ class Tasks:
             raise InvalidArgument(
                 "containerInstances", f"name between 1 and {MAX_TASKS_PER_CALL} container instances"
             )
-        ids = [arns.short_id(r, "container-instance", "containerInstances") for r in inp.container_instances]
+        ids = [
+            arns.short_id(r, "container-instance", "containerInstances", cluster.cluster_name)
+            for r in inp.container_instances
+        ]
         td = await self.task_definitions.active(inp.task_definition)
         _check_common(inp)
         spec = TaskSpec(
@@ -207,7 +212,7 @@ class Tasks:
     async def stop(self, cluster_ref: str, ref: str, reason: str) -> ecs_pb2.Task:
         cluster = await self.clusters.get(cluster_ref)
         name = cluster.cluster_name
-        task_id = arns.short_id(ref, "task", "task")
+        task_id = arns.short_id(ref, "task", "task", name)
         if len(reason) > 255:
             raise InvalidArgument("reason", "must be at most 255 characters")
         instances = {i.container_instance_arn: i for i in await reads.instances(self.store, name)}
@@ -236,7 +241,7 @@ class Tasks:
             raise InvalidArgument("tasks", "at most 100 tasks per call")
         found, failures = [], []
         for ref in refs:
-            task_id = arns.short_id(ref, "task", "tasks")
+            task_id = arns.short_id(ref, "task", "tasks", name)
             item = await self.store.get(self.keys.task(name, task_id), ecs_pb2.Task)
             if item is None:
                 failures.append(
@@ -256,14 +261,14 @@ class Tasks:
             raise InvalidArgument("desiredStatus", f"{quote(desired)} must be RUNNING, PENDING or STOPPED")
         instance_arn = ""
         if inp.container_instance:
-            iid = arns.short_id(inp.container_instance, "container-instance", "containerInstance")
+            iid = arns.short_id(inp.container_instance, "container-instance", "containerInstance", name)
             item = await self.store.get(self.keys.instance(name, iid), ecs_pb2.ContainerInstance)
             if item is None:
                 raise NotFound(
                     f"container instance {iid} not found in cluster {name}", field="containerInstance"
                 )
             instance_arn = item.value.container_instance_arn
-        if inp.family and not arns.NAME_RE.match(inp.family):
+        if inp.family and not arns.NAME_RE.fullmatch(inp.family):
             raise InvalidArgument("family", f"{quote(inp.family)} is not a valid family name")
         out = []
         for t in sorted(await reads.tasks(self.store, name), key=lambda t: t.created_at.ToDatetime()):
