@@ -30,6 +30,8 @@ from shoal.v1 import ecs_pb2, internal_pb2
 
 MAX_TASKS_PER_CALL = 10
 MAX_CONSTRAINTS = 10
+# etcd refuses a request over 1.5 MiB (--max-request-bytes); keep clear of it with the compares' share.
+MAX_WRITE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class RunTaskInput:
     request_hash: str = ""  # of everything but the token: a reused token must name the same request
     dry_run: bool = False
     container_instances: tuple[str, ...] = ()  # StartTask only
+
+    def tags_size(self) -> int:
+        return sum(t.ByteSize() for t in self.tags)
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,19 @@ def _check_common(inp: RunTaskInput) -> None:
     if inp.group and len(inp.group) > 255:
         raise InvalidArgument("group", "must be at most 255 characters")
     check_tags(inp.tags)
+
+
+def _check_write_size(puts: dict, inp: RunTaskInput) -> None:
+    """Refuse a placement whose one transaction etcd would reject as too large, naming what made it so."""
+    size = sum(len(k.encode()) + v.ByteSize() for k, v in puts.items())
+    if size <= MAX_WRITE_BYTES:
+        return
+    field = "overrides" if inp.overrides.ByteSize() >= inp.tags_size() else "tags"
+    raise InvalidArgument(
+        field,
+        f"makes this call write {size} bytes for {len(puts)} records; the limit for "
+        f"one call is {MAX_WRITE_BYTES} (run fewer tasks, or shorten the {field})",
+    )
 
 
 class Tasks:
@@ -178,6 +196,7 @@ class Tasks:
                     task_arns=[t.task_arn for t in w.tasks], request_hash=inp.request_hash
                 )
                 w.expect[token_key] = 0
+            _check_write_size(w.puts, inp)
             try:
                 await self.store.commit(w.puts, expect_revisions=w.expect)
             except Conflict:

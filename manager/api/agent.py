@@ -15,6 +15,7 @@ from shoal.core import tasks as task_rules
 from shoal.core.errors import ShoalError, Unavailable
 from shoal.manager import lifecycle
 from shoal.manager.actions import ControlPlane
+from shoal.manager.api.validation import validate_registration
 from shoal.manager.feeds import TaskFeeds
 from shoal.manager.leader import ProcessLease
 from shoal.manager.store.etcd import Conflict
@@ -111,6 +112,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
 
     # -- registration ------------------------------------------------------------------------------
     async def _register(self, reg: agent_pb2.RegisterInstance) -> tuple[_Session, ecs_pb2.ContainerInstance]:
+        validate_registration(reg)
         cluster_name = arns.cluster_name(reg.cluster)
         # Like the ECS agent: `default` is created on first use, any other cluster must exist (a typo in
         # --cluster must not create a new cluster).
