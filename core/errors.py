@@ -20,7 +20,7 @@ def quote(value: object, limit: int = 64) -> str:
     if len(text) <= limit:
         return text
     size = f"{len(value)} characters" if isinstance(value, str | bytes) else "long"
-    return f"{text[:limit]}… ({size})"
+    return f"{text[:limit]}... ({size})"
 
 
 def clip(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
