@@ -11,7 +11,7 @@ import click
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from shoal.cli.output import fail
+from shoal.cli.output import fail, note
 from shoal.client import ShoalClient
 from shoal.client.ecsjson import parse, parse_list, to_json
 from shoal.v1 import api_pb2, ecs_pb2
@@ -87,21 +87,51 @@ def some_of(
     return values
 
 
+def _read(path: Path, what: str) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {what} file {str(path)[:200]}: {exc.strerror}", 2)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        fail(f"{what} file {str(path)[:200]} is not UTF-8 (byte {exc.start} is {data[exc.start]:#04x})", 2)
+
+
+def _is_file(value: str) -> bool:
+    try:
+        return Path(value).is_file()
+    except (OSError, ValueError):  # too long for a path, or a NUL in it: it is not one
+        return False
+
+
+def _no_duplicates(what: str) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """An object_pairs_hook: JSON allows a key twice and keeps the last; say so rather than drop one."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                note(f"warning: {what}: key {json.dumps(key)[:80]} is given twice; the last one is used")
+            out[key] = value
+        return out
+
+    return hook
+
+
 def load_json_arg(value: str, what: str) -> Any:
     """JSON given inline, as file://path, or as a path; unreadable or invalid JSON is a usage error."""
     text = value
     if value.startswith("file://"):
-        path = Path(value[len("file://") :])
-        try:
-            text = path.read_text()
-        except OSError as exc:
-            fail(f"cannot read {what} file {path}: {exc.strerror}", 2)
-    elif not value.lstrip().startswith(("{", "[")) and Path(value).exists():
-        text = Path(value).read_text()
+        text = _read(Path(value[len("file://") :]), what)
+    elif not value.lstrip().startswith(("{", "[")) and _is_file(value):
+        text = _read(Path(value), what)
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_no_duplicates(what))
     except json.JSONDecodeError as exc:
         fail(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", 2)
+    except RecursionError:
+        fail(f"{what} is nested too deeply to be a request", 2)
 
 
 def json_list(value: str | None, what: str) -> list[Any]:
@@ -111,7 +141,7 @@ def json_list(value: str | None, what: str) -> list[Any]:
     data = load_json_arg(value, what)
     if isinstance(data, dict):
         data = [data]
-    if not isinstance(data, list):
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         fail(f"{what} must be a JSON list of objects", 2)
     return data
 
@@ -119,18 +149,26 @@ def json_list(value: str | None, what: str) -> list[Any]:
 def parse_into(data: Any, msg: _M, what: str, path: str = "") -> _M:
     """Fill msg from ECS JSON. Unknown fields raise UnknownFields (exit 1, as the API's own
     INVALID_ARGUMENT does); a value protobuf cannot take is a usage error, as before."""
+    if not isinstance(data, dict):
+        fail(f"{what} must be a JSON object", 2)  # ParseDict would take [] as an empty message
     try:
         return parse(data, msg, path)
     except json_format.ParseError as exc:
-        fail(f"{what}: {str(exc).splitlines()[0]}", 2)
+        fail(f"{what}: {str(exc).splitlines()[0][:300]}", 2)
+    except RecursionError:
+        fail(f"{what} is nested too deeply to be a request", 2)
 
 
 def parse_items(data: list[Any], cls: type[_M], what: str, path: str) -> list[_M]:
     """parse_into for each item of a JSON list, with all unknown fields reported at once."""
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        fail(f"{what} must be a JSON list of objects", 2)
     try:
         return parse_list(data, cls, path)
     except json_format.ParseError as exc:
-        fail(f"{what}: {str(exc).splitlines()[0]}", 2)
+        fail(f"{what}: {str(exc).splitlines()[0][:300]}", 2)
+    except RecursionError:
+        fail(f"{what} is nested too deeply to be a request", 2)
 
 
 def add_placement(

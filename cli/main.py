@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -92,6 +93,11 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, click.exceptions.Abort):
         sys.exit(130)
+    except Exception as exc:
+        # Never a traceback for what a user typed; SHOAL_DEBUG=1 shows it for a bug report.
+        if os.environ.get("SHOAL_DEBUG"):
+            raise
+        fail(f"unexpected {type(exc).__name__}: {str(exc)[:300]} (SHOAL_DEBUG=1 shows the traceback)")
 
 
 if __name__ == "__main__":

@@ -92,7 +92,7 @@ def td_register(
         if isinstance(data.get(unit), int | float) and not isinstance(data.get(unit), bool):
             data[unit] = str(data[unit])
     td = parse_into(data, ecs_pb2.TaskDefinition(), "task definition")
-    tag_msgs = parse_items(tags, ecs_pb2.Tag, "tags", "tags") if isinstance(tags, list) else []
+    tag_msgs = parse_items(tags, ecs_pb2.Tag, "tags", "tags")  # an object is refused, never dropped
     resp = c.client.register_task_definition(
         api_pb2.RegisterTaskDefinitionRequest(task_definition=td, tags=tag_msgs)
     )

@@ -9,6 +9,26 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 DOMAIN = "shoal.dev"
+# gRPC carries the message in a header (8 KiB by default, for all headers): a longer one would turn a
+# clear INVALID_ARGUMENT into RESOURCE_EXHAUSTED with the field lost.
+MAX_MESSAGE_CHARS = 1500
+
+
+def quote(value: object, limit: int = 64) -> str:
+    """A value for an error message: its ASCII repr, cut to a short prefix (never echoed whole)."""
+    text = ascii(value)  # ASCII: percent-encoding in the status header never multiplies its size
+    if len(text) <= limit:
+        return text
+    size = f"{len(value)} characters" if isinstance(value, str | bytes) else "long"
+    return f"{text[:limit]}... ({size})"
+
+
+def clip(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """A message cut to what fits in a status header (counted in UTF-8 bytes)."""
+    data = message.encode()
+    if len(data) <= limit:
+        return message
+    return data[: limit - 3].decode(errors="ignore") + "…"
 
 
 class ShoalError(Exception):
@@ -27,13 +47,15 @@ class ShoalError(Exception):
         """The google.rpc.Status carrying an ErrorInfo with reason and field."""
         info = error_details_pb2.ErrorInfo(reason=self.reason, domain=DOMAIN)
         if self.field:
-            info.metadata["field"] = self.field
+            info.metadata["field"] = clip(self.field, 256)
         problems = getattr(self, "problems", [])
         if len(problems) > 1:
-            info.metadata["fields"] = ",".join(p.field for p in problems)
+            info.metadata["fields"] = clip(",".join(p.field for p in problems), 1000)
         detail = any_pb2.Any()
         detail.Pack(info)
-        return status_pb2.Status(code=getattr(code_pb2, self.code), message=self.message, details=[detail])
+        return status_pb2.Status(
+            code=getattr(code_pb2, self.code), message=clip(self.message), details=[detail]
+        )
 
 
 class InvalidArgument(ShoalError):

@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass
 
 from google.protobuf import json_format
+from google.protobuf.message import Message
 
 from shoal.core.arns import NAME_RE
-from shoal.core.errors import InvalidArgument, Problems
+from shoal.core.errors import InvalidArgument, Problems, quote
 from shoal.v1 import ecs_pb2
 
 MAX_CONTAINERS = 10
@@ -55,33 +56,40 @@ _IGNORED_CONTAINER_FIELDS = {
     "credential_specs": "credentialSpecs are kept but not used",
 }
 
-_CPU_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(vcpu)?\s*$", re.IGNORECASE)
-_MEM_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(mb|mib|gb|gib)?\s*$", re.IGNORECASE)
-_ENV_NAME_RE = re.compile(r"^[^=\x00]+$")
+# ASCII digits and few of them (used with fullmatch): `\d` takes any Unicode digit, and a number of
+# hundreds of digits becomes an infinite float.
+_NUMBER = r"([0-9]{1,9}(?:\.[0-9]{0,6})?|\.[0-9]{1,6})"
+_CPU_RE = re.compile(r"\s*" + _NUMBER + r"\s*(vcpu)?\s*", re.IGNORECASE | re.ASCII)
+_MEM_RE = re.compile(r"\s*" + _NUMBER + r"\s*(mb|mib|gb|gib)?\s*", re.IGNORECASE | re.ASCII)
+MAX_OVERRIDES_CHARS = 8192  # ECS: "a total of 8192 characters are allowed for overrides"
+TASK_CPU_RANGE = (128, 196608)
+TASK_MEMORY_RANGE = (MIN_CONTAINER_MEMORY_MIB, 8 * 1024 * 1024)
+CONTAINER_CPU_MAX = 262144
+_ENV_NAME_RE = re.compile(r"[^=\x00]{1,255}")
 
 
 def parse_cpu(value: str, field: str) -> int:
     """CPU units from ECS strings: "512", "0.5 vCPU", "1 vCPU"."""
-    m = _CPU_RE.match(value)
+    m = _CPU_RE.fullmatch(value)
     if not m:
-        raise InvalidArgument(field, f'{value!r} is not a CPU amount (e.g. "512" or "0.5 vCPU")')
+        raise InvalidArgument(field, f'{quote(value)} is not a CPU amount (e.g. "512" or "0.5 vCPU")')
     number = float(m.group(1))
     units = number * 1024 if m.group(2) else number
     if units != int(units):
-        raise InvalidArgument(field, f"{value!r} is not a whole number of CPU units")
+        raise InvalidArgument(field, f"{quote(value)} is not a whole number of CPU units")
     return int(units)
 
 
 def parse_memory(value: str, field: str) -> int:
     """MiB from ECS strings: "1024", "1 GB", "2GB"."""
-    m = _MEM_RE.match(value)
+    m = _MEM_RE.fullmatch(value)
     if not m:
-        raise InvalidArgument(field, f'{value!r} is not a memory amount (e.g. "1024" or "2 GB")')
+        raise InvalidArgument(field, f'{quote(value)} is not a memory amount (e.g. "1024" or "2 GB")')
     number = float(m.group(1))
     unit = (m.group(2) or "").lower()
     mib = number * 1024 if unit in ("gb", "gib") else number
     if mib != int(mib):
-        raise InvalidArgument(field, f"{value!r} is not a whole number of MiB")
+        raise InvalidArgument(field, f"{quote(value)} is not a whole number of MiB")
     return int(mib)
 
 
@@ -112,11 +120,14 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
             "taskDefinition", f"is {size} bytes; the limit is {MAX_DOCUMENT_BYTES} (64 KiB)"
         )
     p = Problems()
+    for path in nul_fields(td)[:5]:
+        with p.check():
+            raise InvalidArgument(path, "must not contain NUL characters")
     with p.check():
         if not td.family:
             raise InvalidArgument("family", "is required")
-        if not NAME_RE.match(td.family):
-            raise InvalidArgument("family", f"{td.family!r} must be 1-255 letters, digits, '-' or '_'")
+        if not NAME_RE.fullmatch(td.family):
+            raise InvalidArgument("family", f"{quote(td.family)} must be 1-255 letters, digits, '-' or '_'")
     n = len(td.container_definitions)
     with p.check():
         if n == 0:
@@ -128,20 +139,20 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
     mode = td.network_mode or "bridge"
     with p.check():
         if mode not in NETWORK_MODES:
-            raise InvalidArgument("networkMode", f"{mode!r} is not one of {', '.join(NETWORK_MODES)}")
+            raise InvalidArgument("networkMode", f"{quote(mode)} is not one of {', '.join(NETWORK_MODES)}")
     if mode == "awsvpc":
         warnings.append("networkMode awsvpc runs as bridge: each task gets dynamic host ports")
     with p.check():
         if td.cpu:
             task_cpu = parse_cpu(td.cpu, "cpu")
-            _check_range(task_cpu, 128, 196608, "cpu")
+            _check_range(task_cpu, *TASK_CPU_RANGE, "cpu")
             td.cpu = str(task_cpu)
     task_mem_known = True  # False: the task's memory is itself invalid, so don't judge containers by it
     with p.check():
         if td.memory:
             task_mem_known = False
             task_mem = parse_memory(td.memory, "memory")
-            _check_range(task_mem, MIN_CONTAINER_MEMORY_MIB, 8 * 1024 * 1024, "memory")
+            _check_range(task_mem, *TASK_MEMORY_RANGE, "memory")
             td.memory = str(task_mem)
             task_mem_known = True
     for name, why in _IGNORED_TASK_FIELDS.items():
@@ -152,10 +163,10 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
     volume_names = set()
     for i, v in enumerate(td.volumes):
         with p.check():
-            if not v.name or not NAME_RE.match(v.name):
+            if not v.name or not NAME_RE.fullmatch(v.name):
                 raise InvalidArgument(f"volumes[{i}].name", "must be 1-255 letters, digits, '-' or '_'")
             if v.name in volume_names:
-                raise InvalidArgument(f"volumes[{i}].name", f"duplicate volume name {v.name!r}")
+                raise InvalidArgument(f"volumes[{i}].name", f"duplicate volume name {quote(v.name)}")
             volume_names.add(v.name)
         with p.check():
             if v.host.source_path and not v.host.source_path.startswith("/"):
@@ -172,19 +183,20 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
         dvc = v.docker_volume_configuration
         if v.HasField("docker_volume_configuration") and dvc.driver not in ("", "local"):
             warnings.append(
-                f"volumes[{i}].dockerVolumeConfiguration.driver {dvc.driver!r} is kept; Shoal uses local"
+                f"volumes[{i}].dockerVolumeConfiguration.driver {quote(dvc.driver)} is kept; Shoal uses local"
             )
         with p.check():
             if dvc.scope and dvc.scope not in ("task", "shared"):
                 raise InvalidArgument(
-                    f"volumes[{i}].dockerVolumeConfiguration.scope", f"{dvc.scope!r} must be task or shared"
+                    f"volumes[{i}].dockerVolumeConfiguration.scope",
+                    f"{quote(dvc.scope)} must be task or shared",
                 )
     for i, pc in enumerate(td.placement_constraints):
         with p.check():
             if pc.type != "memberOf":
                 raise InvalidArgument(
                     f"placementConstraints[{i}].type",
-                    f"{pc.type!r}: task definitions allow only memberOf constraints",
+                    f"{quote(pc.type)}: task definitions allow only memberOf constraints",
                 )
     for i, attr in enumerate(td.requires_attributes):
         with p.check():
@@ -202,7 +214,7 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
         with p.check():
             if c.name in names:
                 raise InvalidArgument(
-                    f"containerDefinitions[{i}].name", f"duplicate container name {c.name!r}"
+                    f"containerDefinitions[{i}].name", f"duplicate container name {quote(c.name)}"
                 )
         names.setdefault(c.name, c)
         with p.check():
@@ -214,7 +226,8 @@ def validate_task_definition(td: ecs_pb2.TaskDefinition) -> list[str]:
             ):
                 raise InvalidArgument(
                     f"containerDefinitions[{i}]",
-                    f"container {c.name!r} needs memory or memoryReservation when the task sets no memory",
+                    f"container {quote(c.name)} needs memory or memoryReservation "
+                    "when the task sets no memory",
                 )
     with p.check():
         if n and not any(is_essential(c) for c in td.container_definitions):
@@ -234,17 +247,19 @@ def _check_dependency(
 ) -> None:
     target = names.get(dep.container_name)
     if target is None:
-        raise InvalidArgument(f + ".containerName", f"no container named {dep.container_name!r}")
+        raise InvalidArgument(f + ".containerName", f"no container named {quote(dep.container_name)}")
     if dep.condition not in DEPENDENCY_CONDITIONS:
         raise InvalidArgument(
-            f + ".condition", f"{dep.condition!r} is not one of {', '.join(DEPENDENCY_CONDITIONS)}"
+            f + ".condition", f"{quote(dep.condition)} is not one of {', '.join(DEPENDENCY_CONDITIONS)}"
         )
     if dep.condition in ("COMPLETE", "SUCCESS") and is_essential(target):
         raise InvalidArgument(
-            f + ".condition", f"{dep.condition} is not allowed on essential container {target.name!r}"
+            f + ".condition", f"{dep.condition} is not allowed on essential container {quote(target.name)}"
         )
     if dep.condition == "HEALTHY" and not has_health_check(target):
-        raise InvalidArgument(f + ".condition", f"HEALTHY needs a healthCheck on container {target.name!r}")
+        raise InvalidArgument(
+            f + ".condition", f"HEALTHY needs a healthCheck on container {quote(target.name)}"
+        )
 
 
 def _check_dependency_cycles(td: ecs_pb2.TaskDefinition) -> None:
@@ -292,16 +307,16 @@ def _validate_container(
     with p.check():
         if not c.name:
             raise InvalidArgument(f + ".name", "is required")
-        if not NAME_RE.match(c.name):
-            raise InvalidArgument(f + ".name", f"{c.name!r} must be 1-255 letters, digits, '-' or '_'")
+        if not NAME_RE.fullmatch(c.name):
+            raise InvalidArgument(f + ".name", f"{quote(c.name)} must be 1-255 letters, digits, '-' or '_'")
     with p.check():
         if not c.image:
             raise InvalidArgument(f + ".image", "is required")
-        if len(c.image) > 255 or any(ch.isspace() for ch in c.image):
-            raise InvalidArgument(f + ".image", f"{c.image!r} is not a valid image reference")
+        if len(c.image) > 255 or not c.image.isprintable() or any(ch.isspace() for ch in c.image):
+            raise InvalidArgument(f + ".image", f"{quote(c.image)} is not a valid image reference")
     with p.check():
         if c.HasField("cpu"):
-            _check_range(c.cpu, 0, 262144, f + ".cpu")
+            _check_range(c.cpu, 0, CONTAINER_CPU_MAX, f + ".cpu")
     with p.check():
         if c.HasField("memory") and c.memory < MIN_CONTAINER_MEMORY_MIB:
             raise InvalidArgument(
@@ -322,9 +337,9 @@ def _validate_container(
             _check_port_mapping(pm, f"{f}.portMappings[{j}]", mode, host_ports)
     for j, env in enumerate(c.environment):
         with p.check():
-            if not env.name or not _ENV_NAME_RE.match(env.name):
+            if not env.name or not _ENV_NAME_RE.fullmatch(env.name):
                 raise InvalidArgument(
-                    f"{f}.environment[{j}].name", f"{env.name!r} is not a valid variable name"
+                    f"{f}.environment[{j}].name", f"{quote(env.name)} is not a valid variable name"
                 )
     if c.HasField("health_check"):
         with p.check():
@@ -337,7 +352,7 @@ def _validate_container(
             if mp.source_volume not in volume_names:
                 raise InvalidArgument(
                     f"{f}.mountPoints[{j}].sourceVolume",
-                    f"{mp.source_volume!r} is not a volume of the task definition",
+                    f"{quote(mp.source_volume)} is not a volume of the task definition",
                 )
         with p.check():
             if not mp.container_path.startswith("/"):
@@ -353,7 +368,8 @@ def _validate_container(
         with p.check():
             if driver not in LOG_DRIVERS:
                 raise InvalidArgument(
-                    f + ".logConfiguration.logDriver", f"{driver!r} is not one of {', '.join(LOG_DRIVERS)}"
+                    f + ".logConfiguration.logDriver",
+                    f"{quote(driver)} is not one of {', '.join(LOG_DRIVERS)}",
                 )
         if driver in LOG_DRIVERS and driver not in LOCAL_LOG_DRIVERS:
             warnings.append(f"{f}.logConfiguration: {driver} is kept; the container logs with json-file")
@@ -378,7 +394,7 @@ def _check_port_mapping(
         _check_range(pm.host_port, 0, 65535, pf + ".hostPort")
     proto = pm.protocol or "tcp"
     if proto not in ("tcp", "udp"):
-        raise InvalidArgument(pf + ".protocol", f"{pm.protocol!r} must be tcp or udp")
+        raise InvalidArgument(pf + ".protocol", f"{quote(pm.protocol)} must be tcp or udp")
     if mode == "host":
         if pm.host_port and pm.host_port != pm.container_port:
             raise InvalidArgument(pf + ".hostPort", "in host network mode must equal containerPort")
@@ -421,7 +437,7 @@ def _validate_references(
             raise InvalidArgument(f"{f}.links[{j}]", f"links need bridge network mode, not {mode}")
         if name not in container_names or name == c.name:
             raise InvalidArgument(f"{f}.links[{j}]", f"{name!r} is not another container of this task")
-        if ":" in link and not NAME_RE.match(alias):
+        if ":" in link and not NAME_RE.fullmatch(alias):
             raise InvalidArgument(f"{f}.links[{j}]", f"alias {alias!r} must be letters, digits, '-' or '_'")
     for j, v in enumerate(c.volumes_from):
         if v.source_container not in container_names or v.source_container == c.name:
@@ -533,16 +549,64 @@ def effective_containers(
     return out
 
 
+def nul_fields(msg: Message, path: str = "") -> list[str]:
+    """ECS paths of the string fields holding a NUL: Docker and the kernel cut strings there."""
+    out: list[str] = []
+    for fd, value in msg.ListFields():
+        where = f"{path}.{fd.json_name}" if path else fd.json_name
+        if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
+            if any("\x00" in str(k) or (isinstance(v, str) and "\x00" in v) for k, v in value.items()):
+                out.append(where)
+        elif fd.is_repeated:
+            for i, item in enumerate(value):
+                if isinstance(item, Message):
+                    out.extend(nul_fields(item, f"{where}[{i}]"))
+                elif isinstance(item, str) and "\x00" in item:
+                    out.append(f"{where}[{i}]")
+        elif isinstance(value, Message):
+            out.extend(nul_fields(value, where))
+        elif isinstance(value, str) and "\x00" in value:
+            out.append(where)
+    return out
+
+
 def validate_overrides(td: ecs_pb2.TaskDefinition, overrides: ecs_pb2.TaskOverride) -> None:
     """Container overrides must name containers of the task definition and keep the memory rules."""
+    size = len(json_format.MessageToJson(overrides, indent=None))
+    if size > MAX_OVERRIDES_CHARS:
+        raise InvalidArgument(
+            "overrides", f"is {size} characters of JSON; the limit is {MAX_OVERRIDES_CHARS}"
+        )
+    bad = nul_fields(overrides, "overrides")
+    if bad:
+        raise InvalidArgument(bad[0], "must not contain NUL characters")
     names = {c.name for c in td.container_definitions}
     for i, o in enumerate(overrides.container_overrides):
+        f = f"overrides.containerOverrides[{i}]"
         if o.name not in names:
-            raise InvalidArgument(f"overrides.containerOverrides[{i}].name", f"no container named {o.name!r}")
+            raise InvalidArgument(f + ".name", f"no container named {quote(o.name)}")
+        if o.HasField("cpu"):
+            _check_range(o.cpu, 0, CONTAINER_CPU_MAX, f + ".cpu")
+        if o.HasField("memory") and o.memory < MIN_CONTAINER_MEMORY_MIB:
+            raise InvalidArgument(
+                f + ".memory", f"must be at least {MIN_CONTAINER_MEMORY_MIB} MiB, got {o.memory}"
+            )
+        if o.HasField("memory_reservation") and o.memory_reservation < MIN_CONTAINER_MEMORY_MIB:
+            raise InvalidArgument(
+                f + ".memoryReservation",
+                f"must be at least {MIN_CONTAINER_MEMORY_MIB} MiB, got {o.memory_reservation}",
+            )
+        for j, env in enumerate(o.environment):
+            if not _ENV_NAME_RE.fullmatch(env.name):
+                raise InvalidArgument(
+                    f"{f}.environment[{j}].name", f"{quote(env.name)} is not a valid variable name"
+                )
     if overrides.cpu:
-        parse_cpu(overrides.cpu, "overrides.cpu")
+        _check_range(parse_cpu(overrides.cpu, "overrides.cpu"), *TASK_CPU_RANGE, "overrides.cpu")
     if overrides.memory:
-        parse_memory(overrides.memory, "overrides.memory")
+        _check_range(
+            parse_memory(overrides.memory, "overrides.memory"), *TASK_MEMORY_RANGE, "overrides.memory"
+        )
     index = {o.name: i for i, o in enumerate(overrides.container_overrides)}
     for c in effective_containers(td, overrides):
         if c.HasField("memory") and c.HasField("memory_reservation") and c.memory <= c.memory_reservation:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import UTC
 
 from shoal.core import tasks as task_rules
@@ -15,6 +17,9 @@ from shoal.core.resources import (
 from shoal.manager.scheduler.model import ClusterSnapshot, ContainerInstanceView, Port, TaskView
 from shoal.v1 import ecs_pb2
 
+log = logging.getLogger(__name__)
+_AMOUNT_RE = re.compile(r"[0-9]{1,12}")
+
 
 def task_ports(task: ecs_pb2.Task) -> frozenset[Port]:
     """Host ports a task holds: its static reservations plus the bindings the agent reported."""
@@ -24,12 +29,22 @@ def task_ports(task: ecs_pb2.Task) -> frozenset[Port]:
     return frozenset(ports)
 
 
+def _amount(value: str, what: str, task: ecs_pb2.Task) -> int:
+    """A stored amount; one that is not a plain number (a bad record) counts as 0 and is logged."""
+    if not value:
+        return 0
+    if _AMOUNT_RE.fullmatch(value):
+        return int(value)
+    log.warning("task %s has %s %r, which is not a number; counted as 0", task.task_arn, what, value[:32])
+    return 0
+
+
 def task_cpu(task: ecs_pb2.Task) -> int:
-    return int(task.cpu or 0)
+    return _amount(task.cpu, "cpu", task)
 
 
 def task_memory(task: ecs_pb2.Task) -> int:
-    return int(task.memory or 0)
+    return _amount(task.memory, "memory", task)
 
 
 def instance_view(instance: ecs_pb2.ContainerInstance, tasks: list[ecs_pb2.Task]) -> ContainerInstanceView:

@@ -6,10 +6,13 @@ from collections.abc import Sequence
 
 from shoal.core import arns
 from shoal.core import tasks as task_rules
-from shoal.core.errors import FailedPrecondition, NotFound
+from shoal.core.errors import FailedPrecondition, InvalidArgument, NotFound, quote
+from shoal.core.tags import check_tags
 from shoal.manager.actions import reads
 from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import ecs_pb2
+
+MAX_DESCRIBE = 100  # ECS DescribeClusters
 
 
 class Clusters:
@@ -19,6 +22,7 @@ class Clusters:
 
     async def create(self, name: str, tags: Sequence[ecs_pb2.Tag] = ()) -> ecs_pb2.Cluster:
         name = arns.cluster_name(name, "clusterName")
+        check_tags(tags)
         key = self.keys.cluster(name)
         cluster = ecs_pb2.Cluster(
             cluster_arn=arns.cluster_arn(name), cluster_name=name, status="ACTIVE", tags=list(tags)
@@ -41,7 +45,7 @@ class Clusters:
         if name == "default":
             return await self.create("default")
         raise NotFound(
-            f"cluster {name!r} not found; create it with `shoal cluster create {name}`", field=field
+            f"cluster {quote(name)} not found; create it with `shoal cluster create {name}`", field=field
         )
 
     async def existing(self, value: str, field: str = "cluster") -> ecs_pb2.Cluster:
@@ -49,10 +53,12 @@ class Clusters:
         name = arns.cluster_name(value, field)
         item = await self.store.get(self.keys.cluster(name), ecs_pb2.Cluster)
         if item is None:
-            raise NotFound(f"cluster {name!r} not found", field=field)
+            raise NotFound(f"cluster {quote(name)} not found", field=field)
         return item.value
 
     async def describe(self, names: Sequence[str]) -> tuple[list[ecs_pb2.Cluster], list[ecs_pb2.Failure]]:
+        if len(names) > MAX_DESCRIBE:
+            raise InvalidArgument("clusters", f"at most {MAX_DESCRIBE} clusters per call")
         found, failures = [], []
         for value in names or ["default"]:
             name = arns.cluster_name(value, "clusters")
@@ -81,19 +87,19 @@ class Clusters:
         live = [i for i in await reads.instances(self.store, name) if i.status != "INACTIVE"]
         if live:
             raise FailedPrecondition(
-                f"cluster {name!r} still has {len(live)} registered container instance(s); "
+                f"cluster {quote(name)} still has {len(live)} registered container instance(s); "
                 "deregister them first",
                 reason="CLUSTER_CONTAINS_CONTAINER_INSTANCES",
             )
         services, _ = await self.store.list(self.keys.services_prefix(name), ecs_pb2.Service)
         if any(s.value.status != "INACTIVE" for s in services):
             raise FailedPrecondition(
-                f"cluster {name!r} still has services; delete them first",
+                f"cluster {quote(name)} still has services; delete them first",
                 reason="CLUSTER_CONTAINS_SERVICES",
             )
         if any(not task_rules.is_stopped(t) for t in await reads.tasks(self.store, name)):
             raise FailedPrecondition(
-                f"cluster {name!r} still has tasks that are not stopped",
+                f"cluster {quote(name)} still has tasks that are not stopped",
                 reason="CLUSTER_CONTAINS_TASKS",
             )
         await self.store.commit(deletes=[self.keys.cluster(name)])

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from shoal.core import arns
 from shoal.core import tasks as task_rules
-from shoal.core.errors import FailedPrecondition, InvalidArgument, NotFound
+from shoal.core.errors import FailedPrecondition, InvalidArgument, NotFound, quote
 from shoal.manager import lifecycle, resources
 from shoal.manager.actions import reads
 from shoal.manager.actions.clusters import Clusters
@@ -21,6 +21,9 @@ ATTRIBUTE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ
 MAX_CUSTOM_ATTRIBUTES = 10
 BUILTIN_ATTRIBUTE_PREFIX = "ecs."
 BUILTIN_ATTRIBUTES = ("ecs.availability-zone", "ecs.instance-type", "ecs.os-type", "ecs.cpu-architecture")
+MAX_DESCRIBE = 100  # the per-call limits of ECS
+MAX_STATE_UPDATES = 10
+MAX_ATTRIBUTES_PER_CALL = 10
 LISTABLE_STATUSES = ("ACTIVE", "DRAINING", "REGISTERING", "DEREGISTERING", "REGISTRATION_FAILED")
 
 
@@ -35,7 +38,7 @@ class ContainerInstances:
         cluster = await self.clusters.get(cluster_ref)
         if status and status not in LISTABLE_STATUSES:
             raise InvalidArgument(
-                "status", f"{status!r} must be ACTIVE, DRAINING, REGISTERING or DEREGISTERING"
+                "status", f"{quote(status)} must be ACTIVE, DRAINING, REGISTERING or DEREGISTERING"
             )
         name = cluster.cluster_name
         instances = [i for i in await reads.instances(self.store, name) if i.status != "INACTIVE"]
@@ -59,10 +62,14 @@ class ContainerInstances:
         name = cluster.cluster_name
         if not refs:
             raise InvalidArgument("containerInstances", "name at least one container instance")
+        if len(refs) > MAX_DESCRIBE:
+            raise InvalidArgument(
+                "containerInstances", f"at most {MAX_DESCRIBE} container instances per call"
+            )
         tasks = await reads.tasks(self.store, name)
         found, failures = [], []
         for ref in refs:
-            iid = arns.short_id(ref, "container-instance", "containerInstances")
+            iid = arns.short_id(ref, "container-instance", "containerInstances", name)
             item = await self.store.get(self.keys.instance(name, iid), ecs_pb2.ContainerInstance)
             if item is None:
                 failures.append(
@@ -77,7 +84,7 @@ class ContainerInstances:
         return found, failures
 
     async def get(self, cluster: str, ref: str, field: str) -> ecs_pb2.ContainerInstance:
-        iid = arns.short_id(ref, "container-instance", field)
+        iid = arns.short_id(ref, "container-instance", field, cluster)
         item = await self.store.get(self.keys.instance(cluster, iid), ecs_pb2.ContainerInstance)
         if item is None:
             raise NotFound(f"container instance {iid} not found in cluster {cluster}", field=field)
@@ -90,10 +97,14 @@ class ContainerInstances:
         cluster = await self.clusters.get(cluster_ref)
         name = cluster.cluster_name
         if status not in ("ACTIVE", "DRAINING"):
-            raise InvalidArgument("status", f"{status!r} must be ACTIVE or DRAINING")
+            raise InvalidArgument("status", f"{quote(status)} must be ACTIVE or DRAINING")
         if not refs:
             raise InvalidArgument("containerInstances", "name at least one container instance")
-        ids = [arns.short_id(r, "container-instance", "containerInstances") for r in refs]
+        if len(refs) > MAX_STATE_UPDATES:
+            raise InvalidArgument(
+                "containerInstances", f"at most {MAX_STATE_UPDATES} container instances per call"
+            )
+        ids = [arns.short_id(r, "container-instance", "containerInstances", name) for r in refs]
         updated, failures = [], []
         for iid in ids:
             failure: list[ecs_pb2.Failure] = []
@@ -143,7 +154,7 @@ class ContainerInstances:
         """INACTIVE; with force its tasks are marked STOPPED (no agent will report them any more)."""
         cluster = await self.clusters.get(cluster_ref)
         name = cluster.cluster_name
-        iid = arns.short_id(ref, "container-instance", "containerInstance")
+        iid = arns.short_id(ref, "container-instance", "containerInstance", name)
 
         async def attempt() -> ecs_pb2.ContainerInstance:
             allocations = await self.placement.allocation_revisions(name)  # first: a placement conflicts
@@ -192,21 +203,22 @@ class ContainerInstances:
 
     # -- attributes --------------------------------------------------------------------------------
     @staticmethod
-    def _check_attribute(i: int, attr: ecs_pb2.Attribute, *, with_value: bool) -> str:
+    def _check_attribute(i: int, attr: ecs_pb2.Attribute, cluster: str, *, with_value: bool) -> str:
         f = f"attributes[{i}]"
         if not attr.name or len(attr.name) > 128 or not set(attr.name) <= ATTRIBUTE_NAME_CHARS:
             raise InvalidArgument(
-                f + ".name", f"{attr.name!r} must be 1-128 characters of A-Z a-z 0-9 - _ / ."
+                f + ".name", f"{quote(attr.name)} must be 1-128 characters of A-Z a-z 0-9 - _ / ."
             )
         if with_value and attr.value and (len(attr.value) > 128 or attr.value != attr.value.strip()):
             raise InvalidArgument(
-                f + ".value", f"{attr.value!r} must be 1-128 characters without leading or trailing blanks"
+                f + ".value",
+                f"{quote(attr.value)} must be 1-128 characters without leading or trailing blanks",
             )
         if attr.target_type and attr.target_type != "container-instance":
-            raise InvalidArgument(f + ".targetType", f"{attr.target_type!r} must be container-instance")
+            raise InvalidArgument(f + ".targetType", f"{quote(attr.target_type)} must be container-instance")
         if not attr.target_id:
             raise InvalidArgument(f + ".targetId", "is required (a container instance id or ARN)")
-        return arns.short_id(attr.target_id, "container-instance", f + ".targetId")
+        return arns.short_id(attr.target_id, "container-instance", f + ".targetId", cluster)
 
     async def put_attributes(
         self, cluster_ref: str, attrs: Sequence[ecs_pb2.Attribute], *, delete: bool = False
@@ -216,9 +228,11 @@ class ContainerInstances:
         name = cluster.cluster_name
         if not attrs:
             raise InvalidArgument("attributes", "give at least one attribute")
+        if len(attrs) > MAX_ATTRIBUTES_PER_CALL:
+            raise InvalidArgument("attributes", f"at most {MAX_ATTRIBUTES_PER_CALL} attributes per call")
         targets: dict[str, list[ecs_pb2.Attribute]] = {}
         for i, a in enumerate(attrs):
-            iid = self._check_attribute(i, a, with_value=not delete)
+            iid = self._check_attribute(i, a, name, with_value=not delete)
             if a.name in BUILTIN_ATTRIBUTES:
                 raise InvalidArgument(
                     f"attributes[{i}].name", f"{a.name} is a built-in attribute set by the agent"
@@ -267,7 +281,7 @@ class ContainerInstances:
     ) -> list[ecs_pb2.Attribute]:
         cluster = await self.clusters.get(cluster_ref)
         if target_type and target_type != "container-instance":
-            raise InvalidArgument("targetType", f"{target_type!r} must be container-instance")
+            raise InvalidArgument("targetType", f"{quote(target_type)} must be container-instance")
         if value and not name:
             raise InvalidArgument("attributeValue", "needs attributeName")
         out = []

@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 
 from shoal.core import arns
 from shoal.core import tasks as task_rules
-from shoal.core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from shoal.core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, quote
+from shoal.core.tags import check_tags
 from shoal.manager.actions.clusters import Clusters
 from shoal.manager.actions.placement import placement_args
 from shoal.manager.actions.task_definitions import TaskDefinitions
@@ -76,13 +77,8 @@ class Services:
         return self.keys.services_prefix(cluster)
 
     @staticmethod
-    def _service_name(value: str, field: str = "service") -> str:
-        if not value:
-            raise InvalidArgument(field, "is required")
-        name = value.rsplit("/", 1)[-1] if value.startswith("arn:") else value
-        if not arns.NAME_RE.match(name):
-            raise InvalidArgument(field, f"{value!r} must be 1-255 letters, digits, '-' or '_'")
-        return name
+    def _service_name(value: str, field: str = "service", cluster: str | None = None) -> str:
+        return arns.service_name(value, field, cluster)
 
     @staticmethod
     def _check_deployment_configuration(cfg: ecs_pb2.DeploymentConfiguration, daemon: bool) -> None:
@@ -107,10 +103,13 @@ class Services:
 
     async def create_service(self, req: api_pb2.CreateServiceRequest) -> ecs_pb2.Service:
         cluster = await self.clusters.get(req.cluster)
+        if req.service_name.startswith("arn:"):
+            # ECS takes a name here; an ARN's last part would create a service of another name.
+            raise InvalidArgument("serviceName", f"{quote(req.service_name)} must be a name, not an ARN")
         name = self._service_name(req.service_name, "serviceName")
         strategy = req.scheduling_strategy or "REPLICA"
         if strategy not in ("REPLICA", "DAEMON"):
-            raise InvalidArgument("schedulingStrategy", f"{strategy!r} must be REPLICA or DAEMON")
+            raise InvalidArgument("schedulingStrategy", f"{quote(strategy)} must be REPLICA or DAEMON")
         daemon = strategy == "DAEMON"
         if daemon:
             if req.HasField("desired_count") and req.desired_count != 0:
@@ -125,7 +124,9 @@ class Services:
             if not 0 <= req.desired_count <= 10000:
                 raise InvalidArgument("desiredCount", f"must be between 0 and 10000, got {req.desired_count}")
         if req.launch_type and req.launch_type not in ("EC2", "EXTERNAL"):
-            raise InvalidArgument("launchType", f"{req.launch_type!r}: Shoal runs tasks on its agents (EC2)")
+            raise InvalidArgument(
+                "launchType", f"{quote(req.launch_type)}: Shoal runs tasks on its agents (EC2)"
+            )
         if (
             req.HasField("health_check_grace_period_seconds")
             and not 0 <= req.health_check_grace_period_seconds <= 2147483647
@@ -133,12 +134,13 @@ class Services:
             raise InvalidArgument("healthCheckGracePeriodSeconds", "must not be negative")
         self._check_deployment_configuration(req.deployment_configuration, daemon)
         placement_args(req.placement_strategy, req.placement_constraints)
+        check_tags(req.tags)
         td = await self.task_definitions.active(req.task_definition)
         key = self.key(cluster.cluster_name, name)
         existing = await self.store.get(key, ecs_pb2.Service)
         if existing is not None and existing.value.status != "INACTIVE":
             raise AlreadyExists(
-                f"service {name!r} already exists in cluster {cluster.cluster_name} "
+                f"service {quote(name)} already exists in cluster {cluster.cluster_name} "
                 f"({existing.value.status}); "
                 "use `shoal service update`",
                 field="serviceName",
@@ -178,19 +180,19 @@ class Services:
             )
         except Conflict:
             raise AlreadyExists(
-                f"service {name!r} was just created by another call", field="serviceName"
+                f"service {quote(name)} was just created by another call", field="serviceName"
             ) from None
         return svc
 
     async def _get(self, cluster: str, name: str) -> ecs_pb2.Service:
         item = await self.store.get(self.key(cluster, name), ecs_pb2.Service)
         if item is None or item.value.status == "INACTIVE":
-            raise NotFound(f"service {name!r} not found in cluster {cluster}", field="service")
+            raise NotFound(f"service {quote(name)} not found in cluster {cluster}", field="service")
         return item.value
 
     async def update_service(self, req: api_pb2.UpdateServiceRequest) -> ecs_pb2.Service:
         cluster = await self.clusters.get(req.cluster)
-        name = self._service_name(req.service)
+        name = self._service_name(req.service, "service", cluster.cluster_name)
         current = await self._get(cluster.cluster_name, name)
         daemon = current.scheduling_strategy == "DAEMON"
         if req.HasField("desired_count"):
@@ -208,7 +210,7 @@ class Services:
         def mutate(svc: ecs_pb2.Service | None) -> ecs_pb2.Service:
             if svc is None or svc.status != "ACTIVE":
                 raise FailedPrecondition(
-                    f"service {name!r} is not ACTIVE", field="service", reason="SERVICE_NOT_ACTIVE"
+                    f"service {quote(name)} is not ACTIVE", field="service", reason="SERVICE_NOT_ACTIVE"
                 )
             if req.HasField("desired_count"):
                 svc.desired_count = req.desired_count
@@ -241,18 +243,18 @@ class Services:
 
     async def delete_service(self, cluster_ref: str, service: str, force: bool) -> ecs_pb2.Service:
         cluster = await self.clusters.get(cluster_ref)
-        name = self._service_name(service)
+        name = self._service_name(service, "service", cluster.cluster_name)
 
         def mutate(svc: ecs_pb2.Service | None) -> ecs_pb2.Service | None:
             if svc is None or svc.status == "INACTIVE":
                 raise NotFound(
-                    f"service {name!r} not found in cluster {cluster.cluster_name}", field="service"
+                    f"service {quote(name)} not found in cluster {cluster.cluster_name}", field="service"
                 )
             if svc.status == "DRAINING":
                 return None
             if svc.scheduling_strategy == "REPLICA" and svc.desired_count > 0 and not force:
                 raise FailedPrecondition(
-                    f"service {name!r} has desiredCount {svc.desired_count}; "
+                    f"service {quote(name)} has desiredCount {svc.desired_count}; "
                     "scale it to 0 first or use --force",
                     field="service",
                     reason="SERVICE_HAS_DESIRED_TASKS",
@@ -277,7 +279,7 @@ class Services:
             raise InvalidArgument("services", "at most 10 services per call")
         found, failures = [], []
         for ref in refs:
-            name = self._service_name(ref, "services")
+            name = self._service_name(ref, "services", cluster.cluster_name)
             item = await self.store.get(self.key(cluster.cluster_name, name), ecs_pb2.Service)
             if item is None:
                 failures.append(
@@ -294,7 +296,9 @@ class Services:
     async def list_services(self, cluster_ref: str, scheduling_strategy: str) -> list[str]:
         cluster = await self.clusters.get(cluster_ref)
         if scheduling_strategy and scheduling_strategy not in ("REPLICA", "DAEMON"):
-            raise InvalidArgument("schedulingStrategy", f"{scheduling_strategy!r} must be REPLICA or DAEMON")
+            raise InvalidArgument(
+                "schedulingStrategy", f"{quote(scheduling_strategy)} must be REPLICA or DAEMON"
+            )
         items, _ = await self.store.list(self.prefix(cluster.cluster_name), ecs_pb2.Service)
         return [
             i.value.service_arn

@@ -6,23 +6,12 @@ from collections.abc import Sequence
 
 from shoal.core import arns, taskdef
 from shoal.core import tasks as task_rules
-from shoal.core.errors import FailedPrecondition, InvalidArgument, NotFound
+from shoal.core.errors import FailedPrecondition, InvalidArgument, NotFound, quote
+from shoal.core.tags import check_tags
 from shoal.manager.scheduler import PlacementRequestError, validate_placement
 from shoal.manager.scheduler.model import PlacementConstraint
 from shoal.manager.store.etcd import Store
 from shoal.v1 import ecs_pb2, internal_pb2
-
-MAX_TAGS = 50
-
-
-def check_tags(tags: Sequence[ecs_pb2.Tag]) -> None:
-    if len(tags) > MAX_TAGS:
-        raise InvalidArgument("tags", f"at most {MAX_TAGS} tags, got {len(tags)}")
-    for i, tag in enumerate(tags):
-        if not tag.key or len(tag.key) > 128:
-            raise InvalidArgument(f"tags[{i}].key", "must be 1-128 characters")
-        if len(tag.value) > 256:
-            raise InvalidArgument(f"tags[{i}].value", "must be at most 256 characters")
 
 
 class TaskDefinitions:
@@ -81,7 +70,7 @@ class TaskDefinitions:
         active = [i.value for i in items if i.value.status == "ACTIVE"]
         if not active:
             detail = "has no ACTIVE revision" if items else "not found"
-            raise NotFound(f"task definition family {family!r} {detail}", field=field)
+            raise NotFound(f"task definition family {quote(family)} {detail}", field=field)
         return max(active, key=lambda t: t.revision)
 
     async def tags(self, td: ecs_pb2.TaskDefinition) -> list[ecs_pb2.Tag]:
@@ -104,10 +93,10 @@ class TaskDefinitions:
     async def list(self, family_prefix: str, status: str, sort: str) -> list[str]:
         status = status or "ACTIVE"
         if status not in ("ACTIVE", "INACTIVE"):
-            raise InvalidArgument("status", f"{status!r} must be ACTIVE or INACTIVE")
+            raise InvalidArgument("status", f"{quote(status)} must be ACTIVE or INACTIVE")
         sort = sort or "ASC"
         if sort not in ("ASC", "DESC"):
-            raise InvalidArgument("sort", f"{sort!r} must be ASC or DESC")
+            raise InvalidArgument("sort", f"{quote(sort)} must be ASC or DESC")
         tds = sorted(
             (t for t in await self._by_prefix(family_prefix) if t.status == status),
             key=lambda t: (t.family, t.revision),
@@ -118,7 +107,7 @@ class TaskDefinitions:
     async def families(self, family_prefix: str, status: str) -> list[str]:
         status = status or "ACTIVE"
         if status not in ("ACTIVE", "INACTIVE", "ALL"):
-            raise InvalidArgument("status", f"{status!r} must be ACTIVE, INACTIVE or ALL")
+            raise InvalidArgument("status", f"{quote(status)} must be ACTIVE, INACTIVE or ALL")
         families: dict[str, set[str]] = {}
         for t in await self._by_prefix(family_prefix):
             families.setdefault(t.family, set()).add(t.status)
@@ -137,7 +126,7 @@ class TaskDefinitions:
         family, revision = arns.parse_task_definition_ref(ref)
         if revision is None:
             raise InvalidArgument(
-                "taskDefinition", f"{ref!r}: name a revision (family:revision) to deregister"
+                "taskDefinition", f"{quote(ref)}: name a revision (family:revision) to deregister"
             )
 
         def mutate(td: ecs_pb2.TaskDefinition | None) -> ecs_pb2.TaskDefinition | None:

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from shoal.core import arns
-from shoal.core.errors import InvalidArgument, NotFound
+from shoal.core.errors import InvalidArgument, NotFound, quote
+from shoal.core.tags import check_tags
 from shoal.manager import lifecycle
 from shoal.manager.actions import reads
 from shoal.manager.actions.clusters import Clusters
@@ -29,6 +30,8 @@ from shoal.v1 import ecs_pb2, internal_pb2
 
 MAX_TASKS_PER_CALL = 10
 MAX_CONSTRAINTS = 10
+# etcd refuses a request over 1.5 MiB (--max-request-bytes); keep clear of it with the compares' share.
+MAX_WRITE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ class RunTaskInput:
     request_hash: str = ""  # of everything but the token: a reused token must name the same request
     dry_run: bool = False
     container_instances: tuple[str, ...] = ()  # StartTask only
+
+    def tags_size(self) -> int:
+        return sum(t.ByteSize() for t in self.tags)
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,20 @@ def _check_common(inp: RunTaskInput) -> None:
         raise InvalidArgument("startedBy", "must be at most 36 characters")
     if inp.group and len(inp.group) > 255:
         raise InvalidArgument("group", "must be at most 255 characters")
+    check_tags(inp.tags)
+
+
+def _check_write_size(puts: dict, inp: RunTaskInput) -> None:
+    """Refuse a placement whose one transaction etcd would reject as too large, naming what made it so."""
+    size = sum(len(k.encode()) + v.ByteSize() for k, v in puts.items())
+    if size <= MAX_WRITE_BYTES:
+        return
+    field = "overrides" if inp.overrides.ByteSize() >= inp.tags_size() else "tags"
+    raise InvalidArgument(
+        field,
+        f"makes this call write {size} bytes for {len(puts)} records; the limit for "
+        f"one call is {MAX_WRITE_BYTES} (run fewer tasks, or shorten the {field})",
+    )
 
 
 class Tasks:
@@ -109,7 +129,9 @@ class Tasks:
         constraints += definition_constraints(td)
         _check_common(inp)
         if inp.launch_type and inp.launch_type not in ("EC2", "EXTERNAL"):
-            raise InvalidArgument("launchType", f"{inp.launch_type!r}: Shoal runs tasks on its agents (EC2)")
+            raise InvalidArgument(
+                "launchType", f"{quote(inp.launch_type)}: Shoal runs tasks on its agents (EC2)"
+            )
         spec = TaskSpec(
             group=inp.group or f"family:{td.family}",
             started_by=inp.started_by,
@@ -136,7 +158,10 @@ class Tasks:
             raise InvalidArgument(
                 "containerInstances", f"name between 1 and {MAX_TASKS_PER_CALL} container instances"
             )
-        ids = [arns.short_id(r, "container-instance", "containerInstances") for r in inp.container_instances]
+        ids = [
+            arns.short_id(r, "container-instance", "containerInstances", cluster.cluster_name)
+            for r in inp.container_instances
+        ]
         td = await self.task_definitions.active(inp.task_definition)
         _check_common(inp)
         spec = TaskSpec(
@@ -171,6 +196,7 @@ class Tasks:
                     task_arns=[t.task_arn for t in w.tasks], request_hash=inp.request_hash
                 )
                 w.expect[token_key] = 0
+            _check_write_size(w.puts, inp)
             try:
                 await self.store.commit(w.puts, expect_revisions=w.expect)
             except Conflict:
@@ -195,7 +221,7 @@ class Tasks:
         if request_hash is not None and item.value.request_hash and item.value.request_hash != request_hash:
             raise InvalidArgument(
                 "clientToken",
-                f"{token!r} was already used for a RunTask call with other parameters",
+                f"{quote(token)} was already used for a RunTask call with other parameters",
                 reason="CLIENT_TOKEN_REUSED",
             )
         tasks, _ = await self.describe(cluster, list(item.value.task_arns))
@@ -205,7 +231,7 @@ class Tasks:
     async def stop(self, cluster_ref: str, ref: str, reason: str) -> ecs_pb2.Task:
         cluster = await self.clusters.get(cluster_ref)
         name = cluster.cluster_name
-        task_id = arns.short_id(ref, "task", "task")
+        task_id = arns.short_id(ref, "task", "task", name)
         if len(reason) > 255:
             raise InvalidArgument("reason", "must be at most 255 characters")
         instances = {i.container_instance_arn: i for i in await reads.instances(self.store, name)}
@@ -234,7 +260,7 @@ class Tasks:
             raise InvalidArgument("tasks", "at most 100 tasks per call")
         found, failures = [], []
         for ref in refs:
-            task_id = arns.short_id(ref, "task", "tasks")
+            task_id = arns.short_id(ref, "task", "tasks", name)
             item = await self.store.get(self.keys.task(name, task_id), ecs_pb2.Task)
             if item is None:
                 failures.append(
@@ -251,18 +277,18 @@ class Tasks:
         name = cluster.cluster_name
         desired = inp.desired_status or "RUNNING"
         if desired not in ("RUNNING", "PENDING", "STOPPED"):
-            raise InvalidArgument("desiredStatus", f"{desired!r} must be RUNNING, PENDING or STOPPED")
+            raise InvalidArgument("desiredStatus", f"{quote(desired)} must be RUNNING, PENDING or STOPPED")
         instance_arn = ""
         if inp.container_instance:
-            iid = arns.short_id(inp.container_instance, "container-instance", "containerInstance")
+            iid = arns.short_id(inp.container_instance, "container-instance", "containerInstance", name)
             item = await self.store.get(self.keys.instance(name, iid), ecs_pb2.ContainerInstance)
             if item is None:
                 raise NotFound(
                     f"container instance {iid} not found in cluster {name}", field="containerInstance"
                 )
             instance_arn = item.value.container_instance_arn
-        if inp.family and not arns.NAME_RE.match(inp.family):
-            raise InvalidArgument("family", f"{inp.family!r} is not a valid family name")
+        if inp.family and not arns.NAME_RE.fullmatch(inp.family):
+            raise InvalidArgument("family", f"{quote(inp.family)} is not a valid family name")
         out = []
         for t in sorted(await reads.tasks(self.store, name), key=lambda t: t.created_at.ToDatetime()):
             if desired == "PENDING":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -15,9 +14,10 @@ from cryptography import x509
 from shoal.core import arns
 from shoal.core import tasks as task_rules
 from shoal.core.errors import PermissionDenied, ShoalError, Unauthenticated, Unavailable
-from shoal.core.identity import InstanceIdentity, instance_identity
+from shoal.core.identity import INSTANCE_ID_RE, InstanceIdentity, instance_identity
 from shoal.manager import lifecycle
 from shoal.manager.actions import ControlPlane
+from shoal.manager.api.validation import validate_registration
 from shoal.manager.feeds import TaskFeeds
 from shoal.manager.leader import ProcessLease
 from shoal.manager.pki import DEFAULT_INSTANCE_LIFETIME, CertificateAuthority
@@ -26,7 +26,6 @@ from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2
 
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL_SECONDS = 10
-_INSTANCE_ID_RE = re.compile(r"^i-[0-9a-f]{4,32}$")
 
 
 class Superseded(Exception):
@@ -150,6 +149,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
     async def _register(
         self, reg: agent_pb2.RegisterInstance, identity: InstanceIdentity | None
     ) -> tuple[_Session, ecs_pb2.ContainerInstance]:
+        validate_registration(reg)
         cluster_name = arns.cluster_name(reg.cluster)
         if identity is not None:
             if reg.cluster and cluster_name != identity.cluster:
@@ -184,7 +184,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                         reason="CERTIFICATE_REVOKED",
                     )
             else:  # --insecure: the agent says who it is, as before TLS
-                iid = reg.instance_id if _INSTANCE_ID_RE.match(reg.instance_id or "") else ""
+                iid = reg.instance_id if INSTANCE_ID_RE.fullmatch(reg.instance_id or "") else ""
                 if iid:
                     item = await self.store.get(
                         self.keys.instance(cluster_name, iid), ecs_pb2.ContainerInstance

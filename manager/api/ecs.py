@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from typing import TypeVar
 
 from shoal.core.errors import InvalidArgument
 from shoal.manager.actions import ControlPlane
@@ -11,15 +13,20 @@ from shoal.manager.api.errors import handles_errors
 from shoal.v1 import api_pb2, api_pb2_grpc
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
-def _page(items: list[str], token: str, max_results: int) -> tuple[list[str], str]:
+# A token is an offset this manager wrote: ASCII digits ("²".isdigit() is True), and few of them.
+_TOKEN_RE = re.compile(r"[0-9]{1,9}")
+
+
+def _page(items: list[T], token: str, max_results: int) -> tuple[list[T], str]:
     """Offset pagination with an opaque-enough token."""
     if max_results < 0 or max_results > 1000:
         raise InvalidArgument("maxResults", f"must be between 1 and 1000, got {max_results}")
     start = 0
     if token:
-        if not token.isdigit():
+        if not _TOKEN_RE.fullmatch(token):
             raise InvalidArgument("nextToken", "is not a token returned by a previous call")
         start = int(token)
     size = max_results or 100
@@ -153,7 +160,8 @@ class EcsServicer(api_pb2_grpc.EcsServicer):
         attrs = await self.cp.instances.list_attributes(
             request.cluster, request.target_type, request.attribute_name, request.attribute_value
         )
-        return api_pb2.ListAttributesResponse(attributes=attrs)
+        attrs, nxt = _page(attrs, request.next_token, request.max_results)
+        return api_pb2.ListAttributesResponse(attributes=attrs, next_token=nxt)
 
     @handles_errors
     async def RunTask(self, request, context):

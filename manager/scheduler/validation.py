@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from shoal.core.errors import quote
 from shoal.manager.scheduler.cql import CQLSyntaxError, Expression, parse
 from shoal.manager.scheduler.model import PlacementConstraint, PlacementStrategy
 
@@ -61,18 +62,20 @@ def validate_strategy(i: int, strategy: PlacementStrategy) -> None:
     if kind == "binpack":
         if field not in BINPACK_FIELDS:
             raise PlacementRequestError(
-                f"{where}.field", f"binpack field must be cpu or memory, got {field!r}"
+                f"{where}.field", f"binpack field must be cpu or memory, got {quote(field)}"
             )
     elif kind == "spread":
         if field in SPREAD_INSTANCE_FIELDS:
             return
         if not field.startswith(ATTRIBUTE_PREFIX) or not field[len(ATTRIBUTE_PREFIX) :].strip():
             raise PlacementRequestError(
-                f"{where}.field", f"spread field must be instanceId, host or attribute:<name>, got {field!r}"
+                f"{where}.field",
+                f"spread field must be instanceId, host or attribute:<name>, got {quote(field)}",
             )
     elif kind != "random":  # random takes no field; ECS ignores one if given
         raise PlacementRequestError(
-            f"{where}.type", f"unknown placement strategy type {kind!r}; expected binpack, spread or random"
+            f"{where}.type",
+            f"unknown placement strategy type {quote(kind)}; expected binpack, spread or random",
         )
 
 
@@ -93,7 +96,7 @@ def parse_constraint(
     if kind != "memberOf":
         raise PlacementRequestError(
             f"{where}.type",
-            f"unknown placement constraint type {kind!r}; expected distinctInstance or memberOf",
+            f"unknown placement constraint type {quote(kind)}; expected distinctInstance or memberOf",
         )
     if not text.strip():
         raise PlacementRequestError(f"{where}.expression", "memberOf requires an expression")

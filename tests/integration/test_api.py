@@ -23,13 +23,14 @@ from tests.conftest import BIN, Proc, free_port, wait_for
 def api(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[api_pb2_grpc.EcsStub]:
     root: Path = tmp_path_factory.mktemp("api")
     endpoint = f"127.0.0.1:{free_port()}"
+    agent_endpoint = f"127.0.0.1:{free_port()}"
     proc = Proc(
         [
             str(BIN / "shoal-manager"),
             "--listen",
             endpoint,
             "--agent-listen",
-            f"127.0.0.1:{free_port()}",
+            agent_endpoint,
             "--data-dir",
             str(root),
             "--etcd-endpoints",
@@ -56,6 +57,8 @@ def api(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     stub.proc = proc  # type: ignore[attr-defined]
     stub.endpoint = endpoint  # type: ignore[attr-defined]
     stub.ca_file = str(ca_file)  # type: ignore[attr-defined]
+    stub.agent_endpoint = agent_endpoint  # type: ignore[attr-defined]
+    stub.root = root  # type: ignore[attr-defined]
     yield stub
     proc.stop()
     assert "Traceback" not in proc.log(), proc.log()
