@@ -115,12 +115,26 @@ class RegisterRejected(_message.Message):
     def __init__(self, reason: _Optional[str] = ...) -> None: ...
 
 class AgentTask(_message.Message):
-    __slots__ = ("task", "task_definition")
+    __slots__ = ("task", "task_definition", "secrets", "secrets_error")
     TASK_FIELD_NUMBER: _ClassVar[int]
     TASK_DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    SECRETS_FIELD_NUMBER: _ClassVar[int]
+    SECRETS_ERROR_FIELD_NUMBER: _ClassVar[int]
     task: _ecs_pb2.Task
     task_definition: _ecs_pb2.TaskDefinition
-    def __init__(self, task: _Optional[_Union[_ecs_pb2.Task, _Mapping]] = ..., task_definition: _Optional[_Union[_ecs_pb2.TaskDefinition, _Mapping]] = ...) -> None: ...
+    secrets: _containers.RepeatedCompositeFieldContainer[ResolvedSecret]
+    secrets_error: str
+    def __init__(self, task: _Optional[_Union[_ecs_pb2.Task, _Mapping]] = ..., task_definition: _Optional[_Union[_ecs_pb2.TaskDefinition, _Mapping]] = ..., secrets: _Optional[_Iterable[_Union[ResolvedSecret, _Mapping]]] = ..., secrets_error: _Optional[str] = ...) -> None: ...
+
+class ResolvedSecret(_message.Message):
+    __slots__ = ("container_name", "name", "value")
+    CONTAINER_NAME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    container_name: str
+    name: str
+    value: str
+    def __init__(self, container_name: _Optional[str] = ..., name: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
 class DesiredTasks(_message.Message):
     __slots__ = ("seq", "full", "tasks")

@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from shoal.v1 import ecs_pb2 as _ecs_pb2
+from shoal.v1 import auth_pb2 as _auth_pb2
 from shoal.v1 import fleet_pb2 as _fleet_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -70,3 +71,47 @@ class RevocationRecord(_message.Message):
     revoked_at: _timestamp_pb2.Timestamp
     reason: str
     def __init__(self, revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ApiKeyRecord(_message.Message):
+    __slots__ = ("key", "secret_sha256")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    SECRET_SHA256_FIELD_NUMBER: _ClassVar[int]
+    key: _auth_pb2.ApiKey
+    secret_sha256: str
+    def __init__(self, key: _Optional[_Union[_auth_pb2.ApiKey, _Mapping]] = ..., secret_sha256: _Optional[str] = ...) -> None: ...
+
+class SecretVersionRecord(_message.Message):
+    __slots__ = ("version_id", "created_at", "key_id", "nonce", "ciphertext")
+    VERSION_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    CIPHERTEXT_FIELD_NUMBER: _ClassVar[int]
+    version_id: str
+    created_at: _timestamp_pb2.Timestamp
+    key_id: str
+    nonce: bytes
+    ciphertext: bytes
+    def __init__(self, version_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_id: _Optional[str] = ..., nonce: _Optional[bytes] = ..., ciphertext: _Optional[bytes] = ...) -> None: ...
+
+class SecretRecord(_message.Message):
+    __slots__ = ("name", "description", "created_at", "versions")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    description: str
+    created_at: _timestamp_pb2.Timestamp
+    versions: _containers.RepeatedCompositeFieldContainer[SecretVersionRecord]
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., versions: _Optional[_Iterable[_Union[SecretVersionRecord, _Mapping]]] = ...) -> None: ...
+
+class SecretsKeyCheck(_message.Message):
+    __slots__ = ("key_id", "nonce", "ciphertext")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    CIPHERTEXT_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    nonce: bytes
+    ciphertext: bytes
+    def __init__(self, key_id: _Optional[str] = ..., nonce: _Optional[bytes] = ..., ciphertext: _Optional[bytes] = ...) -> None: ...
