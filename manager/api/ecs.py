@@ -9,6 +9,7 @@ from typing import TypeVar
 from shoal.core.errors import InvalidArgument
 from shoal.manager.actions import ControlPlane
 from shoal.manager.actions.tasks import ListTasksInput, RunTaskInput, request_hash
+from shoal.manager.api.auth import caller
 from shoal.manager.api.errors import handles_errors
 from shoal.v1 import api_pb2, api_pb2_grpc
 
@@ -80,7 +81,11 @@ class EcsServicer(api_pb2_grpc.EcsServicer):
 
     @handles_errors
     async def ListClusters(self, request, context):
-        arns, nxt = _page(await self.cp.clusters.list(), request.next_token, request.max_results)
+        listed = await self.cp.clusters.list()
+        who = caller.get()
+        if who is not None and who.cluster:  # a key limited to one cluster sees only that one
+            listed = [a for a in listed if a.rsplit("/", 1)[-1] == who.cluster]
+        arns, nxt = _page(listed, request.next_token, request.max_results)
         return api_pb2.ListClustersResponse(cluster_arns=arns, next_token=nxt)
 
     @handles_errors

@@ -99,6 +99,25 @@ class Keys:
     def join_tokens_prefix(self) -> str:
         return self._k("join-tokens") + "/"
 
+    def api_key(self, key_id: str) -> str:
+        return self._k("api-keys", key_id)
+
+    def api_keys_prefix(self) -> str:
+        return self._k("api-keys") + "/"
+
+    def api_keys_bootstrapped(self) -> str:
+        """Written once, by the replica whose bootstrap admin key counts."""
+        return self._k("api-keys-bootstrapped")
+
+    def secret(self, name: str) -> str:
+        return self._k("secrets", name)
+
+    def secrets_prefix(self) -> str:
+        return self._k("secrets") + "/"
+
+    def secrets_key_check(self) -> str:
+        return self._k("secrets-key-check")
+
     def revocation(self, cluster: str, instance_id: str) -> str:
         """Written when an instance is deregistered: its certificate is refused from then on."""
         return self._k("revoked-instances", cluster, instance_id)

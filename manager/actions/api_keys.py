@@ -1,0 +1,148 @@
+"""API keys (CreateApiKey, ListApiKeys, RevokeApiKey, WhoAmI): roles, expiry, cluster limits, and the
+bootstrap admin key of a new cluster. Keys are stored only as their SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from shoal.core import arns
+from shoal.core import tasks as task_rules
+from shoal.core.errors import InvalidArgument, NotFound, Unauthenticated, quote
+from shoal.manager.store.etcd import Conflict, Store
+from shoal.v1 import auth_pb2, internal_pb2
+
+ROLES = ("read-only", "operator", "admin")  # each may do what the ones before it may
+_KEY_RE = re.compile(r"SHOAL-KEY-([0-9a-f]{12})-([a-z0-9]{40})")
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+MAX_EXPIRY_SECONDS = 10 * 365 * 86400
+_NAME_RE = re.compile(r"[A-Za-z0-9_.@-]{1,128}")
+
+
+def role_allows(role: str, needed: str) -> bool:
+    return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's public record."""
+
+    key: auth_pb2.ApiKey
+
+    @property
+    def role(self) -> str:
+        return self.key.role
+
+    @property
+    def cluster(self) -> str:
+        return self.key.cluster
+
+
+def _sha(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def key_status(k: auth_pb2.ApiKey, now: datetime) -> str:
+    if k.status == "REVOKED":
+        return "REVOKED"
+    if k.HasField("expires_at") and k.expires_at.ToDatetime(tzinfo=UTC) <= now:
+        return "EXPIRED"
+    return "ACTIVE"
+
+
+def _shown(k: auth_pb2.ApiKey) -> auth_pb2.ApiKey:
+    out = auth_pb2.ApiKey()
+    out.CopyFrom(k)
+    out.status = key_status(k, datetime.now(UTC))
+    return out
+
+
+class ApiKeys:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.keys = store.keys
+
+    async def create(
+        self, name: str, role: str, cluster: str, expires_in_seconds: int, *, created_by: str = ""
+    ) -> tuple[auth_pb2.ApiKey, str]:
+        """A new key and its secret form (shown once)."""
+        if not _NAME_RE.fullmatch(name or ""):
+            raise InvalidArgument("name", f"{quote(name)} must be 1-128 letters, digits or . _ @ -")
+        if role not in ROLES:
+            raise InvalidArgument("role", f"{quote(role)} must be one of {', '.join(ROLES)}")
+        if cluster:
+            cluster = arns.cluster_name(cluster, "cluster")
+        if not 0 <= expires_in_seconds <= MAX_EXPIRY_SECONDS:
+            raise InvalidArgument("expiresInSeconds", f"must be between 0 (never) and {MAX_EXPIRY_SECONDS}")
+        key_id = secrets.token_hex(6)
+        secret = "".join(secrets.choice(_ALPHABET) for _ in range(40))
+        text = f"SHOAL-KEY-{key_id}-{secret}"
+        k = auth_pb2.ApiKey(
+            id=key_id, name=name, role=role, cluster=cluster, status="ACTIVE", created_by=created_by
+        )
+        now = datetime.now(UTC)
+        k.created_at.CopyFrom(task_rules.now_ts(now))
+        if expires_in_seconds:
+            k.expires_at.CopyFrom(task_rules.now_ts(now + timedelta(seconds=expires_in_seconds)))
+        record = internal_pb2.ApiKeyRecord(key=k, secret_sha256=_sha(secret))
+        key = self.keys.api_key(key_id)
+        await self.store.commit({key: record}, expect_revisions={key: 0})
+        return _shown(k), text
+
+    async def list(self) -> list[auth_pb2.ApiKey]:
+        items, _ = await self.store.list(self.keys.api_keys_prefix(), internal_pb2.ApiKeyRecord)
+        return sorted((_shown(i.value.key) for i in items), key=lambda k: k.created_at.ToDatetime())
+
+    async def revoke(self, key_id: str) -> auth_pb2.ApiKey:
+        if not re.fullmatch(r"[0-9a-f]{12}", key_id or ""):
+            raise InvalidArgument("id", f"{quote(key_id)} is not a key id as `shoal auth list-keys` shows it")
+
+        def mutate(rec: internal_pb2.ApiKeyRecord | None) -> internal_pb2.ApiKeyRecord | None:
+            if rec is None:
+                raise NotFound(f"API key {key_id} not found", field="id")
+            if rec.key.status == "REVOKED":
+                return None
+            rec.key.status = "REVOKED"
+            return rec
+
+        rec = await self.store.update(self.keys.api_key(key_id), internal_pb2.ApiKeyRecord, mutate)
+        assert rec is not None
+        return _shown(rec.key)
+
+    async def authenticate(self, text: str) -> Principal:
+        """The caller behind a bearer key, or UNAUTHENTICATED saying why not."""
+        m = _KEY_RE.fullmatch(text.strip())
+        if m is None:
+            raise Unauthenticated(
+                "the API key is malformed (expected SHOAL-KEY-<id>-<secret>)", reason="BAD_KEY"
+            )
+        key_id, secret = m.groups()
+        item = await self.store.get(self.keys.api_key(key_id), internal_pb2.ApiKeyRecord)
+        if item is None or not hmac.compare_digest(item.value.secret_sha256, _sha(secret)):
+            raise Unauthenticated("the API key is not valid", reason="BAD_KEY")
+        k = item.value.key
+        status = key_status(k, datetime.now(UTC))
+        if status == "REVOKED":
+            raise Unauthenticated(f"API key {k.id} ({k.name}) was revoked", reason="KEY_REVOKED")
+        if status == "EXPIRED":
+            raise Unauthenticated(f"API key {k.id} ({k.name}) has expired", reason="KEY_EXPIRED")
+        return Principal(_shown(k))
+
+    async def bootstrap(self) -> str | None:
+        """The first admin key of a cluster that has none (None when keys exist already)."""
+        marker = self.keys.api_keys_bootstrapped()
+        items, _ = await self.store.list(self.keys.api_keys_prefix(), internal_pb2.ApiKeyRecord)
+        if items or await self.store.get(marker, internal_pb2.ApiKeyRecord) is not None:
+            return None
+        k, text = await self.create("bootstrap-admin", "admin", "", 0, created_by="shoal-manager")
+        try:
+            # Only one replica's bootstrap key survives a race; the others are revoked at once.
+            await self.store.commit({marker: internal_pb2.ApiKeyRecord(key=k)}, expect_revisions={marker: 0})
+        except Conflict:
+            await self.revoke(k.id)
+            return None
+        return text

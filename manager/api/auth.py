@@ -1,0 +1,218 @@
+"""Who may call what: every RPC's role (the README's table comes from ROLE_OF), and the interceptor that
+authenticates each call's API key (`authorization: Bearer KEY`) and enforces role and cluster limits."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from grpc_status import rpc_status
+
+from shoal.core import arns
+from shoal.core.errors import PermissionDenied, ShoalError, Unauthenticated
+from shoal.manager.actions.api_keys import ApiKeys, Principal, role_allows
+
+log = logging.getLogger(__name__)
+
+OPEN = "open"  # no key needed: health checks, and joining (a join token authenticates that)
+ANY_KEY = "any-key"
+
+# The role each RPC needs. read-only: look; operator: run things; admin: everything.
+ROLE_OF: dict[str, str] = {
+    **{
+        f"/shoal.v1.Ecs/{m}": "read-only"
+        for m in (
+            "DescribeClusters",
+            "ListClusters",
+            "DescribeTaskDefinition",
+            "ListTaskDefinitions",
+            "ListTaskDefinitionFamilies",
+            "ListContainerInstances",
+            "DescribeContainerInstances",
+            "ListAttributes",
+            "DescribeTasks",
+            "ListTasks",
+            "DescribeServices",
+            "ListServices",
+        )
+    },
+    **{
+        f"/shoal.v1.Ecs/{m}": "operator"
+        for m in (
+            "RegisterTaskDefinition",
+            "DeregisterTaskDefinition",
+            "UpdateContainerInstancesState",
+            "PutAttributes",
+            "DeleteAttributes",
+            "RunTask",
+            "StartTask",
+            "StopTask",
+            "CreateService",
+            "UpdateService",
+            "DeleteService",
+        )
+    },
+    **{
+        f"/shoal.v1.Ecs/{m}": "admin"
+        for m in ("CreateCluster", "DeleteCluster", "DeregisterContainerInstance")
+    },
+    **{f"/shoal.v1.Fleet/{m}": "admin" for m in ("CreateJoinToken", "ListJoinTokens", "RevokeJoinToken")},
+    **{f"/shoal.v1.Auth/{m}": "admin" for m in ("CreateApiKey", "ListApiKeys", "RevokeApiKey")},
+    "/shoal.v1.Auth/WhoAmI": ANY_KEY,
+    **{
+        f"/shoal.v1.Secrets/{m}": "admin"
+        for m in ("PutSecret", "DescribeSecret", "ListSecrets", "DeleteSecret", "GetSecretValue")
+    },
+    "/shoal.v1.AgentJoin/Join": OPEN,
+    "/shoal.v1.AgentJoin/SessionEndpoint": OPEN,
+    "/grpc.health.v1.Health/Check": OPEN,
+    "/grpc.health.v1.Health/Watch": OPEN,
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": ANY_KEY,
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo": ANY_KEY,
+}
+
+# The caller of the RPC being served (for handlers that need it: WhoAmI, created_by, cluster filters).
+caller: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("shoal_caller", default=None)
+
+
+def bearer(metadata: Any) -> str:
+    for key, value in metadata or ():
+        if key == "authorization":
+            text = value.decode() if isinstance(value, bytes) else value
+            scheme, _, token = text.partition(" ")
+            return token.strip() if scheme.lower() == "bearer" else ""
+    return ""
+
+
+def clusters_named(request: Any) -> list[str]:
+    """The clusters a request acts on, by name (empty cluster fields mean `default`)."""
+    names: list[str] = []
+    fields = request.DESCRIPTOR.fields_by_name
+    if "cluster" in fields:
+        names.append(request.cluster or "default")
+    if "cluster_name" in fields:
+        names.append(request.cluster_name or "default")
+    if "clusters" in fields:
+        names.extend(request.clusters or ["default"])
+    out = []
+    for n in names:
+        try:
+            out.append(arns.cluster_name(n))
+        except ShoalError:
+            out.append(n)  # a malformed name: the action itself answers INVALID_ARGUMENT
+    return out
+
+
+class AuthInterceptor(grpc.aio.ServerInterceptor):
+    """Authenticates every call and checks its role before the handler runs (unknown RPCs: admin)."""
+
+    def __init__(self, keys: ApiKeys) -> None:
+        self.keys = keys
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        needed = ROLE_OF.get(details.method, "admin")
+        if handler is None or needed == OPEN:
+            return handler
+        token = bearer(details.invocation_metadata)
+        keys = self.keys
+
+        async def check(request: Any) -> Principal:
+            if not token:
+                raise Unauthenticated(
+                    "this call needs an API key: set SHOAL_API_KEY or use a profile "
+                    "(`shoal configure`); a new cluster's admin key is in the manager's DATA_DIR/admin.key",
+                    reason="NO_KEY",
+                )
+            who = await keys.authenticate(token)
+            if needed != ANY_KEY and not role_allows(who.role, needed):
+                raise PermissionDenied(
+                    f"{details.method.rsplit('/', 1)[-1]} needs the {needed} role; key {who.key.name!r} "
+                    f"is {who.role}",
+                    reason="ROLE",
+                )
+            if who.cluster and request is not None:
+                for name in clusters_named(request):
+                    if name != who.cluster:
+                        raise PermissionDenied(
+                            f"key {who.key.name!r} is limited to cluster {who.cluster!r}, not {name!r}",
+                            reason="CLUSTER",
+                        )
+            return who
+
+        async def abort(context: grpc.aio.ServicerContext, exc: ShoalError) -> None:
+            await context.abort_with_status(rpc_status.to_status(exc.to_status()))
+
+        if handler.unary_unary is not None:
+            inner = handler.unary_unary
+
+            async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                try:
+                    who = await check(request)
+                except ShoalError as exc:
+                    await abort(context, exc)
+                    return None
+                reset = caller.set(who)
+                try:
+                    return await inner(request, context)
+                finally:
+                    caller.reset(reset)
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary, handler.request_deserializer, handler.response_serializer
+            )
+        if handler.unary_stream is not None:
+            inner_us = handler.unary_stream
+
+            async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                try:
+                    who = await check(request)
+                except ShoalError as exc:
+                    await abort(context, exc)
+                    return
+                caller.set(who)
+                async for item in _aiter(inner_us(request, context)):
+                    yield item
+
+            return grpc.unary_stream_rpc_method_handler(
+                unary_stream, handler.request_deserializer, handler.response_serializer
+            )
+        if handler.stream_stream is not None:
+            inner_ss = handler.stream_stream
+
+            async def stream_stream(requests: Any, context: grpc.aio.ServicerContext) -> Any:
+                try:
+                    who = await check(None)
+                except ShoalError as exc:
+                    await abort(context, exc)
+                    return
+                caller.set(who)
+                async for item in _aiter(inner_ss(requests, context)):
+                    yield item
+
+            return grpc.stream_stream_rpc_method_handler(
+                stream_stream, handler.request_deserializer, handler.response_serializer
+            )
+        return handler
+
+
+async def _aiter(result: Any):
+    """Stream handlers may be async generators or return an awaitable iterator (reflection's is sync)."""
+    if hasattr(result, "__aiter__"):
+        async for item in result:
+            yield item
+    elif hasattr(result, "__await__"):
+        out = await result
+        if out is not None:
+            for item in out:
+                yield item
+    else:
+        for item in result:
+            yield item
