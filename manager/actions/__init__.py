@@ -8,6 +8,7 @@ from datetime import timedelta
 from shoal.manager.actions.clusters import Clusters
 from shoal.manager.actions.container_instances import ContainerInstances
 from shoal.manager.actions.placement import Placement
+from shoal.manager.actions.secrets import Secrets
 from shoal.manager.actions.services import Services
 from shoal.manager.actions.task_definitions import TaskDefinitions
 from shoal.manager.actions.tasks import Tasks
@@ -25,6 +26,7 @@ class ControlPlane:
     instances: ContainerInstances
     tasks: Tasks
     services: Services
+    secrets: Secrets | None = None  # set by the manager once its secrets key is checked
 
     @classmethod
     def build(cls, store: Store, *, stopped_task_retention: timedelta = timedelta(hours=1)) -> ControlPlane:
