@@ -451,7 +451,14 @@ class AgentState:
                 out.append(RemoveContainers(arn, ids))
         # Started after the whole batch is read, so a task listed as created then stopped never starts.
         for arn in to_start:
-            out += self._advance(self.tasks[arn], ev)
+            lt = self.tasks[arn]
+            error = self.payloads[arn].secrets_error if arn in self.payloads else ""
+            if error and lt.desired == "RUNNING" and not lt.resume_only:
+                # A secret the manager could not resolve: the task stops before any container starts.
+                first = next(iter(self._cdefs(arn)))
+                out += self._start_failed(lt, lt.containers[first], error, ev)
+                continue
+            out += self._advance(lt, ev)
         return out
 
     # -- recovery after an agent restart ---------------------------------------------------------------

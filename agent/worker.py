@@ -15,7 +15,7 @@ from shoal.agent import state as sm
 from shoal.agent.containers import ContainerEvent, RuntimeFailure
 from shoal.agent.runtime.base import ContainerRuntime
 from shoal.agent.statefile import StateFile
-from shoal.v1 import agent_pb2
+from shoal.v1 import agent_pb2, ecs_pb2
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -185,7 +185,7 @@ class TaskWorker:
     async def _create(self, i: sm.CreateContainer) -> None:
         async def step() -> sm.Event:
             at = self.state.payloads[i.arn]
-            cdef = self.state.container_definition(i.arn, i.container)
+            cdef = with_secrets(self.state.container_definition(i.arn, i.container), at)
             cid, bindings = await self._call(self.runtime.create, at.task, at.task_definition, cdef)
             return sm.ContainerCreated(i.arn, i.container, cid, tuple(bindings), **self._stamp("created"))
 
@@ -270,5 +270,30 @@ class TaskWorker:
             del self._encoded[arn]
         for arn, at in self.state.payloads.items():
             if arn not in self._encoded:
-                self._encoded[arn] = base64.b64encode(at.SerializeToString()).decode()
+                self._encoded[arn] = base64.b64encode(without_secrets(at).SerializeToString()).decode()
         self.statefile.save(self.instance_id, self.state.tasks, self._encoded)
+
+
+def with_secrets(cdef: ecs_pb2.ContainerDefinition, at: agent_pb2.AgentTask) -> ecs_pb2.ContainerDefinition:
+    """The container definition with its resolved secrets as environment variables (they win)."""
+    mine = [s for s in at.secrets if s.container_name == cdef.name]
+    if not mine:
+        return cdef
+    out = ecs_pb2.ContainerDefinition()
+    out.CopyFrom(cdef)
+    names = {s.name for s in mine}
+    keep = [e for e in out.environment if e.name not in names]
+    del out.environment[:]
+    out.environment.extend(keep)
+    out.environment.extend(ecs_pb2.KeyValuePair(name=s.name, value=s.value) for s in mine)
+    return out
+
+
+def without_secrets(at: agent_pb2.AgentTask) -> agent_pb2.AgentTask:
+    """What the state file keeps of a task: everything but its secret values."""
+    if not at.secrets:
+        return at
+    out = agent_pb2.AgentTask()
+    out.CopyFrom(at)
+    del out.secrets[:]
+    return out

@@ -10,6 +10,7 @@ from google.protobuf.message import Message
 
 from shoal.core.arns import NAME_RE
 from shoal.core.errors import InvalidArgument, Problems, quote
+from shoal.core.secret_refs import parse_value_from
 from shoal.v1 import ecs_pb2
 
 MAX_CONTAINERS = 10
@@ -45,7 +46,6 @@ _IGNORED_TASK_FIELDS = {
     "enable_fault_injection": "enableFaultInjection is kept but not used",
 }
 _IGNORED_CONTAINER_FIELDS = {
-    "secrets": "secrets are kept but not injected (no secrets store)",
     "repository_credentials": "repositoryCredentials are kept; the engine pulls with its own credentials",
     "environment_files": "environmentFiles are kept but not loaded",
     "restart_policy": "restartPolicy is kept but not used (the whole task stops on an essential exit)",
@@ -373,6 +373,13 @@ def _validate_container(
                 )
         if driver in LOG_DRIVERS and driver not in LOCAL_LOG_DRIVERS:
             warnings.append(f"{f}.logConfiguration: {driver} is kept; the container logs with json-file")
+    for j, sec in enumerate(c.secrets):
+        with p.check():
+            if not sec.name or not _ENV_NAME_RE.fullmatch(sec.name):
+                raise InvalidArgument(
+                    f"{f}.secrets[{j}].name", f"{quote(sec.name)} is not a valid variable name"
+                )
+            parse_value_from(sec.value_from, f"{f}.secrets[{j}].valueFrom")
     with p.check():
         _validate_references(c, f, mode, container_names)
     if c.HasField("linux_parameters"):

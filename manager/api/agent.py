@@ -13,14 +13,23 @@ from cryptography import x509
 
 from shoal.core import arns
 from shoal.core import tasks as task_rules
-from shoal.core.errors import PermissionDenied, ShoalError, Unauthenticated, Unavailable
+from shoal.core.errors import (
+    FailedPrecondition,
+    PermissionDenied,
+    ShoalError,
+    Unauthenticated,
+    Unavailable,
+    quote,
+)
 from shoal.core.identity import INSTANCE_ID_RE, InstanceIdentity, instance_identity
+from shoal.core.secret_refs import parse_value_from
 from shoal.manager import lifecycle
 from shoal.manager.actions import ControlPlane
 from shoal.manager.api.validation import validate_registration
 from shoal.manager.feeds import TaskFeeds
 from shoal.manager.leader import ProcessLease
 from shoal.manager.pki import DEFAULT_INSTANCE_LIFETIME, CertificateAuthority
+from shoal.manager.secretbox import SecretsKeyError
 from shoal.manager.store.etcd import Conflict
 from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2
 
@@ -258,7 +267,29 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         if td is None:
             td = await self.cp.task_definitions.describe(task.task_definition_arn)
             self._taskdefs[task.task_definition_arn] = td
-        return agent_pb2.AgentTask(task=task, task_definition=td)
+        at = agent_pb2.AgentTask(task=task, task_definition=td)
+        if task.desired_status == "RUNNING" and not task_rules.is_stopped(task):
+            await self._resolve_secrets(at)
+        return at
+
+    async def _resolve_secrets(self, at: agent_pb2.AgentTask) -> None:
+        """The task's secrets, resolved now and sent only to the agent that runs it (never stored)."""
+        for c in at.task_definition.container_definitions:
+            for s in c.secrets:
+                try:
+                    if self.cp.secrets is None:
+                        raise FailedPrecondition("this manager has no secrets store")
+                    value = await self.cp.secrets.resolve(parse_value_from(s.value_from))
+                except (ShoalError, SecretsKeyError) as exc:
+                    del at.secrets[:]
+                    why = exc.message if isinstance(exc, ShoalError) else str(exc)
+                    at.secrets_error = (
+                        f"ResourceInitializationError: unable to retrieve secret {s.name} from "
+                        f"{quote(s.value_from)}: {why}"
+                    )[:1024]
+                    log.info("task %s: %s", at.task.task_arn.rsplit("/", 1)[-1], at.secrets_error)
+                    return
+                at.secrets.add(container_name=c.name, name=s.name, value=value)
 
     async def _push_desired(
         self, s: _Session, reported_running: set[str], outbox: asyncio.Queue[agent_pb2.ManagerMessage | None]

@@ -168,7 +168,6 @@ def test_realistic_ecs_json_registers_with_warnings_for_unused_fields() -> None:
     assert warnings == [
         "executionRoleArn is kept but not used (Shoal has no IAM)",
         "containerDefinitions[0].logConfiguration: awslogs is kept; the container logs with json-file",
-        "containerDefinitions[0].secrets are kept but not injected (no secrets store)",
     ]
     # Units normalised to plain numbers.
     assert (td.cpu, td.memory) == ("512", "1024")
