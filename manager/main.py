@@ -19,17 +19,32 @@ from grpc_reflection.v1alpha import reflection
 from shoal.core.errors import Unavailable
 from shoal.core.identity import ca_digest
 from shoal.manager.actions import ControlPlane
+from shoal.manager.actions.api_keys import ApiKeys
 from shoal.manager.actions.fleet import JoinTokens
+from shoal.manager.actions.secrets import Secrets
 from shoal.manager.api.agent import AgentSessionServicer
+from shoal.manager.api.auth import AuthInterceptor
 from shoal.manager.api.ecs import EcsServicer
 from shoal.manager.api.fleet import FleetServicer, install_command_for
 from shoal.manager.api.join import AgentJoinServicer
+from shoal.manager.api.keys import AuthServicer
+from shoal.manager.api.secrets import SecretsServicer
 from shoal.manager.controllers.services import ServiceController
 from shoal.manager.embedded_etcd import EmbeddedEtcd
 from shoal.manager.leader import Leadership, ProcessLease
 from shoal.manager.pki import load_or_create_ca
+from shoal.manager.secretbox import SecretsKey, SecretsKeyError, load_key
 from shoal.manager.store.etcd import EtcdSecurity, Store
-from shoal.v1 import agent_pb2, api_pb2, fleet_pb2, fleet_pb2_grpc
+from shoal.v1 import (
+    agent_pb2,
+    api_pb2,
+    auth_pb2,
+    auth_pb2_grpc,
+    fleet_pb2,
+    fleet_pb2_grpc,
+    secrets_pb2,
+    secrets_pb2_grpc,
+)
 
 log = logging.getLogger("shoal.manager")
 
@@ -103,6 +118,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--etcd-password-file",
         type=Path,
         help="file holding the etcd user's password (else SHOAL_ETCD_PASSWORD)",
+    )
+    p.add_argument(
+        "--secrets-key-file",
+        type=Path,
+        help="AES-256 key (base64) sealing secrets at rest; every replica needs the same one "
+        "(default: DATA_DIR/secrets.key, created on first start)",
+    )
+    p.add_argument(
+        "--secrets-old-key-file",
+        type=Path,
+        action="append",
+        default=[],
+        help="a previous secrets key: secrets sealed with it are re-sealed with the current one (rotation)",
     )
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
@@ -220,13 +248,26 @@ async def serve(args: argparse.Namespace) -> None:
         _write_public(args.data_dir / "ca.pem", ca.cert_pem)
         log.info("cluster CA certificate written to %s", args.data_dir / "ca.pem")
         tokens = JoinTokens(store, cp.clusters, ca_digest(ca.cert_pem))
+    api_keys = ApiKeys(store)
+    if ca is not None:
+        await _bootstrap_admin_key(api_keys, args.data_dir)
+    secrets = Secrets(store, *_secrets_keys(args))
+    try:
+        resealed = await secrets.check_key()
+    except SecretsKeyError as exc:
+        raise SystemExit(f"shoal-manager: {exc}") from None
+    if resealed:
+        log.info("secrets key rotated: %d secret(s) re-sealed", resealed)
+    cp.secrets = secrets
     lifetime = timedelta(seconds=args.agent_certificate_lifetime_seconds)
     sessions = AgentSessionServicer(cp, process_lease, ca=ca, certificate_lifetime=lifetime)
 
     # The API port serves callers (server TLS: they have no client certificate) and what an agent
     # needs to join; agent sessions have a server of their own that demands instance certificates,
     # so that no API call is ever reachable with an agent's certificate, nor a session without one.
-    api = grpc.aio.server(options=SERVER_OPTIONS)
+    # Every API call is authenticated by its key (--insecure: none are, as before).
+    interceptors = [] if ca is None else [AuthInterceptor(api_keys)]
+    api = grpc.aio.server(options=SERVER_OPTIONS, interceptors=interceptors)
     agents = api if ca is None else grpc.aio.server(options=SERVER_OPTIONS)
     api_pb2_grpc.add_EcsServicer_to_server(EcsServicer(cp), api)
     fleet_pb2_grpc.add_FleetServicer_to_server(
@@ -236,18 +277,25 @@ async def serve(args: argparse.Namespace) -> None:
     agent_pb2_grpc.add_AgentJoinServicer_to_server(
         AgentJoinServicer(session_port=agent_port, ca=ca, tokens=tokens, certificate_lifetime=lifetime), api
     )
+    auth_pb2_grpc.add_AuthServicer_to_server(AuthServicer(api_keys), api)
+    secrets_pb2_grpc.add_SecretsServicer_to_server(SecretsServicer(secrets), api)
     agent_pb2_grpc.add_AgentSessionServicer_to_server(sessions, agents)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, api)
     names = (
         api_pb2.DESCRIPTOR.services_by_name["Ecs"].full_name,
         fleet_pb2.DESCRIPTOR.services_by_name["Fleet"].full_name,
+        auth_pb2.DESCRIPTOR.services_by_name["Auth"].full_name,
+        secrets_pb2.DESCRIPTOR.services_by_name["Secrets"].full_name,
         agent_pb2.DESCRIPTOR.services_by_name["AgentJoin"].full_name,
         agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name,
         health.SERVICE_NAME,
         reflection.SERVICE_NAME,
     )
-    reflection.enable_server_reflection(names if ca is None else names[:3] + names[4:], api)
+    session_name = agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name
+    reflection.enable_server_reflection(
+        names if ca is None else tuple(n for n in names if n != session_name), api
+    )
     if ca is None:
         if api.add_insecure_port(args.listen) == 0:
             raise SystemExit(f"shoal-manager: cannot listen on {args.listen}")
@@ -262,7 +310,7 @@ async def serve(args: argparse.Namespace) -> None:
             raise SystemExit(f"shoal-manager: cannot listen on {args.agent_listen} (--agent-listen)")
         await agents.start()
     await api.start()
-    for name in ("", *names[:4]):
+    for name in ("", *names[:6]):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     if ca is None:
         log.info("shoal-manager serving on %s (plaintext, agents too)", args.listen)
@@ -300,6 +348,32 @@ async def serve(args: argparse.Namespace) -> None:
     await store.close()
     if etcd:
         await etcd.stop()
+
+
+async def _bootstrap_admin_key(keys: ApiKeys, data_dir: Path) -> None:
+    """A new cluster's first admin key, in DATA_DIR/admin.key (0600); nothing when keys exist."""
+    path = data_dir / "admin.key"
+    text = await keys.bootstrap()
+    if text is None:
+        if not path.exists():
+            log.info("API keys exist already: no admin key written (ask an admin for one)")
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text + "\n")
+    os.chmod(path, 0o600)
+    log.info("wrote the cluster's first admin API key to %s (mode 0600); `shoal configure` uses it", path)
+
+
+def _secrets_keys(args: argparse.Namespace) -> tuple[SecretsKey, tuple[SecretsKey, ...]]:
+    try:
+        current = load_key(
+            args.secrets_key_file or args.data_dir / "secrets.key", create=not args.secrets_key_file
+        )
+        old = tuple(load_key(p, create=False) for p in args.secrets_old_key_file)
+    except SecretsKeyError as exc:
+        raise SystemExit(f"shoal-manager: {exc}") from None
+    return current, old
 
 
 def _write_public(path: Path, data: bytes) -> None:
