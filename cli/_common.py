@@ -24,9 +24,18 @@ class Ctx:
     """The root options as the subcommand finally sees them, and the client they select."""
 
     def __init__(
-        self, endpoint: str, cluster: str, output: str, ca_file: str | None = None, insecure: bool = False
+        self,
+        endpoint: str,
+        cluster: str,
+        output: str,
+        ca_file: str | None = None,
+        insecure: bool = False,
+        api_key: str | None = None,
+        profile: str | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.api_key = api_key
+        self.profile = profile
         self.cluster = cluster
         self.output = output
         self.ca_file = ca_file
@@ -37,7 +46,9 @@ class Ctx:
     def client(self) -> ShoalClient:
         # Built on first use: a subcommand's --endpoint may still change the endpoint before then.
         if self._client is None:
-            self._client = ShoalClient(self.endpoint, ca_file=self.ca_file, insecure=self.insecure)
+            self._client = ShoalClient(
+                self.endpoint, ca_file=self.ca_file, insecure=self.insecure, api_key=self.api_key
+            )
         return self._client
 
     def emit(self, response: Message, table: Callable[[], object]) -> None:

@@ -7,11 +7,14 @@ import sys
 
 import click
 
+from shoal.cli import profiles
 from shoal.cli._common import Ctx
 from shoal.cli.attribute import attribute
+from shoal.cli.auth import auth, configure, whoami
 from shoal.cli.cluster import cluster
 from shoal.cli.instance import instance
 from shoal.cli.output import fail
+from shoal.cli.secret import secret
 from shoal.cli.service import service
 from shoal.cli.task import task
 from shoal.cli.task_definition import task_definition
@@ -26,16 +29,14 @@ from shoal.core.errors import ShoalError
 @click.option(
     "--endpoint",
     envvar="SHOAL_ENDPOINT",
-    default=DEFAULT_ENDPOINT,
-    show_default=True,
-    help="manager HOST:PORT (env SHOAL_ENDPOINT)",
+    default=None,
+    help=f"manager HOST:PORT (env SHOAL_ENDPOINT; else the profile's; else {DEFAULT_ENDPOINT})",
 )
 @click.option(
     "--cluster",
     envvar="SHOAL_CLUSTER",
-    default="default",
-    show_default=True,
-    help="cluster (env SHOAL_CLUSTER)",
+    default=None,
+    help="cluster (env SHOAL_CLUSTER; else the profile's; else default)",
 )
 @click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option(
@@ -53,15 +54,51 @@ from shoal.core.errors import ShoalError
     default=False,
     help="plaintext, for a manager started with --insecure (env SHOAL_INSECURE=1)",
 )
+@click.option(
+    "--profile",
+    envvar="SHOAL_PROFILE",
+    default=None,
+    help="named settings from ~/.config/shoal/config (`shoal configure`; env SHOAL_PROFILE)",
+)
 @click.pass_context
 def cli(
-    ctx: click.Context, endpoint: str, cluster: str, output: str, ca_file: str | None, insecure: bool
+    ctx: click.Context,
+    endpoint: str | None,
+    cluster: str | None,
+    output: str,
+    ca_file: str | None,
+    insecure: bool,
+    profile: str | None,
 ) -> None:
     """Shoal: ECS-style container orchestration on your own VMs."""
-    ctx.obj = Ctx(endpoint, cluster, output, ca_file=ca_file, insecure=insecure)
+    # Flags and SHOAL_* variables win over the profile, as aws-cli's do; the key only comes from
+    # SHOAL_API_KEY or the profile, never a flag (it would show in `ps` and shell history).
+    p = profiles.load(profile or "default")
+    ctx.obj = Ctx(
+        endpoint or p.endpoint or DEFAULT_ENDPOINT,
+        cluster or p.cluster or "default",
+        output,
+        ca_file=ca_file or p.ca_file or None,
+        insecure=insecure,
+        api_key=os.environ.get("SHOAL_API_KEY") or p.api_key or None,
+        profile=profile,
+    )
 
 
-for _group in (cluster, task_definition, instance, attribute, task, service, wait_group, token):
+for _group in (
+    cluster,
+    task_definition,
+    instance,
+    attribute,
+    task,
+    service,
+    wait_group,
+    token,
+    auth,
+    secret,
+    configure,
+    whoami,
+):
     cli.add_command(_group)
 
 

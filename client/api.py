@@ -11,7 +11,16 @@ from google.protobuf.message import Message
 
 from shoal.client.errors import from_rpc_error
 from shoal.core import errors
-from shoal.v1 import api_pb2, api_pb2_grpc, fleet_pb2, fleet_pb2_grpc
+from shoal.v1 import (
+    api_pb2,
+    api_pb2_grpc,
+    auth_pb2,
+    auth_pb2_grpc,
+    fleet_pb2,
+    fleet_pb2_grpc,
+    secrets_pb2,
+    secrets_pb2_grpc,
+)
 
 DEFAULT_ENDPOINT = "127.0.0.1:7700"
 DEFAULT_TIMEOUT = 60.0  # seconds; a RunTask that pulls no image answers well within this
@@ -35,8 +44,10 @@ class ShoalClient:
         ca_file: str | None = None,
         ca_pem: bytes | None = None,
         insecure: bool = False,
+        api_key: str | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.api_key = api_key
         self.timeout = timeout
         self.ca_file = ca_file
         self.ca_pem = ca_pem
@@ -44,6 +55,8 @@ class ShoalClient:
         self._channel: grpc.Channel | None = None
         self._stub_: api_pb2_grpc.EcsStub | None = None
         self._fleet_: fleet_pb2_grpc.FleetStub | None = None
+        self._auth_: auth_pb2_grpc.AuthStub | None = None
+        self._secrets_: secrets_pb2_grpc.SecretsStub | None = None
 
     def _dial(self) -> grpc.Channel:
         # Dialled on first use: building a client never fails, and --help needs no manager.
@@ -61,6 +74,11 @@ class ShoalClient:
                             "caFile", f"cannot read {self.ca_file}: {exc.strerror}", reason="CA_FILE"
                         ) from None
                 creds = grpc.ssl_channel_credentials(root_certificates=roots)
+                if self.api_key:
+                    # gRPC's own token credentials: `authorization: Bearer KEY`, only ever over TLS.
+                    creds = grpc.composite_channel_credentials(
+                        creds, grpc.access_token_call_credentials(self.api_key)
+                    )
                 self._channel = grpc.secure_channel(self.endpoint, creds)
         return self._channel
 
@@ -69,6 +87,18 @@ class ShoalClient:
         if self._stub_ is None:
             self._stub_ = api_pb2_grpc.EcsStub(self._dial())
         return self._stub_
+
+    @property
+    def _auth(self) -> auth_pb2_grpc.AuthStub:
+        if self._auth_ is None:
+            self._auth_ = auth_pb2_grpc.AuthStub(self._dial())
+        return self._auth_
+
+    @property
+    def _secrets(self) -> secrets_pb2_grpc.SecretsStub:
+        if self._secrets_ is None:
+            self._secrets_ = secrets_pb2_grpc.SecretsStub(self._dial())
+        return self._secrets_
 
     @property
     def _fleet(self) -> fleet_pb2_grpc.FleetStub:
@@ -83,6 +113,8 @@ class ShoalClient:
         self._channel = None
         self._stub_ = None
         self._fleet_ = None
+        self._auth_ = None
+        self._secrets_ = None
 
     def __enter__(self) -> ShoalClient:
         return self
@@ -97,6 +129,66 @@ class ShoalClient:
             return method(request, timeout=self.timeout if timeout is None else timeout)
         except grpc.RpcError as exc:
             raise from_rpc_error(exc, self.endpoint, tls=not self.insecure) from None
+
+    # -- Auth: API keys ----------------------------------------------------------------------------
+    def create_api_key(
+        self, request: auth_pb2.CreateApiKeyRequest | None = None, *, timeout: float | None = None
+    ) -> auth_pb2.CreateApiKeyResponse:
+        """An API key with a role (its secret is in the response only)."""
+        return self._call(self._auth.CreateApiKey, request or auth_pb2.CreateApiKeyRequest(), timeout)
+
+    def list_api_keys(
+        self, request: auth_pb2.ListApiKeysRequest | None = None, *, timeout: float | None = None
+    ) -> auth_pb2.ListApiKeysResponse:
+        """Every API key with its role and status; never their secrets."""
+        return self._call(self._auth.ListApiKeys, request or auth_pb2.ListApiKeysRequest(), timeout)
+
+    def revoke_api_key(
+        self, request: auth_pb2.RevokeApiKeyRequest | None = None, *, timeout: float | None = None
+    ) -> auth_pb2.RevokeApiKeyResponse:
+        """Revoke an API key: calls with it are refused from now on."""
+        return self._call(self._auth.RevokeApiKey, request or auth_pb2.RevokeApiKeyRequest(), timeout)
+
+    def who_am_i(
+        self, request: auth_pb2.WhoAmIRequest | None = None, *, timeout: float | None = None
+    ) -> auth_pb2.WhoAmIResponse:
+        """The key this client calls with: its name, role, cluster limit and expiry."""
+        return self._call(self._auth.WhoAmI, request or auth_pb2.WhoAmIRequest(), timeout)
+
+    # -- Secrets -----------------------------------------------------------------------------------
+    def put_secret(
+        self, request: secrets_pb2.PutSecretRequest | None = None, *, timeout: float | None = None
+    ) -> secrets_pb2.PutSecretResponse:
+        """Store a new version of a secret (the value is sealed before it reaches etcd)."""
+        return self._call(self._secrets.PutSecret, request or secrets_pb2.PutSecretRequest(), timeout)
+
+    def describe_secret(
+        self, request: secrets_pb2.DescribeSecretRequest | None = None, *, timeout: float | None = None
+    ) -> secrets_pb2.DescribeSecretResponse:
+        """A secret's metadata and versions, never its value."""
+        return self._call(
+            self._secrets.DescribeSecret, request or secrets_pb2.DescribeSecretRequest(), timeout
+        )
+
+    def list_secrets(
+        self, request: secrets_pb2.ListSecretsRequest | None = None, *, timeout: float | None = None
+    ) -> secrets_pb2.ListSecretsResponse:
+        """Every secret's metadata."""
+        return self._call(self._secrets.ListSecrets, request or secrets_pb2.ListSecretsRequest(), timeout)
+
+    def delete_secret(
+        self, request: secrets_pb2.DeleteSecretRequest | None = None, *, timeout: float | None = None
+    ) -> secrets_pb2.DeleteSecretResponse:
+        """Delete a secret and all its versions."""
+        return self._call(self._secrets.DeleteSecret, request or secrets_pb2.DeleteSecretRequest(), timeout)
+
+    def get_secret_value(
+        self, request: secrets_pb2.GetSecretValueRequest | None = None, *, timeout: float | None = None
+    ) -> secrets_pb2.GetSecretValueResponse:
+        """A secret's value (admin keys only; the manager logs who read it)."""
+        return self._call(
+            self._secrets.GetSecretValue, request or secrets_pb2.GetSecretValueRequest(), timeout
+        )
 
     # -- Fleet: joining VMs ------------------------------------------------------------------------
     def create_join_token(
