@@ -71,7 +71,7 @@ def local_cluster(pull_behavior: str) -> Iterator[tuple[ShoalClient, docker.Dock
                 stderr=mlog,
             )
         ]
-        ca_file = root / "m" / "ca.pem"
+        ca_file, key_file = root / "m" / "ca.pem", root / "m" / "admin.key"
         ecs = ShoalClient(endpoint, timeout=10, ca_file=str(ca_file))
 
         def up() -> bool:
@@ -83,6 +83,8 @@ def local_cluster(pull_behavior: str) -> Iterator[tuple[ShoalClient, docker.Dock
 
         try:
             wait(ca_file.exists)
+            wait(key_file.exists)
+            ecs.api_key = key_file.read_text().strip()
             wait(up)
             token = ecs.create_join_token(fleet_pb2.CreateJoinTokenRequest(ttl_seconds=600, uses=1)).secret
             procs.append(

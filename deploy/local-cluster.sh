@@ -46,14 +46,25 @@ rm -rf "$ctx"
 echo "==> starting shoal-manager on $ENDPOINT (TLS, embedded etcd, data in $ROOT/manager)"
 nohup shoal-manager --listen "$ENDPOINT" --data-dir "$ROOT/manager" >"$ROOT/manager.log" 2>&1 &
 echo $! >"$ROOT/manager.pid"
-# The manager's cluster CA: the CLI checks the manager's TLS certificate against it.
-export SHOAL_CA_FILE="$ROOT/manager/ca.pem"
+# The manager's cluster CA (the CLI checks the manager's TLS against it) and its first admin key.
+CA_FILE="$ROOT/manager/ca.pem"
+KEY_FILE="$ROOT/manager/admin.key"
 for _ in $(seq 1 120); do
-  [ -e "$SHOAL_CA_FILE" ] && shoal cluster list >/dev/null 2>&1 && break
-  echo "    waiting for the manager to serve on $ENDPOINT ..."
+  [ -e "$CA_FILE" ] && [ -e "$KEY_FILE" ] && break
+  echo "    waiting for the manager to start on $ENDPOINT ..."
   sleep 0.5
 done
-shoal cluster list >/dev/null || { echo "manager did not start; see $ROOT/manager.log" >&2; exit 1; }
+[ -e "$KEY_FILE" ] || { echo "manager did not start; see $ROOT/manager.log" >&2; exit 1; }
+# The CLI's profile `local` (and `default`, if you have none yet): endpoint, CA and the admin key.
+shoal --profile local configure --endpoint "$ENDPOINT" --cluster default --ca-file "$CA_FILE" \
+  --api-key-file "$KEY_FILE" >/dev/null
+grep -qs '^\[default\]' "${XDG_CONFIG_HOME:-$HOME/.config}/shoal/config" ||
+  shoal --profile default configure --endpoint "$ENDPOINT" --cluster default --ca-file "$CA_FILE" \
+    --api-key-file "$KEY_FILE" >/dev/null
+export SHOAL_PROFILE=local
+unset SHOAL_ENDPOINT
+for _ in $(seq 1 60); do shoal cluster list >/dev/null 2>&1 && break; sleep 0.5; done
+shoal cluster list >/dev/null || { echo "manager does not answer; see $ROOT/manager.log" >&2; exit 1; }
 
 # Agents join with a token, as on a real fleet: each makes its own key and gets a certificate.
 token=$(shoal token create -q --ttl 10m --description "local cluster agents")
@@ -78,5 +89,5 @@ port=$(shoal task describe "$task" --output json | sed -n 's/.*"hostPort": \([0-
 echo "==> the sample task answers on http://127.0.0.1:$port/"
 wget -q -O - "http://127.0.0.1:$port/" || curl -fsS "http://127.0.0.1:$port/"
 echo
-echo "Try: export PATH=\$PWD/.venv/bin:\$PATH SHOAL_CA_FILE=$SHOAL_CA_FILE"
-echo "     shoal instance list; shoal task list; shoal token create; deploy/local-cluster.sh stop"
+echo "Try: export PATH=\$PWD/.venv/bin:\$PATH SHOAL_PROFILE=local"
+echo "     shoal whoami; shoal instance list; shoal task list; shoal token create; deploy/local-cluster.sh stop"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -44,6 +45,12 @@ def require_binary(name: str) -> str:
         # Fail loudly: a missing dependency must never turn into a silent skip.
         pytest.fail(f"{name} is not installed; run .ci/run or install it (see README)", pytrace=False)
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_user_cli_profile(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The CLI under test must not read the machine user's ~/.config/shoal profiles."""
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
 
 
 @pytest.fixture(scope="session")
@@ -178,6 +185,12 @@ class LocalCluster:
         self.agents: dict[str, Proc] = {}
         self._token = ""
 
+    @property
+    def admin_key(self) -> str:
+        """The bootstrap admin key the manager wrote on its first start (the CLI calls with it)."""
+        path = self.root / "manager" / "admin.key"
+        return path.read_text().strip() if path.exists() else ""
+
     def join_token(self) -> str:
         """One token for every agent of the test (as an operator would make one per batch of VMs)."""
         if not self._token:
@@ -186,6 +199,7 @@ class LocalCluster:
 
     def start_manager(self) -> None:
         self.manager.start()
+        wait_for(lambda: bool(self.admin_key), 60, "the manager's admin.key")
         wait_for(
             lambda: self.shoal("cluster", "list", check=False).returncode == 0, 60, "the manager to serve"
         )
@@ -259,6 +273,8 @@ class LocalCluster:
             SHOAL_CLUSTER=self.cluster,
             SHOAL_CA_FILE=str(self.ca_file),
         )
+        if self.admin_key:
+            env["SHOAL_API_KEY"] = self.admin_key
         r = subprocess.run(
             [str(BIN / "shoal"), *args], capture_output=True, text=True, env=env, input=input, timeout=120
         )
@@ -277,7 +293,10 @@ class LocalCluster:
         from shoal.v1 import api_pb2_grpc
 
         if getattr(self, "_api", None) is None:
-            creds = grpc.ssl_channel_credentials(root_certificates=self.ca_file.read_bytes())
+            creds = grpc.composite_channel_credentials(
+                grpc.ssl_channel_credentials(root_certificates=self.ca_file.read_bytes()),
+                grpc.access_token_call_credentials(self.admin_key),
+            )
             self._api = api_pb2_grpc.EcsStub(grpc.secure_channel(self.endpoint, creds))
         return self._api
 
@@ -291,14 +310,18 @@ class LocalCluster:
         for a in self.agents.values():
             a.stop()
         self.manager.stop()
-        for c in self.docker.containers.list(all=True, filters={"label": "com.shoal.cluster"}):
-            inst = c.labels.get("com.shoal.container-instance", "")
-            if any(
+        import docker.errors
+
+        # Summaries only (sparse): other test runs on this engine may remove their containers meanwhile.
+        for c in self.docker.containers.list(all=True, sparse=True, filters={"label": "com.shoal.cluster"}):
+            inst = (c.attrs.get("Labels") or {}).get("com.shoal.container-instance", "")
+            if inst and any(
                 (self.root / n / "agent-state.json").exists()
                 and inst in (self.root / n / "agent-state.json").read_text()
                 for n in self.agents
             ):
-                c.remove(force=True)
+                with contextlib.suppress(docker.errors.NotFound):
+                    c.remove(force=True)
 
 
 @pytest.fixture

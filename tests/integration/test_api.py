@@ -42,7 +42,13 @@ def api(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     ).start()
     ca_file = root / "ca.pem"  # written by the manager on start: the API is TLS with the cluster CA
     wait_for(ca_file.exists, 60, "the manager's ca.pem")
-    channel = grpc.secure_channel(endpoint, grpc.ssl_channel_credentials(ca_file.read_bytes()))
+    key_file = root / "admin.key"  # the bootstrap admin key of this new cluster
+    wait_for(key_file.exists, 60, "the manager's admin.key")
+    admin_key = key_file.read_text().strip()
+    creds = grpc.composite_channel_credentials(
+        grpc.ssl_channel_credentials(ca_file.read_bytes()), grpc.access_token_call_credentials(admin_key)
+    )
+    channel = grpc.secure_channel(endpoint, creds)
     stub = api_pb2_grpc.EcsStub(channel)
 
     def ready() -> bool:
@@ -59,6 +65,7 @@ def api(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     stub.ca_file = str(ca_file)  # type: ignore[attr-defined]
     stub.agent_endpoint = agent_endpoint  # type: ignore[attr-defined]
     stub.root = root  # type: ignore[attr-defined]
+    stub.admin_key = admin_key  # type: ignore[attr-defined]
     yield stub
     proc.stop()
     assert "Traceback" not in proc.log(), proc.log()
@@ -263,7 +270,7 @@ def test_task_definition_tags_are_kept_and_described(api) -> None:
 
 
 def test_client_speaks_the_api_and_raises_shoal_errors(api) -> None:
-    with ShoalClient(api.endpoint, timeout=10, ca_file=api.ca_file) as ecs:
+    with ShoalClient(api.endpoint, timeout=10, ca_file=api.ca_file, api_key=api.admin_key) as ecs:
         td = ecs.register_task_definition(register_req("via-client")).task_definition
         assert td.revision == 1
         assert "via-client" in ecs.list_task_definition_families().families

@@ -72,7 +72,12 @@ def manager(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     ).start()
     ca_file = root / "ca.pem"  # the API is TLS with the cluster CA the manager writes on start
     wait_for(ca_file.exists, 60, "the manager's ca.pem")
-    creds = grpc.ssl_channel_credentials(ca_file.read_bytes())
+    key_file = root / "admin.key"
+    wait_for(key_file.exists, 60, "the manager's admin.key")
+    creds = grpc.composite_channel_credentials(
+        grpc.ssl_channel_credentials(ca_file.read_bytes()),
+        grpc.access_token_call_credentials(key_file.read_text().strip()),
+    )
     stub = api_pb2_grpc.EcsStub(
         grpc.secure_channel(endpoint, creds, options=[("grpc.max_send_message_length", -1)])
     )
