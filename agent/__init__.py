@@ -1,0 +1,1 @@
+"""shoal-agent: the VM agent that joins a cluster and runs the containers it is assigned."""

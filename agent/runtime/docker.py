@@ -55,8 +55,11 @@ def cpu_shares(cpu: int) -> int:
 
 
 def docker_health(hc: ecs_pb2.HealthCheck) -> dict | None:
-    if not hc.command or hc.command[0] == "NONE":
+    """Docker's healthcheck for an ECS healthCheck: none keeps the image's own, ["NONE"] turns it off."""
+    if not hc.command:
         return None
+    if hc.command[0] == "NONE":
+        return {"test": ["NONE"]}
     second = 1_000_000_000
     test = ["CMD-SHELL", " ".join(hc.command[1:])] if hc.command[0] == "CMD-SHELL" else list(hc.command)
     out = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import secrets
 import threading
 import time
@@ -259,3 +260,29 @@ def test_links_and_volumes_from_reach_the_other_container_of_the_task(
     hosts = container.exec_run(["cat", "/etc/hosts"]).output.decode().split("\n")
     assert any(line.split()[:1] == [db_ip] and "database" in line.split() for line in hosts)
     assert container.exec_run(["ping", "-c", "1", "-W", "2", "database"]).exit_code == 0
+
+
+def test_health_check_none_turns_the_images_own_check_off(
+    runtime: DockerRuntime, docker_client, busybox_image
+) -> None:
+    """ECS's ["NONE"] disables a HEALTHCHECK the image declares; no healthCheck keeps it."""
+    tag = "shoal-test/with-healthcheck:latest"
+    docker_client.images.build(
+        fileobj=io.BytesIO(f'FROM {busybox_image}\nHEALTHCHECK --interval=5s CMD ["false"]\n'.encode()),
+        tag=tag,
+        rm=True,
+    )
+    off_task, off_td = make(
+        {
+            "name": "off",
+            "image": tag,
+            "memory": 32,
+            "command": ["sleep", "60"],
+            "healthCheck": {"command": ["NONE"]},
+        }
+    )
+    kept_task, kept_td = make({"name": "kept", "image": tag, "memory": 32, "command": ["sleep", "60"]})
+    off, _ = runtime.create(off_task, off_td, off_td.container_definitions[0])
+    kept, _ = runtime.create(kept_task, kept_td, kept_td.container_definitions[0])
+    assert docker_client.api.inspect_container(off)["Config"]["Healthcheck"]["Test"] == ["NONE"]
+    assert docker_client.api.inspect_container(kept)["Config"]["Healthcheck"]["Test"] == ["CMD", "false"]
