@@ -275,17 +275,22 @@ class TaskWorker:
 
 
 def with_secrets(cdef: ecs_pb2.ContainerDefinition, at: agent_pb2.AgentTask) -> ecs_pb2.ContainerDefinition:
-    """The container definition with its resolved secrets as environment variables (they win)."""
+    """The container definition with its resolved secrets: environment variables (they win over
+    plain ones of the same name) and log driver options."""
     mine = [s for s in at.secrets if s.container_name == cdef.name]
     if not mine:
         return cdef
     out = ecs_pb2.ContainerDefinition()
     out.CopyFrom(cdef)
-    names = {s.name for s in mine}
+    env = [s for s in mine if not s.log_option]
+    names = {s.name for s in env}
     keep = [e for e in out.environment if e.name not in names]
     del out.environment[:]
     out.environment.extend(keep)
-    out.environment.extend(ecs_pb2.KeyValuePair(name=s.name, value=s.value) for s in mine)
+    out.environment.extend(ecs_pb2.KeyValuePair(name=s.name, value=s.value) for s in env)
+    for s in mine:
+        if s.log_option:  # logConfiguration.secretOptions become log driver options
+            out.log_configuration.options[s.name] = s.value
     return out
 
 

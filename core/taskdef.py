@@ -380,6 +380,11 @@ def _validate_container(
                     f"{f}.secrets[{j}].name", f"{quote(sec.name)} is not a valid variable name"
                 )
             parse_value_from(sec.value_from, f"{f}.secrets[{j}].valueFrom")
+    for j, sec in enumerate(c.log_configuration.secret_options):
+        with p.check():
+            if not sec.name:
+                raise InvalidArgument(f"{f}.logConfiguration.secretOptions[{j}].name", "is required")
+            parse_value_from(sec.value_from, f"{f}.logConfiguration.secretOptions[{j}].valueFrom")
     with p.check():
         _validate_references(c, f, mode, container_names)
     if c.HasField("linux_parameters"):

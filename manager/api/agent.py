@@ -275,7 +275,9 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
     async def _resolve_secrets(self, at: agent_pb2.AgentTask) -> None:
         """The task's secrets, resolved now and sent only to the agent that runs it (never stored)."""
         for c in at.task_definition.container_definitions:
-            for s in c.secrets:
+            wanted = [(s, False) for s in c.secrets]
+            wanted += [(s, True) for s in c.log_configuration.secret_options]
+            for s, log_option in wanted:
                 try:
                     if self.cp.secrets is None:
                         raise FailedPrecondition("this manager has no secrets store")
@@ -289,7 +291,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                     )[:1024]
                     log.info("task %s: %s", at.task.task_arn.rsplit("/", 1)[-1], at.secrets_error)
                     return
-                at.secrets.add(container_name=c.name, name=s.name, value=value)
+                at.secrets.add(container_name=c.name, name=s.name, value=value, log_option=log_option)
 
     async def _push_desired(
         self, s: _Session, reported_running: set[str], outbox: asyncio.Queue[agent_pb2.ManagerMessage | None]

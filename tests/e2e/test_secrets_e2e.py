@@ -122,6 +122,44 @@ def test_an_updated_secret_reaches_new_tasks(cluster: LocalCluster, tmp_path: Pa
         c.shoal("task", "stop", t["taskArn"])
 
 
+def test_log_configuration_secret_options_become_log_driver_options(
+    cluster: LocalCluster, tmp_path: Path
+) -> None:
+    c = cluster
+    c.shoal("secret", "put", "log-tag", "--value", "tag-from-secret-5e")
+    path = tmp_path / "logs.json"
+    path.write_text(
+        json.dumps(
+            {
+                "family": "logsec",
+                "containerDefinitions": [
+                    {
+                        "name": "app",
+                        "image": TEST_IMAGE,
+                        "memory": 32,
+                        "command": ["sleep", "300"],
+                        "logConfiguration": {
+                            "logDriver": "json-file",
+                            "options": {"max-size": "1m"},
+                            "secretOptions": [{"name": "tag", "valueFrom": SSM + "log-tag"}],
+                        },
+                    }
+                ],
+            }
+        )
+    )
+    c.shoal("task-definition", "register", "--cli-input-json", f"file://{path}")
+    task = run(c, "logsec")
+    c.shoal("task", "wait", "running", task["taskArn"], "--timeout", "60")
+    [container] = c.containers_of(task["taskArn"])
+    config = container.attrs["HostConfig"]["LogConfig"]
+    assert config["Type"] == "json-file"
+    assert config["Config"] == {"max-size": "1m", "tag": "tag-from-secret-5e"}
+    described = c.shoal("task-definition", "describe", "logsec", "--output", "json").stdout
+    assert "tag-from-secret-5e" not in described and "log-tag" in described
+    c.shoal("task", "stop", task["taskArn"])
+
+
 def test_a_missing_secret_stops_the_task_before_any_container_starts(
     cluster: LocalCluster, tmp_path: Path
 ) -> None:

@@ -127,14 +127,16 @@ class AgentTask(_message.Message):
     def __init__(self, task: _Optional[_Union[_ecs_pb2.Task, _Mapping]] = ..., task_definition: _Optional[_Union[_ecs_pb2.TaskDefinition, _Mapping]] = ..., secrets: _Optional[_Iterable[_Union[ResolvedSecret, _Mapping]]] = ..., secrets_error: _Optional[str] = ...) -> None: ...
 
 class ResolvedSecret(_message.Message):
-    __slots__ = ("container_name", "name", "value")
+    __slots__ = ("container_name", "name", "value", "log_option")
     CONTAINER_NAME_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
+    LOG_OPTION_FIELD_NUMBER: _ClassVar[int]
     container_name: str
     name: str
     value: str
-    def __init__(self, container_name: _Optional[str] = ..., name: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    log_option: bool
+    def __init__(self, container_name: _Optional[str] = ..., name: _Optional[str] = ..., value: _Optional[str] = ..., log_option: _Optional[bool] = ...) -> None: ...
 
 class DesiredTasks(_message.Message):
     __slots__ = ("seq", "full", "tasks")
