@@ -229,7 +229,10 @@ class ContainerInstances:
         if not attrs:
             raise InvalidArgument("attributes", "give at least one attribute")
         if len(attrs) > MAX_ATTRIBUTES_PER_CALL:
-            raise InvalidArgument("attributes", f"at most {MAX_ATTRIBUTES_PER_CALL} attributes per call")
+            raise InvalidArgument(
+                "attributes",
+                f"{len(attrs)} attributes in one call; the limit is {MAX_ATTRIBUTES_PER_CALL} per call",
+            )
         targets: dict[str, list[ecs_pb2.Attribute]] = {}
         for i, a in enumerate(attrs):
             iid = self._check_attribute(i, a, name, with_value=not delete)
