@@ -244,7 +244,10 @@ async def serve(args: argparse.Namespace) -> None:
             args.listen,
         )
     else:
-        ca = await load_or_create_ca(store)
+        try:
+            ca = await load_or_create_ca(store, *_secrets_keys(args))
+        except SecretsKeyError as exc:
+            raise SystemExit(f"shoal-manager: {exc}") from None
         _write_public(args.data_dir / "ca.pem", ca.cert_pem)
         log.info("cluster CA certificate written to %s", args.data_dir / "ca.pem")
         tokens = JoinTokens(store, cp.clusters, ca_digest(ca.cert_pem))

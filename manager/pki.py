@@ -17,6 +17,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from shoal.core.errors import InvalidArgument
 from shoal.core.identity import instance_subject
+from shoal.manager.secretbox import SecretsKey, SecretsKeyError
 from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import internal_pb2
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 CA_LIFETIME = dt.timedelta(days=10 * 365)
 SERVER_LIFETIME = dt.timedelta(days=365)
 DEFAULT_INSTANCE_LIFETIME = dt.timedelta(days=30)
+_CA_CONTEXT = b"shoal cluster CA private key"
 _BACKDATE = dt.timedelta(minutes=5)  # tolerate clocks a little behind (a tenth of short lifetimes)
 
 
@@ -87,14 +89,28 @@ class CertificateAuthority:
     def cert_pem(self) -> bytes:
         return _pem(self.cert)
 
-    def to_record(self) -> internal_pb2.CertificateAuthorityRecord:
+    def to_record(self, seal: SecretsKey) -> internal_pb2.CertificateAuthorityRecord:
+        """The CA as etcd keeps it: its private key sealed, never in clear text."""
+        nonce, sealed = seal.seal(private_key_pem(self.key), _CA_CONTEXT)
         return internal_pb2.CertificateAuthorityRecord(
-            certificate_pem=self.cert_pem.decode(), private_key_pem=private_key_pem(self.key).decode()
+            certificate_pem=self.cert_pem.decode(), key_id=seal.id, nonce=nonce, sealed_private_key=sealed
         )
 
     @classmethod
-    def from_record(cls, rec: internal_pb2.CertificateAuthorityRecord) -> CertificateAuthority:
-        key = serialization.load_pem_private_key(rec.private_key_pem.encode(), password=None)
+    def from_record(
+        cls, rec: internal_pb2.CertificateAuthorityRecord, keys: Sequence[SecretsKey]
+    ) -> CertificateAuthority:
+        if rec.sealed_private_key:
+            by_id = {k.id: k for k in keys}
+            if rec.key_id not in by_id:
+                raise SecretsKeyError(
+                    f"the cluster CA key is sealed with secrets key {rec.key_id}, which this manager lacks: "
+                    "give every manager the same --secrets-key-file"
+                )
+            pem = by_id[rec.key_id].open(rec.nonce, rec.sealed_private_key, _CA_CONTEXT)
+        else:
+            pem = rec.private_key_pem.encode()
+        key = serialization.load_pem_private_key(pem, password=None)
         assert isinstance(key, ec.EllipticCurvePrivateKey)
         return cls(x509.load_pem_x509_certificate(rec.certificate_pem.encode()), key)
 
@@ -169,18 +185,31 @@ class CertificateAuthority:
             return False
 
 
-async def load_or_create_ca(store: Store) -> CertificateAuthority:
-    """The cluster CA from etcd; the first manager to start creates it (replicas race safely)."""
+async def load_or_create_ca(
+    store: Store, seal: SecretsKey, old_keys: Sequence[SecretsKey] = ()
+) -> CertificateAuthority:
+    """The cluster CA from etcd; the first manager to start creates it (replicas race safely).
+
+    Its private key is kept sealed with the current secrets key: a record sealed with an older key
+    (a rotation) or written in clear is sealed again.
+    """
     key = store.keys.certificate_authority()
+    keys = [seal, *old_keys]
     item = await store.get(key, internal_pb2.CertificateAuthorityRecord)
-    if item is not None:
-        return CertificateAuthority.from_record(item.value)
-    ca = CertificateAuthority.create()
-    try:
-        await store.commit({key: ca.to_record()}, expect_revisions={key: 0})
-        log.info("created the cluster certificate authority")
-        return ca
-    except Conflict:
-        item = await store.get(key, internal_pb2.CertificateAuthorityRecord)
-        assert item is not None
-        return CertificateAuthority.from_record(item.value)
+    if item is None:
+        ca = CertificateAuthority.create()
+        try:
+            await store.commit({key: ca.to_record(seal)}, expect_revisions={key: 0})
+            log.info("created the cluster certificate authority")
+            return ca
+        except Conflict:
+            item = await store.get(key, internal_pb2.CertificateAuthorityRecord)
+            assert item is not None
+    ca = CertificateAuthority.from_record(item.value, keys)
+    if item.value.key_id != seal.id:
+        try:
+            await store.commit({key: ca.to_record(seal)}, expect_revisions={key: item.mod_revision})
+            log.info("sealed the cluster CA's key with the current secrets key")
+        except Conflict:
+            pass  # another replica did it
+    return ca

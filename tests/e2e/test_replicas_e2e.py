@@ -34,6 +34,9 @@ def replicas(tmp_path: Path, etcd_endpoint: str, docker_client, busybox_image) -
             etcd_endpoint,
             "--etcd-prefix",
             prefix,
+            # Replicas share the key that seals secrets (and the CA's key) in etcd.
+            "--secrets-key-file",
+            str(tmp_path / "manager" / "secrets.key"),
         ],
         tmp_path / "manager2.log",
     ).start()

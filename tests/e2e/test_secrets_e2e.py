@@ -97,6 +97,13 @@ def test_secrets_are_injected_as_ecs_names_them_and_found_nowhere_else(
                 ["grep", "-r", "-l", "-a", value, str(root)], capture_output=True, text=True
             )
             assert found.stdout == "", f"{value} in clear text in {found.stdout}"
+    # Nor is any private key (the cluster CA's) in etcd's files.
+    pem = subprocess.run(
+        ["grep", "-r", "-l", "-a", "PRIVATE KEY", str(c.root / "manager" / "etcd")],
+        capture_output=True,
+        text=True,
+    )
+    assert pem.stdout == "", f"a private key in clear text in {pem.stdout}"
     # Only an explicit admin read shows a value, and the manager logs the read, not the value.
     assert c.shoal("secret", "get-value", "db-password").stdout.strip() == PLAIN
     assert "secret db-password (version" in c.manager.log() and PLAIN not in c.manager.log()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from shoal.agent.identity import AgentIdentity
 from shoal.core.errors import InvalidArgument
 from shoal.core.identity import JoinToken, ca_digest, instance_identity, token_id
 from shoal.manager.pki import CertificateAuthority
+from shoal.manager.secretbox import SecretsKey, SecretsKeyError
 
 
 def csr(key=None) -> str:
@@ -88,11 +90,16 @@ def test_serving_certificate_covers_advertised_addresses_and_loopback() -> None:
     assert {"10.1.2.3", "manager.example", "127.0.0.1", "localhost"} <= names
 
 
-def test_ca_record_round_trips() -> None:
+def test_ca_record_keeps_the_private_key_sealed() -> None:
     ca = CertificateAuthority.create()
-    again = CertificateAuthority.from_record(ca.to_record())
+    key = SecretsKey(os.urandom(32))
+    record = ca.to_record(key)
+    assert not record.private_key_pem and b"PRIVATE KEY" not in record.SerializeToString()
+    again = CertificateAuthority.from_record(record, [key])
     assert again.cert_pem == ca.cert_pem
     assert again.issued(x509.load_pem_x509_certificate(again.issue_instance(csr(), "c", "i-00000000")))
+    with pytest.raises(SecretsKeyError, match="same --secrets-key-file"):
+        CertificateAuthority.from_record(record, [SecretsKey(os.urandom(32))])
 
 
 def test_agent_key_is_private_and_renewal_starts_at_two_thirds(tmp_path: Path) -> None:

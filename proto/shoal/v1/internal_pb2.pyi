@@ -49,12 +49,18 @@ class TagList(_message.Message):
     def __init__(self, tags: _Optional[_Iterable[_Union[_ecs_pb2.Tag, _Mapping]]] = ...) -> None: ...
 
 class CertificateAuthorityRecord(_message.Message):
-    __slots__ = ("certificate_pem", "private_key_pem")
+    __slots__ = ("certificate_pem", "private_key_pem", "key_id", "nonce", "sealed_private_key")
     CERTIFICATE_PEM_FIELD_NUMBER: _ClassVar[int]
     PRIVATE_KEY_PEM_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    SEALED_PRIVATE_KEY_FIELD_NUMBER: _ClassVar[int]
     certificate_pem: str
     private_key_pem: str
-    def __init__(self, certificate_pem: _Optional[str] = ..., private_key_pem: _Optional[str] = ...) -> None: ...
+    key_id: str
+    nonce: bytes
+    sealed_private_key: bytes
+    def __init__(self, certificate_pem: _Optional[str] = ..., private_key_pem: _Optional[str] = ..., key_id: _Optional[str] = ..., nonce: _Optional[bytes] = ..., sealed_private_key: _Optional[bytes] = ...) -> None: ...
 
 class JoinTokenRecord(_message.Message):
     __slots__ = ("token", "secret_sha256")
