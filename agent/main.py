@@ -13,6 +13,7 @@ from pathlib import Path
 
 from shoal.agent import host
 from shoal.agent.identity import AgentIdentity, JoinError
+from shoal.agent.policy import HostPolicy
 from shoal.agent.runtime.docker import DockerRuntime
 from shoal.agent.session import AgentSession
 from shoal.agent.statefile import StateFile
@@ -69,6 +70,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--join-only", action="store_true", help="join the cluster with --token, then exit (install scripts)"
     )
     p.add_argument(
+        "--disable-privileged",
+        action="store_true",
+        help="refuse privileged containers (as the ECS agent's ECS_DISABLE_PRIVILEGED)",
+    )
+    p.add_argument(
+        "--allowed-host-paths",
+        default="",
+        metavar="PATH,PATH",
+        help="host paths tasks may bind-mount (and what lies under them); default: any",
+    )
+    p.add_argument(
         "--insecure",
         action="store_true",
         help="plaintext, no certificate: only with a manager started with --insecure",
@@ -80,6 +92,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             args.token = args.token_file.read_text().strip()
         except OSError as exc:
             p.error(f"cannot read --token-file {args.token_file}: {exc.strerror}")
+    for path in (x.strip() for x in args.allowed_host_paths.split(",") if x.strip()):
+        if not path.startswith("/"):
+            p.error(f"--allowed-host-paths: {path!r} is not an absolute path")
     if args.insecure and (args.token or args.join_only):
         p.error("--insecure agents do not join: drop --token/--join-only, or start the manager with TLS")
     for name in ("cpu_units", "memory_mib"):
@@ -162,7 +177,11 @@ async def run(args: argparse.Namespace) -> None:
         docker_version = await asyncio.to_thread(runtime.version)
     except Exception as exc:
         raise SystemExit(f"shoal-agent: cannot reach the Docker Engine: {exc}") from None
-    worker = TaskWorker(runtime, StateFile(args.data_dir), args.image_pull_behavior)
+    policy = HostPolicy(
+        disable_privileged=args.disable_privileged,
+        allowed_host_paths=tuple(p.strip() for p in args.allowed_host_paths.split(",") if p.strip()),
+    )
+    worker = TaskWorker(runtime, StateFile(args.data_dir), args.image_pull_behavior, policy)
     await worker.start()
     session = AgentSession(args.manager, worker, registration(args, docker_version), identity)
     runner = asyncio.create_task(session.run_forever())

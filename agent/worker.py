@@ -6,6 +6,7 @@ import asyncio
 import base64
 import itertools
 import logging
+import os
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -13,6 +14,7 @@ from typing import TypeVar
 
 from shoal.agent import state as sm
 from shoal.agent.containers import ContainerEvent, RuntimeFailure
+from shoal.agent.policy import HostPolicy
 from shoal.agent.runtime.base import ContainerRuntime
 from shoal.agent.statefile import StateFile
 from shoal.v1 import agent_pb2, ecs_pb2
@@ -29,10 +31,17 @@ START_CONCURRENCY = 8
 class TaskWorker:
     """Owns the agent's state machine; every event is handled on the event loop thread."""
 
-    def __init__(self, runtime: ContainerRuntime, statefile: StateFile, pull_policy: str = "default") -> None:
+    def __init__(
+        self,
+        runtime: ContainerRuntime,
+        statefile: StateFile,
+        pull_policy: str = "default",
+        policy: HostPolicy | None = None,
+    ) -> None:
         self.runtime = runtime
         self.statefile = statefile
         self.pull_policy = pull_policy
+        self.policy = policy or HostPolicy()
         self.instance_id = ""
         self.state = sm.AgentState()
         self.dirty: set[str] = set()  # tasks whose latest state the manager has not been sent
@@ -175,8 +184,18 @@ class TaskWorker:
             )
         self.handle(event)
 
+    def _check_policy(self, arn: str, container: str) -> None:
+        """Refuse, before anything of it is pulled or created, a container this VM does not allow."""
+        at = self.state.payloads[arn]
+        why = self.policy.violation(
+            at.task_definition, self.state.container_definition(arn, container), os.path.realpath
+        )
+        if why:
+            raise RuntimeFailure(why)
+
     async def _pull(self, i: sm.PullImage) -> None:
         async def step() -> sm.Event:
+            self._check_policy(i.arn, i.container)
             await self._call(self.runtime.ensure_image, i.image, self.pull_policy)
             return sm.ImagePulled(i.arn, i.container, **self._stamp("pulled"))
 
@@ -184,6 +203,7 @@ class TaskWorker:
 
     async def _create(self, i: sm.CreateContainer) -> None:
         async def step() -> sm.Event:
+            self._check_policy(i.arn, i.container)
             at = self.state.payloads[i.arn]
             cdef = with_secrets(self.state.container_definition(i.arn, i.container), at)
             cid, bindings = await self._call(self.runtime.create, at.task, at.task_definition, cdef)

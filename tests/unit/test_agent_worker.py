@@ -16,6 +16,7 @@ import pytest
 from google.protobuf import json_format
 
 from shoal.agent.containers import Binding, ContainerEvent, ContainerState, RuntimeFailure
+from shoal.agent.policy import HostPolicy
 from shoal.agent.runtime.base import ContainerRuntime
 from shoal.agent.statefile import StateFile
 from shoal.agent.worker import START_CONCURRENCY, TaskWorker
@@ -443,3 +444,50 @@ def test_engine_events_for_unknown_containers_are_ignored(tmp_path: Path, action
         assert status(w, "t1") == "RUNNING"
 
     run(main())
+
+
+@pytest.mark.parametrize(
+    ("policy", "container", "volumes", "words"),
+    [
+        (HostPolicy(disable_privileged=True), web(privileged=True), [], "--disable-privileged"),
+        (
+            HostPolicy(allowed_host_paths=("/data", "/var/log")),
+            web(mountPoints=[{"sourceVolume": "etc", "containerPath": "/x"}]),
+            [{"name": "etc", "host": {"sourcePath": "/data/../etc"}}],
+            "host path /data/../etc (volume etc) is outside this instance's allowed host paths "
+            "/data, /var/log",
+        ),
+    ],
+)
+def test_host_policy_stops_the_task_before_anything_is_pulled(
+    tmp_path: Path, policy: HostPolicy, container: dict, volumes: list, words: str
+) -> None:
+    async def main() -> None:
+        rt = MemoryRuntime()
+        w = TaskWorker(rt, CountingStateFile(tmp_path), "once", policy)
+        await w.start()
+        w.set_instance("i-1")
+        at = agent_task("t1", [container], volumes=volumes)
+        w.handle_desired(agent_pb2.DesiredTasks(tasks=[at], full=True))
+        await until(lambda: status(w, "t1") == "STOPPED", "the task to be refused")
+        msg = reports(w)[at.task.task_arn]
+        assert msg.stop_code == "TaskFailedToStart"
+        assert words in msg.containers[0].reason
+        assert not [c for c in rt.calls if c[0] in ("pull", "create", "start")]
+
+    run(main())
+
+
+def test_host_policy_allows_what_it_allows() -> None:
+    policy = HostPolicy(disable_privileged=True, allowed_host_paths=("/data",))
+    td = json_format.ParseDict(
+        {
+            "family": "ok",
+            "containerDefinitions": [web(mountPoints=[{"sourceVolume": "d", "containerPath": "/d"}])],
+            "volumes": [{"name": "d", "host": {"sourcePath": "/data/app"}}, {"name": "scratch"}],
+        },
+        ecs_pb2.TaskDefinition(),
+    )
+    assert policy.violation(td, td.container_definitions[0]) == ""
+    # A symlink under /data that points elsewhere is judged by where it leads.
+    assert "outside" in policy.violation(td, td.container_definitions[0], resolve=lambda p: "/etc")
