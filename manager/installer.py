@@ -50,8 +50,8 @@ class Wheelhouse:
     """The shoal wheel and its dependencies as a pip --find-links directory.
 
     Given (--agent-wheelhouse), it is served as is. Otherwise it is built from the manager's own
-    installation on the first request, not at start: most managers never serve a wheel, and the
-    build takes several seconds of CPU. Dependency wheels of an earlier build are reused.
+    installation when a join token is printed (a VM is coming) or on the first request, not at
+    start: the build takes several seconds of CPU. Dependency wheels of an earlier build are reused.
     """
 
     def __init__(self, directory: Path, build: bool) -> None:
@@ -59,6 +59,20 @@ class Wheelhouse:
         self._build = build
         self._built = not build
         self._lock = threading.Lock()
+        self._warming: threading.Thread | None = None
+
+    def warm(self) -> None:
+        """Build in the background now, so that the VM about to install finds the wheels ready."""
+        if self._built or (self._warming is not None and self._warming.is_alive()):
+            return
+        self._warming = threading.Thread(target=self._warm, name="wheelhouse", daemon=True)
+        self._warming.start()
+
+    def _warm(self) -> None:
+        try:
+            self.wheels()
+        except WheelhouseUnavailable as exc:
+            log.warning("%s", exc)
 
     def wheels(self) -> list[str]:
         """File names of the wheels, once the wheelhouse is ready (built now if needed)."""

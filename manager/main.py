@@ -201,11 +201,16 @@ def _installer_pin(args: argparse.Namespace, key) -> tuple[str, str]:
     return f"https://{host}:{_port(args.installer_listen)}", public_key_pin(key)
 
 
-def _start_installer(args: argparse.Namespace, chain: bytes, key, ca_pem: bytes) -> InstallerServer | None:
+def _agent_wheelhouse(args: argparse.Namespace) -> Wheelhouse:
+    given = args.agent_wheelhouse is not None
+    return Wheelhouse(args.agent_wheelhouse if given else args.data_dir / "wheelhouse", build=not given)
+
+
+def _start_installer(
+    args: argparse.Namespace, wheels: Wheelhouse, chain: bytes, key, ca_pem: bytes
+) -> InstallerServer | None:
     if args.installer_listen == "off":
         return None
-    given = args.agent_wheelhouse is not None
-    wheels = Wheelhouse(args.agent_wheelhouse if given else args.data_dir / "wheelhouse", build=not given)
     installer = InstallerServer(args.installer_listen, chain, key, ca_pem, wheels)
     installer.start()
     log.info("serving new VMs install-agent.sh, the CA and agent wheels on %s (HTTPS)", args.installer_listen)
@@ -265,10 +270,11 @@ async def serve(args: argparse.Namespace) -> None:
     # so that no API call is ever reachable with an agent's certificate, nor a session without one.
     api = grpc.aio.server(options=SERVER_OPTIONS)
     agents = api if ca is None else grpc.aio.server(options=SERVER_OPTIONS)
+    wheels = _agent_wheelhouse(args)
+    installer_pin = _installer_pin(args, serving_key)
     api_pb2_grpc.add_EcsServicer_to_server(EcsServicer(cp), api)
     fleet_pb2_grpc.add_FleetServicer_to_server(
-        FleetServicer(tokens, install_command_for(_join_endpoints(args), *_installer_pin(args, serving_key))),
-        api,
+        FleetServicer(tokens, install_command_for(_join_endpoints(args), *installer_pin, wheels.warm)), api
     )
     agent_port = _port(args.agent_listen) if ca is not None else _port(args.listen)
     agent_pb2_grpc.add_AgentJoinServicer_to_server(
@@ -300,7 +306,7 @@ async def serve(args: argparse.Namespace) -> None:
         if agents.add_secure_port(args.agent_listen, mutual) == 0:
             raise SystemExit(f"shoal-manager: cannot listen on {args.agent_listen} (--agent-listen)")
         await agents.start()
-        installer = _start_installer(args, cert + ca.cert_pem, serving_key, ca.cert_pem)
+        installer = _start_installer(args, wheels, cert + ca.cert_pem, serving_key, ca.cert_pem)
     await api.start()
     for name in ("", *names[:4]):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)

@@ -43,12 +43,15 @@ class FleetServicer(fleet_pb2_grpc.FleetServicer):
         return fleet_pb2.RevokeJoinTokenResponse(token=await self.tokens.revoke(request.id))
 
 
-def install_command_for(managers: list[str], installer: str = "", pin: str = "") -> Callable[[str, str], str]:
+def install_command_for(
+    managers: list[str], installer: str = "", pin: str = "", prepare: Callable[[], None] | None = None
+) -> Callable[[str, str], str]:
     """The command `shoal token create` prints for a new VM.
 
     With the manager's installer (`installer` its URL, `pin` curl's --pinnedpubkey of its key): one
     line that fetches install-agent.sh over TLS pinned to the manager's key, so a VM with no
-    checkout trusts nothing on first use. Without it: the script from a checkout.
+    checkout trusts nothing on first use. Without it: the script from a checkout. `prepare` is
+    called each time: a VM will soon ask for what the command installs.
     """
 
     def command(token: str, cluster: str) -> str:
@@ -58,6 +61,8 @@ def install_command_for(managers: list[str], installer: str = "", pin: str = "")
         quoted = " ".join(shlex.quote(a) for a in args)
         if not (installer and pin):
             return "sudo ./deploy/install-agent.sh " + quoted
+        if prepare is not None:
+            prepare()
         fetch = (
             f"curl -fsSLk --pinnedpubkey {shlex.quote(pin)} {shlex.quote(installer + '/install-agent.sh')}"
         )
