@@ -211,6 +211,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlparse(self.path).path
         if path in installer.files:
             body, kind = installer.files[path]
+            if path == "/" + SCRIPT_NAME:
+                log.info("installer: %s fetched %s", self.client_address[0], SCRIPT_NAME)
             return self._send(HTTPStatus.OK, body, kind)
         if path in ("/wheels", "/wheels/") or path.startswith("/wheels/"):
             try:
