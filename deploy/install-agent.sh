@@ -135,11 +135,17 @@ parse_args() {
     for v in "$MANAGER" "$CLUSTER" "$AZ" "$INSTANCE_TYPE" "$HOST_IP" "$DATA_DIR" "$PREFIX"; do
       check_word setting "$v"
     done
-    if [ -z "$INSTALLER" ]; then
-      local first=${MANAGER%%,*}
-      local port=${first##*:}
-      [[ $port =~ ^[0-9]+$ ]] || die "--manager '$first': expected HOST:PORT"
-      INSTALLER="https://${first%:*}:$((port + 2))"
+    # Each replica serves the installer on its API port + 2, unless --installer says otherwise.
+    INSTALLERS=()
+    if [ -n "$INSTALLER" ]; then INSTALLERS=("$INSTALLER"); else
+      local m port managers
+      IFS=, read -ra managers <<<"$MANAGER"
+      for m in "${managers[@]}"; do
+        port=${m##*:}
+        [[ $port =~ ^[0-9]+$ ]] || die "--manager '$m': expected HOST:PORT"
+        INSTALLERS+=("https://${m%:*}:$((port + 2))")
+      done
+      INSTALLER=${INSTALLERS[0]}
     fi
   fi
   VENV=$PREFIX/venv
@@ -193,12 +199,19 @@ fetch() { curl -fsS --retry 3 --max-time 120 --cacert "$PREFIX/ca.pem" "$@"; }
 # The CA comes from the installer port with -k, then must match the token's digest (SHA-256 of its
 # DER form): the token, not the network, is what this VM trusts. Everything after is verified TLS.
 fetch_ca() {
-  STEP="fetching the cluster CA from $INSTALLER"
-  say "fetching the cluster CA from $INSTALLER"
+  STEP="fetching the cluster CA"
   mkdir -p "$PREFIX"
-  local tmp=$PREFIX/ca.pem.new want
-  curl -fsSk --retry 3 --max-time 30 "$INSTALLER/ca.pem" -o "$tmp" >>"$LOG" 2>&1 ||
-    die "cannot fetch $INSTALLER/ca.pem (is the manager's installer port reachable? see $LOG)"
+  local tmp=$PREFIX/ca.pem.new want url
+  for url in "${INSTALLERS[@]}"; do
+    say "fetching the cluster CA from $url"
+    if curl -fsSk --retry 2 --max-time 30 "$url/ca.pem" -o "$tmp" >>"$LOG" 2>&1; then
+      INSTALLER=$url
+      break
+    fi
+    note "no answer from $url"
+    rm -f "$tmp"
+  done
+  [ -f "$tmp" ] || die "cannot fetch the cluster CA from ${INSTALLERS[*]} (is the manager's installer port reachable?)"
   if [ -n "$TOKEN" ]; then
     [[ $TOKEN =~ ^SHOAL-1-([0-9a-f]{64})-[a-z0-9]{32}$ ]] ||
       die "--token is not a Shoal join token (SHOAL-1-<64 hex>-<32 characters>)"
@@ -235,7 +248,12 @@ install_agent() {
     pip+=(--find-links "$INSTALLER/wheels/")
     if [ -n "$INDEX_URL" ]; then pip+=(--index-url "$INDEX_URL"); else pip+=(--no-index); fi
   fi
-  quiet env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL "${pip[@]}" shoal
+  quiet env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL "${pip[@]}" shoal || {
+    local py
+    py=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    die "pip could not install shoal (see $LOG): the manager's wheels fit its own Python; this VM has" \
+      "python3 $py. Add --index-url https://pypi.org/simple to take dependencies from PyPI"
+  }
   note "shoal $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("shoal"))')"
 }
 
@@ -292,17 +310,23 @@ write_unit() {
   mv "$UNIT_FILE.new" "$UNIT_FILE"
 }
 
-instance_id() {
+# The instance_id or cluster that this VM's certificate names.
+identity() {
   [ -f "$DATA_DIR/agent.pem" ] && [ -x "$VENV/bin/python" ] &&
     "$VENV/bin/python" -c 'import sys
 from shoal.core.identity import instance_identity
 i = instance_identity(open(sys.argv[1]).read())
-print(i.instance_id if i else "")' "$DATA_DIR/agent.pem" 2>/dev/null
+print(getattr(i, sys.argv[2]) if i else "")' "$DATA_DIR/agent.pem" "$1" 2>/dev/null
 }
+instance_id() { identity instance_id; }
 
 join() {
   STEP="joining cluster $CLUSTER at $MANAGER"
   if [ -f "$DATA_DIR/agent.pem" ]; then
+    local joined
+    joined=$(identity cluster || true)
+    [ "$joined" = "$CLUSTER" ] ||
+      die "this VM is already instance $(instance_id) of cluster ${joined:-?}: --uninstall first to join $CLUSTER"
     say "already joined as $(instance_id); keeping this identity"
     return 0
   fi

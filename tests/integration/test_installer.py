@@ -75,11 +75,14 @@ def test_curl_accepts_the_pin_and_refuses_another_key(served) -> None:
 def test_script_refuses_a_ca_the_token_does_not_name(served, tmp_path: Path) -> None:
     url, ca, _, _ = served
     good = JoinToken.new(ca_digest(ca.cert_pem))
-    r = bash(f"LOG=/dev/null; INSTALLER={url}; PREFIX={tmp_path / 'p'}; TOKEN={good}; fetch_ca")
+    # The first replica is down: the next one serves.
+    down = f"https://127.0.0.1:{free_port()}"
+    r = bash(f"LOG=/dev/null; INSTALLERS=({down} {url}); PREFIX={tmp_path / 'p'}; TOKEN={good}; fetch_ca")
     assert r.returncode == 0, r.stderr
+    assert f"no answer from {down}" in r.stdout
     assert (tmp_path / "p/ca.pem").read_bytes() == ca.cert_pem
     wrong = JoinToken.new("0" * 64)
-    r = bash(f"LOG=/dev/null; INSTALLER={url}; PREFIX={tmp_path / 'q'}; TOKEN={wrong}; fetch_ca")
+    r = bash(f"LOG=/dev/null; INSTALLERS=({url}); PREFIX={tmp_path / 'q'}; TOKEN={wrong}; fetch_ca")
     assert r.returncode == 1 and "is not the one the token names" in r.stderr
     assert not (tmp_path / "q/ca.pem").exists()
 

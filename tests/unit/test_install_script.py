@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,16 @@ def test_printed_command_is_one_pinned_line() -> None:
     assert install_command_for(["m:7700"])("T", "c").startswith(
         "sudo ./deploy/install-agent.sh --manager m:7700"
     )
+
+
+def test_rerun_keeps_the_identity_and_refuses_another_cluster(tmp_path: Path) -> None:
+    from tests.unit.test_identity import csr
+
+    ca = CertificateAuthority.create()
+    (tmp_path / "agent.pem").write_bytes(ca.issue_instance(csr(), "prod", "i-0123456789abcdef"))
+    venv = Path(sys.executable).parent.parent  # this test's venv has shoal, as the VM's would
+    same = bash(f"LOG=/dev/null; MANAGER=m:7700; DATA_DIR={tmp_path}; VENV={venv}; CLUSTER=prod; join")
+    assert same.returncode == 0 and "already joined as i-0123456789abcdef" in same.stdout
+    other = bash(f"LOG=/dev/null; MANAGER=m:7700; DATA_DIR={tmp_path}; VENV={venv}; CLUSTER=staging; join")
+    assert other.returncode == 1
+    assert "already instance i-0123456789abcdef of cluster prod: --uninstall first" in other.stderr
