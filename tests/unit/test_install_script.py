@@ -125,3 +125,19 @@ def test_rerun_keeps_the_identity_and_refuses_another_cluster(tmp_path: Path) ->
     other = bash(f"LOG=/dev/null; MANAGER=m:7700; DATA_DIR={tmp_path}; VENV={venv}; CLUSTER=staging; join")
     assert other.returncode == 1
     assert "already instance i-0123456789abcdef of cluster prod: --uninstall first" in other.stderr
+
+
+def test_with_systemd_the_service_is_enabled_and_restarted(tmp_path: Path) -> None:
+    calls = tmp_path / "calls"
+    stub = f'LOG=/dev/null; has_systemd() {{ true; }}; systemctl() {{ echo "$*" >>{calls}; }}; '
+    r = bash(stub + "NO_START=0; start_agent")
+    assert r.returncode == 0 and "==> starting shoal-agent" in r.stdout
+    assert calls.read_text().splitlines() == [
+        "daemon-reload",
+        "enable shoal-agent.service",
+        "restart shoal-agent.service",
+    ]
+    calls.unlink()
+    r = bash(stub + "NO_START=1; start_agent")
+    assert "not starting shoal-agent (--no-start)" in r.stdout
+    assert "restart" not in calls.read_text()
