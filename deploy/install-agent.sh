@@ -200,8 +200,8 @@ fetch() { curl -fsS --retry 3 --max-time 120 --cacert "$PREFIX/ca.pem" "$@"; }
 # DER form): the token, not the network, is what this VM trusts. Everything after is verified TLS.
 fetch_ca() {
   STEP="fetching the cluster CA"
-  mkdir -p "$PREFIX"
-  local tmp=$PREFIX/ca.pem.new want url
+  local tmp want url
+  tmp=$(mktemp)
   for url in "${INSTALLERS[@]}"; do
     say "fetching the cluster CA from $url"
     if curl -fsSk --retry 2 --max-time 30 "$url/ca.pem" -o "$tmp" >>"$LOG" 2>&1; then
@@ -211,7 +211,7 @@ fetch_ca() {
     note "no answer from $url"
     rm -f "$tmp"
   done
-  [ -f "$tmp" ] || die "cannot fetch the cluster CA from ${INSTALLERS[*]} (is the manager's installer port reachable?)"
+  [ -s "$tmp" ] || die "cannot fetch the cluster CA from ${INSTALLERS[*]} (is the manager's installer port reachable?)"
   if [ -n "$TOKEN" ]; then
     [[ $TOKEN =~ ^SHOAL-1-([0-9a-f]{64})-[a-z0-9]{32}$ ]] ||
       die "--token is not a Shoal join token (SHOAL-1-<64 hex>-<32 characters>)"
@@ -223,7 +223,9 @@ fetch_ca() {
   fi
   [ "$(ca_digest "$tmp")" = "$want" ] ||
     die "the CA served at $INSTALLER is not the one the token names: wrong manager, or someone in between"
-  mv "$tmp" "$PREFIX/ca.pem"
+  mkdir -p "$PREFIX"
+  install -m 0644 "$tmp" "$PREFIX/ca.pem"
+  rm -f "$tmp"
 }
 
 ca_digest() {
