@@ -64,6 +64,8 @@ def local_cluster(pull_behavior: str) -> Iterator[tuple[ShoalClient, docker.Dock
                     endpoint,
                     "--agent-listen",
                     f"127.0.0.1:{free_port()}",
+                    "--installer-listen",
+                    "off",
                     "--data-dir",
                     str(root / "m"),
                 ],

@@ -90,7 +90,7 @@ def token_create(
         click.echo(f"join token {t.id} for cluster {t.cluster} ({expires}, {limit}):")
         click.echo(resp.secret)
         click.echo("")
-        click.echo("On a new Debian or Ubuntu VM, as root, from a Shoal checkout:")
+        click.echo("On a new Debian or Ubuntu VM (root, or a user with sudo), run:")
         click.echo(f"  {resp.install_command}")
         click.echo("The token is shown only now; `shoal token revoke " + t.id + "` withdraws it.")
 

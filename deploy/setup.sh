@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in docker.io etcd-server etcd-client busybox-static python3-venv; do
+# debootstrap and shellcheck: the install-agent.sh test (a fresh Debian tree) and its lint.
+for pkg in docker.io etcd-server etcd-client busybox-static python3-venv debootstrap shellcheck; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if ((${#need[@]})); then

@@ -9,5 +9,7 @@ ruff check .
 ruff format --check .
 echo "==> import-linter (layering contracts in pyproject.toml)"
 lint-imports --no-cache
+echo "==> shellcheck (what runs as root on new VMs)"
+shellcheck deploy/install-agent.sh
 echo "==> pytest"
 exec pytest -q -rs "$@"

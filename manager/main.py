@@ -31,8 +31,9 @@ from shoal.manager.api.keys import AuthServicer
 from shoal.manager.api.secrets import SecretsServicer
 from shoal.manager.controllers.services import ServiceController
 from shoal.manager.embedded_etcd import EmbeddedEtcd
+from shoal.manager.installer import InstallerServer, Wheelhouse, public_key_pin
 from shoal.manager.leader import Leadership, ProcessLease
-from shoal.manager.pki import load_or_create_ca
+from shoal.manager.pki import load_or_create_ca, load_or_create_key
 from shoal.manager.secretbox import SecretsKey, SecretsKeyError, load_key
 from shoal.manager.store.etcd import EtcdSecurity, Store
 from shoal.v1 import (
@@ -109,6 +110,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="validity of the instance certificates issued to agents; they renew at two thirds "
         "(default %(default)s: 30 days)",
     )
+    p.add_argument(
+        "--installer-listen",
+        default=None,
+        help="HOST:PORT serving new VMs install-agent.sh, the CA and the agent's wheels over HTTPS "
+        "(default: --listen's host, its port + 2; 'off' disables it)",
+    )
+    p.add_argument(
+        "--agent-wheelhouse",
+        type=Path,
+        help="directory of wheels (shoal and its dependencies) to serve to VMs; "
+        "default: built from this installation on the first request, under --data-dir",
+    )
     etcd = p.add_argument_group("external etcd")
     etcd.add_argument("--etcd-cacert", type=Path, help="CA certificate (PEM) that signed etcd's certificate")
     etcd.add_argument("--etcd-cert", type=Path, help="client certificate (PEM) for etcd")
@@ -139,6 +152,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if not port.isdigit():
             p.error(f"--listen {args.listen!r}: expected HOST:PORT")
         args.agent_listen = f"{host}:{int(port) + 1}"
+    if args.installer_listen is None:
+        host, _, port = args.listen.rpartition(":")
+        args.installer_listen = f"{host}:{int(port) + 2}"
     if args.agent_certificate_lifetime_seconds < 30:
         p.error("--agent-certificate-lifetime-seconds must be at least 30")
     if bool(args.etcd_cert) != bool(args.etcd_key):
@@ -205,6 +221,30 @@ def _endpoints(value: str) -> list[str]:
     return out
 
 
+def _installer_pin(args: argparse.Namespace, key) -> tuple[str, str]:
+    """(installer URL, pin of the serving key) for the printed install command, or ("", "")."""
+    if key is None or args.installer_listen == "off":
+        return "", ""
+    host = _join_endpoints(args)[0].rsplit(":", 1)[0]
+    return f"https://{host}:{_port(args.installer_listen)}", public_key_pin(key)
+
+
+def _agent_wheelhouse(args: argparse.Namespace) -> Wheelhouse:
+    given = args.agent_wheelhouse is not None
+    return Wheelhouse(args.agent_wheelhouse if given else args.data_dir / "wheelhouse", build=not given)
+
+
+def _start_installer(
+    args: argparse.Namespace, wheels: Wheelhouse, chain: bytes, key, ca_pem: bytes
+) -> InstallerServer | None:
+    if args.installer_listen == "off":
+        return None
+    installer = InstallerServer(args.installer_listen, chain, key, ca_pem, wheels)
+    installer.start()
+    log.info("serving new VMs install-agent.sh, the CA and agent wheels on %s (HTTPS)", args.installer_listen)
+    return installer
+
+
 async def _purge_loop(cp: ControlPlane) -> None:
     while True:
         await asyncio.sleep(60)
@@ -236,7 +276,7 @@ async def serve(args: argparse.Namespace) -> None:
 
     process_lease = ProcessLease(store)
     await process_lease.start()
-    ca = tokens = None
+    ca = tokens = serving_key = None
     if args.insecure:
         log.warning(
             "--insecure: serving plaintext and accepting agents without certificates; "
@@ -251,6 +291,8 @@ async def serve(args: argparse.Namespace) -> None:
         _write_public(args.data_dir / "ca.pem", ca.cert_pem)
         log.info("cluster CA certificate written to %s", args.data_dir / "ca.pem")
         tokens = JoinTokens(store, cp.clusters, ca_digest(ca.cert_pem))
+        # Kept across restarts: the install commands already printed pin this key.
+        serving_key = load_or_create_key(args.data_dir / "manager.key")
     api_keys = ApiKeys(store)
     if ca is not None:
         await _bootstrap_admin_key(api_keys, args.data_dir)
@@ -272,9 +314,11 @@ async def serve(args: argparse.Namespace) -> None:
     interceptors = [] if ca is None else [AuthInterceptor(api_keys)]
     api = grpc.aio.server(options=SERVER_OPTIONS, interceptors=interceptors)
     agents = api if ca is None else grpc.aio.server(options=SERVER_OPTIONS)
+    wheels = _agent_wheelhouse(args)
+    installer_pin = _installer_pin(args, serving_key)
     api_pb2_grpc.add_EcsServicer_to_server(EcsServicer(cp), api)
     fleet_pb2_grpc.add_FleetServicer_to_server(
-        FleetServicer(tokens, install_command_for(_join_endpoints(args))), api
+        FleetServicer(tokens, install_command_for(_join_endpoints(args), *installer_pin, wheels.warm)), api
     )
     agent_port = _port(args.agent_listen) if ca is not None else _port(args.listen)
     agent_pb2_grpc.add_AgentJoinServicer_to_server(
@@ -299,11 +343,12 @@ async def serve(args: argparse.Namespace) -> None:
     reflection.enable_server_reflection(
         names if ca is None else tuple(n for n in names if n != session_name), api
     )
+    installer = None
     if ca is None:
         if api.add_insecure_port(args.listen) == 0:
             raise SystemExit(f"shoal-manager: cannot listen on {args.listen}")
     else:
-        cert, key = ca.issue_server(_serving_addresses(args))
+        cert, key = ca.issue_server(_serving_addresses(args), key=serving_key)
         # The chain carries the CA too: a joining VM reads it there and checks it against its token.
         chain = [(key, cert + ca.cert_pem)]
         if api.add_secure_port(args.listen, grpc.ssl_server_credentials(chain)) == 0:
@@ -312,6 +357,7 @@ async def serve(args: argparse.Namespace) -> None:
         if agents.add_secure_port(args.agent_listen, mutual) == 0:
             raise SystemExit(f"shoal-manager: cannot listen on {args.agent_listen} (--agent-listen)")
         await agents.start()
+        installer = _start_installer(args, wheels, cert + ca.cert_pem, serving_key, ca.cert_pem)
     await api.start()
     for name in ("", *names[:6]):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -345,6 +391,8 @@ async def serve(args: argparse.Namespace) -> None:
     purge.cancel()
     leadership.cancel()
     keep_lease.cancel()
+    if installer is not None:
+        installer.stop()
     await api.stop(grace=2)
     if agents is not api:
         await agents.stop(grace=2)

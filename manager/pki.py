@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -131,10 +133,13 @@ class CertificateAuthority:
         )
 
     def issue_server(
-        self, addresses: Sequence[str], lifetime: dt.timedelta = SERVER_LIFETIME
+        self,
+        addresses: Sequence[str],
+        lifetime: dt.timedelta = SERVER_LIFETIME,
+        key: ec.EllipticCurvePrivateKey | None = None,
     ) -> tuple[bytes, bytes]:
-        """A serving certificate and its key for a manager reachable at `addresses` (IPs or names)."""
-        key = new_private_key()
+        """A serving certificate and its key (`key`, or a new one) for a manager reachable at `addresses`."""
+        key = key or new_private_key()
         names: list[x509.GeneralName] = []
         for a in dict.fromkeys([*addresses, "127.0.0.1", "localhost"]):
             try:
@@ -183,6 +188,24 @@ class CertificateAuthority:
             return True
         except (ValueError, TypeError, InvalidSignature):
             return False
+
+
+def load_or_create_key(path: Path) -> ec.EllipticCurvePrivateKey:
+    """A private key kept in `path` (0600) across restarts: install commands pin the serving key."""
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            return key
+        log.warning("%s holds no ECDSA key; replacing it", path)
+    except FileNotFoundError:
+        pass
+    key = new_private_key()
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(private_key_pem(key))
+    os.replace(tmp, path)
+    return key
 
 
 async def load_or_create_ca(

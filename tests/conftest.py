@@ -179,6 +179,9 @@ class LocalCluster:
                 "--data-dir",
                 str(root / "manager"),
                 *manager_args,
+                # Only the install tests serve VMs the installer (and build its wheels); others
+                # would only race for its port (API port + 2 by default).
+                *(() if "--installer-listen" in manager_args else ("--installer-listen", "off")),
             ],
             root / "manager.log",
         )

@@ -43,11 +43,35 @@ class FleetServicer(fleet_pb2_grpc.FleetServicer):
         return fleet_pb2.RevokeJoinTokenResponse(token=await self.tokens.revoke(request.id))
 
 
-def install_command_for(managers: list[str]) -> Callable[[str, str], str]:
-    """The command `shoal token create` prints: deploy/install-agent.sh with the token and managers."""
+def install_command_for(
+    managers: list[str], installer: str = "", pin: str = "", prepare: Callable[[], None] | None = None
+) -> Callable[[str, str], str]:
+    """The command `shoal token create` prints for a new VM.
+
+    With the manager's installer (`installer` its URL, `pin` curl's --pinnedpubkey of its key): one
+    line that fetches install-agent.sh over TLS pinned to the manager's key, so a VM with no
+    checkout trusts nothing on first use. Without it: the script from a checkout. `prepare` is
+    called each time: a VM will soon ask for what the command installs.
+    """
 
     def command(token: str, cluster: str) -> str:
         args = ["--manager", ",".join(managers), "--cluster", cluster, "--token", token]
-        return "sudo ./deploy/install-agent.sh " + " ".join(shlex.quote(a) for a in args)
+        if installer and installer != default_installer_url(managers[0]):
+            args += ["--installer", installer]
+        quoted = " ".join(shlex.quote(a) for a in args)
+        if not (installer and pin):
+            return "sudo ./deploy/install-agent.sh " + quoted
+        if prepare is not None:
+            prepare()
+        fetch = (
+            f"curl -fsSLk --pinnedpubkey {shlex.quote(pin)} {shlex.quote(installer + '/install-agent.sh')}"
+        )
+        return f"{fetch} | sudo bash -s -- {quoted}"
 
     return command
+
+
+def default_installer_url(manager: str) -> str:
+    """Where install-agent.sh looks for the installer unless told: the manager's API port + 2."""
+    host, _, port = manager.rpartition(":")
+    return f"https://{host}:{int(port) + 2}"

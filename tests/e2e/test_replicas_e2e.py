@@ -28,6 +28,8 @@ def replicas(tmp_path: Path, etcd_endpoint: str, docker_client, busybox_image) -
             second,
             "--agent-listen",
             f"127.0.0.1:{free_port()}",
+            "--installer-listen",
+            "off",
             "--data-dir",
             str(tmp_path / "manager2"),
             "--etcd-endpoints",

@@ -31,6 +31,8 @@ def api(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             endpoint,
             "--agent-listen",
             agent_endpoint,
+            "--installer-listen",
+            "off",
             "--data-dir",
             str(root),
             "--etcd-endpoints",

@@ -61,6 +61,8 @@ def manager(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             endpoint,
             "--agent-listen",
             f"127.0.0.1:{free_port()}",
+            "--installer-listen",
+            "off",
             "--data-dir",
             str(root),
             "--etcd-endpoints",
