@@ -106,6 +106,43 @@ def clusters_named(request: Any) -> list[str]:
     return out
 
 
+# Outside the ECS API only these act on one cluster; a key limited to a cluster may call no other
+# (keys, secrets and token revocation concern every cluster).
+_CLUSTER_SCOPED = {
+    "/shoal.v1.Fleet/CreateJoinToken",
+    "/shoal.v1.Fleet/ListJoinTokens",
+    "/shoal.v1.Auth/CreateApiKey",
+    "/shoal.v1.Auth/WhoAmI",
+}
+
+
+def check_cluster_limit(who: Principal, method: str, request: Any) -> None:
+    """A key limited to a cluster acts on that cluster only (PERMISSION_DENIED otherwise)."""
+    name = method.rsplit("/", 1)[-1]
+    if method == "/shoal.v1.Auth/WhoAmI":
+        return
+    if method.startswith("/shoal.v1.Ecs/"):
+        # ECS requests that name no cluster act on `default`, as ECS does.
+        for cluster in clusters_named(request) if request is not None else []:
+            if cluster != who.cluster:
+                raise PermissionDenied(
+                    f"key {who.key.name!r} is limited to cluster {who.cluster!r}, not {cluster!r}",
+                    reason="CLUSTER",
+                )
+        return
+    if method not in _CLUSTER_SCOPED or request is None:
+        raise PermissionDenied(
+            f"key {who.key.name!r} is limited to cluster {who.cluster!r}: {name} concerns every cluster",
+            reason="CLUSTER",
+        )
+    # Here an empty cluster means "every cluster" (a key or token list without a limit): refused.
+    if request.cluster != who.cluster:
+        named = repr(request.cluster) if request.cluster else "every cluster"
+        raise PermissionDenied(
+            f"key {who.key.name!r} is limited to cluster {who.cluster!r}, not {named}", reason="CLUSTER"
+        )
+
+
 class AuthInterceptor(grpc.aio.ServerInterceptor):
     """Authenticates every call and checks its role before the handler runs (unknown RPCs: admin)."""
 
@@ -138,13 +175,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                     f"is {who.role}",
                     reason="ROLE",
                 )
-            if who.cluster and request is not None:
-                for name in clusters_named(request):
-                    if name != who.cluster:
-                        raise PermissionDenied(
-                            f"key {who.key.name!r} is limited to cluster {who.cluster!r}, not {name!r}",
-                            reason="CLUSTER",
-                        )
+            if who.cluster:
+                check_cluster_limit(who, details.method, request)
             return who
 
         async def abort(context: grpc.aio.ServicerContext, exc: ShoalError) -> None:

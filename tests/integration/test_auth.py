@@ -99,16 +99,49 @@ def test_every_rpc_needs_the_right_key(api, keys, service: str, method) -> None:
             assert code not in DENIED, (role, code)
         else:
             assert code == grpc.StatusCode.PERMISSION_DENIED, (role, code)
-    # An admin key limited to cluster `other` may not act on `default` (what empty requests name).
+    # An admin key limited to cluster `other` may not act on `default` (what empty ECS requests
+    # name), nor on every cluster (an empty key or token cluster), nor on what concerns all clusters
+    # (keys, token revocation, secrets).
     code = call(channel(api, keys["elsewhere"]), service, method)
     request = getattr(SERVICES[service], method.input_type.name)()
     names_cluster = any(
         f in request.DESCRIPTOR.fields_by_name for f in ("cluster", "cluster_name", "clusters")
     )
-    if names_cluster and needed not in (OPEN, ANY_KEY):
-        assert code == grpc.StatusCode.PERMISSION_DENIED, code
-    else:
+    global_ecs = service == "shoal.v1.Ecs" and not names_cluster  # task definitions belong to no cluster
+    if needed == OPEN or method.name == "WhoAmI" or global_ecs:
         assert code not in DENIED, code
+    else:
+        assert code == grpc.StatusCode.PERMISSION_DENIED, code
+
+
+def test_a_cluster_limited_admin_stays_inside_its_cluster(api, keys) -> None:  # noqa: F811
+    from shoal.v1 import api_pb2_grpc, fleet_pb2_grpc
+
+    api_pb2_grpc.EcsStub(api.channel).CreateCluster(
+        api_pb2.CreateClusterRequest(cluster_name="other"), timeout=10
+    )
+    limited = channel(api, keys["elsewhere"])
+    made = auth_pb2_grpc.AuthStub(limited).CreateApiKey(
+        auth_pb2.CreateApiKeyRequest(name="sub", role="operator", cluster="other"), timeout=10
+    )
+    assert made.key.cluster == "other"
+    for req in (
+        auth_pb2.CreateApiKeyRequest(name="escape", role="admin"),  # no limit: every cluster
+        auth_pb2.CreateApiKeyRequest(name="escape", role="admin", cluster="default"),
+    ):
+        with pytest.raises(grpc.RpcError) as info:
+            auth_pb2_grpc.AuthStub(limited).CreateApiKey(req, timeout=10)
+        assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    tokens = fleet_pb2_grpc.FleetStub(limited)
+    tokens.CreateJoinToken(fleet_pb2.CreateJoinTokenRequest(cluster="other"), timeout=10)
+    assert {
+        t.cluster for t in tokens.ListJoinTokens(fleet_pb2.ListJoinTokensRequest(cluster="other")).tokens
+    } == {"other"}
+    with pytest.raises(grpc.RpcError) as info:
+        auth_pb2_grpc.AuthStub(limited).RevokeApiKey(
+            auth_pb2.RevokeApiKeyRequest(id=keys["ad-id"]), timeout=10
+        )
+    assert "concerns every cluster" in info.value.details()
 
 
 def test_denials_say_why(api, keys) -> None:  # noqa: F811
