@@ -15,8 +15,17 @@ from shoal.v1 import secrets_pb2
 
 def _rows(items: Iterable[secrets_pb2.StoredSecret]) -> None:
     print_table(
-        ["NAME", "VERSIONS", "LAST CHANGED", "DESCRIPTION"],
-        [[s.name, len(s.versions), ts(s.last_changed_at), s.description or "-"] for s in items],
+        ["NAME", "VERSIONS", "LAST CHANGED", "CLUSTERS", "DESCRIPTION"],
+        [
+            [
+                s.name,
+                len(s.versions),
+                ts(s.last_changed_at),
+                ",".join(s.allowed_clusters),
+                s.description or "-",
+            ]
+            for s in items
+        ],
     )
 
 
@@ -36,6 +45,13 @@ def secret() -> None:
 @click.option("--value-file", type=click.Path(exists=True, dir_okay=False), default=None)
 @click.option("--from-stdin", is_flag=True, help="read the value from standard input")
 @click.option("--description", default="")
+@click.option(
+    "--allowed-cluster",
+    "allowed",
+    multiple=True,
+    help="a cluster whose tasks may use the secret (repeatable; '*': every cluster); "
+    "required for a new secret, kept when omitted on an update",
+)
 @_opts
 def put(
     name: str,
@@ -43,6 +59,7 @@ def put(
     value_file: str | None,
     from_stdin: bool,
     description: str,
+    allowed: tuple[str, ...],
     endpoint: str | None,
     output: str | None,
 ) -> None:
@@ -55,7 +72,9 @@ def put(
         value = sys.stdin.read().rstrip("\n")
     c = ctx_of(endpoint, None, output)
     resp = c.client.put_secret(
-        secrets_pb2.PutSecretRequest(name=name, value=value or "", description=description)
+        secrets_pb2.PutSecretRequest(
+            name=name, value=value or "", description=description, allowed_clusters=list(allowed)
+        )
     )
     c.emit(resp, lambda: click.echo(f"secret {resp.secret.name} version {resp.version_id} stored"))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets as pysecrets
+from collections.abc import Sequence
 
 from shoal.core import arns
 from shoal.core import tasks as task_rules
@@ -35,7 +36,12 @@ def _context(name: str, version_id: str) -> bytes:
 
 
 def _metadata(rec: internal_pb2.SecretRecord) -> secrets_pb2.StoredSecret:
-    out = secrets_pb2.StoredSecret(name=rec.name, arn=secret_arn(rec.name), description=rec.description)
+    out = secrets_pb2.StoredSecret(
+        name=rec.name,
+        arn=secret_arn(rec.name),
+        description=rec.description,
+        allowed_clusters=list(rec.allowed_clusters),
+    )
     out.created_at.CopyFrom(rec.created_at)
     if rec.versions:
         out.last_changed_at.CopyFrom(rec.versions[0].created_at)
@@ -111,8 +117,11 @@ class Secrets:
             raise SecretsKeyError(f"secret {name!r} is sealed with key {v.key_id}, which this manager lacks")
         return key.open(v.nonce, v.ciphertext, _context(name, v.version_id))
 
-    async def put(self, name: str, value: str, description: str) -> tuple[secrets_pb2.StoredSecret, str]:
+    async def put(
+        self, name: str, value: str, description: str, allowed_clusters: Sequence[str] = ()
+    ) -> tuple[secrets_pb2.StoredSecret, str]:
         _check_name(name)
+        allowed = [c if c == "*" else arns.cluster_name(c, "allowedClusters") for c in allowed_clusters]
         if not value:
             raise InvalidArgument("value", "must not be empty")
         if len(value.encode()) > MAX_VALUE_BYTES:
@@ -128,8 +137,18 @@ class Secrets:
 
         def mutate(rec: internal_pb2.SecretRecord | None) -> internal_pb2.SecretRecord:
             if rec is None:
+                if not allowed:
+                    # Which tasks may read a secret is the admin's explicit choice (ECS: IAM policies).
+                    raise InvalidArgument(
+                        "allowedClusters",
+                        "name the clusters whose tasks may use this secret "
+                        "(shoal secret put NAME --allowed-cluster prod; '*' for every cluster)",
+                    )
                 rec = internal_pb2.SecretRecord(name=name)
                 rec.created_at.CopyFrom(version.created_at)
+            if allowed:
+                del rec.allowed_clusters[:]
+                rec.allowed_clusters.extend(sorted(set(allowed)))
             if description:
                 rec.description = description
             rec.versions.insert(0, version)
@@ -180,8 +199,9 @@ class Secrets:
             )
         return rec.versions[index]
 
-    async def resolve(self, ref: SecretRef) -> str:
-        """The value a valueFrom names (a JSON secret's key selected as ECS does); SecretNotFound if none."""
+    async def resolve(self, ref: SecretRef, cluster: str) -> str:
+        """The value a valueFrom names for a task of `cluster` (a JSON secret's key selected as ECS does);
+        SecretNotFound if there is none, or the secret is not allowed to that cluster's tasks."""
         rec = None
         for name in ref.candidates():
             item = await self.store.get(self.keys.secret(name), internal_pb2.SecretRecord)
@@ -190,6 +210,12 @@ class Secrets:
                 break
         if rec is None:
             raise SecretNotFound(f"secret {ref.name!r} not found", field="valueFrom")
+        if "*" not in rec.allowed_clusters and cluster not in rec.allowed_clusters:
+            raise SecretNotFound(
+                f"secret {rec.name!r} is not allowed to tasks of cluster {cluster!r} "
+                f"(allowed: {', '.join(rec.allowed_clusters) or 'none'})",
+                field="valueFrom",
+            )
         value = self._open(rec.name, self._version(rec, ref.version_id, ref.version_stage)).decode()
         if not ref.json_key:
             return value

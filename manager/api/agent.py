@@ -281,7 +281,8 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                 try:
                     if self.cp.secrets is None:
                         raise FailedPrecondition("this manager has no secrets store")
-                    value = await self.cp.secrets.resolve(parse_value_from(s.value_from))
+                    cluster = arns.cluster_name(at.task.cluster_arn.rsplit("/", 1)[-1])
+                    value = await self.cp.secrets.resolve(parse_value_from(s.value_from), cluster)
                 except (ShoalError, SecretsKeyError) as exc:
                     del at.secrets[:]
                     why = exc.message if isinstance(exc, ShoalError) else str(exc)

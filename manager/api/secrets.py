@@ -18,7 +18,9 @@ class SecretsServicer(secrets_pb2_grpc.SecretsServicer):
 
     @handles_errors
     async def PutSecret(self, request, context):
-        secret, version = await self.secrets.put(request.name, request.value, request.description)
+        secret, version = await self.secrets.put(
+            request.name, request.value, request.description, list(request.allowed_clusters)
+        )
         return secrets_pb2.PutSecretResponse(secret=secret, version_id=version)
 
     @handles_errors

@@ -61,10 +61,24 @@ def test_secrets_are_injected_as_ecs_names_them_and_found_nowhere_else(
     cluster: LocalCluster, tmp_path: Path
 ) -> None:
     c = cluster
-    c.shoal("secret", "put", "db-password", "--value", PLAIN, "--description", "plain one")
+    c.shoal(
+        "secret",
+        "put",
+        "db-password",
+        "--value",
+        PLAIN,
+        "--description",
+        "plain one",
+        "--allowed-cluster",
+        "default",
+    )
     (tmp_path / "creds.json").write_text(json.dumps({"username": "app", "password": JSON_PASSWORD}))
-    c.shoal("secret", "put", "app/creds", "--value-file", str(tmp_path / "creds.json"))
-    r = c.shoal("secret", "put", "prod/param", "--from-stdin", input=PARAM + "\n")
+    c.shoal(
+        "secret", "put", "app/creds", "--value-file", str(tmp_path / "creds.json"), "--allowed-cluster", "*"
+    )
+    r = c.shoal(
+        "secret", "put", "prod/param", "--from-stdin", "--allowed-cluster", "default", input=PARAM + "\n"
+    )
     assert "version" in r.stdout
     register(
         c,
@@ -112,7 +126,7 @@ def test_secrets_are_injected_as_ecs_names_them_and_found_nowhere_else(
 
 def test_an_updated_secret_reaches_new_tasks(cluster: LocalCluster, tmp_path: Path) -> None:
     c = cluster
-    c.shoal("secret", "put", "rotating", "--value", "first-1a2b")
+    c.shoal("secret", "put", "rotating", "--value", "first-1a2b", "--allowed-cluster", "default")
     register(c, tmp_path, "rot", [{"name": "PLAIN", "valueFrom": "rotating"}])
     t1 = run(c, "rot")
     assert "PLAIN=first-1a2b" in output_of(c, t1["taskArn"])
@@ -133,7 +147,7 @@ def test_log_configuration_secret_options_become_log_driver_options(
     cluster: LocalCluster, tmp_path: Path
 ) -> None:
     c = cluster
-    c.shoal("secret", "put", "log-tag", "--value", "tag-from-secret-5e")
+    c.shoal("secret", "put", "log-tag", "--value", "tag-from-secret-5e", "--allowed-cluster", "default")
     path = tmp_path / "logs.json"
     path.write_text(
         json.dumps(
@@ -182,6 +196,23 @@ def test_a_missing_secret_stops_the_task_before_any_container_starts(
     assert stopped["stoppedReason"].startswith("ResourceInitializationError: unable to retrieve secret PLAIN")
     assert "'nope-XyZ123' not found" in stopped["stoppedReason"]
     assert c.containers_of(task["taskArn"]) == []
+
+
+def test_a_secret_reaches_only_the_clusters_it_is_allowed_to(cluster: LocalCluster, tmp_path: Path) -> None:
+    c = cluster
+    refused = c.shoal("secret", "put", "unscoped", "--value", "x-9f", check=False)
+    assert refused.returncode == 1 and "allowedClusters: name the clusters" in refused.stderr
+    c.shoal("secret", "put", "prod-only", "--value", "prod-Value-77", "--allowed-cluster", "prod")
+    register(c, tmp_path, "steal", [{"name": "PLAIN", "valueFrom": "prod-only"}])
+    task = run(c, "steal")  # in cluster default, where the secret is not allowed
+    stopped = wait_for(
+        lambda: (t := c.describe_task(task["taskArn"]))["lastStatus"] == "STOPPED" and t, 60, "the refusal"
+    )
+    assert "is not allowed to tasks of cluster 'default' (allowed: prod)" in stopped["stoppedReason"]
+    assert c.containers_of(task["taskArn"]) == []
+    # An update without --allowed-cluster keeps the list; the value changes.
+    c.shoal("secret", "put", "prod-only", "--value", "prod-Value-78")
+    assert c.json("secret", "get-metadata", "prod-only")["secret"]["allowedClusters"] == ["prod"]
 
 
 def test_a_bad_value_from_is_refused_at_registration(cluster: LocalCluster, tmp_path: Path) -> None:

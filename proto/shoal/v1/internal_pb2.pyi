@@ -101,16 +101,18 @@ class SecretVersionRecord(_message.Message):
     def __init__(self, version_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_id: _Optional[str] = ..., nonce: _Optional[bytes] = ..., ciphertext: _Optional[bytes] = ...) -> None: ...
 
 class SecretRecord(_message.Message):
-    __slots__ = ("name", "description", "created_at", "versions")
+    __slots__ = ("name", "description", "created_at", "versions", "allowed_clusters")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_CLUSTERS_FIELD_NUMBER: _ClassVar[int]
     name: str
     description: str
     created_at: _timestamp_pb2.Timestamp
     versions: _containers.RepeatedCompositeFieldContainer[SecretVersionRecord]
-    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., versions: _Optional[_Iterable[_Union[SecretVersionRecord, _Mapping]]] = ...) -> None: ...
+    allowed_clusters: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., versions: _Optional[_Iterable[_Union[SecretVersionRecord, _Mapping]]] = ..., allowed_clusters: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SecretsKeyCheck(_message.Message):
     __slots__ = ("key_id", "nonce", "ciphertext")

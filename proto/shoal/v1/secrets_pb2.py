@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16shoal/v1/secrets.proto\x12\x08shoal.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"c\n\rSecretVersion\x12\x12\n\nversion_id\x18\x01 \x01(\t\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06stages\x18\x03 \x03(\t\"\xce\x01\n\x0cStoredSecret\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0b\n\x03\x61rn\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12.\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_changed_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x08versions\x18\x06 \x03(\x0b\x32\x17.shoal.v1.SecretVersion\"D\n\x10PutSecretRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\"O\n\x11PutSecretResponse\x12&\n\x06secret\x18\x01 \x01(\x0b\x32\x16.shoal.v1.StoredSecret\x12\x12\n\nversion_id\x18\x02 \x01(\t\"%\n\x15\x44\x65scribeSecretRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"@\n\x16\x44\x65scribeSecretResponse\x12&\n\x06secret\x18\x01 \x01(\x0b\x32\x16.shoal.v1.StoredSecret\"\x14\n\x12ListSecretsRequest\">\n\x13ListSecretsResponse\x12\'\n\x07secrets\x18\x01 \x03(\x0b\x32\x16.shoal.v1.StoredSecret\"#\n\x13\x44\x65leteSecretRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\">\n\x14\x44\x65leteSecretResponse\x12&\n\x06secret\x18\x01 \x01(\x0b\x32\x16.shoal.v1.StoredSecret\"9\n\x15GetSecretValueRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nversion_id\x18\x02 \x01(\t\"I\n\x16GetSecretValueResponse\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nversion_id\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\t2\x94\x03\n\x07Secrets\x12\x44\n\tPutSecret\x12\x1a.shoal.v1.PutSecretRequest\x1a\x1b.shoal.v1.PutSecretResponse\x12S\n\x0e\x44\x65scribeSecret\x12\x1f.shoal.v1.DescribeSecretRequest\x1a .shoal.v1.DescribeSecretResponse\x12J\n\x0bListSecrets\x12\x1c.shoal.v1.ListSecretsRequest\x1a\x1d.shoal.v1.ListSecretsResponse\x12M\n\x0c\x44\x65leteSecret\x12\x1d.shoal.v1.DeleteSecretRequest\x1a\x1e.shoal.v1.DeleteSecretResponse\x12S\n\x0eGetSecretValue\x12\x1f.shoal.v1.GetSecretValueRequest\x1a .shoal.v1.GetSecretValueResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16shoal/v1/secrets.proto\x12\x08shoal.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"c\n\rSecretVersion\x12\x12\n\nversion_id\x18\x01 \x01(\t\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06stages\x18\x03 \x03(\t\"\xe8\x01\n\x0cStoredSecret\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0b\n\x03\x61rn\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12.\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_changed_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x08versions\x18\x06 \x03(\x0b\x32\x17.shoal.v1.SecretVersion\x12\x18\n\x10\x61llowed_clusters\x18\x07 \x03(\t\"^\n\x10PutSecretRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x18\n\x10\x61llowed_clusters\x18\x04 \x03(\t\"O\n\x11PutSecretResponse\x12&\n\x06secret\x18\x01 \x01(\x0b\x32\x16.shoal.v1.StoredSecret\x12\x12\n\nversion_id\x18\x02 \x01(\t\"%\n\x15\x44\x65scribeSecretRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"@\n\x16\x44\x65scribeSecretResponse\x12&\n\x06secret\x18\x01 \x01(\x0b\x32\x16.shoal.v1.StoredSecret\"\x14\n\x12ListSecretsRequest\">\n\x13ListSecretsResponse\x12\'\n\x07secrets\x18\x01 \x03(\x0b\x32\x16.shoal.v1.StoredSecret\"#\n\x13\x44\x65leteSecretRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\">\n\x14\x44\x65leteSecretResponse\x12&\n\x06secret\x18\x01 \x01(\x0b\x32\x16.shoal.v1.StoredSecret\"9\n\x15GetSecretValueRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nversion_id\x18\x02 \x01(\t\"I\n\x16GetSecretValueResponse\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nversion_id\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\t2\x94\x03\n\x07Secrets\x12\x44\n\tPutSecret\x12\x1a.shoal.v1.PutSecretRequest\x1a\x1b.shoal.v1.PutSecretResponse\x12S\n\x0e\x44\x65scribeSecret\x12\x1f.shoal.v1.DescribeSecretRequest\x1a .shoal.v1.DescribeSecretResponse\x12J\n\x0bListSecrets\x12\x1c.shoal.v1.ListSecretsRequest\x1a\x1d.shoal.v1.ListSecretsResponse\x12M\n\x0c\x44\x65leteSecret\x12\x1d.shoal.v1.DeleteSecretRequest\x1a\x1e.shoal.v1.DeleteSecretResponse\x12S\n\x0eGetSecretValue\x12\x1f.shoal.v1.GetSecretValueRequest\x1a .shoal.v1.GetSecretValueResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,27 +35,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SECRETVERSION']._serialized_start=69
   _globals['_SECRETVERSION']._serialized_end=168
   _globals['_STOREDSECRET']._serialized_start=171
-  _globals['_STOREDSECRET']._serialized_end=377
-  _globals['_PUTSECRETREQUEST']._serialized_start=379
-  _globals['_PUTSECRETREQUEST']._serialized_end=447
-  _globals['_PUTSECRETRESPONSE']._serialized_start=449
-  _globals['_PUTSECRETRESPONSE']._serialized_end=528
-  _globals['_DESCRIBESECRETREQUEST']._serialized_start=530
-  _globals['_DESCRIBESECRETREQUEST']._serialized_end=567
-  _globals['_DESCRIBESECRETRESPONSE']._serialized_start=569
-  _globals['_DESCRIBESECRETRESPONSE']._serialized_end=633
-  _globals['_LISTSECRETSREQUEST']._serialized_start=635
-  _globals['_LISTSECRETSREQUEST']._serialized_end=655
-  _globals['_LISTSECRETSRESPONSE']._serialized_start=657
-  _globals['_LISTSECRETSRESPONSE']._serialized_end=719
-  _globals['_DELETESECRETREQUEST']._serialized_start=721
-  _globals['_DELETESECRETREQUEST']._serialized_end=756
-  _globals['_DELETESECRETRESPONSE']._serialized_start=758
-  _globals['_DELETESECRETRESPONSE']._serialized_end=820
-  _globals['_GETSECRETVALUEREQUEST']._serialized_start=822
-  _globals['_GETSECRETVALUEREQUEST']._serialized_end=879
-  _globals['_GETSECRETVALUERESPONSE']._serialized_start=881
-  _globals['_GETSECRETVALUERESPONSE']._serialized_end=954
-  _globals['_SECRETS']._serialized_start=957
-  _globals['_SECRETS']._serialized_end=1361
+  _globals['_STOREDSECRET']._serialized_end=403
+  _globals['_PUTSECRETREQUEST']._serialized_start=405
+  _globals['_PUTSECRETREQUEST']._serialized_end=499
+  _globals['_PUTSECRETRESPONSE']._serialized_start=501
+  _globals['_PUTSECRETRESPONSE']._serialized_end=580
+  _globals['_DESCRIBESECRETREQUEST']._serialized_start=582
+  _globals['_DESCRIBESECRETREQUEST']._serialized_end=619
+  _globals['_DESCRIBESECRETRESPONSE']._serialized_start=621
+  _globals['_DESCRIBESECRETRESPONSE']._serialized_end=685
+  _globals['_LISTSECRETSREQUEST']._serialized_start=687
+  _globals['_LISTSECRETSREQUEST']._serialized_end=707
+  _globals['_LISTSECRETSRESPONSE']._serialized_start=709
+  _globals['_LISTSECRETSRESPONSE']._serialized_end=771
+  _globals['_DELETESECRETREQUEST']._serialized_start=773
+  _globals['_DELETESECRETREQUEST']._serialized_end=808
+  _globals['_DELETESECRETRESPONSE']._serialized_start=810
+  _globals['_DELETESECRETRESPONSE']._serialized_end=872
+  _globals['_GETSECRETVALUEREQUEST']._serialized_start=874
+  _globals['_GETSECRETVALUEREQUEST']._serialized_end=931
+  _globals['_GETSECRETVALUERESPONSE']._serialized_start=933
+  _globals['_GETSECRETVALUERESPONSE']._serialized_end=1006
+  _globals['_SECRETS']._serialized_start=1009
+  _globals['_SECRETS']._serialized_end=1413
 # @@protoc_insertion_point(module_scope)

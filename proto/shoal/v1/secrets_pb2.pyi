@@ -20,30 +20,34 @@ class SecretVersion(_message.Message):
     def __init__(self, version_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stages: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class StoredSecret(_message.Message):
-    __slots__ = ("name", "arn", "description", "created_at", "last_changed_at", "versions")
+    __slots__ = ("name", "arn", "description", "created_at", "last_changed_at", "versions", "allowed_clusters")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ARN_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     LAST_CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
     VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_CLUSTERS_FIELD_NUMBER: _ClassVar[int]
     name: str
     arn: str
     description: str
     created_at: _timestamp_pb2.Timestamp
     last_changed_at: _timestamp_pb2.Timestamp
     versions: _containers.RepeatedCompositeFieldContainer[SecretVersion]
-    def __init__(self, name: _Optional[str] = ..., arn: _Optional[str] = ..., description: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., versions: _Optional[_Iterable[_Union[SecretVersion, _Mapping]]] = ...) -> None: ...
+    allowed_clusters: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., arn: _Optional[str] = ..., description: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., versions: _Optional[_Iterable[_Union[SecretVersion, _Mapping]]] = ..., allowed_clusters: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class PutSecretRequest(_message.Message):
-    __slots__ = ("name", "value", "description")
+    __slots__ = ("name", "value", "description", "allowed_clusters")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_CLUSTERS_FIELD_NUMBER: _ClassVar[int]
     name: str
     value: str
     description: str
-    def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+    allowed_clusters: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ..., description: _Optional[str] = ..., allowed_clusters: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class PutSecretResponse(_message.Message):
     __slots__ = ("secret", "version_id")
