@@ -43,6 +43,7 @@ from shoal.v1 import (
     auth_pb2_grpc,
     fleet_pb2,
     fleet_pb2_grpc,
+    internal_pb2,
     secrets_pb2,
     secrets_pb2_grpc,
 )
@@ -278,6 +279,14 @@ async def serve(args: argparse.Namespace) -> None:
     await process_lease.start()
     ca = tokens = serving_key = None
     if args.insecure:
+        # A cluster that has keys or a CA is a secured one: plaintext would bypass all of it.
+        if await store.get(store.keys.certificate_authority(), internal_pb2.CertificateAuthorityRecord) or (
+            await store.count(store.keys.api_keys_prefix())
+        ):
+            raise SystemExit(
+                "shoal-manager: --insecure refused: this cluster already has a CA and API keys; "
+                "start without --insecure"
+            )
         log.warning(
             "--insecure: serving plaintext and accepting agents without certificates; "
             "anyone who reaches %s can register instances and read their tasks",
@@ -325,7 +334,8 @@ async def serve(args: argparse.Namespace) -> None:
         AgentJoinServicer(session_port=agent_port, ca=ca, tokens=tokens, certificate_lifetime=lifetime), api
     )
     auth_pb2_grpc.add_AuthServicer_to_server(AuthServicer(api_keys), api)
-    secrets_pb2_grpc.add_SecretsServicer_to_server(SecretsServicer(secrets), api)
+    if ca is not None:  # without TLS and keys, managing secrets is not offered at all
+        secrets_pb2_grpc.add_SecretsServicer_to_server(SecretsServicer(secrets), api)
     agent_pb2_grpc.add_AgentSessionServicer_to_server(sessions, agents)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, api)

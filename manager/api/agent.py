@@ -341,7 +341,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         try:
             async for msg in requests:
                 if msg.WhichOneof("body") == "renew":
-                    await outbox.put(self._renew(s, msg.renew))
+                    await outbox.put(await self._renew(s, msg.renew))
                     continue
                 pending.put_nowait(msg)
                 if applier.done():
@@ -356,9 +356,21 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             await applier
         await outbox.put(None)
 
-    def _renew(self, s: _Session, req: agent_pb2.CertificateRequest) -> agent_pb2.ManagerMessage:
+    async def _revoked(self, s: _Session) -> bool:
+        """Whether the session's instance has been deregistered since it connected."""
+        if await self.store.get(
+            self.keys.revocation(s.cluster, s.instance_id), internal_pb2.RevocationRecord
+        ):
+            return True
+        item = await self.store.get(self.keys.instance(s.cluster, s.instance_id), ecs_pb2.ContainerInstance)
+        return item is None or item.value.status == "INACTIVE"
+
+    async def _renew(self, s: _Session, req: agent_pb2.CertificateRequest) -> agent_pb2.ManagerMessage:
         """A fresh certificate for the session's own instance (its identity, never the CSR's)."""
         if self.ca is None:
+            return agent_pb2.ManagerMessage()
+        if await self._revoked(s):
+            log.warning("certificate renewal of deregistered instance %s refused", s.instance_id)
             return agent_pb2.ManagerMessage()
         try:
             cert = self.ca.issue_instance(req.csr_pem, s.cluster, s.instance_id, self.certificate_lifetime)
@@ -437,8 +449,9 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         key = self.keys.instance(s.cluster, s.instance_id)
         skey = self.keys.session(s.cluster, s.instance_id)
         item = await self.store.get(key, ecs_pb2.ContainerInstance)
-        if item is None:
-            return
+        if item is None or item.value.status == "INACTIVE":
+            # Deregistered while connected: end the session; its certificate is refused from now on.
+            raise Superseded()
         inst = item.value
         inst.host_usage.CopyFrom(hb.usage)
         inst.host_usage.reported_at.CopyFrom(task_rules.now_ts())
