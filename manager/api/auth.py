@@ -106,6 +106,24 @@ def clusters_named(request: Any) -> list[str]:
     return out
 
 
+def authorize(who: Principal, method: str, request: Any) -> None:
+    """PERMISSION_DENIED unless the key's role may call `method` (a gRPC method name; the ECS endpoint
+    names its actions the same way) on the clusters the request names."""
+    needed = ROLE_OF.get(method, "admin")
+    if needed != ANY_KEY and not role_allows(who.role, needed):
+        raise PermissionDenied(
+            f"{method.rsplit('/', 1)[-1]} needs the {needed} role; key {who.key.name!r} is {who.role}",
+            reason="ROLE",
+        )
+    if who.cluster and request is not None:
+        for name in clusters_named(request):
+            if name != who.cluster:
+                raise PermissionDenied(
+                    f"key {who.key.name!r} is limited to cluster {who.cluster!r}, not {name!r}",
+                    reason="CLUSTER",
+                )
+
+
 class AuthInterceptor(grpc.aio.ServerInterceptor):
     """Authenticates every call and checks its role before the handler runs (unknown RPCs: admin)."""
 
@@ -132,19 +150,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                     reason="NO_KEY",
                 )
             who = await keys.authenticate(token)
-            if needed != ANY_KEY and not role_allows(who.role, needed):
-                raise PermissionDenied(
-                    f"{details.method.rsplit('/', 1)[-1]} needs the {needed} role; key {who.key.name!r} "
-                    f"is {who.role}",
-                    reason="ROLE",
-                )
-            if who.cluster and request is not None:
-                for name in clusters_named(request):
-                    if name != who.cluster:
-                        raise PermissionDenied(
-                            f"key {who.key.name!r} is limited to cluster {who.cluster!r}, not {name!r}",
-                            reason="CLUSTER",
-                        )
+            authorize(who, details.method, request)
             return who
 
         async def abort(context: grpc.aio.ServicerContext, exc: ShoalError) -> None:
