@@ -115,7 +115,7 @@ def auth() -> None:
     is_flag=True,
     help="also an AWS access key for the ECS endpoint (boto3, aws CLI), printed as ~/.aws/credentials",
 )
-@click.option("--aws-profile", default="", help="profile name for --aws-credentials (default: the key's name)")
+@click.option("--aws-profile", default="", help="profile for --aws-credentials (default: the key's name)")
 @_endpoint_output
 def create_key(
     name: str,

@@ -1,4 +1,4 @@
-"""SigV4 verification against botocore's own signer: what boto3 and the aws CLI send verifies, nothing else."""
+"""SigV4 verification against botocore's own signer: what boto3 and the aws CLI send verifies, no more."""
 
 from __future__ import annotations
 
@@ -72,7 +72,8 @@ def test_a_changed_body_target_or_secret_is_refused() -> None:
         (k, "AmazonEC2ContainerServiceV20141113.DeleteCluster" if k.lower() == "x-amz-target" else v)
         for k, v in req.headers
     ]
-    assert refused(sigv4.RawRequest(req.method, req.target, headers, req.body)).type == "InvalidSignatureException"
+    retargeted = sigv4.RawRequest(req.method, req.target, headers, req.body)
+    assert refused(retargeted).type == "InvalidSignatureException"
     assert refused(req, secret="t" * 40).type == "InvalidSignatureException"
 
 
@@ -88,7 +89,8 @@ def test_scope_and_date() -> None:
 def test_missing_or_malformed_authorization() -> None:
     req = signed()
     bare = [(k, v) for k, v in req.headers if k.lower() != "authorization"]
-    assert refused(sigv4.RawRequest("POST", "/", bare, req.body)).type == "MissingAuthenticationTokenException"
+    unsigned = sigv4.RawRequest("POST", "/", bare, req.body)
+    assert refused(unsigned).type == "MissingAuthenticationTokenException"
     junk = [*bare, ("Authorization", "Bearer SHOAL-KEY-x")]
     assert refused(sigv4.RawRequest("POST", "/", junk, req.body)).type == "IncompleteSignatureException"
     assert refused(signed(token="session")).type == "UnrecognizedClientException"
