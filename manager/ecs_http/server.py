@@ -114,6 +114,7 @@ class EcsHttpServer:
     def __init__(self, endpoint: EcsEndpoint) -> None:
         self.endpoint = endpoint
         self.server: asyncio.Server | None = None
+        self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def start(self, listen: str, tls: ssl.SSLContext | None) -> None:
         host, _, port = listen.rpartition(":")
@@ -122,12 +123,20 @@ class EcsHttpServer:
         )
 
     async def close(self) -> None:
+        """Stop listening and end open connections (keep-alive clients would hold them for minutes)."""
         if self.server is not None:
             self.server.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.server.wait_closed(), 2)
+        # Closing the transport ends each connection's read with EOF, so its handler returns on its own
+        # (cancelling it instead trips asyncio's stream callback, which logs the CancelledError).
+        for writer in list(self._connections.values()):
+            writer.close()
+        if self._connections:
+            await asyncio.wait(list(self._connections), timeout=2)
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections[task] = writer
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=64 * 1024)
         try:
             while True:
@@ -168,6 +177,7 @@ class EcsHttpServer:
         except (ConnectionError, TimeoutError, ssl.SSLError, h11.LocalProtocolError):
             pass
         finally:
+            self._connections.pop(task, None)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
