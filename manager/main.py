@@ -271,6 +271,8 @@ async def serve(args: argparse.Namespace) -> None:
         raise SystemExit(f"shoal-manager: {exc}") from None
     if resealed:
         log.info("secrets key rotated: %d secret(s) re-sealed", resealed)
+    if aws_resealed := await api_keys.reseal():
+        log.info("secrets key rotated: %d AWS secret access key(s) re-sealed", aws_resealed)
     cp.secrets = secrets
     lifetime = timedelta(seconds=args.agent_certificate_lifetime_seconds)
     sessions = AgentSessionServicer(cp, process_lease, ca=ca, certificate_lifetime=lifetime)

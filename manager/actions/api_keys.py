@@ -203,6 +203,32 @@ class ApiKeys:
         )
         return Principal(_shown(rec.key)), secret.decode()
 
+    async def reseal(self) -> int:
+        """Re-seal AWS secrets sealed with an old secrets key under the current one (a rotation, as
+        Secrets.check_key does for secrets); those under a key this manager lacks stay as they are."""
+        if self._sealing is None:
+            return 0
+        current = self._sealing
+        items, _ = await self.store.list(self.keys.api_keys_prefix(), internal_pb2.ApiKeyRecord)
+        n = 0
+        for item in items:
+            rec = item.value
+            if not rec.aws_secret_sealed or rec.aws_secret_key_id == current.id:
+                continue
+            old = self._opening.get(rec.aws_secret_key_id)
+            if old is None:
+                continue
+            context = _aws_context(rec.key.id, rec.key.aws_access_key_id)
+            plain = old.open(rec.aws_secret_nonce, rec.aws_secret_sealed, context)
+            rec.aws_secret_nonce, rec.aws_secret_sealed = current.seal(plain, context)
+            rec.aws_secret_key_id = current.id
+            try:
+                await self.store.commit({item.key: rec}, expect_revisions={item.key: item.mod_revision})
+                n += 1
+            except Conflict:
+                pass  # changed meanwhile (revoked, or another replica re-sealed it): theirs stands
+        return n
+
     async def bootstrap(self) -> str | None:
         """The first admin key of a cluster that has none (None when keys exist already)."""
         marker = self.keys.api_keys_bootstrapped()
