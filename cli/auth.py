@@ -18,7 +18,7 @@ ROLES = ("admin", "operator", "read-only")
 
 def _rows(keys: Iterable[auth_pb2.ApiKey]) -> None:
     print_table(
-        ["ID", "NAME", "ROLE", "CLUSTER", "STATUS", "EXPIRES", "CREATED", "CREATED BY"],
+        ["ID", "NAME", "ROLE", "CLUSTER", "STATUS", "EXPIRES", "CREATED", "CREATED BY", "AWS ACCESS KEY ID"],
         [
             [
                 k.id,
@@ -29,6 +29,7 @@ def _rows(keys: Iterable[auth_pb2.ApiKey]) -> None:
                 ts(k.expires_at) if k.HasField("expires_at") else "never",
                 ts(k.created_at),
                 k.created_by or "-",
+                k.aws_access_key_id or "-",
             ]
             for k in keys
         ],
