@@ -18,7 +18,7 @@ ROLES = ("admin", "operator", "read-only")
 
 def _rows(keys: Iterable[auth_pb2.ApiKey]) -> None:
     print_table(
-        ["ID", "NAME", "ROLE", "CLUSTER", "STATUS", "EXPIRES", "CREATED", "CREATED BY"],
+        ["ID", "NAME", "ROLE", "CLUSTER", "STATUS", "EXPIRES", "CREATED", "CREATED BY", "AWS ACCESS KEY ID"],
         [
             [
                 k.id,
@@ -29,6 +29,7 @@ def _rows(keys: Iterable[auth_pb2.ApiKey]) -> None:
                 ts(k.expires_at) if k.HasField("expires_at") else "never",
                 ts(k.created_at),
                 k.created_by or "-",
+                k.aws_access_key_id or "-",
             ]
             for k in keys
         ],
@@ -110,17 +111,49 @@ def auth() -> None:
 @click.option("--cluster", "limit", default="", help="limit the key to this cluster")
 @click.option("--expires-in", default="0", help="e.g. 30d, 12h; 0: never expires")
 @click.option("-q", "--quiet", is_flag=True, help="print only the key, for scripts")
+@click.option(
+    "--aws-credentials",
+    is_flag=True,
+    help="also an AWS access key for the ECS endpoint (boto3, aws CLI), printed as ~/.aws/credentials",
+)
+@click.option("--aws-profile", default="", help="profile for --aws-credentials (default: the key's name)")
 @_endpoint_output
 def create_key(
-    name: str, role: str, limit: str, expires_in: str, quiet: bool, endpoint: str | None, output: str | None
+    name: str,
+    role: str,
+    limit: str,
+    expires_in: str,
+    quiet: bool,
+    aws_credentials: bool,
+    aws_profile: str,
+    endpoint: str | None,
+    output: str | None,
 ) -> None:
     """Create an API key; it is shown once."""
     c = ctx_of(endpoint, None, output)
     resp = c.client.create_api_key(
         auth_pb2.CreateApiKeyRequest(
-            name=name, role=role, cluster=limit, expires_in_seconds=parse_duration(expires_in)
+            name=name,
+            role=role,
+            cluster=limit,
+            expires_in_seconds=parse_duration(expires_in),
+            aws_credentials=aws_credentials,
         )
     )
+    if aws_credentials and c.output != "json":
+        # stdout is exactly a ~/.aws/credentials section (`>> ~/.aws/credentials`); the rest goes to stderr.
+        click.echo(
+            f"[{aws_profile or name}]\n"
+            f"aws_access_key_id = {resp.key.aws_access_key_id}\n"
+            f"aws_secret_access_key = {resp.aws_secret_access_key}"
+        )
+        if not quiet:
+            click.echo(
+                f"API key {resp.key.id} ({resp.key.role}); its gRPC form, shown only now: {resp.secret}\n"
+                "The AWS secret is shown only now too; sign for region `local`, service `ecs`.",
+                err=True,
+            )
+        return
     if quiet:
         click.echo(resp.secret)
         return

@@ -30,6 +30,7 @@ from shoal.manager.api.join import AgentJoinServicer
 from shoal.manager.api.keys import AuthServicer
 from shoal.manager.api.secrets import SecretsServicer
 from shoal.manager.controllers.services import ServiceController
+from shoal.manager.ecs_http import server as ecs_http
 from shoal.manager.embedded_etcd import EmbeddedEtcd
 from shoal.manager.installer import InstallerServer, Wheelhouse, public_key_pin
 from shoal.manager.leader import Leadership, ProcessLease
@@ -146,6 +147,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         help="a previous secrets key: secrets sealed with it are re-sealed with the current one (rotation)",
     )
+    p.add_argument(
+        "--ecs-listen",
+        default=None,
+        help="HOST:PORT for the AWS ECS API (JSON 1.1, SigV4) that boto3 and the aws CLI speak; `off` to "
+        "disable (default: --listen's host, its port + 3)",
+    )
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
     if args.agent_listen is None:
@@ -156,6 +163,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.installer_listen is None:
         host, _, port = args.listen.rpartition(":")
         args.installer_listen = f"{host}:{int(port) + 2}"
+    args.ecs_listen_required = args.ecs_listen is not None
+    if args.ecs_listen is None:
+        host, _, port = args.listen.rpartition(":")
+        args.ecs_listen = f"{host}:{int(port) + 3}" if port.isdigit() else "off"
     if args.agent_certificate_lifetime_seconds < 30:
         p.error("--agent-certificate-lifetime-seconds must be at least 30")
     if bool(args.etcd_cert) != bool(args.etcd_key):
@@ -305,13 +316,17 @@ async def serve(args: argparse.Namespace) -> None:
     api_keys = ApiKeys(store)
     if ca is not None:
         await _bootstrap_admin_key(api_keys, args.data_dir)
-    secrets = Secrets(store, *_secrets_keys(args))
+    secrets_keys = _secrets_keys(args)
+    secrets = Secrets(store, *secrets_keys)
+    api_keys.seal_with(*secrets_keys)  # AWS secret access keys are sealed like secrets
     try:
         resealed = await secrets.check_key()
     except SecretsKeyError as exc:
         raise SystemExit(f"shoal-manager: {exc}") from None
     if resealed:
         log.info("secrets key rotated: %d secret(s) re-sealed", resealed)
+    if aws_resealed := await api_keys.reseal():
+        log.info("secrets key rotated: %d AWS secret access key(s) re-sealed", aws_resealed)
     cp.secrets = secrets
     lifetime = timedelta(seconds=args.agent_certificate_lifetime_seconds)
     sessions = AgentSessionServicer(cp, process_lease, ca=ca, certificate_lifetime=lifetime)
@@ -361,6 +376,7 @@ async def serve(args: argparse.Namespace) -> None:
         cert, key = ca.issue_server(_serving_addresses(args), key=serving_key)
         # The chain carries the CA too: a joining VM reads it there and checks it against its token.
         chain = [(key, cert + ca.cert_pem)]
+        ecs_tls = (cert + ca.cert_pem, key)
         if api.add_secure_port(args.listen, grpc.ssl_server_credentials(chain)) == 0:
             raise SystemExit(f"shoal-manager: cannot listen on {args.listen}")
         mutual = grpc.ssl_server_credentials(chain, root_certificates=ca.cert_pem, require_client_auth=True)
@@ -369,6 +385,13 @@ async def serve(args: argparse.Namespace) -> None:
         await agents.start()
         installer = _start_installer(args, wheels, cert + ca.cert_pem, serving_key, ca.cert_pem)
     await api.start()
+    ecs_api = None
+    if args.ecs_listen != "off":
+        tls = None if ca is None else ecs_tls
+        keys = None if ca is None else api_keys
+        ecs_api = await ecs_http.start(
+            args.ecs_listen, EcsServicer(cp), keys, tls, required=args.ecs_listen_required
+        )
     for name in ("", *names[:6]):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     if ca is None:
@@ -403,6 +426,8 @@ async def serve(args: argparse.Namespace) -> None:
     keep_lease.cancel()
     if installer is not None:
         installer.stop()
+    if ecs_api is not None:
+        await ecs_api.close()
     await api.stop(grace=2)
     if agents is not api:
         await agents.stop(grace=2)

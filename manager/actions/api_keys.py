@@ -1,5 +1,6 @@
 """API keys (CreateApiKey, ListApiKeys, RevokeApiKey, WhoAmI): roles, expiry, cluster limits, and the
-bootstrap admin key of a new cluster. Keys are stored only as their SHA-256."""
+bootstrap admin key of a new cluster. Keys are stored only as their SHA-256; their AWS secrets (SigV4 on the
+ECS endpoint) sealed with the managers' secrets key."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ import hashlib
 import hmac
 import re
 import secrets
+import string
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from google.protobuf.message import Message
+
 from shoal.core import arns
 from shoal.core import tasks as task_rules
-from shoal.core.errors import InvalidArgument, NotFound, Unauthenticated, quote
+from shoal.core.errors import FailedPrecondition, InvalidArgument, NotFound, Unauthenticated, quote
+from shoal.manager.secretbox import SecretsKey
 from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import auth_pb2, internal_pb2
 
@@ -21,6 +26,10 @@ _KEY_RE = re.compile(r"SHOAL-KEY-([0-9a-f]{12})-([a-z0-9]{40})")
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 MAX_EXPIRY_SECONDS = 10 * 365 * 86400
 _NAME_RE = re.compile(r"[A-Za-z0-9_.@-]{1,128}")
+# AWS's own shapes, so that tools which check them (and people who grep for them) recognise the pair.
+AWS_ACCESS_KEY_ID_RE = re.compile(r"AKIA[A-Z0-9]{16}")
+_AKID_ALPHABET = string.ascii_uppercase + string.digits
+_AWS_SECRET_ALPHABET = string.ascii_letters + string.digits
 
 
 def role_allows(role: str, needed: str) -> bool:
@@ -54,6 +63,11 @@ def key_status(k: auth_pb2.ApiKey, now: datetime) -> str:
     return "ACTIVE"
 
 
+def _aws_context(key_id: str, access_key_id: str) -> bytes:
+    # Authenticated with the ciphertext: a sealed secret copied into another key's record will not open.
+    return f"aws-secret\x00{key_id}\x00{access_key_id}".encode()
+
+
 def _shown(k: auth_pb2.ApiKey) -> auth_pb2.ApiKey:
     out = auth_pb2.ApiKey()
     out.CopyFrom(k)
@@ -65,11 +79,25 @@ class ApiKeys:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.keys = store.keys
+        self._sealing: SecretsKey | None = None
+        self._opening: dict[str, SecretsKey] = {}
+
+    def seal_with(self, key: SecretsKey, old_keys: tuple[SecretsKey, ...] = ()) -> None:
+        """The managers' secrets key (and, during a rotation, the old ones) for AWS secrets."""
+        self._sealing = key
+        self._opening = {k.id: k for k in (key, *old_keys)}
 
     async def create(
-        self, name: str, role: str, cluster: str, expires_in_seconds: int, *, created_by: str = ""
-    ) -> tuple[auth_pb2.ApiKey, str]:
-        """A new key and its secret form (shown once)."""
+        self,
+        name: str,
+        role: str,
+        cluster: str,
+        expires_in_seconds: int,
+        *,
+        created_by: str = "",
+        aws_credentials: bool = False,
+    ) -> tuple[auth_pb2.ApiKey, str, str]:
+        """A new key, its secret form and (with aws_credentials) its AWS secret access key: shown once."""
         if not _NAME_RE.fullmatch(name or ""):
             raise InvalidArgument("name", f"{quote(name)} must be 1-128 letters, digits or . _ @ -")
         if role not in ROLES:
@@ -90,8 +118,22 @@ class ApiKeys:
             k.expires_at.CopyFrom(task_rules.now_ts(now + timedelta(seconds=expires_in_seconds)))
         record = internal_pb2.ApiKeyRecord(key=k, secret_sha256=_sha(secret))
         key = self.keys.api_key(key_id)
-        await self.store.commit({key: record}, expect_revisions={key: 0})
-        return _shown(k), text
+        writes: dict[str, Message] = {key: record}
+        aws_secret = ""
+        if aws_credentials:
+            if self._sealing is None:
+                raise FailedPrecondition("this manager has no secrets key to seal AWS credentials with")
+            k.aws_access_key_id = "AKIA" + "".join(secrets.choice(_AKID_ALPHABET) for _ in range(16))
+            aws_secret = "".join(secrets.choice(_AWS_SECRET_ALPHABET) for _ in range(40))
+            nonce, sealed = self._sealing.seal(aws_secret.encode(), _aws_context(key_id, k.aws_access_key_id))
+            record.key.aws_access_key_id = k.aws_access_key_id  # the record holds a copy of k
+            record.aws_secret_key_id = self._sealing.id
+            record.aws_secret_nonce = nonce
+            record.aws_secret_sealed = sealed
+            index = internal_pb2.AwsAccessKeyIndex(key_id=key_id)
+            writes[self.keys.aws_access_key(k.aws_access_key_id)] = index
+        await self.store.commit(writes, expect_revisions={w: 0 for w in writes})
+        return _shown(k), text, aws_secret
 
     async def list(self) -> list[auth_pb2.ApiKey]:
         items, _ = await self.store.list(self.keys.api_keys_prefix(), internal_pb2.ApiKeyRecord)
@@ -132,13 +174,68 @@ class ApiKeys:
             raise Unauthenticated(f"API key {k.id} ({k.name}) has expired", reason="KEY_EXPIRED")
         return Principal(_shown(k))
 
+    async def aws_secret(self, access_key_id: str) -> tuple[Principal, str]:
+        """The caller behind an AWS access key id and its secret (to check a signature with), or
+        UNAUTHENTICATED saying why not."""
+        invalid = Unauthenticated("The security token included in the request is invalid.", reason="BAD_KEY")
+        if not AWS_ACCESS_KEY_ID_RE.fullmatch(access_key_id):
+            raise invalid
+        index = await self.store.get(self.keys.aws_access_key(access_key_id), internal_pb2.AwsAccessKeyIndex)
+        if index is None:
+            raise invalid
+        item = await self.store.get(self.keys.api_key(index.value.key_id), internal_pb2.ApiKeyRecord)
+        if item is None or item.value.key.aws_access_key_id != access_key_id:
+            raise invalid
+        rec = item.value
+        status = key_status(rec.key, datetime.now(UTC))
+        if status == "REVOKED":
+            raise Unauthenticated(f"API key {rec.key.id} ({rec.key.name}) was revoked", reason="KEY_REVOKED")
+        if status == "EXPIRED":
+            raise Unauthenticated(f"API key {rec.key.id} ({rec.key.name}) has expired", reason="KEY_EXPIRED")
+        opener = self._opening.get(rec.aws_secret_key_id)
+        if opener is None:
+            raise Unauthenticated(
+                f"API key {rec.key.id}'s AWS secret is sealed with a secrets key this manager does not have",
+                reason="SECRETS_KEY",
+            )
+        secret = opener.open(
+            rec.aws_secret_nonce, rec.aws_secret_sealed, _aws_context(rec.key.id, access_key_id)
+        )
+        return Principal(_shown(rec.key)), secret.decode()
+
+    async def reseal(self) -> int:
+        """Re-seal AWS secrets sealed with an old secrets key under the current one (a rotation, as
+        Secrets.check_key does for secrets); those under a key this manager lacks stay as they are."""
+        if self._sealing is None:
+            return 0
+        current = self._sealing
+        items, _ = await self.store.list(self.keys.api_keys_prefix(), internal_pb2.ApiKeyRecord)
+        n = 0
+        for item in items:
+            rec = item.value
+            if not rec.aws_secret_sealed or rec.aws_secret_key_id == current.id:
+                continue
+            old = self._opening.get(rec.aws_secret_key_id)
+            if old is None:
+                continue
+            context = _aws_context(rec.key.id, rec.key.aws_access_key_id)
+            plain = old.open(rec.aws_secret_nonce, rec.aws_secret_sealed, context)
+            rec.aws_secret_nonce, rec.aws_secret_sealed = current.seal(plain, context)
+            rec.aws_secret_key_id = current.id
+            try:
+                await self.store.commit({item.key: rec}, expect_revisions={item.key: item.mod_revision})
+                n += 1
+            except Conflict:
+                pass  # changed meanwhile (revoked, or another replica re-sealed it): theirs stands
+        return n
+
     async def bootstrap(self) -> str | None:
         """The first admin key of a cluster that has none (None when keys exist already)."""
         marker = self.keys.api_keys_bootstrapped()
         items, _ = await self.store.list(self.keys.api_keys_prefix(), internal_pb2.ApiKeyRecord)
         if items or await self.store.get(marker, internal_pb2.ApiKeyRecord) is not None:
             return None
-        k, text = await self.create("bootstrap-admin", "admin", "", 0, created_by="shoal-manager")
+        k, text, _ = await self.create("bootstrap-admin", "admin", "", 0, created_by="shoal-manager")
         try:
             # Only one replica's bootstrap key survives a race; the others are revoked at once.
             await self.store.commit({marker: internal_pb2.ApiKeyRecord(key=k)}, expect_revisions={marker: 0})

@@ -143,6 +143,19 @@ def check_cluster_limit(who: Principal, method: str, request: Any) -> None:
         )
 
 
+def authorize(who: Principal, method: str, request: Any) -> None:
+    """PERMISSION_DENIED unless the key's role may call `method` (a gRPC method name; the ECS endpoint
+    names its actions the same way) on the clusters the request names."""
+    needed = ROLE_OF.get(method, "admin")
+    if needed != ANY_KEY and not role_allows(who.role, needed):
+        raise PermissionDenied(
+            f"{method.rsplit('/', 1)[-1]} needs the {needed} role; key {who.key.name!r} is {who.role}",
+            reason="ROLE",
+        )
+    if who.cluster:
+        check_cluster_limit(who, method, request)
+
+
 class AuthInterceptor(grpc.aio.ServerInterceptor):
     """Authenticates every call and checks its role before the handler runs (unknown RPCs: admin)."""
 
@@ -169,14 +182,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                     reason="NO_KEY",
                 )
             who = await keys.authenticate(token)
-            if needed != ANY_KEY and not role_allows(who.role, needed):
-                raise PermissionDenied(
-                    f"{details.method.rsplit('/', 1)[-1]} needs the {needed} role; key {who.key.name!r} "
-                    f"is {who.role}",
-                    reason="ROLE",
-                )
-            if who.cluster:
-                check_cluster_limit(who, details.method, request)
+            authorize(who, details.method, request)
             return who
 
         async def abort(context: grpc.aio.ServicerContext, exc: ShoalError) -> None:

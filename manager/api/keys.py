@@ -16,14 +16,15 @@ class AuthServicer(auth_pb2_grpc.AuthServicer):
     @handles_errors
     async def CreateApiKey(self, request, context):
         who = caller.get()
-        key, secret = await self.keys.create(
+        key, secret, aws_secret = await self.keys.create(
             request.name,
             request.role,
             request.cluster,
             request.expires_in_seconds,
             created_by=who.key.name if who else "",
+            aws_credentials=request.aws_credentials,
         )
-        return auth_pb2.CreateApiKeyResponse(key=key, secret=secret)
+        return auth_pb2.CreateApiKeyResponse(key=key, secret=secret, aws_secret_access_key=aws_secret)
 
     @handles_errors
     async def ListApiKeys(self, request, context):

@@ -105,6 +105,10 @@ class Keys:
     def api_keys_prefix(self) -> str:
         return self._k("api-keys") + "/"
 
+    def aws_access_key(self, access_key_id: str) -> str:
+        """Which API key owns an AWS access key id (SigV4 requests name only the access key id)."""
+        return self._k("aws-access-keys", access_key_id)
+
     def api_keys_bootstrapped(self) -> str:
         """Written once, by the replica whose bootstrap admin key counts."""
         return self._k("api-keys-bootstrapped")

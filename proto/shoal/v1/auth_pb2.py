@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13shoal/v1/auth.proto\x12\x08shoal.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc5\x01\n\x06\x41piKey\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x0f\n\x07\x63luster\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06status\x18\x07 \x01(\t\x12\x12\n\ncreated_by\x18\x08 \x01(\t\"^\n\x13\x43reateApiKeyRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x0f\n\x07\x63luster\x18\x03 \x01(\t\x12\x1a\n\x12\x65xpires_in_seconds\x18\x04 \x01(\x03\"E\n\x14\x43reateApiKeyResponse\x12\x1d\n\x03key\x18\x01 \x01(\x0b\x32\x10.shoal.v1.ApiKey\x12\x0e\n\x06secret\x18\x02 \x01(\t\"\x14\n\x12ListApiKeysRequest\"5\n\x13ListApiKeysResponse\x12\x1e\n\x04keys\x18\x01 \x03(\x0b\x32\x10.shoal.v1.ApiKey\"!\n\x13RevokeApiKeyRequest\x12\n\n\x02id\x18\x01 \x01(\t\"5\n\x14RevokeApiKeyResponse\x12\x1d\n\x03key\x18\x01 \x01(\x0b\x32\x10.shoal.v1.ApiKey\"\x0f\n\rWhoAmIRequest\"/\n\x0eWhoAmIResponse\x12\x1d\n\x03key\x18\x01 \x01(\x0b\x32\x10.shoal.v1.ApiKey2\xad\x02\n\x04\x41uth\x12M\n\x0c\x43reateApiKey\x12\x1d.shoal.v1.CreateApiKeyRequest\x1a\x1e.shoal.v1.CreateApiKeyResponse\x12J\n\x0bListApiKeys\x12\x1c.shoal.v1.ListApiKeysRequest\x1a\x1d.shoal.v1.ListApiKeysResponse\x12M\n\x0cRevokeApiKey\x12\x1d.shoal.v1.RevokeApiKeyRequest\x1a\x1e.shoal.v1.RevokeApiKeyResponse\x12;\n\x06WhoAmI\x12\x17.shoal.v1.WhoAmIRequest\x1a\x18.shoal.v1.WhoAmIResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13shoal/v1/auth.proto\x12\x08shoal.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n\x06\x41piKey\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x0f\n\x07\x63luster\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06status\x18\x07 \x01(\t\x12\x12\n\ncreated_by\x18\x08 \x01(\t\x12\x19\n\x11\x61ws_access_key_id\x18\t \x01(\t\"w\n\x13\x43reateApiKeyRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x0f\n\x07\x63luster\x18\x03 \x01(\t\x12\x1a\n\x12\x65xpires_in_seconds\x18\x04 \x01(\x03\x12\x17\n\x0f\x61ws_credentials\x18\x05 \x01(\x08\"d\n\x14\x43reateApiKeyResponse\x12\x1d\n\x03key\x18\x01 \x01(\x0b\x32\x10.shoal.v1.ApiKey\x12\x0e\n\x06secret\x18\x02 \x01(\t\x12\x1d\n\x15\x61ws_secret_access_key\x18\x03 \x01(\t\"\x14\n\x12ListApiKeysRequest\"5\n\x13ListApiKeysResponse\x12\x1e\n\x04keys\x18\x01 \x03(\x0b\x32\x10.shoal.v1.ApiKey\"!\n\x13RevokeApiKeyRequest\x12\n\n\x02id\x18\x01 \x01(\t\"5\n\x14RevokeApiKeyResponse\x12\x1d\n\x03key\x18\x01 \x01(\x0b\x32\x10.shoal.v1.ApiKey\"\x0f\n\rWhoAmIRequest\"/\n\x0eWhoAmIResponse\x12\x1d\n\x03key\x18\x01 \x01(\x0b\x32\x10.shoal.v1.ApiKey2\xad\x02\n\x04\x41uth\x12M\n\x0c\x43reateApiKey\x12\x1d.shoal.v1.CreateApiKeyRequest\x1a\x1e.shoal.v1.CreateApiKeyResponse\x12J\n\x0bListApiKeys\x12\x1c.shoal.v1.ListApiKeysRequest\x1a\x1d.shoal.v1.ListApiKeysResponse\x12M\n\x0cRevokeApiKey\x12\x1d.shoal.v1.RevokeApiKeyRequest\x1a\x1e.shoal.v1.RevokeApiKeyResponse\x12;\n\x06WhoAmI\x12\x17.shoal.v1.WhoAmIRequest\x1a\x18.shoal.v1.WhoAmIResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,23 +33,23 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'shoal.v1.auth_pb2', _global
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_APIKEY']._serialized_start=67
-  _globals['_APIKEY']._serialized_end=264
-  _globals['_CREATEAPIKEYREQUEST']._serialized_start=266
-  _globals['_CREATEAPIKEYREQUEST']._serialized_end=360
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=362
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=431
-  _globals['_LISTAPIKEYSREQUEST']._serialized_start=433
-  _globals['_LISTAPIKEYSREQUEST']._serialized_end=453
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=455
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=508
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=510
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=543
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=545
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=598
-  _globals['_WHOAMIREQUEST']._serialized_start=600
-  _globals['_WHOAMIREQUEST']._serialized_end=615
-  _globals['_WHOAMIRESPONSE']._serialized_start=617
-  _globals['_WHOAMIRESPONSE']._serialized_end=664
-  _globals['_AUTH']._serialized_start=667
-  _globals['_AUTH']._serialized_end=968
+  _globals['_APIKEY']._serialized_end=291
+  _globals['_CREATEAPIKEYREQUEST']._serialized_start=293
+  _globals['_CREATEAPIKEYREQUEST']._serialized_end=412
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=414
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=514
+  _globals['_LISTAPIKEYSREQUEST']._serialized_start=516
+  _globals['_LISTAPIKEYSREQUEST']._serialized_end=536
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=538
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=591
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=593
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=626
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=628
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=681
+  _globals['_WHOAMIREQUEST']._serialized_start=683
+  _globals['_WHOAMIREQUEST']._serialized_end=698
+  _globals['_WHOAMIRESPONSE']._serialized_start=700
+  _globals['_WHOAMIRESPONSE']._serialized_end=747
+  _globals['_AUTH']._serialized_start=750
+  _globals['_AUTH']._serialized_end=1051
 # @@protoc_insertion_point(module_scope)

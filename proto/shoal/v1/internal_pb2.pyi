@@ -79,12 +79,24 @@ class RevocationRecord(_message.Message):
     def __init__(self, revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ApiKeyRecord(_message.Message):
-    __slots__ = ("key", "secret_sha256")
+    __slots__ = ("key", "secret_sha256", "aws_secret_key_id", "aws_secret_nonce", "aws_secret_sealed")
     KEY_FIELD_NUMBER: _ClassVar[int]
     SECRET_SHA256_FIELD_NUMBER: _ClassVar[int]
+    AWS_SECRET_KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    AWS_SECRET_NONCE_FIELD_NUMBER: _ClassVar[int]
+    AWS_SECRET_SEALED_FIELD_NUMBER: _ClassVar[int]
     key: _auth_pb2.ApiKey
     secret_sha256: str
-    def __init__(self, key: _Optional[_Union[_auth_pb2.ApiKey, _Mapping]] = ..., secret_sha256: _Optional[str] = ...) -> None: ...
+    aws_secret_key_id: str
+    aws_secret_nonce: bytes
+    aws_secret_sealed: bytes
+    def __init__(self, key: _Optional[_Union[_auth_pb2.ApiKey, _Mapping]] = ..., secret_sha256: _Optional[str] = ..., aws_secret_key_id: _Optional[str] = ..., aws_secret_nonce: _Optional[bytes] = ..., aws_secret_sealed: _Optional[bytes] = ...) -> None: ...
+
+class AwsAccessKeyIndex(_message.Message):
+    __slots__ = ("key_id",)
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    def __init__(self, key_id: _Optional[str] = ...) -> None: ...
 
 class SecretVersionRecord(_message.Message):
     __slots__ = ("version_id", "created_at", "key_id", "nonce", "ciphertext")
