@@ -13,6 +13,8 @@ import signal
 import socket
 from pathlib import Path
 
+from shoal.manager.store.etcd import EtcdSecurity
+
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
 
@@ -42,6 +44,8 @@ class EmbeddedEtcd:
             ports_file.write_text(json.dumps(ports))
         self.client_port = ports["client"]
         self.peer_port = ports["peer"]
+        self.tls = self.dir / "tls"
+        self._ensure_tls()
         self._proc: asyncio.subprocess.Process | None = None
         self._supervisor: asyncio.Task | None = None
         self._stopping = False
@@ -50,16 +54,55 @@ class EmbeddedEtcd:
     def endpoint(self) -> str:
         return f"127.0.0.1:{self.client_port}"
 
+    def _ensure_tls(self) -> None:
+        """A CA of its own for this etcd: only the manager's client certificate gets in, so no other
+        local process (a container on the host network, another user) can read or write the state."""
+        from shoal.manager.pki import CertificateAuthority  # the one certificate toolkit of the manager
+
+        self.tls.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(self.tls, 0o700)
+        if (self.tls / "client.pem").exists():
+            return
+        ca = CertificateAuthority.create("Shoal embedded etcd CA")
+        server_cert, server_key = ca.issue_server(["127.0.0.1"])
+        client_cert, client_key = ca.issue_client("shoal-manager")
+        for name, data in (
+            ("ca.pem", ca.cert_pem),
+            ("server.pem", server_cert),
+            ("server.key", server_key),
+            ("client.key", client_key),
+            ("client.pem", client_cert),  # last: its presence says the set is complete
+        ):
+            fd = os.open(self.tls / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+
+    @property
+    def security(self) -> EtcdSecurity:
+        """How the manager reaches this etcd: TLS with its client certificate."""
+        return EtcdSecurity(
+            ca_cert=(self.tls / "ca.pem").read_bytes(),
+            cert_chain=(self.tls / "client.pem").read_bytes(),
+            cert_key=(self.tls / "client.key").read_bytes(),
+        )
+
     def _command(self) -> list[str]:
         binary = shutil.which("etcd")
         if binary is None:
             raise RuntimeError(
                 "etcd is not on PATH; install it (apt-get install etcd-server) or pass --etcd-endpoints"
             )
-        client = f"http://127.0.0.1:{self.client_port}"
-        peer = f"http://127.0.0.1:{self.peer_port}"
+        client = f"https://127.0.0.1:{self.client_port}"
+        peer = f"http://127.0.0.1:{self.peer_port}"  # one member: no peer ever connects
         return [
             binary,
+            "--cert-file",
+            str(self.tls / "server.pem"),
+            "--key-file",
+            str(self.tls / "server.key"),
+            "--trusted-ca-file",
+            str(self.tls / "ca.pem"),
+            "--client-cert-auth",
             "--name",
             "shoal",
             "--data-dir",

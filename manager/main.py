@@ -269,7 +269,8 @@ async def _purge_loop(cp: ControlPlane) -> None:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    args.data_dir.mkdir(parents=True, exist_ok=True)
+    args.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(args.data_dir, 0o700)  # keys and the state of the cluster live here
     etcd = None
     if args.etcd_endpoints:
         endpoints = _endpoints(args.etcd_endpoints)
@@ -277,7 +278,7 @@ async def serve(args: argparse.Namespace) -> None:
         etcd = EmbeddedEtcd(args.data_dir)
         await etcd.start()
         endpoints = [etcd.endpoint]
-    store = Store(endpoints, args.etcd_prefix, _etcd_security(args))
+    store = Store(endpoints, args.etcd_prefix, etcd.security if etcd is not None else _etcd_security(args))
     log.info("connecting to etcd at %s", ", ".join(endpoints))
     await store.connect(timeout=60)
     cp = ControlPlane.build(

@@ -167,6 +167,18 @@ class CertificateAuthority:
         )
         return _pem(cert)
 
+    def issue_client(self, name: str, lifetime: dt.timedelta = CA_LIFETIME) -> tuple[bytes, bytes]:
+        """A client certificate and its key for a local process (the manager, to its embedded etcd)."""
+        key = new_private_key()
+        cert = (
+            self._builder(
+                x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]), key.public_key(), lifetime
+            )
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(self.key, hashes.SHA256())
+        )
+        return _pem(cert), private_key_pem(key)
+
     @staticmethod
     def check_csr(csr_pem: str) -> ec.EllipticCurvePublicKey:
         """The key a CSR certifies, if the CSR is well-formed, self-signed and ECDSA P-256 or stronger."""
