@@ -106,14 +106,14 @@ def test_secrets_are_injected_as_ecs_names_them_and_found_nowhere_else(
     ]
     for value in (PLAIN, JSON_PASSWORD, PARAM):
         assert all(value not in t for t in texts), value
-        for root in (c.root / "manager" / "etcd", c.root / "a"):
+        for root in (c.root / "manager" / "etcd" / "data", c.root / "a"):
             found = subprocess.run(
                 ["grep", "-r", "-l", "-a", value, str(root)], capture_output=True, text=True
             )
             assert found.stdout == "", f"{value} in clear text in {found.stdout}"
-    # Nor is any private key (the cluster CA's) in etcd's files.
+    # Nor is any private key (the cluster CA's) in etcd's data (its own TLS keys sit beside it).
     pem = subprocess.run(
-        ["grep", "-r", "-l", "-a", "PRIVATE KEY", str(c.root / "manager" / "etcd")],
+        ["grep", "-r", "-l", "-a", "PRIVATE KEY", str(c.root / "manager" / "etcd" / "data")],
         capture_output=True,
         text=True,
     )
