@@ -29,6 +29,7 @@ from shoal.manager.embedded_etcd import EmbeddedEtcd
 from shoal.manager.leader import Leadership, ProcessLease
 from shoal.manager.pki import load_or_create_ca
 from shoal.manager.store.etcd import EtcdSecurity, Store
+from shoal.manager.view import View
 from shoal.v1 import agent_pb2, api_pb2, fleet_pb2, fleet_pb2_grpc
 
 log = logging.getLogger("shoal.manager")
@@ -200,8 +201,10 @@ async def serve(args: argparse.Namespace) -> None:
     store = Store(endpoints, args.etcd_prefix, _etcd_security(args))
     log.info("connecting to etcd at %s", ", ".join(endpoints))
     await store.connect(timeout=60)
+    view = View(store)  # reads and placement snapshots come from it; etcd stays the truth
+    view.start()
     cp = ControlPlane.build(
-        store, stopped_task_retention=timedelta(seconds=args.stopped_task_retention_seconds)
+        store, stopped_task_retention=timedelta(seconds=args.stopped_task_retention_seconds), view=view
     )
 
     from shoal.v1 import agent_pb2_grpc, api_pb2_grpc
@@ -297,6 +300,7 @@ async def serve(args: argparse.Namespace) -> None:
     await api.stop(grace=2)
     if agents is not api:
         await agents.stop(grace=2)
+    await view.stop()
     await store.close()
     if etcd:
         await etcd.stop()

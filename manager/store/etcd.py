@@ -25,6 +25,8 @@ T = TypeVar("T")
 CALL_TIMEOUT = 10.0
 # One budget for every optimistic read-compare-write in the manager.
 CONFLICT_RETRIES = 64
+# etcd's --max-txn-ops default: more compares or operations in one transaction are refused.
+MAX_TXN_OPS = 128
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,13 @@ class Item(Generic[M]):
 class WatchEvent(Generic[M]):
     key: str
     value: M | None  # None: deleted
+    mod_revision: int
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    key: str
+    value: bytes | None  # None: deleted
     mod_revision: int
 
 
@@ -76,6 +85,9 @@ class Store:
         # A generous retry budget lets calls ride out an etcd restart.
         self._client = Etcd3Client(self.endpoints, rpc_max_attempts=8, **tls)
         self._refresher: TokenRefresher | None = None
+        # Revisions this process has seen etcd at: the view waits for them so callers read their writes.
+        self.written_revision = 0  # the latest transaction this process committed
+        self.observed_revision = 0  # the store's revision when a compare of ours last failed
 
     async def connect(self, timeout: float = 30.0) -> None:
         await self._client.connect()
@@ -119,10 +131,12 @@ class Store:
         kv = resp.kvs[0]
         return Item(key, cls.FromString(kv.value), kv.mod_revision)
 
-    async def list(self, prefix: str, cls: type[M]) -> tuple[list[Item[M]], int]:
-        """All values under a prefix and the store revision they were read at."""
+    async def list(self, prefix: str, cls: type[M], revision: int = 0) -> tuple[list[Item[M]], int]:
+        """All values under a prefix and the store revision they were read at (now, or `revision`)."""
         resp = await self._call(
-            self._client.kv.get(prefix, range_end=prefix_range_end(prefix), timeout=CALL_TIMEOUT)
+            self._client.kv.get(
+                prefix, range_end=prefix_range_end(prefix), revision=revision, timeout=CALL_TIMEOUT
+            )
         )
         items = [Item(kv.key.decode(), cls.FromString(kv.value), kv.mod_revision) for kv in resp.kvs]
         return items, resp.header.revision
@@ -159,7 +173,9 @@ class Store:
         ops += [KVService.txn_op_delete(k) for k in deletes]
         resp = await self._call(self._client.kv.txn(compares, ops, timeout=CALL_TIMEOUT))
         if not resp.succeeded:
+            self.observed_revision = max(self.observed_revision, resp.header.revision)
             raise Conflict(", ".join((expect_revisions or {}).keys()))
+        self.written_revision = max(self.written_revision, resp.header.revision)
         return resp.header.revision
 
     async def optimistic(self, attempt: Callable[[], Awaitable[T]], *, what: str) -> T:
@@ -220,6 +236,23 @@ class Store:
                 deleted = ev.type == 1
                 value = None if deleted else cls.FromString(ev.kv.value)
                 batch.append(WatchEvent(ev.kv.key.decode(), value, ev.kv.mod_revision))
+            if batch:
+                yield batch
+
+    async def watch_raw(self, prefix: str, start_revision: int) -> AsyncIterator[list[RawEvent]]:
+        """Undecoded batches of changes under a prefix (for watchers of several kinds of value)."""
+        stream = self._client.watch.watch(
+            prefix, range_end=prefix_range_end(prefix), start_revision=start_revision
+        )
+        async for resp in stream:
+            if resp.compact_revision:
+                raise Compacted(resp.compact_revision)
+            if resp.canceled:
+                raise Compacted(0)
+            batch = [
+                RawEvent(ev.kv.key.decode(), None if ev.type == 1 else ev.kv.value, ev.kv.mod_revision)
+                for ev in resp.events
+            ]
             if batch:
                 yield batch
 
