@@ -24,6 +24,7 @@ from shoal.manager.api.agent import AgentSessionServicer
 from shoal.manager.api.ecs import EcsServicer
 from shoal.manager.api.fleet import FleetServicer, install_command_for
 from shoal.manager.api.join import AgentJoinServicer
+from shoal.manager.compaction import Compactor
 from shoal.manager.controllers.services import ServiceController
 from shoal.manager.embedded_etcd import EmbeddedEtcd
 from shoal.manager.leader import Leadership, ProcessLease
@@ -283,7 +284,8 @@ async def serve(args: argparse.Namespace) -> None:
 
     async def lead(fence: dict[str, int]) -> None:
         controller.fence = fence
-        await controller.run()
+        # The leader keeps etcd's history short, as kube-apiserver does, embedded etcd or not.
+        await asyncio.gather(controller.run(), Compactor(store).run())
 
     leadership = asyncio.create_task(Leadership(store).run(lead))
     keep_lease = asyncio.create_task(process_lease.run(sessions.close_all))

@@ -149,6 +149,13 @@ class Store:
         )
         return resp.count
 
+    async def current_revision(self) -> int:
+        """The store's current revision (a count-only read of one key)."""
+        resp = await self._call(
+            self._client.kv.get(self.prefix + "leader", count_only=True, timeout=CALL_TIMEOUT)
+        )
+        return resp.header.revision
+
     # -- writes ------------------------------------------------------------------------------------
     async def commit(
         self,
