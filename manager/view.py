@@ -27,6 +27,7 @@ KINDS: dict[str, type[Message]] = {
     "tasks": ecs_pb2.Task,
     "services": ecs_pb2.Service,
     "allocations": internal_pb2.AllocationRecord,
+    "sessions": internal_pb2.SessionRecord,
 }
 CATCH_UP_SECONDS = 10.0  # our own commit must show up in the watch by then, or etcd is in trouble
 CONFLICT_CATCH_UP_SECONDS = 1.0  # a revision seen in a failed compare may belong to another prefix
@@ -45,6 +46,7 @@ class ClusterView:
         self.tasks: dict[str, Item[ecs_pb2.Task]] = {}  # by task id, STOPPED ones too
         self.services: dict[str, Item[ecs_pb2.Service]] = {}  # by name
         self.allocations: dict[str, int] = {}  # instance id -> mod_revision of its allocation key
+        self.sessions: dict[str, int] = {}  # instance id -> mod_revision of its agent's session key
         # Only tasks that hold resources take part in placement: STOPPED ones cost nothing there.
         self._holding: dict[str, dict[str, ecs_pb2.Task]] = {}  # instance id -> task id -> task
         self._task_views: dict[str, TaskView] = {}
@@ -65,11 +67,12 @@ class ClusterView:
                 self.services.pop(name, None)
             else:
                 self.services[name] = item
-        elif kind == "allocations":
+        elif kind in ("allocations", "sessions"):
+            revisions = self.allocations if kind == "allocations" else self.sessions
             if item is None:
-                self.allocations.pop(name, None)
+                revisions.pop(name, None)
             else:
-                self.allocations[name] = item.mod_revision
+                revisions[name] = item.mod_revision
 
     def _put_task(self, task_id: str, item: Item[ecs_pb2.Task] | None) -> None:
         old = self.tasks.pop(task_id, None)

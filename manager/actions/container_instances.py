@@ -52,7 +52,8 @@ class ContainerInstances:
                 raise InvalidArgument("filter", exc.message) from exc
             instances = [i for i in instances if i.ec2_instance_id in keep]
         return [
-            i.container_instance_arn for i in sorted(instances, key=lambda i: i.registered_at.ToDatetime())
+            i.container_instance_arn
+            for i in sorted(instances, key=lambda i: (i.registered_at.seconds, i.registered_at.nanos))
         ]
 
     async def describe(

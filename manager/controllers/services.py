@@ -89,7 +89,7 @@ class ServiceController:
         for c in clusters:
             # A failure in one cluster must not starve the others' services.
             try:
-                await sweep_disconnected(self.store, c.value.cluster_name)
+                await sweep_disconnected(self.store, c.value.cluster_name, self.cp.view)
                 await self.reconcile_cluster(c.value.cluster_name)
             except ShoalError as exc:
                 log.warning("cluster %s: %s", c.value.cluster_name, exc)

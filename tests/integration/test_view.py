@@ -75,6 +75,8 @@ async def _compare(store: Store, view: View, cluster: str) -> None:
     }
     assert {keys.last(i.key): i.value for i in svc_items} == {k: i.value for k, i in cv.services.items()}
     assert {keys.last(i.key): i.mod_revision for i in alloc_items} == cv.allocations
+    sessions, _ = await store.list(keys.sessions_prefix(cluster), internal_pb2.SessionRecord)
+    assert {keys.last(i.key): i.mod_revision for i in sessions} == cv.sessions
     # The incremental placement snapshot equals one built from scratch.
     live = [i.value for i in inst_items if i.value.status != "INACTIVE"]
     fresh = resources.build_snapshot(live, [i.value for i in task_items])
@@ -119,6 +121,13 @@ def test_the_view_matches_a_fresh_listing_under_churn(etcd_endpoint: str, seed: 
                 elif roll < 0.85:
                     svc = ecs_pb2.Service(service_name=f"s{rng.randrange(3)}", desired_count=step)
                     await store.commit({keys.service(cluster, svc.service_name): svc})
+                elif roll < 0.9:
+                    if rng.random() < 0.5:
+                        await store.commit(
+                            {keys.session(cluster, iid): internal_pb2.SessionRecord(epoch=step)}
+                        )
+                    else:
+                        await store.commit(deletes=[keys.session(cluster, iid)])
                 elif roll < 0.93:
                     store.break_next = True  # the stream breaks on the next batch; the view resumes
                 else:
