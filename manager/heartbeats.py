@@ -9,7 +9,7 @@ import logging
 from shoal.core import tasks as task_rules
 from shoal.core.errors import Unavailable
 from shoal.manager.store.etcd import MAX_TXN_OPS, Conflict, Item, Store
-from shoal.manager.view import View
+from shoal.manager.view import ClusterView, View
 from shoal.v1 import ecs_pb2
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,6 @@ class HeartbeatWriter:
                 log.exception("heartbeat flush failed")
 
     async def _current(self, cluster: str, instance_id: str) -> Item[ecs_pb2.ContainerInstance] | None:
-        if self.view is not None:
-            return (await self.view.read(cluster)).instances.get(instance_id)
         return await self.store.get(self.keys.instance(cluster, instance_id), ecs_pb2.ContainerInstance)
 
     async def flush(self) -> int:
@@ -67,8 +65,14 @@ class HeartbeatWriter:
         pending, self._pending = self._pending, {}
         writes: list[tuple[str, ecs_pb2.ContainerInstance, dict[str, int]]] = []
         now = task_rules.now_ts()
+        views: dict[str, ClusterView] = {}
         for (cluster, iid), (session_rev, usage) in pending.items():
-            item = await self._current(cluster, iid)
+            if self.view is not None:
+                if cluster not in views:
+                    views[cluster] = await self.view.read(cluster)
+                item = views[cluster].instances.get(iid)
+            else:
+                item = await self._current(cluster, iid)
             if item is None:
                 continue
             inst = ecs_pb2.ContainerInstance()

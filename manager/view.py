@@ -33,6 +33,10 @@ CATCH_UP_SECONDS = 10.0  # our own commit must show up in the watch by then, or 
 CONFLICT_CATCH_UP_SECONDS = 1.0  # a revision seen in a failed compare may belong to another prefix
 
 
+def _placement_key(inst: ecs_pb2.ContainerInstance) -> tuple:
+    return inst.version, inst.status, inst.agent_connected
+
+
 def _iid(instance_arn: str) -> str:
     return instance_arn.rsplit("/", 1)[-1]
 
@@ -57,11 +61,13 @@ class ClusterView:
         if kind == "tasks":
             self._put_task(name, item)
         elif kind == "instances":
-            if item is None:
-                self.instances.pop(name, None)
-            else:
+            old = self.instances.pop(name, None)
+            if item is not None:
                 self.instances[name] = item
-            self._instance_views.pop(name, None)
+            # Heartbeats rewrite every instance every few seconds but change nothing placement sees;
+            # every other write of an instance bumps its version (registration, drain, attributes...).
+            if item is None or old is None or _placement_key(old.value) != _placement_key(item.value):
+                self._instance_views.pop(name, None)
         elif kind == "services":
             if item is None:
                 self.services.pop(name, None)

@@ -32,8 +32,14 @@ class FlakyStore(Store):
             yield batch
 
 
+_versions = iter(range(1, 1_000_000))
+
+
 def _instance(cluster: str, iid: str, rng: random.Random) -> ecs_pb2.ContainerInstance:
+    # As every writer but heartbeats does, a change bumps the version; host usage alone does not.
     return ecs_pb2.ContainerInstance(
+        version=next(_versions),
+        host_usage=ecs_pb2.HostUsage(cpu_percent=rng.random()),
         container_instance_arn=arns.instance_arn(cluster, iid),
         ec2_instance_id=iid,
         status=rng.choice(("ACTIVE", "ACTIVE", "DRAINING", "INACTIVE")),
@@ -121,6 +127,12 @@ def test_the_view_matches_a_fresh_listing_under_churn(etcd_endpoint: str, seed: 
                 elif roll < 0.85:
                     svc = ecs_pb2.Service(service_name=f"s{rng.randrange(3)}", desired_count=step)
                     await store.commit({keys.service(cluster, svc.service_name): svc})
+                elif roll < 0.87:
+                    # A heartbeat: the same instance with new usage only.
+                    item = await store.get(keys.instance(cluster, iid), ecs_pb2.ContainerInstance)
+                    if item is not None:
+                        item.value.host_usage.cpu_percent = rng.random()
+                        await store.commit({item.key: item.value})
                 elif roll < 0.9:
                     if rng.random() < 0.5:
                         await store.commit(
