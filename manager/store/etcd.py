@@ -290,7 +290,7 @@ class Store:
         return resp.ID
 
     async def keep_alive_once(self, lease_id: int, timeout: float = 2.0) -> int:
-        """Refresh a lease; returns the remaining TTL (0: gone, or etcd did not answer in time)."""
+        """Refresh a lease; returns the remaining TTL (0: gone; -1: no answer in time, maybe alive)."""
         stream = self._client.lease.keep_alive(lease_id)
 
         async def first() -> int:
@@ -301,7 +301,7 @@ class Store:
         try:
             return await asyncio.wait_for(first(), timeout)
         except TimeoutError:
-            return 0
+            return -1
         finally:
             stream.cancel()
 
