@@ -55,9 +55,13 @@ class ClusterView:
         self._holding: dict[str, dict[str, ecs_pb2.Task]] = {}  # instance id -> task id -> task
         self._task_views: dict[str, TaskView] = {}
         self._instance_views: dict[str, ContainerInstanceView] = {}  # cache, dropped on any change
+        # Counts every change but heartbeats: the controller skips rounds in which nothing happened.
+        self.generation = 0
 
     # -- changes -----------------------------------------------------------------------------------
     def apply(self, kind: str, name: str, item: Item | None) -> None:
+        if not (kind == "instances" and self._heartbeat_only(name, item)):
+            self.generation += 1
         if kind == "tasks":
             self._put_task(name, item)
         elif kind == "instances":
@@ -79,6 +83,12 @@ class ClusterView:
                 revisions.pop(name, None)
             else:
                 revisions[name] = item.mod_revision
+
+    def _heartbeat_only(self, name: str, item: Item | None) -> bool:
+        old = self.instances.get(name)
+        return (
+            item is not None and old is not None and _placement_key(old.value) == _placement_key(item.value)
+        )
 
     def _put_task(self, task_id: str, item: Item[ecs_pb2.Task] | None) -> None:
         old = self.tasks.pop(task_id, None)

@@ -30,6 +30,7 @@ from shoal.manager.store.etcd import MAX_TXN_OPS, Conflict
 from shoal.v1 import ecs_pb2, internal_pb2
 
 log = logging.getLogger(__name__)
+QUIET_ROUND_SECONDS = 5.0
 
 
 def _dt(ts) -> datetime | None:
@@ -65,6 +66,7 @@ class ServiceController:
         self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
         self._wake = asyncio.Event()
         self._task_revisions: dict[str, int] = {}
+        self._quiet: dict[str, tuple[int, float]] = {}  # cluster -> (view generation, time) of its last round
 
     def wake(self) -> None:
         """Start the next round now (a service changed through this manager's API)."""
@@ -115,6 +117,16 @@ class ServiceController:
         return "ok"
 
     async def reconcile_cluster(self, cluster: str) -> None:
+        view = self.cp.placement.reader.view
+        loop = asyncio.get_running_loop()
+        if view is not None:
+            # Nothing changed since the last round (heartbeats aside): no decision can differ but the
+            # ones that depend on time (grace periods), so a full round runs at least every few seconds.
+            generation = (await view.read(cluster)).generation
+            last = self._quiet.get(cluster)
+            if last is not None and last[0] == generation and loop.time() - last[1] < QUIET_ROUND_SECONDS:
+                return
+            self._quiet[cluster] = (generation, loop.time())
         items = await self.cp.placement.reader.services(cluster)
         live = [i for i in items if i.value.status in ("ACTIVE", "DRAINING")]
         if not live:
@@ -456,7 +468,9 @@ class ServiceController:
         if d.start_on:
             plan = place_on(snap.cluster, request, d.start_on)
         else:
-            plan = place(snap.cluster, request, d.start, seed=secrets.randbits(32))
+            # A scale-up of thousands is planned in one pass; in a thread (the scheduler is pure and the
+            # snapshot immutable) so that sessions, leases and the view's watch keep being served.
+            plan = await asyncio.to_thread(place, snap.cluster, request, d.start, seed=secrets.randbits(32))
         for f in plan.failures:
             add_event(
                 svc,
