@@ -5,7 +5,8 @@ Prints figures only; it never passes or fails on a time (`--quick` checks that e
 Scenarios (numbers as in the scale issue): 1 sessions: time until all registered, manager RSS and CPU at
 steady heartbeats, API p50/p99 next to the same calls on an empty cluster; 2 a REPLICA service from 0
 to --tasks running: placements/s and time to steady state; 3 RunTask latency (API and CLI) with 0,
---tasks and --tasks + --stopped tasks in the cluster. After each: etcd's database size and revision.
+--tasks and --tasks + --stopped tasks in the cluster; 5 (run first) a real agent on Docker, idle and
+with --real-tasks running. After each: etcd's database size and revision.
 """
 
 from __future__ import annotations
@@ -103,7 +104,11 @@ class Manager:
     def stop(self) -> None:
         self.api.close()
         self.proc.terminate()
-        self.proc.wait(30)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
 
 
 class Simulators:
@@ -267,8 +272,101 @@ def cli_run_task(m: Manager, n: int) -> list[float]:
 
 
 def service_counts(api: ShoalClient) -> tuple[int, int]:
-    svc = api.describe_services(api_pb2.DescribeServicesRequest(services=["scale"])).services[0]
+    """(running, pending); a manager too busy to answer in time counts as no progress, not an end."""
+    try:
+        svc = api.describe_services(api_pb2.DescribeServicesRequest(services=["scale"])).services[0]
+    except ShoalError as exc:
+        print(f"  (describe-services: {exc})")
+        return -1, -1
     return svc.running_count, svc.pending_count
+
+
+def real_agent(m: Manager, root: Path, n_tasks: int) -> None:
+    """Scenario 5: one real shoal-agent on Docker, idle and with n_tasks running: its RSS and CPU."""
+    import docker
+    from local_cluster import IMAGE, build_image
+
+    client = docker.from_env()
+    build_image(client)
+    log = open(root / "real-agent.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            str(BIN / "shoal-agent"),
+            "--manager",
+            m.endpoint,
+            "--data-dir",
+            str(root / "real"),
+            "--attribute",
+            "bench=real",
+            "--image-pull-behavior",
+            "prefer-cached",
+            "--log-level",
+            "WARNING",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        env=dict(os.environ, SHOAL_JOIN_TOKEN=m.token),
+    )
+    ps = psutil.Process(proc.pid)
+
+    def usage(seconds: float) -> str:
+        ps.cpu_percent(None)
+        time.sleep(seconds)
+        return f"RSS {ps.memory_info().rss / 2**20:.0f} MiB, CPU {ps.cpu_percent(None):.2f} %"
+
+    api = m.api
+    td = ecs_pb2.TaskDefinition(
+        family="real",
+        container_definitions=[
+            ecs_pb2.ContainerDefinition(
+                name="app", image=IMAGE, memory=8, cpu=2, command=["sleep", "3600"], stop_timeout=1
+            )
+        ],
+    )
+    api.register_task_definition(api_pb2.RegisterTaskDefinitionRequest(task_definition=td))
+    only_real = [ecs_pb2.PlacementConstraint(type="memberOf", expression="attribute:bench == real")]
+    arns_: list[str] = []
+    try:
+        wait(lambda: (root / "real" / "agent-state.json").exists(), 120)
+        time.sleep(12)  # past its first heartbeat
+        print(f"  idle: {usage(20)}")
+        for _ in range(0, n_tasks, 10):
+            resp = api.run_task(
+                api_pb2.RunTaskRequest(
+                    task_definition="real",
+                    count=min(10, n_tasks - len(arns_)),
+                    placement_constraints=only_real,
+                )
+            )
+            arns_ += [t.task_arn for t in resp.tasks]
+
+        def running() -> bool:
+            tasks_ = []
+            for start in range(0, len(arns_), 100):
+                tasks_ += api.describe_tasks(
+                    api_pb2.DescribeTasksRequest(tasks=arns_[start : start + 100])
+                ).tasks
+            return sum(1 for t in tasks_ if t.last_status == "RUNNING") >= n_tasks
+
+        wait(running, 300)
+        time.sleep(12)
+        print(f"  with {len(arns_)} running tasks: {usage(20)}")
+    finally:
+        for arn in arns_:
+            api.stop_task(api_pb2.StopTaskRequest(task=arn, reason="bench done"))
+        time.sleep(5)
+        proc.terminate()
+        proc.wait(30)
+        for c in client.containers.list(all=True, filters={"label": "com.shoal.cluster"}):
+            if "task-definition/real:" in c.labels.get("com.shoal.task-definition-arn", ""):
+                c.remove(force=True)
+        ids = api.list_container_instances(
+            api_pb2.ListContainerInstancesRequest(filter="attribute:bench == real")
+        )
+        for arn in ids.container_instance_arns:  # out of the way of the simulated fleets
+            api.deregister_container_instance(
+                api_pb2.DeregisterContainerInstanceRequest(container_instance=arn, force=True)
+            )
 
 
 def main() -> None:
@@ -278,9 +376,12 @@ def main() -> None:
     p.add_argument("--tasks", type=int, default=10000)
     p.add_argument("--stopped", type=int, default=40000)
     p.add_argument("--samples", type=int, default=100)
+    p.add_argument("--real-tasks", type=int, default=50, help="tasks on the real agent of scenario 5")
+    p.add_argument("--no-real-agent", action="store_true", help="skip scenario 5 (needs a Docker Engine)")
     args = p.parse_args()
     if args.quick:
         args.sessions, args.tasks, args.stopped, args.samples = "40,80", 100, 400, 10
+        args.real_tasks = 5
     steps = [int(x) for x in args.sessions.split(",")]
     _lift_fd_limit()  # inherited by the manager and the simulators: thousands of connections each
     root = Path(tempfile.mkdtemp(prefix="shoal-scale-"))
@@ -291,6 +392,9 @@ def main() -> None:
         api = m.api
         api.register_task_definition(api_pb2.RegisterTaskDefinitionRequest(task_definition=TASKDEF))
         print(f"manager {m.endpoint}, embedded etcd {m.etcd_endpoint}, logs in {root}")
+        if not args.no_real_agent:
+            print("\n== 5. a real agent on Docker (before the simulated fleets, on a quiet machine)")
+            real_agent(m, root, args.real_tasks)
 
         print("\n== 1. sessions")
         print("baseline, no instances:")
