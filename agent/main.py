@@ -199,6 +199,12 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["simulate"]:
+        from shoal.agent import simulate  # many simulated VMs in one process (scale tests)
+
+        simulate.main(argv[1:])
+        return
     args = parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(),

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Callable
 
 import grpc
 
@@ -37,6 +38,7 @@ class AgentSession:
         worker: TaskWorker,
         registration: agent_pb2.RegisterInstance,
         identity: AgentIdentity | None = None,
+        usage: Callable[[], tuple[float, int, int]] = host.usage,
     ) -> None:
         # Several manager replicas may be given (comma-separated): after a failure, try the next one.
         self.managers = [m.strip() for m in manager.split(",") if m.strip()]
@@ -45,6 +47,7 @@ class AgentSession:
         self.worker = worker
         self.registration = registration
         self.connected = asyncio.Event()
+        self.usage = usage  # simulated instances report made-up usage instead of reading /proc each
 
     async def run_forever(self) -> None:
         """Reconnect with exponential back-off (250 ms doubling to 2 min) and full jitter."""
@@ -159,7 +162,7 @@ class AgentSession:
                 renewal = self._renewal()
                 if renewal is not None:
                     await call.write(renewal)
-                cpu, used, total = host.usage()
+                cpu, used, total = self.usage()
                 usage = ecs_pb2.HostUsage(cpu_percent=cpu, memory_used_mib=used, memory_total_mib=total)
                 await call.write(agent_pb2.AgentMessage(heartbeat=agent_pb2.Heartbeat(usage=usage)))
                 next_beat = loop.time() + heartbeat_interval

@@ -6,8 +6,9 @@ from collections.abc import Iterable
 
 import click
 
-from shoal.cli._common import common, ctx_of
+from shoal.cli._common import Ctx, common, ctx_of
 from shoal.cli.output import exit_on_failures, print_table
+from shoal.cli.paging import in_batches, paginate, paging_options
 from shoal.v1 import api_pb2, ecs_pb2
 
 
@@ -53,25 +54,45 @@ def _instance_rows(instances: Iterable[ecs_pb2.ContainerInstance]) -> None:
     type=click.Choice(["ACTIVE", "DRAINING", "REGISTERING", "DEREGISTERING"], case_sensitive=False),
 )
 @click.option("--filter", "filter_", default="", help="cluster query language expression")
+@paging_options
 @common
 def instance_list(
-    status: str | None, filter_: str, endpoint: str | None, cluster: str | None, output: str | None
+    status: str | None,
+    filter_: str,
+    max_items: int | None,
+    page_size: int | None,
+    starting_token: str | None,
+    endpoint: str | None,
+    cluster: str | None,
+    output: str | None,
 ) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.client.list_container_instances(
-        api_pb2.ListContainerInstancesRequest(
-            cluster=c.cluster, status=status, filter=filter_, max_results=1000
-        )
+    resp = paginate(
+        c.client.list_container_instances,
+        api_pb2.ListContainerInstancesRequest(cluster=c.cluster, status=status, filter=filter_),
+        "container_instance_arns",
+        max_items=max_items,
+        page_size=page_size,
+        starting_token=starting_token,
     )
     if c.output == "json" or not resp.container_instance_arns:
         c.emit(resp, lambda: None)
         return
-    desc = c.client.describe_container_instances(
-        api_pb2.DescribeContainerInstancesRequest(
-            cluster=c.cluster, container_instances=list(resp.container_instance_arns)
+    _instance_rows(_describe(c, list(resp.container_instance_arns)))
+    if resp.next_token:
+        click.echo(f"NextToken: {resp.next_token}", err=True)
+
+
+def _describe(c: Ctx, refs: list[str]) -> list[ecs_pb2.ContainerInstance]:
+    """DescribeContainerInstances in calls of at most 100 instances (the API's limit)."""
+    out: list[ecs_pb2.ContainerInstance] = []
+    for batch in in_batches(refs, 100):
+        desc = c.client.describe_container_instances(
+            api_pb2.DescribeContainerInstancesRequest(cluster=c.cluster, container_instances=batch)
         )
-    )
-    _instance_rows(desc.container_instances)
+        exit_on_failures(desc.failures)
+        out.extend(desc.container_instances)
+    return out
 
 
 @instance.command("describe")

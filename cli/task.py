@@ -10,6 +10,7 @@ import click
 
 from shoal.cli._common import add_placement, common, ctx_of, load_json_arg, one_of, parse_into, some_of
 from shoal.cli.output import exit_on_failures, fail, note, print_failures, print_table, short
+from shoal.cli.paging import in_batches, paginate, paging_options
 from shoal.core.tasks import is_stopped
 from shoal.v1 import api_pb2, ecs_pb2
 
@@ -178,6 +179,7 @@ def task_stop(
     type=click.Choice(["RUNNING", "PENDING", "STOPPED"], case_sensitive=False),
 )
 @click.option("--started-by", default="")
+@paging_options
 @common
 def task_list(
     container_instance: str,
@@ -185,12 +187,16 @@ def task_list(
     service_name: str,
     desired_status: str | None,
     started_by: str,
+    max_items: int | None,
+    page_size: int | None,
+    starting_token: str | None,
     endpoint: str | None,
     cluster: str | None,
     output: str | None,
 ) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.client.list_tasks(
+    resp = paginate(
+        c.client.list_tasks,
         api_pb2.ListTasksRequest(
             cluster=c.cluster,
             container_instance=container_instance,
@@ -198,10 +204,20 @@ def task_list(
             service_name=service_name,
             desired_status=desired_status,
             started_by=started_by,
-            max_results=1000,
-        )
+        ),
+        "task_arns",
+        max_items=max_items,
+        page_size=page_size,
+        starting_token=starting_token,
     )
-    c.emit(resp, lambda: [click.echo(a) for a in resp.task_arns])
+
+    def table() -> None:
+        if resp.task_arns:
+            click.echo("\n".join(resp.task_arns))  # one write for thousands of lines, not one per line
+        if resp.next_token:
+            click.echo(f"NextToken: {resp.next_token}", err=True)
+
+    c.emit(resp, table)
 
 
 @task.command("describe")
@@ -217,7 +233,11 @@ def task_describe(
 ) -> None:
     ids = some_of(ids, tasks_flag, "ID", "--tasks")
     c = ctx_of(endpoint, cluster, output)
-    resp = c.client.describe_tasks(api_pb2.DescribeTasksRequest(cluster=c.cluster, tasks=list(ids)))
+    resp = api_pb2.DescribeTasksResponse()
+    for batch in in_batches(ids, 100):  # the API's limit per call
+        part = c.client.describe_tasks(api_pb2.DescribeTasksRequest(cluster=c.cluster, tasks=batch))
+        resp.tasks.extend(part.tasks)
+        resp.failures.extend(part.failures)
     c.emit(resp, lambda: _task_rows(resp.tasks))
     exit_on_failures(resp.failures)
 

@@ -26,13 +26,31 @@ class Update:
 
 @dataclass
 class _Feed:
-    tasks: dict[str, ecs_pb2.Task] = field(default_factory=dict)  # task key -> task
+    # instance arn -> task key -> task: a session subscribing costs its own tasks, not the cluster's
+    by_instance: dict[str, dict[str, ecs_pb2.Task]] = field(default_factory=dict)
     subscribers: dict[str, set[asyncio.Queue[Update]]] = field(default_factory=dict)  # instance arn -> queues
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     runner: asyncio.Task | None = None
+    _instance_of: dict[str, str] = field(default_factory=dict)  # task key -> instance arn
 
     def of_instance(self, instance_arn: str) -> list[ecs_pb2.Task]:
-        return [t for t in self.tasks.values() if t.container_instance_arn == instance_arn]
+        return list(self.by_instance.get(instance_arn, {}).values())
+
+    def reset(self, items: list[tuple[str, ecs_pb2.Task]]) -> None:
+        self.by_instance, self._instance_of = {}, {}
+        for key, task in items:
+            self.put(key, task)
+
+    def put(self, key: str, task: ecs_pb2.Task | None) -> None:
+        old = self._instance_of.pop(key, None)
+        if old is not None:
+            tasks = self.by_instance.get(old, {})
+            tasks.pop(key, None)
+            if not tasks:
+                self.by_instance.pop(old, None)
+        if task is not None:
+            self._instance_of[key] = task.container_instance_arn
+            self.by_instance.setdefault(task.container_instance_arn, {})[key] = task
 
 
 class TaskFeeds:
@@ -62,7 +80,7 @@ class TaskFeeds:
         while True:
             try:
                 items, revision = await self.store.list(prefix, ecs_pb2.Task)
-                feed.tasks = {i.key: i.value for i in items}
+                feed.reset([(i.key, i.value) for i in items])
                 feed.ready.set()
                 for instance_arn, queues in feed.subscribers.items():
                     for q in queues:
@@ -70,10 +88,9 @@ class TaskFeeds:
                 async for batch in self.store.watch(prefix, ecs_pb2.Task, revision + 1):
                     changed: dict[str, list[ecs_pb2.Task]] = {}
                     for ev in batch:
+                        feed.put(ev.key, ev.value)
                         if ev.value is None:
-                            feed.tasks.pop(ev.key, None)
                             continue
-                        feed.tasks[ev.key] = ev.value
                         changed.setdefault(ev.value.container_instance_arn, []).append(ev.value)
                     for instance_arn, tasks in changed.items():
                         for q in feed.subscribers.get(instance_arn, ()):

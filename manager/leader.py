@@ -51,10 +51,17 @@ class Leadership:
         self.is_leader = True
         log.info("this manager (%s) is the leader", self.identity)
         worker = asyncio.create_task(work({self.key: revision}))
+        loop = asyncio.get_running_loop()
+        refreshed = loop.time()
         try:
             while not worker.done():
                 await asyncio.sleep(self.ttl / 3)
-                if await self.store.keep_alive_once(lease) <= 0:
+                remaining = await self.store.keep_alive_once(lease)
+                if remaining > 0:
+                    refreshed = loop.time()
+                # Late answers are retried while the lease may live; the leader key fences every
+                # commit, so a leader whose lease did expire meanwhile still cannot write.
+                elif remaining == 0 or loop.time() - refreshed >= self.ttl - 1:
                     log.warning("leader lease lost; stopping the controllers")
                     break
         finally:
@@ -80,15 +87,25 @@ class ProcessLease:
         self.id = await self.store.grant_lease(self.ttl)
 
     async def run(self, on_lost: Callable[[], None]) -> None:
+        loop = asyncio.get_running_loop()
+        refreshed = loop.time()
         while True:
             await asyncio.sleep(self.ttl / 3)
             try:
-                alive = await self.store.keep_alive_once(self.id) > 0
+                remaining = await self.store.keep_alive_once(self.id)
             except Exception as exc:
                 log.warning("process lease refresh failed: %s", exc)
-                alive = False
-            if not alive:
+                remaining = -1
+            if remaining > 0:
+                refreshed = loop.time()
+            # A refresh that took too long (a busy process, a slow etcd) is tried again while the lease
+            # may still live: closing every session of a busy manager would only make it busier.
+            elif remaining < 0 and loop.time() - refreshed < self.ttl - 1:
+                log.warning("process lease refresh did not answer in time; trying again")
+                continue
+            else:
                 log.warning("process lease lost; closing agent sessions so that agents register again")
                 with contextlib.suppress(Exception):
                     self.id = await self.store.grant_lease(self.ttl)
+                    refreshed = loop.time()
                 on_lost()

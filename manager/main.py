@@ -29,6 +29,7 @@ from shoal.manager.api.fleet import FleetServicer, install_command_for
 from shoal.manager.api.join import AgentJoinServicer
 from shoal.manager.api.keys import AuthServicer
 from shoal.manager.api.secrets import SecretsServicer
+from shoal.manager.compaction import Compactor
 from shoal.manager.controllers.services import ServiceController
 from shoal.manager.ecs_http import server as ecs_http
 from shoal.manager.embedded_etcd import EmbeddedEtcd
@@ -37,6 +38,7 @@ from shoal.manager.leader import Leadership, ProcessLease
 from shoal.manager.pki import load_or_create_ca, load_or_create_key
 from shoal.manager.secretbox import SecretsKey, SecretsKeyError, load_key
 from shoal.manager.store.etcd import EtcdSecurity, Store
+from shoal.manager.view import View
 from shoal.v1 import (
     agent_pb2,
     api_pb2,
@@ -281,8 +283,10 @@ async def serve(args: argparse.Namespace) -> None:
     store = Store(endpoints, args.etcd_prefix, etcd.security if etcd is not None else _etcd_security(args))
     log.info("connecting to etcd at %s", ", ".join(endpoints))
     await store.connect(timeout=60)
+    view = View(store)  # reads and placement snapshots come from it; etcd stays the truth
+    view.start()
     cp = ControlPlane.build(
-        store, stopped_task_retention=timedelta(seconds=args.stopped_task_retention_seconds)
+        store, stopped_task_retention=timedelta(seconds=args.stopped_task_retention_seconds), view=view
     )
 
     from shoal.v1 import agent_pb2_grpc, api_pb2_grpc
@@ -411,7 +415,8 @@ async def serve(args: argparse.Namespace) -> None:
 
     async def lead(fence: dict[str, int]) -> None:
         controller.fence = fence
-        await controller.run()
+        # The leader keeps etcd's history short, as kube-apiserver does, embedded etcd or not.
+        await asyncio.gather(controller.run(), Compactor(store).run())
 
     leadership = asyncio.create_task(Leadership(store).run(lead))
     keep_lease = asyncio.create_task(process_lease.run(sessions.close_all))
@@ -432,6 +437,7 @@ async def serve(args: argparse.Namespace) -> None:
     await api.stop(grace=2)
     if agents is not api:
         await agents.stop(grace=2)
+    await view.stop()
     await store.close()
     if etcd:
         await etcd.stop()

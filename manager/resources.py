@@ -79,21 +79,22 @@ def build_snapshot(instances: list[ecs_pb2.ContainerInstance], tasks: list[ecs_p
     for t in tasks:
         by_instance.setdefault(t.container_instance_arn, []).append(t)
     views = tuple(instance_view(i, by_instance.get(i.container_instance_arn, [])) for i in instances)
-    task_views = tuple(
-        TaskView(
-            task_id=t.task_arn.rsplit("/", 1)[-1],
-            instance_id=t.container_instance_arn.rsplit("/", 1)[-1],
-            group=t.group,
-            cpu=task_cpu(t),
-            memory=task_memory(t),
-            ports=task_ports(t),
-            last_status=t.last_status,
-            desired_status=t.desired_status,
-        )
-        for t in tasks
-        if task_rules.holds_resources(t)
-    )
+    task_views = tuple(task_view(t) for t in tasks if task_rules.holds_resources(t))
     return ClusterSnapshot(instances=views, tasks=task_views)
+
+
+def task_view(t: ecs_pb2.Task) -> TaskView:
+    """The placement view of a task that holds resources."""
+    return TaskView(
+        task_id=t.task_arn.rsplit("/", 1)[-1],
+        instance_id=t.container_instance_arn.rsplit("/", 1)[-1],
+        group=t.group,
+        cpu=task_cpu(t),
+        memory=task_memory(t),
+        ports=task_ports(t),
+        last_status=t.last_status,
+        desired_status=t.desired_status,
+    )
 
 
 def with_remaining(

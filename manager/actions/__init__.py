@@ -8,11 +8,13 @@ from datetime import timedelta
 from shoal.manager.actions.clusters import Clusters
 from shoal.manager.actions.container_instances import ContainerInstances
 from shoal.manager.actions.placement import Placement
+from shoal.manager.actions.reads import Reads
 from shoal.manager.actions.secrets import Secrets
 from shoal.manager.actions.services import Services
 from shoal.manager.actions.task_definitions import TaskDefinitions
 from shoal.manager.actions.tasks import Tasks
 from shoal.manager.store.etcd import Store
+from shoal.manager.view import View
 
 
 @dataclass
@@ -27,12 +29,21 @@ class ControlPlane:
     tasks: Tasks
     services: Services
     secrets: Secrets | None = None  # set by the manager once its secrets key is checked
+    view: View | None = None
 
     @classmethod
-    def build(cls, store: Store, *, stopped_task_retention: timedelta = timedelta(hours=1)) -> ControlPlane:
-        clusters = Clusters(store)
+    def build(
+        cls,
+        store: Store,
+        *,
+        stopped_task_retention: timedelta = timedelta(hours=1),
+        view: View | None = None,
+    ) -> ControlPlane:
+        """`view`: serve reads and placement snapshots from a watch-fed view (the manager does)."""
+        reader = Reads(store, view)
+        clusters = Clusters(store, reader)
         task_definitions = TaskDefinitions(store)
-        placement = Placement(store)
+        placement = Placement(store, reader)
         return cls(
             store=store,
             clusters=clusters,
@@ -41,4 +52,5 @@ class ControlPlane:
             instances=ContainerInstances(store, clusters, placement),
             tasks=Tasks(store, clusters, task_definitions, placement, stopped_task_retention),
             services=Services(store, clusters, task_definitions),
+            view=view,
         )

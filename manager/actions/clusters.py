@@ -9,6 +9,7 @@ from shoal.core import tasks as task_rules
 from shoal.core.errors import FailedPrecondition, InvalidArgument, NotFound, quote
 from shoal.core.tags import check_tags
 from shoal.manager.actions import reads
+from shoal.manager.actions.reads import Reads
 from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import ecs_pb2
 
@@ -16,9 +17,10 @@ MAX_DESCRIBE = 100  # ECS DescribeClusters
 
 
 class Clusters:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, reader: Reads | None = None) -> None:
         self.store = store
         self.keys = store.keys
+        self.reader = reader or Reads(store)
 
     async def create(self, name: str, tags: Sequence[ecs_pb2.Tag] = ()) -> ecs_pb2.Cluster:
         name = arns.cluster_name(name, "clusterName")
@@ -107,8 +109,9 @@ class Clusters:
         return cluster
 
     async def _with_counts(self, cluster: ecs_pb2.Cluster) -> ecs_pb2.Cluster:
-        instances = await reads.instances(self.store, cluster.cluster_name)
-        tasks = await reads.tasks(self.store, cluster.cluster_name)
+        instances = await self.reader.instances(cluster.cluster_name)
+        # Stopped tasks count for nothing here: the view hands out only the others.
+        tasks = await self.reader.live_tasks(cluster.cluster_name)
         out = ecs_pb2.Cluster()
         out.CopyFrom(cluster)
         out.registered_container_instances_count = sum(1 for i in instances if i.status != "INACTIVE")

@@ -9,7 +9,6 @@ from shoal.core import arns
 from shoal.core import tasks as task_rules
 from shoal.core.errors import FailedPrecondition, InvalidArgument, NotFound, quote
 from shoal.manager import lifecycle, resources
-from shoal.manager.actions import reads
 from shoal.manager.actions.clusters import Clusters
 from shoal.manager.actions.placement import Placement
 from shoal.manager.scheduler import filter_instances
@@ -33,6 +32,7 @@ class ContainerInstances:
         self.keys = store.keys
         self.clusters = clusters
         self.placement = placement
+        self.reader = placement.reader
 
     async def list(self, cluster_ref: str, status: str, expression: str) -> list[str]:
         cluster = await self.clusters.get(cluster_ref)
@@ -41,18 +41,19 @@ class ContainerInstances:
                 "status", f"{quote(status)} must be ACTIVE, DRAINING, REGISTERING or DEREGISTERING"
             )
         name = cluster.cluster_name
-        instances = [i for i in await reads.instances(self.store, name) if i.status != "INACTIVE"]
+        instances = [i for i in await self.reader.instances(name) if i.status != "INACTIVE"]
         if status:
             instances = [i for i in instances if i.status == status]
         if expression:
-            snapshot = resources.build_snapshot(instances, await reads.tasks(self.store, name))
+            snapshot = resources.build_snapshot(instances, await self.reader.live_tasks(name))
             try:
                 keep = set(filter_instances(snapshot, expression))
             except CQLSyntaxError as exc:
                 raise InvalidArgument("filter", exc.message) from exc
             instances = [i for i in instances if i.ec2_instance_id in keep]
         return [
-            i.container_instance_arn for i in sorted(instances, key=lambda i: i.registered_at.ToDatetime())
+            i.container_instance_arn
+            for i in sorted(instances, key=lambda i: (i.registered_at.seconds, i.registered_at.nanos))
         ]
 
     async def describe(
@@ -66,11 +67,10 @@ class ContainerInstances:
             raise InvalidArgument(
                 "containerInstances", f"at most {MAX_DESCRIBE} container instances per call"
             )
-        tasks = await reads.tasks(self.store, name)
         found, failures = [], []
         for ref in refs:
             iid = arns.short_id(ref, "container-instance", "containerInstances", name)
-            item = await self.store.get(self.keys.instance(name, iid), ecs_pb2.ContainerInstance)
+            item = await self.reader.instance(name, iid)
             if item is None:
                 failures.append(
                     ecs_pb2.Failure(
@@ -80,8 +80,8 @@ class ContainerInstances:
                     )
                 )
                 continue
-            found.append(resources.with_remaining(item.value, reads.tasks_on(tasks, item.value)))
-        return found, failures
+            found.append(item.value)
+        return await self.reader.with_remaining(name, found), failures
 
     async def get(self, cluster: str, ref: str, field: str) -> ecs_pb2.ContainerInstance:
         iid = arns.short_id(ref, "container-instance", field, cluster)
@@ -145,10 +145,7 @@ class ContainerInstances:
         self, cluster: str, instances: list[ecs_pb2.ContainerInstance]
     ) -> list[ecs_pb2.ContainerInstance]:
         """Instances as DescribeContainerInstances shows them: remaining resources and task counts."""
-        if not instances:
-            return instances
-        tasks = await reads.tasks(self.store, cluster)
-        return [resources.with_remaining(i, reads.tasks_on(tasks, i)) for i in instances]
+        return await self.reader.with_remaining(cluster, instances)
 
     async def deregister(self, cluster_ref: str, ref: str, force: bool) -> ecs_pb2.ContainerInstance:
         """INACTIVE; with force its tasks are marked STOPPED (no agent will report them any more)."""
@@ -288,7 +285,7 @@ class ContainerInstances:
         if value and not name:
             raise InvalidArgument("attributeValue", "needs attributeName")
         out = []
-        for inst in await reads.instances(self.store, cluster.cluster_name):
+        for inst in await self.reader.instances(cluster.cluster_name):
             if inst.status == "INACTIVE":
                 continue
             for a in inst.attributes:

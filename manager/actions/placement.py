@@ -156,9 +156,10 @@ def failure(cluster: str, f: PlacementFailure) -> ecs_pb2.Failure:
 class Placement:
     """Snapshots to plan against and the fenced writes that commit a plan."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, reader: reads.Reads | None = None) -> None:
         self.store = store
         self.keys = store.keys
+        self.reader = reader or reads.Reads(store)
         # Placement and its commit happen under one lock per cluster in this process, so that two
         # RunTask calls here never race each other; other replicas are kept out by the fence.
         self._locks: dict[str, asyncio.Lock] = {}
@@ -172,6 +173,15 @@ class Placement:
         return {self.keys.last(i.key): i.mod_revision for i in items}
 
     async def snapshot(self, cluster: str) -> Snapshot:
+        view = self.reader.view
+        if view is not None:
+            # From the view, at one revision: instance views are rebuilt only where something changed.
+            cv = await view.read(cluster)
+            return Snapshot(
+                cluster=cv.snapshot(),
+                instances={iid: i.value for iid, i in cv.instances.items()},
+                allocations=dict(cv.allocations),
+            )
         allocations = await self.allocation_revisions(cluster)  # first: later placements must conflict
         instances = await reads.instances(self.store, cluster)
         tasks = await reads.tasks(self.store, cluster)

@@ -68,6 +68,7 @@ class Services:
         self.keys = store.keys
         self.clusters = clusters
         self.task_definitions = task_definitions
+        self.reader = clusters.reader
         self.on_change: Callable[[], None] = lambda: None  # wakes the controller
 
     def key(self, cluster: str, name: str) -> str:
@@ -280,7 +281,7 @@ class Services:
         found, failures = [], []
         for ref in refs:
             name = self._service_name(ref, "services", cluster.cluster_name)
-            item = await self.store.get(self.key(cluster.cluster_name, name), ecs_pb2.Service)
+            item = await self.reader.service(cluster.cluster_name, name)
             if item is None:
                 failures.append(
                     ecs_pb2.Failure(
@@ -299,7 +300,7 @@ class Services:
             raise InvalidArgument(
                 "schedulingStrategy", f"{quote(scheduling_strategy)} must be REPLICA or DAEMON"
             )
-        items, _ = await self.store.list(self.prefix(cluster.cluster_name), ecs_pb2.Service)
+        items = await self.reader.services(cluster.cluster_name)
         return [
             i.value.service_arn
             for i in items

@@ -12,7 +12,6 @@ from shoal.core import arns
 from shoal.core.errors import InvalidArgument, NotFound, quote
 from shoal.core.tags import check_tags
 from shoal.manager import lifecycle
-from shoal.manager.actions import reads
 from shoal.manager.actions.clusters import Clusters
 from shoal.manager.actions.placement import (
     Placement,
@@ -234,7 +233,7 @@ class Tasks:
         task_id = arns.short_id(ref, "task", "task", name)
         if len(reason) > 255:
             raise InvalidArgument("reason", "must be at most 255 characters")
-        instances = {i.container_instance_arn: i for i in await reads.instances(self.store, name)}
+        instances = {i.container_instance_arn: i for i in await self.placement.reader.instances(name)}
 
         def mutate(task: ecs_pb2.Task | None) -> ecs_pb2.Task | None:
             if task is None:
@@ -261,7 +260,7 @@ class Tasks:
         found, failures = [], []
         for ref in refs:
             task_id = arns.short_id(ref, "task", "tasks", name)
-            item = await self.store.get(self.keys.task(name, task_id), ecs_pb2.Task)
+            item = await self.placement.reader.task(name, task_id)
             if item is None:
                 failures.append(
                     ecs_pb2.Failure(
@@ -281,7 +280,7 @@ class Tasks:
         instance_arn = ""
         if inp.container_instance:
             iid = arns.short_id(inp.container_instance, "container-instance", "containerInstance", name)
-            item = await self.store.get(self.keys.instance(name, iid), ecs_pb2.ContainerInstance)
+            item = await self.placement.reader.instance(name, iid)
             if item is None:
                 raise NotFound(
                     f"container instance {iid} not found in cluster {name}", field="containerInstance"
@@ -290,7 +289,8 @@ class Tasks:
         if inp.family and not arns.NAME_RE.fullmatch(inp.family):
             raise InvalidArgument("family", f"{quote(inp.family)} is not a valid family name")
         out = []
-        for t in sorted(await reads.tasks(self.store, name), key=lambda t: t.created_at.ToDatetime()):
+        all_tasks = await self.placement.reader.tasks(name)
+        for t in sorted(all_tasks, key=lambda t: (t.created_at.seconds, t.created_at.nanos)):
             if desired == "PENDING":
                 if t.desired_status != "RUNNING" or t.last_status not in ("PROVISIONING", "PENDING"):
                     continue

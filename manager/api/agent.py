@@ -27,6 +27,7 @@ from shoal.manager import lifecycle
 from shoal.manager.actions import ControlPlane
 from shoal.manager.api.validation import validate_registration
 from shoal.manager.feeds import TaskFeeds
+from shoal.manager.heartbeats import HeartbeatWriter
 from shoal.manager.leader import ProcessLease
 from shoal.manager.pki import DEFAULT_INSTANCE_LIFETIME, CertificateAuthority
 from shoal.manager.secretbox import SecretsKeyError
@@ -71,6 +72,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         self.keys = cp.store.keys
         self.lease = lease
         self.feeds = TaskFeeds(cp.store)
+        self.heartbeats = HeartbeatWriter(cp.store, cp.view)  # few transactions for many agents
         self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
         self._outboxes: set[asyncio.Queue] = set()
 
@@ -446,16 +448,9 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             log.warning("could not apply %d report(s) from %s: %s", len(changes), s.instance_id, exc)
 
     async def _heartbeat(self, s: _Session, hb: agent_pb2.Heartbeat) -> None:
-        key = self.keys.instance(s.cluster, s.instance_id)
-        skey = self.keys.session(s.cluster, s.instance_id)
-        item = await self.store.get(key, ecs_pb2.ContainerInstance)
-        if item is None or item.value.status == "INACTIVE":
-            # Deregistered while connected: end the session; its certificate is refused from now on.
-            raise Superseded()
-        inst = item.value
-        inst.host_usage.CopyFrom(hb.usage)
-        inst.host_usage.reported_at.CopyFrom(task_rules.now_ts())
-        with contextlib.suppress(Conflict):
-            await self.store.commit(
-                {key: inst}, expect_revisions={key: item.mod_revision, skey: s.session_rev}
-            )
+        if self.cp.view is not None:
+            known = self.cp.view.cluster(s.cluster).instances.get(s.instance_id)
+            if known is not None and known.value.status == "INACTIVE":
+                # Deregistered while connected: end the session; its certificate is refused from now on.
+                raise Superseded()
+        self.heartbeats.offer(s.cluster, s.instance_id, s.session_rev, hb.usage)

@@ -6,20 +6,27 @@ import contextlib
 
 from shoal.core import tasks as task_rules
 from shoal.manager.store.etcd import Conflict, Store
+from shoal.manager.view import View
 from shoal.v1 import ecs_pb2, internal_pb2
 
 
-async def sweep_disconnected(store: Store, cluster: str) -> int:
+async def sweep_disconnected(store: Store, cluster: str, view: View | None = None) -> int:
     """Mark instances disconnected whose agent session no longer exists; returns how many."""
     keys = store.keys
-    sessions, _ = await store.list(keys.sessions_prefix(cluster), internal_pb2.SessionRecord)
-    live = {keys.last(s.key) for s in sessions}
-    items, _ = await store.list(keys.instances_prefix(cluster), ecs_pb2.ContainerInstance)
+    if view is not None:  # every round, on thousands of instances: from memory, not a listing
+        cv = await view.read(cluster)
+        live = set(cv.sessions)
+        items = list(cv.instances.values())
+    else:
+        sessions, _ = await store.list(keys.sessions_prefix(cluster), internal_pb2.SessionRecord)
+        live = {keys.last(s.key) for s in sessions}
+        items, _ = await store.list(keys.instances_prefix(cluster), ecs_pb2.ContainerInstance)
     marked = 0
     for item in items:
-        inst = item.value
-        if not inst.agent_connected or inst.ec2_instance_id in live:
+        if not item.value.agent_connected or item.value.ec2_instance_id in live:
             continue
+        inst = ecs_pb2.ContainerInstance()
+        inst.CopyFrom(item.value)  # the view's value is shared
         inst.agent_connected = False
         inst.disconnected_at.CopyFrom(task_rules.now_ts())
         inst.version += 1

@@ -26,10 +26,11 @@ from shoal.manager.controllers import deployment as dm
 from shoal.manager.controllers.instances import sweep_disconnected
 from shoal.manager.scheduler import DEFAULT_SERVICE_STRATEGIES, choose_scale_in, place, place_on
 from shoal.manager.scheduler.model import PlacementConstraint, PlacementStrategy
-from shoal.manager.store.etcd import Conflict
+from shoal.manager.store.etcd import MAX_TXN_OPS, Conflict
 from shoal.v1 import ecs_pb2, internal_pb2
 
 log = logging.getLogger(__name__)
+QUIET_ROUND_SECONDS = 5.0
 
 
 def _dt(ts) -> datetime | None:
@@ -65,6 +66,7 @@ class ServiceController:
         self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
         self._wake = asyncio.Event()
         self._task_revisions: dict[str, int] = {}
+        self._quiet: dict[str, tuple[int, float]] = {}  # cluster -> (view generation, time) of its last round
 
     def wake(self) -> None:
         """Start the next round now (a service changed through this manager's API)."""
@@ -89,7 +91,7 @@ class ServiceController:
         for c in clusters:
             # A failure in one cluster must not starve the others' services.
             try:
-                await sweep_disconnected(self.store, c.value.cluster_name)
+                await sweep_disconnected(self.store, c.value.cluster_name, self.cp.view)
                 await self.reconcile_cluster(c.value.cluster_name)
             except ShoalError as exc:
                 log.warning("cluster %s: %s", c.value.cluster_name, exc)
@@ -115,7 +117,17 @@ class ServiceController:
         return "ok"
 
     async def reconcile_cluster(self, cluster: str) -> None:
-        items, _ = await self.store.list(self.services.prefix(cluster), ecs_pb2.Service)
+        view = self.cp.placement.reader.view
+        loop = asyncio.get_running_loop()
+        if view is not None:
+            # Nothing changed since the last round (heartbeats aside): no decision can differ but the
+            # ones that depend on time (grace periods), so a full round runs at least every few seconds.
+            generation = (await view.read(cluster)).generation
+            last = self._quiet.get(cluster)
+            if last is not None and last[0] == generation and loop.time() - last[1] < QUIET_ROUND_SECONDS:
+                return
+            self._quiet[cluster] = (generation, loop.time())
+        items = await self.cp.placement.reader.services(cluster)
         live = [i for i in items if i.value.status in ("ACTIVE", "DRAINING")]
         if not live:
             return
@@ -138,6 +150,15 @@ class ServiceController:
                     rnd = await self._read_round(cluster)
 
     async def _read_round(self, cluster: str) -> _Round:
+        view = self.cp.placement.reader.view
+        if view is not None:
+            # The round's own commits are applied to these copies, never to the view itself.
+            cv = await view.read(cluster)
+            return _Round(
+                dict(cv.allocations),
+                {i.value.container_instance_arn: i.value for i in cv.instances.values()},
+                {self.keys.task(cluster, tid): (i.value, i.mod_revision) for tid, i in cv.tasks.items()},
+            )
         allocations = await self.cp.placement.allocation_revisions(cluster)  # before the snapshot it fences
         instances = {i.container_instance_arn: i for i in await reads.instances(self.store, cluster)}
         task_items, _ = await self.store.list(self.keys.tasks_prefix(cluster), ecs_pb2.Task)
@@ -310,11 +331,19 @@ class ServiceController:
 
         primary = new.deployments[0] if new.deployments else None
         started: list[ecs_pb2.Task] = []
-        placed_expect: dict[str, int] = {}
+        batches: list[tuple[dict, dict[str, int]]] = []
         if primary is not None and new.status == "ACTIVE" and (d.start or d.start_on) and not d.rollback_to:
             w = await self._start(cluster, new, primary, d, instances, all_tasks, puts, rnd)
-            started, placed_expect = w.tasks, w.expect
-            puts.update(w.puts)
+            started = w.tasks
+            batches = self._placement_batches(cluster, w)
+        # etcd refuses a transaction of more than MAX_TXN_OPS operations: a whole scale-up (or scale-in)
+        # is planned in one pass but committed in batches, the service record last, so that it counts
+        # only what was committed; a batch that conflicts ends the round and the next one reads again.
+        stop_keys = list(stop_expect)
+        room = MAX_TXN_OPS - 8
+        while len(stop_keys) > room:
+            chunk, stop_keys = stop_keys[:room], stop_keys[room:]
+            batches.insert(0, ({k: puts.pop(k) for k in chunk}, {k: stop_expect.pop(k) for k in chunk}))
         if started:
             add_event(
                 new,
@@ -372,19 +401,49 @@ class ServiceController:
         ):
             new.status = "INACTIVE"
             add_event(new, f"service {name} was deleted")
+        for batch_puts, batch_expect in batches:
+            committed = await self.store.commit(batch_puts, expect_revisions={**self.fence, **batch_expect})
+            self._committed(rnd, batch_puts, committed)
         if new != svc:
             puts[key] = new
         if not puts:
             return
-        expect = {key: revision, **self.fence, **placed_expect, **stop_expect}
+        expect = {key: revision, **self.fence, **stop_expect}
         committed = await self.store.commit(puts, expect_revisions=expect)
-        for k, value in puts.items():  # what this round now knows without reading again
-            if isinstance(value, internal_pb2.AllocationRecord):
-                rnd.allocations[self.keys.last(k)] = committed
-            elif isinstance(value, ecs_pb2.Task):
-                rnd.tasks[k] = (value, committed)
+        self._committed(rnd, puts, committed)
         if started or d.stop:
             log.info("service %s: started %d, stopped %d task(s)", name, len(started), len(d.stop))
+
+    def _committed(self, rnd: _Round, puts: dict, revision: int) -> None:
+        """What this round now knows without reading again."""
+        for k, value in puts.items():
+            if isinstance(value, internal_pb2.AllocationRecord):
+                rnd.allocations[self.keys.last(k)] = revision
+            elif isinstance(value, ecs_pb2.Task):
+                rnd.tasks[k] = (value, revision)
+
+    def _placement_batches(self, cluster: str, w: Writes) -> list[tuple[dict, dict[str, int]]]:
+        """A plan's writes cut into transactions etcd accepts; the tasks of one instance stay together
+        with its allocation bump, so that each allocation key is fenced in exactly one of them."""
+        groups: dict[str, dict] = {}
+        for t in w.tasks:
+            iid = self.keys.last(t.container_instance_arn)
+            alloc = self.keys.allocation(cluster, iid)
+            group = groups.setdefault(alloc, {alloc: w.puts[alloc]})
+            group[self.keys.task(cluster, self.keys.last(t.task_arn))] = t
+        room = MAX_TXN_OPS - 8  # the leader fence and the odd extra compare
+        batches: list[tuple[dict, dict[str, int]]] = []
+        puts: dict = {}
+        expect: dict[str, int] = {}
+        for alloc, group in groups.items():
+            if puts and len(puts) + len(group) > room:
+                batches.append((puts, expect))
+                puts, expect = {}, {}
+            puts.update(group)
+            expect[alloc] = w.expect[alloc]
+        if puts:
+            batches.append((puts, expect))
+        return batches
 
     async def _start(
         self,
@@ -409,7 +468,9 @@ class ServiceController:
         if d.start_on:
             plan = place_on(snap.cluster, request, d.start_on)
         else:
-            plan = place(snap.cluster, request, d.start, seed=secrets.randbits(32))
+            # A scale-up of thousands is planned in one pass; in a thread (the scheduler is pure and the
+            # snapshot immutable) so that sessions, leases and the view's watch keep being served.
+            plan = await asyncio.to_thread(place, snap.cluster, request, d.start, seed=secrets.randbits(32))
         for f in plan.failures:
             add_event(
                 svc,

@@ -25,6 +25,8 @@ T = TypeVar("T")
 CALL_TIMEOUT = 10.0
 # One budget for every optimistic read-compare-write in the manager.
 CONFLICT_RETRIES = 64
+# etcd's --max-txn-ops default: more compares or operations in one transaction are refused.
+MAX_TXN_OPS = 128
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,13 @@ class Item(Generic[M]):
 class WatchEvent(Generic[M]):
     key: str
     value: M | None  # None: deleted
+    mod_revision: int
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    key: str
+    value: bytes | None  # None: deleted
     mod_revision: int
 
 
@@ -76,6 +85,9 @@ class Store:
         # A generous retry budget lets calls ride out an etcd restart.
         self._client = Etcd3Client(self.endpoints, rpc_max_attempts=8, **tls)
         self._refresher: TokenRefresher | None = None
+        # Revisions this process has seen etcd at: the view waits for them so callers read their writes.
+        self.written_revision = 0  # the latest transaction this process committed
+        self.observed_revision = 0  # the store's revision when a compare of ours last failed
 
     async def connect(self, timeout: float = 30.0) -> None:
         await self._client.connect()
@@ -119,10 +131,12 @@ class Store:
         kv = resp.kvs[0]
         return Item(key, cls.FromString(kv.value), kv.mod_revision)
 
-    async def list(self, prefix: str, cls: type[M]) -> tuple[list[Item[M]], int]:
-        """All values under a prefix and the store revision they were read at."""
+    async def list(self, prefix: str, cls: type[M], revision: int = 0) -> tuple[list[Item[M]], int]:
+        """All values under a prefix and the store revision they were read at (now, or `revision`)."""
         resp = await self._call(
-            self._client.kv.get(prefix, range_end=prefix_range_end(prefix), timeout=CALL_TIMEOUT)
+            self._client.kv.get(
+                prefix, range_end=prefix_range_end(prefix), revision=revision, timeout=CALL_TIMEOUT
+            )
         )
         items = [Item(kv.key.decode(), cls.FromString(kv.value), kv.mod_revision) for kv in resp.kvs]
         return items, resp.header.revision
@@ -134,6 +148,13 @@ class Store:
             )
         )
         return resp.count
+
+    async def current_revision(self) -> int:
+        """The store's current revision (a count-only read of one key)."""
+        resp = await self._call(
+            self._client.kv.get(self.prefix + "leader", count_only=True, timeout=CALL_TIMEOUT)
+        )
+        return resp.header.revision
 
     # -- writes ------------------------------------------------------------------------------------
     async def commit(
@@ -159,7 +180,9 @@ class Store:
         ops += [KVService.txn_op_delete(k) for k in deletes]
         resp = await self._call(self._client.kv.txn(compares, ops, timeout=CALL_TIMEOUT))
         if not resp.succeeded:
+            self.observed_revision = max(self.observed_revision, resp.header.revision)
             raise Conflict(", ".join((expect_revisions or {}).keys()))
+        self.written_revision = max(self.written_revision, resp.header.revision)
         return resp.header.revision
 
     async def optimistic(self, attempt: Callable[[], Awaitable[T]], *, what: str) -> T:
@@ -223,6 +246,23 @@ class Store:
             if batch:
                 yield batch
 
+    async def watch_raw(self, prefix: str, start_revision: int) -> AsyncIterator[list[RawEvent]]:
+        """Undecoded batches of changes under a prefix (for watchers of several kinds of value)."""
+        stream = self._client.watch.watch(
+            prefix, range_end=prefix_range_end(prefix), start_revision=start_revision
+        )
+        async for resp in stream:
+            if resp.compact_revision:
+                raise Compacted(resp.compact_revision)
+            if resp.canceled:
+                raise Compacted(0)
+            batch = [
+                RawEvent(ev.kv.key.decode(), None if ev.type == 1 else ev.kv.value, ev.kv.mod_revision)
+                for ev in resp.events
+            ]
+            if batch:
+                yield batch
+
     async def watch_list(
         self,
         prefix: str,
@@ -250,7 +290,7 @@ class Store:
         return resp.ID
 
     async def keep_alive_once(self, lease_id: int, timeout: float = 2.0) -> int:
-        """Refresh a lease; returns the remaining TTL (0: gone, or etcd did not answer in time)."""
+        """Refresh a lease; returns the remaining TTL (0: gone; -1: no answer in time, maybe alive)."""
         stream = self._client.lease.keep_alive(lease_id)
 
         async def first() -> int:
@@ -261,7 +301,7 @@ class Store:
         try:
             return await asyncio.wait_for(first(), timeout)
         except TimeoutError:
-            return 0
+            return -1
         finally:
             stream.cancel()
 

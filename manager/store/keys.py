@@ -126,6 +126,15 @@ class Keys:
         """Written when an instance is deregistered: its certificate is refused from then on."""
         return self._k("revoked-instances", cluster, instance_id)
 
+    def kind_prefix(self, kind: str) -> str:
+        """Every cluster's objects of one kind (`instances`, `tasks`, `services`, `allocations`)."""
+        return self._k(kind) + "/"
+
+    def parse(self, key: str) -> tuple[str, str, str] | None:
+        """(kind, cluster, name) of a per-cluster key such as `…/tasks/<cluster>/<id>`, else None."""
+        parts = key[len(self.prefix) :].split("/")
+        return (parts[0], parts[1], parts[2]) if len(parts) == 3 and key.startswith(self.prefix) else None
+
     @staticmethod
     def last(key: str) -> str:
         """The last path element of a key (an instance id, a task id, a name)."""

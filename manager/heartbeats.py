@@ -1,0 +1,100 @@
+"""Agents' heartbeats coalesced into few etcd transactions: the latest usage of each instance, in batches."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from shoal.core import tasks as task_rules
+from shoal.core.errors import Unavailable
+from shoal.manager.store.etcd import MAX_TXN_OPS, Conflict, Item, Store
+from shoal.manager.view import ClusterView, View
+from shoal.v1 import ecs_pb2
+
+log = logging.getLogger(__name__)
+FLUSH_SECONDS = 2.0
+# etcd refuses a transaction of more than --max-txn-ops (default 128) compares or operations; each
+# heartbeat brings two compares (its instance record and the session's fence).
+BATCH = MAX_TXN_OPS // 2
+
+
+class HeartbeatWriter:
+    """Sessions hand in heartbeats; every FLUSH_SECONDS the latest one of each instance is written.
+
+    Each write still compares the instance's mod_revision and the session key, as one heartbeat's own
+    transaction did, so a stale session never overwrites a newer one; a batch whose compare fails is
+    written again one heartbeat at a time, and a heartbeat that still conflicts is dropped (the next
+    one comes ten seconds later).
+    """
+
+    def __init__(self, store: Store, view: View | None = None, interval: float = FLUSH_SECONDS) -> None:
+        self.store = store
+        self.keys = store.keys
+        self.view = view
+        self.interval = interval
+        self._pending: dict[tuple[str, str], tuple[int, ecs_pb2.HostUsage]] = {}
+        self._runner: asyncio.Task | None = None
+        self.transactions = 0
+        self.heartbeats = 0
+
+    def offer(self, cluster: str, instance_id: str, session_rev: int, usage: ecs_pb2.HostUsage) -> None:
+        """Queue an instance's heartbeat; a newer one before the next flush replaces it."""
+        self._pending[(cluster, instance_id)] = (session_rev, usage)
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._run(), name="heartbeats")
+
+    def forget(self, cluster: str, instance_id: str) -> None:
+        self._pending.pop((cluster, instance_id), None)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.flush()
+            except Unavailable as exc:
+                log.warning("heartbeats not written: %s", exc)
+            except Exception:
+                log.exception("heartbeat flush failed")
+
+    async def _current(self, cluster: str, instance_id: str) -> Item[ecs_pb2.ContainerInstance] | None:
+        return await self.store.get(self.keys.instance(cluster, instance_id), ecs_pb2.ContainerInstance)
+
+    async def flush(self) -> int:
+        """Write what is pending; the number of transactions it took."""
+        pending, self._pending = self._pending, {}
+        writes: list[tuple[str, ecs_pb2.ContainerInstance, dict[str, int]]] = []
+        now = task_rules.now_ts()
+        views: dict[str, ClusterView] = {}
+        for (cluster, iid), (session_rev, usage) in pending.items():
+            if self.view is not None:
+                if cluster not in views:
+                    views[cluster] = await self.view.read(cluster)
+                item = views[cluster].instances.get(iid)
+            else:
+                item = await self._current(cluster, iid)
+            if item is None:
+                continue
+            inst = ecs_pb2.ContainerInstance()
+            inst.CopyFrom(item.value)  # the view's value is shared: never change it in place
+            inst.host_usage.CopyFrom(usage)
+            inst.host_usage.reported_at.CopyFrom(now)
+            key = self.keys.instance(cluster, iid)
+            writes.append((key, inst, {key: item.mod_revision, self.keys.session(cluster, iid): session_rev}))
+        n = 0
+        for start in range(0, len(writes), BATCH):
+            chunk = writes[start : start + BATCH]
+            puts = {key: inst for key, inst, _ in chunk}
+            expect = {k: v for _, _, e in chunk for k, v in e.items()}
+            try:
+                await self.store.commit(puts, expect_revisions=expect)
+                n += 1
+            except Conflict:
+                # One instance changed meanwhile (a drain, a new session): the others still get theirs.
+                for key, inst, e in chunk:
+                    with contextlib.suppress(Conflict):
+                        await self.store.commit({key: inst}, expect_revisions=e)
+                        n += 1
+        self.transactions += n
+        self.heartbeats += len(writes)
+        return n

@@ -1,0 +1,263 @@
+"""A watch-fed, per-cluster view of instances, tasks, services and allocations (list-then-watch).
+
+etcd stays the only source of truth: the view answers reads and placement snapshots, every write is
+still a fenced transaction, and a failed compare makes the next read wait until the view has seen the
+write that beat us. Read-your-writes: a read waits until the view has reached the revision of the last
+transaction this process committed (as kube-apiserver's watch cache waits for a resourceVersion).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from google.protobuf.message import Message
+
+from shoal.core import tasks as task_rules
+from shoal.core.errors import Unavailable
+from shoal.manager import resources
+from shoal.manager.scheduler.model import ClusterSnapshot, ContainerInstanceView, TaskView
+from shoal.manager.store.etcd import Compacted, Item, RawEvent, Store
+from shoal.v1 import ecs_pb2, internal_pb2
+
+log = logging.getLogger(__name__)
+KINDS: dict[str, type[Message]] = {
+    "instances": ecs_pb2.ContainerInstance,
+    "tasks": ecs_pb2.Task,
+    "services": ecs_pb2.Service,
+    "allocations": internal_pb2.AllocationRecord,
+    "sessions": internal_pb2.SessionRecord,
+}
+CATCH_UP_SECONDS = 10.0  # our own commit must show up in the watch by then, or etcd is in trouble
+CONFLICT_CATCH_UP_SECONDS = 1.0  # a revision seen in a failed compare may belong to another prefix
+
+
+def _placement_key(inst: ecs_pb2.ContainerInstance) -> tuple:
+    return inst.version, inst.status, inst.agent_connected
+
+
+def _iid(instance_arn: str) -> str:
+    return instance_arn.rsplit("/", 1)[-1]
+
+
+class ClusterView:
+    """One cluster's objects as of the view's revision; values are shared: callers must not mutate them."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.instances: dict[str, Item[ecs_pb2.ContainerInstance]] = {}  # by instance id
+        self.tasks: dict[str, Item[ecs_pb2.Task]] = {}  # by task id, STOPPED ones too
+        self.services: dict[str, Item[ecs_pb2.Service]] = {}  # by name
+        self.allocations: dict[str, int] = {}  # instance id -> mod_revision of its allocation key
+        self.sessions: dict[str, int] = {}  # instance id -> mod_revision of its agent's session key
+        # Only tasks that hold resources take part in placement: STOPPED ones cost nothing there.
+        self._holding: dict[str, dict[str, ecs_pb2.Task]] = {}  # instance id -> task id -> task
+        self._task_views: dict[str, TaskView] = {}
+        self._instance_views: dict[str, ContainerInstanceView] = {}  # cache, dropped on any change
+        # Counts every change but heartbeats: the controller skips rounds in which nothing happened.
+        self.generation = 0
+
+    # -- changes -----------------------------------------------------------------------------------
+    def apply(self, kind: str, name: str, item: Item | None) -> None:
+        if not (kind == "instances" and self._heartbeat_only(name, item)):
+            self.generation += 1
+        if kind == "tasks":
+            self._put_task(name, item)
+        elif kind == "instances":
+            old = self.instances.pop(name, None)
+            if item is not None:
+                self.instances[name] = item
+            # Heartbeats rewrite every instance every few seconds but change nothing placement sees;
+            # every other write of an instance bumps its version (registration, drain, attributes...).
+            if item is None or old is None or _placement_key(old.value) != _placement_key(item.value):
+                self._instance_views.pop(name, None)
+        elif kind == "services":
+            if item is None:
+                self.services.pop(name, None)
+            else:
+                self.services[name] = item
+        elif kind in ("allocations", "sessions"):
+            revisions = self.allocations if kind == "allocations" else self.sessions
+            if item is None:
+                revisions.pop(name, None)
+            else:
+                revisions[name] = item.mod_revision
+
+    def _heartbeat_only(self, name: str, item: Item | None) -> bool:
+        old = self.instances.get(name)
+        return (
+            item is not None and old is not None and _placement_key(old.value) == _placement_key(item.value)
+        )
+
+    def _put_task(self, task_id: str, item: Item[ecs_pb2.Task] | None) -> None:
+        old = self.tasks.pop(task_id, None)
+        if old is not None and old.value.container_instance_arn:
+            iid = _iid(old.value.container_instance_arn)
+            held = self._holding.get(iid)
+            if held is not None and held.pop(task_id, None) is not None:
+                self._instance_views.pop(iid, None)
+                if not held:
+                    del self._holding[iid]
+            self._task_views.pop(task_id, None)
+        if item is None:
+            return
+        self.tasks[task_id] = item
+        t = item.value
+        if task_rules.holds_resources(t):
+            iid = _iid(t.container_instance_arn)
+            self._holding.setdefault(iid, {})[task_id] = t
+            self._task_views[task_id] = resources.task_view(t)
+            self._instance_views.pop(iid, None)
+
+    # -- reads -------------------------------------------------------------------------------------
+    def holding(self, instance_id: str) -> list[ecs_pb2.Task]:
+        """The tasks that count against an instance's resources."""
+        return list(self._holding.get(instance_id, {}).values())
+
+    def instance_view(self, instance_id: str) -> ContainerInstanceView:
+        view = self._instance_views.get(instance_id)
+        if view is None:
+            inst = self.instances[instance_id].value
+            view = resources.instance_view(inst, self.holding(instance_id))
+            self._instance_views[instance_id] = view
+        return view
+
+    def snapshot(self) -> ClusterSnapshot:
+        """The placement snapshot: instance views are rebuilt only for instances that changed."""
+        live = [iid for iid, i in self.instances.items() if i.value.status != "INACTIVE"]
+        return ClusterSnapshot(
+            instances=tuple(self.instance_view(iid) for iid in live), tasks=tuple(self._task_views.values())
+        )
+
+    def instance_values(self) -> list[ecs_pb2.ContainerInstance]:
+        return [i.value for i in self.instances.values()]
+
+    def task_values(self) -> list[ecs_pb2.Task]:
+        return [i.value for i in self.tasks.values()]
+
+    def live_task_values(self) -> list[ecs_pb2.Task]:
+        return [t for held in self._holding.values() for t in held.values()]
+
+    def with_remaining(self, inst: ecs_pb2.ContainerInstance) -> ecs_pb2.ContainerInstance:
+        return resources.with_remaining(inst, self.holding(inst.ec2_instance_id))
+
+
+class View:
+    """Every cluster's view, fed by one list-then-watch of the whole key prefix; re-lists after compaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.keys = store.keys
+        self.clusters: dict[str, ClusterView] = {}
+        self.revision = 0
+        self.relists = 0
+        self.reconnects = 0
+        self._ready = asyncio.Event()
+        self._advanced = asyncio.Event()
+        self._runner: asyncio.Task | None = None
+
+    def start(self) -> None:
+        if self._runner is None:
+            self._runner = asyncio.create_task(self._run(), name="view")
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+            await asyncio.gather(self._runner, return_exceptions=True)
+            self._runner = None
+
+    async def _run(self) -> None:
+        listed = False
+        while True:
+            try:
+                if not listed:
+                    await self._list()
+                    listed = True
+                # One watch of the whole prefix: every write of ours lands in it, so the view's revision
+                # reaches the revision of each of our commits, whatever kind of key it touched. After a
+                # broken stream it resumes where it was; only a compaction forces a new listing.
+                async for batch in self.store.watch_raw(self.keys.prefix, self.revision + 1):
+                    self._apply_events(batch)
+                    self._advance(batch[-1].mod_revision)
+            except asyncio.CancelledError:
+                raise
+            except Compacted:
+                listed = False
+                self.relists += 1
+                log.info("the view's watch was compacted; re-listing")
+            except Exception as exc:
+                self.reconnects += 1
+                log.warning("the view's watch failed (%s); resuming from revision %d", exc, self.revision)
+                await asyncio.sleep(0.2)
+
+    async def _list(self) -> int:
+        """Every kind listed at one revision, built aside and swapped in whole."""
+        clusters: dict[str, ClusterView] = {}
+        revision = 0
+        for kind, cls in KINDS.items():
+            items, current = await self.store.list(self.keys.kind_prefix(kind), cls, revision=revision)
+            revision = revision or current
+            for item in items:
+                parsed = self.keys.parse(item.key)
+                if parsed is None:
+                    continue
+                _, cluster, name = parsed
+                cv = clusters.get(cluster)
+                if cv is None:
+                    cv = clusters[cluster] = ClusterView(cluster)
+                cv.apply(kind, name, item)
+        self.clusters = clusters
+        self._advance(revision)
+        self._ready.set()
+        return revision
+
+    def _apply_events(self, batch: Iterable[RawEvent]) -> None:
+        for ev in batch:
+            parsed = self.keys.parse(ev.key)
+            if parsed is None or parsed[0] not in KINDS:
+                continue
+            kind, cluster, name = parsed
+            item = None
+            if ev.value is not None:
+                item = Item(ev.key, KINDS[kind].FromString(ev.value), ev.mod_revision)
+            self.cluster(cluster).apply(kind, name, item)
+
+    def _advance(self, revision: int) -> None:
+        if revision > self.revision:
+            self.revision = revision
+        self._advanced.set()
+        self._advanced = asyncio.Event()
+
+    def cluster(self, name: str) -> ClusterView:
+        cv = self.clusters.get(name)
+        if cv is None:
+            cv = self.clusters[name] = ClusterView(name)
+        return cv
+
+    async def _wait_for(self, revision: int, timeout: float) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.revision < revision:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            try:
+                await asyncio.wait_for(self._advanced.wait(), remaining)
+            except TimeoutError:
+                return False
+        return True
+
+    async def read(self, cluster: str) -> ClusterView:
+        """The cluster as of at least this process's last commit (and the last conflict it met)."""
+        if not self._ready.is_set():
+            self.start()
+            try:
+                await asyncio.wait_for(self._ready.wait(), CATCH_UP_SECONDS)
+            except TimeoutError:
+                raise Unavailable("the manager's view of etcd is not ready yet; try again") from None
+        if not await self._wait_for(self.store.written_revision, CATCH_UP_SECONDS):
+            raise Unavailable("the manager's view is behind etcd; try again")
+        # A failed compare means someone wrote after our snapshot: see that write before trying again.
+        await self._wait_for(self.store.observed_revision, CONFLICT_CATCH_UP_SECONDS)
+        return self.cluster(cluster)

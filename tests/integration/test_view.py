@@ -1,0 +1,162 @@
+"""The manager's watch-fed view against fresh etcd listings, under random writes, compactions and broken
+watches (a model test on a real etcd)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+
+import pytest
+
+from shoal.core import arns
+from shoal.manager import resources
+from shoal.manager.store.etcd import Store
+from shoal.manager.view import View
+from shoal.v1 import ecs_pb2, internal_pb2
+
+CLUSTERS = ("a", "b")
+STATUSES = ("PENDING", "RUNNING", "STOPPED")
+
+
+class FlakyStore(Store):
+    """Breaks the view's watch stream when asked, as a lost etcd connection would."""
+
+    break_next = False
+
+    async def watch_raw(self, prefix, start_revision):
+        async for batch in super().watch_raw(prefix, start_revision):
+            if self.break_next:
+                self.break_next = False
+                raise ConnectionError("simulated broken watch stream")
+            yield batch
+
+
+_versions = iter(range(1, 1_000_000))
+
+
+def _instance(cluster: str, iid: str, rng: random.Random) -> ecs_pb2.ContainerInstance:
+    # As every writer but heartbeats does, a change bumps the version; host usage alone does not.
+    return ecs_pb2.ContainerInstance(
+        version=next(_versions),
+        host_usage=ecs_pb2.HostUsage(cpu_percent=rng.random()),
+        container_instance_arn=arns.instance_arn(cluster, iid),
+        ec2_instance_id=iid,
+        status=rng.choice(("ACTIVE", "ACTIVE", "DRAINING", "INACTIVE")),
+        agent_connected=rng.random() < 0.8,
+        registered_resources=[
+            resources.integer_resource("CPU", 4096),
+            resources.integer_resource("MEMORY", 8192),
+        ],
+        attributes=[ecs_pb2.Attribute(name="ecs.availability-zone", value=rng.choice("xyz"))],
+    )
+
+
+def _task(cluster: str, tid: str, iid: str, rng: random.Random) -> ecs_pb2.Task:
+    status = rng.choice(STATUSES)
+    return ecs_pb2.Task(
+        task_arn=arns.task_arn(cluster, tid),
+        container_instance_arn=arns.instance_arn(cluster, iid),
+        last_status=status,
+        desired_status="STOPPED" if status == "STOPPED" else "RUNNING",
+        group=rng.choice(("service:web", "family:x")),
+        cpu=str(rng.choice((128, 256))),
+        memory=str(rng.choice((64, 512))),
+        reserved_ports=[ecs_pb2.NetworkBinding(host_port=rng.randint(8000, 8003), protocol="tcp")],
+    )
+
+
+async def _compare(store: Store, view: View, cluster: str) -> None:
+    cv = await view.read(cluster)
+    keys = store.keys
+    inst_items, _ = await store.list(keys.instances_prefix(cluster), ecs_pb2.ContainerInstance)
+    task_items, _ = await store.list(keys.tasks_prefix(cluster), ecs_pb2.Task)
+    svc_items, _ = await store.list(keys.services_prefix(cluster), ecs_pb2.Service)
+    alloc_items, _ = await store.list(keys.allocations_prefix(cluster), internal_pb2.AllocationRecord)
+    assert {keys.last(i.key): (i.value, i.mod_revision) for i in inst_items} == {
+        k: (i.value, i.mod_revision) for k, i in cv.instances.items()
+    }
+    assert {keys.last(i.key): (i.value, i.mod_revision) for i in task_items} == {
+        k: (i.value, i.mod_revision) for k, i in cv.tasks.items()
+    }
+    assert {keys.last(i.key): i.value for i in svc_items} == {k: i.value for k, i in cv.services.items()}
+    assert {keys.last(i.key): i.mod_revision for i in alloc_items} == cv.allocations
+    sessions, _ = await store.list(keys.sessions_prefix(cluster), internal_pb2.SessionRecord)
+    assert {keys.last(i.key): i.mod_revision for i in sessions} == cv.sessions
+    # The incremental placement snapshot equals one built from scratch.
+    live = [i.value for i in inst_items if i.value.status != "INACTIVE"]
+    fresh = resources.build_snapshot(live, [i.value for i in task_items])
+    snap = cv.snapshot()
+    assert sorted(fresh.instances, key=lambda v: v.instance_id) == sorted(
+        snap.instances, key=lambda v: v.instance_id
+    )
+    assert sorted(fresh.tasks, key=lambda v: v.task_id) == sorted(snap.tasks, key=lambda v: v.task_id)
+    for i in live:  # DescribeContainerInstances' remaining resources too
+        assert cv.with_remaining(i) == resources.with_remaining(
+            i, [t.value for t in task_items if t.value.container_instance_arn == i.container_instance_arn]
+        )
+
+
+@pytest.mark.etcd
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_view_matches_a_fresh_listing_under_churn(etcd_endpoint: str, seed: int) -> None:
+    async def body() -> None:
+        rng = random.Random(seed)
+        store = FlakyStore([etcd_endpoint], prefix=f"/view-{secrets.token_hex(4)}/")
+        await store.connect()
+        view = View(store)
+        view.start()
+        keys = store.keys
+        try:
+            for step in range(150):
+                cluster = rng.choice(CLUSTERS)
+                iid = f"i-{rng.randrange(6):016x}"
+                tid = f"{rng.randrange(30):032x}"
+                roll = rng.random()
+                if roll < 0.2:
+                    await store.commit({keys.instance(cluster, iid): _instance(cluster, iid, rng)})
+                elif roll < 0.6:
+                    # A placement's shape: tasks with an allocation bump, in one transaction.
+                    puts = {keys.task(cluster, tid): _task(cluster, tid, iid, rng)}
+                    puts[keys.allocation(cluster, iid)] = internal_pb2.AllocationRecord(placements=step)
+                    await store.commit(puts)
+                elif roll < 0.7:
+                    await store.commit(deletes=[keys.task(cluster, tid)])
+                elif roll < 0.75:
+                    await store.commit(deletes=[keys.instance(cluster, iid)])
+                elif roll < 0.85:
+                    svc = ecs_pb2.Service(service_name=f"s{rng.randrange(3)}", desired_count=step)
+                    await store.commit({keys.service(cluster, svc.service_name): svc})
+                elif roll < 0.87:
+                    # A heartbeat: the same instance with new usage only.
+                    item = await store.get(keys.instance(cluster, iid), ecs_pb2.ContainerInstance)
+                    if item is not None:
+                        item.value.host_usage.cpu_percent = rng.random()
+                        await store.commit({item.key: item.value})
+                elif roll < 0.9:
+                    if rng.random() < 0.5:
+                        await store.commit(
+                            {keys.session(cluster, iid): internal_pb2.SessionRecord(epoch=step)}
+                        )
+                    else:
+                        await store.commit(deletes=[keys.session(cluster, iid)])
+                elif roll < 0.93:
+                    store.break_next = True  # the stream breaks on the next batch; the view resumes
+                else:
+                    # Compact the history while the watch is down: resuming then meets the compaction.
+                    store.break_next = True
+                    await store.commit({keys.instance(cluster, iid): _instance(cluster, iid, rng)})
+                    await asyncio.sleep(0.05)
+                    head = await store.commit({keys.instance(cluster, iid): _instance(cluster, iid, rng)})
+                    await store.client.kv.compact(head)
+                if step % 10 == 0 or rng.random() < 0.2:
+                    for c in CLUSTERS:
+                        await _compare(store, view, c)
+            for c in CLUSTERS:
+                await _compare(store, view, c)
+            assert view.reconnects > 0 and view.relists > 0  # both paths were taken
+        finally:
+            await view.stop()
+            await store.close()
+
+    asyncio.run(asyncio.wait_for(body(), 120))
