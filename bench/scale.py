@@ -33,7 +33,7 @@ from local_cluster import BIN, free_port, wait
 from shoal.client import ShoalClient
 from shoal.core import arns, tasks
 from shoal.core.errors import ShoalError
-from shoal.manager.store.etcd import Store
+from shoal.manager.store.etcd import EtcdSecurity, Store
 from shoal.v1 import api_pb2, ecs_pb2, fleet_pb2
 
 PER_PROCESS = 2500  # simulated instances per `shoal-agent simulate` process
@@ -64,6 +64,10 @@ class Manager:
                 f"127.0.0.1:{free_port()}",
                 "--data-dir",
                 str(root / "m"),
+                "--installer-listen",
+                "off",
+                "--ecs-listen",
+                "off",
                 "--log-level",
                 "WARNING",
             ],
@@ -71,8 +75,13 @@ class Manager:
             stderr=self.log,
         )
         self.ca_file = root / "m" / "ca.pem"
+        key_file = root / "m" / "admin.key"  # the new cluster's bootstrap admin key
         wait(self.ca_file.exists, 60)
-        self.api = ShoalClient(self.endpoint, timeout=30, ca_file=str(self.ca_file))
+        wait(key_file.exists, 60)
+        self.api = ShoalClient(
+            self.endpoint, timeout=30, ca_file=str(self.ca_file), api_key=key_file.read_text().strip()
+        )
+        self.etcd_tls = root / "m" / "etcd" / "tls"
 
         def up() -> bool:
             try:
@@ -92,7 +101,8 @@ class Manager:
         for child in self.ps.children():
             cmd = child.cmdline()
             if cmd and cmd[0].endswith("etcd") and "--listen-client-urls" in cmd:
-                return cmd[cmd.index("--listen-client-urls") + 1].removeprefix("http://")
+                url = cmd[cmd.index("--listen-client-urls") + 1]
+                return url.removeprefix("https://").removeprefix("http://")
         raise SystemExit("the manager's embedded etcd was not found")
 
     def usage(self, seconds: float) -> tuple[float, float]:
@@ -205,7 +215,15 @@ def run_task(api: ShoalClient, count: int) -> api_pb2.RunTaskResponse:
 
 def etcd_status(m: Manager) -> str:
     async def status() -> str:
-        store = Store([m.etcd_endpoint])
+        # The embedded etcd answers only with the manager's client certificate.
+        store = Store(
+            [m.etcd_endpoint],
+            security=EtcdSecurity(
+                ca_cert=(m.etcd_tls / "ca.pem").read_bytes(),
+                cert_chain=(m.etcd_tls / "client.pem").read_bytes(),
+                cert_key=(m.etcd_tls / "client.key").read_bytes(),
+            ),
+        )
         await store.connect()
         try:
             assert store.client.maintenance is not None
@@ -224,7 +242,15 @@ def seed_stopped(m: Manager, n: int, instance_arn: str) -> None:
     """n STOPPED task records written straight into etcd (placing them for real would take an hour)."""
 
     async def seed() -> None:
-        store = Store([m.etcd_endpoint])
+        # The embedded etcd answers only with the manager's client certificate.
+        store = Store(
+            [m.etcd_endpoint],
+            security=EtcdSecurity(
+                ca_cert=(m.etcd_tls / "ca.pem").read_bytes(),
+                cert_chain=(m.etcd_tls / "client.pem").read_bytes(),
+                cert_key=(m.etcd_tls / "client.key").read_bytes(),
+            ),
+        )
         await store.connect()
         now = tasks.now_ts()
         try:
@@ -256,7 +282,13 @@ def seed_stopped(m: Manager, n: int, instance_arn: str) -> None:
 
 
 def cli_run_task(m: Manager, n: int) -> list[float]:
-    env = dict(os.environ, SHOAL_ENDPOINT=m.endpoint, SHOAL_CA_FILE=str(m.ca_file), SHOAL_CLUSTER="default")
+    env = dict(
+        os.environ,
+        SHOAL_ENDPOINT=m.endpoint,
+        SHOAL_CA_FILE=str(m.ca_file),
+        SHOAL_CLUSTER="default",
+        SHOAL_API_KEY=m.api.api_key or "",
+    )
     cmd = [
         str(BIN / "shoal"),
         "task",

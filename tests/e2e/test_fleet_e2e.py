@@ -59,9 +59,16 @@ def net() -> Iterator[Net]:
     require_binary("ip")
     if os.geteuid() != 0:
         pytest.fail("network namespaces need root (run the suite as root, as .ci/run does)", pytrace=False)
-    index = 1 + secrets.randbelow(200)
-    bridge = f"shoal-br{index}"
-    _ip("link", "add", bridge, "type", "bridge")
+    for _ in range(50):  # another run on this machine may hold an index: take a free one
+        index = 1 + secrets.randbelow(200)
+        bridge = f"shoal-br{index}"
+        if (
+            subprocess.run(["ip", "link", "add", bridge, "type", "bridge"], capture_output=True).returncode
+            == 0
+        ):
+            break
+    else:
+        pytest.fail("no free bridge name for the test VMs", pytrace=False)
     _ip("addr", "add", f"10.231.{index}.1/24", "dev", bridge)
     _ip("link", "set", bridge, "up")
     n = Net(index, bridge, f"10.231.{index}.1", [])
