@@ -21,20 +21,24 @@ class Compactor:
         self.store = store
         self.interval = interval
         self.compacted = 0  # the revision of the last compaction this process asked for
+        self.previous = 0  # the revision the previous tick saw
 
     async def run(self) -> None:
-        previous = 0
         while True:
             try:
-                revision = await self.store.current_revision()
-                if previous and previous > self.compacted:
-                    await self.compact(previous)
-                previous = revision
+                await self.tick()
             except asyncio.CancelledError:
                 raise
             except Unavailable as exc:
                 log.warning("compaction skipped: %s", exc)
             await asyncio.sleep(self.interval)
+
+    async def tick(self) -> None:
+        """Compact up to the revision the previous tick saw, then remember the current one."""
+        revision = await self.store.current_revision()
+        if self.previous and self.previous > self.compacted:
+            await self.compact(self.previous)
+        self.previous = revision
 
     async def compact(self, revision: int) -> None:
         try:
