@@ -18,6 +18,8 @@ from shoal.agent.runtime.docker import DockerRuntime
 from shoal.agent.session import AgentSession
 from shoal.agent.statefile import StateFile
 from shoal.agent.worker import TaskWorker
+from shoal.core.errors import InvalidArgument
+from shoal.core.logs import DEFAULT_AGENT_DRIVERS, check_size
 from shoal.core.ports import RESERVED_PORTS
 from shoal.core.resources import integer_resource, ports_resource
 from shoal.v1 import agent_pb2, ecs_pb2
@@ -61,6 +63,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="remove a stopped task's containers after this long (default %(default)s)",
     )
     p.add_argument(
+        "--log-driver",
+        default="local",
+        choices=DEFAULT_AGENT_DRIVERS,
+        help="Docker log driver keeping task output on this VM (default %(default)s); task definitions "
+        "naming json-file, local, syslog, journald, fluentd or gelf get theirs",
+    )
+    p.add_argument(
+        "--log-max-size", default="10m", help="rotate a container's log at this size (default %(default)s)"
+    )
+    p.add_argument(
+        "--log-max-files",
+        type=int,
+        default=5,
+        help="rotated log files kept per container until its task is cleaned up (default %(default)s)",
+    )
+    p.add_argument(
         "--token",
         default=os.environ.get("SHOAL_JOIN_TOKEN", ""),
         help="join token (shoal token create), needed only on the first start (env SHOAL_JOIN_TOKEN)",
@@ -100,6 +118,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name in ("cpu_units", "memory_mib"):
         if getattr(args, name) is not None and getattr(args, name) <= 0:
             p.error(f"--{name.replace('_', '-')} must be positive")
+    try:
+        args.log_max_size = check_size(args.log_max_size, "--log-max-size")
+    except InvalidArgument as exc:
+        p.error(exc.message)
+    if args.log_max_files < 1:
+        p.error("--log-max-files must be at least 1")
     if args.reserved_memory_mib < 0:
         p.error("--reserved-memory-mib must not be negative")
     return args
@@ -172,7 +196,9 @@ async def run(args: argparse.Namespace) -> None:
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=32, thread_name_prefix="docker")
     )
-    runtime = DockerRuntime("", args.cluster, args.host_ip)
+    runtime = DockerRuntime(
+        "", args.cluster, args.host_ip, args.log_driver, args.log_max_size, args.log_max_files
+    )
     try:
         docker_version = await asyncio.to_thread(runtime.version)
     except Exception as exc:

@@ -12,6 +12,7 @@ import grpc
 
 from shoal.agent import host
 from shoal.agent.identity import AgentIdentity, split_endpoint
+from shoal.agent.streams import StreamHost
 from shoal.agent.worker import TaskWorker
 from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2
 
@@ -48,6 +49,10 @@ class AgentSession:
         self.registration = registration
         self.connected = asyncio.Event()
         self.usage = usage  # simulated instances report made-up usage instead of reading /proc each
+        # Logs and exec streams share the session; their output waits behind reports and heartbeats.
+        self.streams = StreamHost(worker, worker.runtime, self._queue_stream_data)
+        self._stream_out: asyncio.Queue[agent_pb2.AgentMessage] = asyncio.Queue()
+        self._write_lock = asyncio.Lock()
 
     async def run_forever(self) -> None:
         """Reconnect with exponential back-off (250 ms doubling to 2 min) and full jitter."""
@@ -127,11 +132,19 @@ class AgentSession:
             self.connected.set()
             self.worker.on_reconnect()
             sender = asyncio.create_task(self._send(call, registered.heartbeat_interval_seconds or 10))
+            stream_writer = asyncio.create_task(self._send_streams(call))
             try:
                 while True:
                     msg = await call.read()
                     if msg is grpc.aio.EOF:
                         return True
+                    body = msg.WhichOneof("body")
+                    if body == "stream_open":
+                        self.streams.handle_open(msg.stream_open)
+                        continue
+                    if body == "stream_input":
+                        self.streams.handle_input(msg.stream_input)
+                        continue
                     if msg.WhichOneof("body") == "certificate" and self.identity is not None:
                         self.identity.store_certificate(msg.certificate.certificate_pem)
                         log.info("stored the renewed instance certificate")
@@ -145,9 +158,27 @@ class AgentSession:
                         )
                         self.worker.handle_desired(msg.desired)
             finally:
-                sender.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await sender
+                self.streams.close_all()
+                for t in (sender, stream_writer):
+                    t.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await t
+                while not self._stream_out.empty():
+                    self._stream_out.get_nowait()  # output of streams that ended with the session
+
+    def _queue_stream_data(self, msg: agent_pb2.AgentMessage) -> None:
+        # Bounded by the streams' windows: no stream has more than its window out at a time.
+        self._stream_out.put_nowait(msg)
+
+    async def _send_streams(self, call: grpc.aio.StreamStreamCall) -> None:
+        while True:
+            msg = await self._stream_out.get()
+            async with self._write_lock:
+                await call.write(msg)
+
+    async def _write(self, call: grpc.aio.StreamStreamCall, msg: agent_pb2.AgentMessage) -> None:
+        async with self._write_lock:  # one write at a time on the stream; the lock is FIFO
+            await call.write(msg)
 
     async def _send(self, call: grpc.aio.StreamStreamCall, heartbeat_interval: int) -> None:
         loop = asyncio.get_running_loop()
@@ -157,12 +188,12 @@ class AgentSession:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.worker.dirty_event.wait(), timeout)
             for change in self.worker.take_reports():
-                await call.write(agent_pb2.AgentMessage(task_state=change))
+                await self._write(call, agent_pb2.AgentMessage(task_state=change))
             if loop.time() >= next_beat:
                 renewal = self._renewal()
                 if renewal is not None:
-                    await call.write(renewal)
+                    await self._write(call, renewal)
                 cpu, used, total = self.usage()
                 usage = ecs_pb2.HostUsage(cpu_percent=cpu, memory_used_mib=used, memory_total_mib=total)
-                await call.write(agent_pb2.AgentMessage(heartbeat=agent_pb2.Heartbeat(usage=usage)))
+                await self._write(call, agent_pb2.AgentMessage(heartbeat=agent_pb2.Heartbeat(usage=usage)))
                 next_beat = loop.time() + heartbeat_interval

@@ -12,7 +12,9 @@ from shoal.cli._common import Ctx
 from shoal.cli.attribute import attribute
 from shoal.cli.auth import auth, configure, whoami
 from shoal.cli.cluster import cluster
+from shoal.cli.exec_ import task_exec
 from shoal.cli.instance import instance
+from shoal.cli.logs import logs, service_logs, task_logs
 from shoal.cli.output import fail
 from shoal.cli.secret import secret
 from shoal.cli.service import service
@@ -98,8 +100,12 @@ for _group in (
     secret,
     configure,
     whoami,
+    logs,
 ):
     cli.add_command(_group)
+task.add_command(task_logs)
+task.add_command(task_exec)
+service.add_command(service_logs)
 
 
 def report(exc: ShoalError) -> None:

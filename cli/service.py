@@ -61,6 +61,12 @@ def service_settings(f: _F) -> _F:
     """Options CreateService and UpdateService share, with the aws-cli names."""
     f = click.option("--health-check-grace-period-seconds", type=int, default=None)(f)
     f = click.option(
+        "--enable-execute-command/--disable-execute-command",
+        "enable_execute_command",
+        default=None,
+        help="allow `shoal task exec` into the service's new tasks (ECS Exec)",
+    )(f)
+    f = click.option(
         "--deployment-configuration",
         default=None,
         help='JSON: {"maximumPercent":200,"minimumHealthyPercent":100,'
@@ -78,6 +84,8 @@ def _apply_settings(
         req.desired_count = settings["desired_count"]
     if settings["health_check_grace_period_seconds"] is not None:
         req.health_check_grace_period_seconds = settings["health_check_grace_period_seconds"]
+    if settings["enable_execute_command"] is not None:
+        req.enable_execute_command = settings["enable_execute_command"]
     add_placement(settings["placement_strategy"], settings["placement_constraints"], req)
     if settings["deployment_configuration"]:
         parse_into(

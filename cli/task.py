@@ -57,6 +57,11 @@ def _task_rows(tasks: Iterable[ecs_pb2.Task]) -> None:
 @click.option("--overrides", default=None, help="ECS TaskOverride JSON")
 @click.option("--client-token", default="")
 @click.option("--dry-run", is_flag=True, help="show the placement plan; start nothing")
+@click.option(
+    "--enable-execute-command/--disable-execute-command",
+    default=False,
+    help="allow `shoal task exec` into these tasks (ECS Exec)",
+)
 @common
 def task_run(
     task_definition: str,
@@ -68,6 +73,7 @@ def task_run(
     overrides: str | None,
     client_token: str,
     dry_run: bool,
+    enable_execute_command: bool,
     endpoint: str | None,
     cluster: str | None,
     output: str | None,
@@ -82,6 +88,7 @@ def task_run(
         started_by=started_by,
         client_token=client_token,
         dry_run=dry_run,
+        enable_execute_command=enable_execute_command,
     )
     add_placement(placement_strategy, placement_constraints, req)
     if overrides:

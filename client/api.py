@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import TypeVar
 
@@ -20,6 +20,8 @@ from shoal.v1 import (
     fleet_pb2_grpc,
     secrets_pb2,
     secrets_pb2_grpc,
+    streams_pb2,
+    streams_pb2_grpc,
 )
 
 DEFAULT_ENDPOINT = "127.0.0.1:7700"
@@ -57,6 +59,7 @@ class ShoalClient:
         self._fleet_: fleet_pb2_grpc.FleetStub | None = None
         self._auth_: auth_pb2_grpc.AuthStub | None = None
         self._secrets_: secrets_pb2_grpc.SecretsStub | None = None
+        self._tasks_: streams_pb2_grpc.TasksStub | None = None
 
     def _dial(self) -> grpc.Channel:
         # Dialled on first use: building a client never fails, and --help needs no manager.
@@ -101,6 +104,12 @@ class ShoalClient:
         return self._secrets_
 
     @property
+    def _tasks(self) -> streams_pb2_grpc.TasksStub:
+        if self._tasks_ is None:
+            self._tasks_ = streams_pb2_grpc.TasksStub(self._dial())
+        return self._tasks_
+
+    @property
     def _fleet(self) -> fleet_pb2_grpc.FleetStub:
         if self._fleet_ is None:
             self._fleet_ = fleet_pb2_grpc.FleetStub(self._dial())
@@ -115,6 +124,7 @@ class ShoalClient:
         self._fleet_ = None
         self._auth_ = None
         self._secrets_ = None
+        self._tasks_ = None
 
     def __enter__(self) -> ShoalClient:
         return self
@@ -129,6 +139,31 @@ class ShoalClient:
             return method(request, timeout=self.timeout if timeout is None else timeout)
         except grpc.RpcError as exc:
             raise from_rpc_error(exc, self.endpoint, tls=not self.insecure) from None
+
+    def _stream(self, call) -> Iterator:
+        try:
+            yield from call
+        except grpc.RpcError as exc:
+            if isinstance(exc, grpc.Call) and exc.code() == grpc.StatusCode.CANCELLED:
+                return  # we cancelled it (the caller stopped reading)
+            raise from_rpc_error(exc, self.endpoint, tls=not self.insecure) from None
+        finally:
+            call.cancel()
+
+    # -- Tasks: logs and exec (streams) ------------------------------------------------------------
+    def get_task_logs(
+        self, request: streams_pb2.GetTaskLogsRequest, *, timeout: float | None = None
+    ) -> Iterator[streams_pb2.GetTaskLogsResponse]:
+        """A task's container output; with `follow`, lines keep coming until the containers stop.
+        No deadline unless `timeout` is given (following has no natural end)."""
+        return self._stream(self._tasks.GetTaskLogs(request, timeout=timeout))
+
+    def execute_command(
+        self, requests: Iterable[streams_pb2.ExecuteCommandRequest]
+    ) -> Iterator[streams_pb2.ExecuteCommandResponse]:
+        """ECS Exec: `requests` starts with `start`, then stdin, resizes, stdin_closed; the answers end
+        with the command's exit code."""
+        return self._stream(self._tasks.ExecuteCommand(iter(requests)))
 
     # -- Auth: API keys ----------------------------------------------------------------------------
     def create_api_key(

@@ -10,6 +10,7 @@ from google.protobuf.message import Message
 
 from shoal.core.arns import NAME_RE
 from shoal.core.errors import InvalidArgument, Problems, quote
+from shoal.core.logs import DOCKER_LOG_DRIVERS, SHOAL_LOG_DRIVERS
 from shoal.core.secret_refs import parse_value_from
 from shoal.v1 import ecs_pb2
 
@@ -17,20 +18,9 @@ MAX_CONTAINERS = 10
 MAX_DOCUMENT_BYTES = 64 * 1024
 MIN_CONTAINER_MEMORY_MIB = 6
 NETWORK_MODES = ("bridge", "host", "none", "awsvpc")
-LOG_DRIVERS = (
-    "json-file",
-    "syslog",
-    "journald",
-    "gelf",
-    "fluentd",
-    "awslogs",
-    "splunk",
-    "awsfirelens",
-    "none",
-)
 DEPENDENCY_CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
-# Log drivers the local Docker Engine can run without a cloud account.
-LOCAL_LOG_DRIVERS = ("json-file", "syslog", "journald", "gelf", "fluentd", "none")
+# A log driver's name as Docker spells plugins and drivers.
+_LOG_DRIVER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}")
 DEVICE_PERMISSIONS = ("read", "write", "mknod")
 
 # Fields kept and returned but not acted on: (JSON name, why).
@@ -366,13 +356,16 @@ def _validate_container(
     if c.HasField("log_configuration"):
         driver = c.log_configuration.log_driver
         with p.check():
-            if driver not in LOG_DRIVERS:
+            if not _LOG_DRIVER_RE.fullmatch(driver):
                 raise InvalidArgument(
                     f + ".logConfiguration.logDriver",
-                    f"{quote(driver)} is not one of {', '.join(LOG_DRIVERS)}",
+                    f"{quote(driver)} is not a log driver name (e.g. awslogs, json-file, local, syslog)",
                 )
-        if driver in LOG_DRIVERS and driver not in LOCAL_LOG_DRIVERS:
-            warnings.append(f"{f}.logConfiguration: {driver} is kept; the container logs with json-file")
+        if _LOG_DRIVER_RE.fullmatch(driver) and driver not in (*DOCKER_LOG_DRIVERS, *SHOAL_LOG_DRIVERS):
+            warnings.append(
+                f"{f}.logConfiguration: {driver} is kept; the container logs with the agent's default "
+                "driver (`shoal task logs` reads it)"
+            )
     for j, sec in enumerate(c.secrets):
         with p.check():
             if not sec.name or not _ENV_NAME_RE.fullmatch(sec.name):

@@ -29,6 +29,7 @@ from shoal.manager.api.fleet import FleetServicer, install_command_for
 from shoal.manager.api.join import AgentJoinServicer
 from shoal.manager.api.keys import AuthServicer
 from shoal.manager.api.secrets import SecretsServicer
+from shoal.manager.api.streams import Forwarder, TasksServicer
 from shoal.manager.compaction import Compactor
 from shoal.manager.controllers.services import ServiceController
 from shoal.manager.ecs_http import server as ecs_http
@@ -49,6 +50,8 @@ from shoal.v1 import (
     internal_pb2,
     secrets_pb2,
     secrets_pb2_grpc,
+    streams_pb2,
+    streams_pb2_grpc,
 )
 
 log = logging.getLogger("shoal.manager")
@@ -223,6 +226,11 @@ def _join_endpoints(args: argparse.Namespace) -> list[str]:
     return [f"{h}:{port}" for h in hosts]
 
 
+def _stream_endpoint(args: argparse.Namespace) -> str:
+    """Where other replicas reach this one's API to forward logs and exec calls to our sessions."""
+    return _join_endpoints(args)[0]
+
+
 def _endpoints(value: str) -> list[str]:
     out = []
     for raw in value.split(","):
@@ -357,6 +365,17 @@ async def serve(args: argparse.Namespace) -> None:
     if ca is not None:  # without TLS and keys, managing secrets is not offered at all
         secrets_pb2_grpc.add_SecretsServicer_to_server(SecretsServicer(secrets), api)
     agent_pb2_grpc.add_AgentSessionServicer_to_server(sessions, agents)
+    # Logs and exec: relayed over the agent sessions, forwarded to the replica holding one.
+    sessions.stream_endpoint = _stream_endpoint(args)
+    streams_pb2_grpc.add_TasksServicer_to_server(
+        TasksServicer(
+            cp,
+            sessions.streams,
+            Forwarder(None if ca is None else ca.cert_pem),
+            sessions.stream_endpoint,
+        ),
+        api,
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, api)
     names = (
@@ -365,6 +384,7 @@ async def serve(args: argparse.Namespace) -> None:
         auth_pb2.DESCRIPTOR.services_by_name["Auth"].full_name,
         secrets_pb2.DESCRIPTOR.services_by_name["Secrets"].full_name,
         agent_pb2.DESCRIPTOR.services_by_name["AgentJoin"].full_name,
+        streams_pb2.DESCRIPTOR.services_by_name["Tasks"].full_name,
         agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name,
         health.SERVICE_NAME,
         reflection.SERVICE_NAME,
@@ -397,7 +417,7 @@ async def serve(args: argparse.Namespace) -> None:
         ecs_api = await ecs_http.start(
             args.ecs_listen, EcsServicer(cp), keys, tls, required=args.ecs_listen_required
         )
-    for name in ("", *names[:6]):
+    for name in ("", *names[:7]):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     if ca is None:
         log.info("shoal-manager serving on %s (plaintext, agents too)", args.listen)

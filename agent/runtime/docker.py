@@ -7,11 +7,13 @@ import logging
 import random
 import socket
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 
 import docker
 import docker.errors
 from docker.types import LogConfig, Ulimit
+from docker.utils import socket as docker_socket
 
 from shoal.agent.containers import (
     DEFAULT_STOP_TIMEOUT,
@@ -27,6 +29,7 @@ from shoal.core.labels import (
     LABEL_TASK_ARN,
     LABEL_TASK_DEFINITION,
 )
+from shoal.core.logs import docker_log_config
 from shoal.core.ports import DYNAMIC_PORT_FIRST, DYNAMIC_PORT_LAST
 from shoal.v1 import ecs_pb2
 
@@ -81,7 +84,15 @@ def _health_of(attrs: dict) -> str:
 class DockerRuntime:
     """Runs task containers for one container instance; manages only containers labelled with its id."""
 
-    def __init__(self, instance_id: str, cluster: str, host_ip: str) -> None:
+    def __init__(
+        self,
+        instance_id: str,
+        cluster: str,
+        host_ip: str,
+        log_driver: str = "local",
+        log_max_size: str = "10m",
+        log_max_files: int = 5,
+    ) -> None:
         # A larger pool: the default of 10 connections fails under concurrent calls.
         self.client = docker.DockerClient.from_env(timeout=120, max_pool_size=64)
         self.instance_id = instance_id
@@ -91,6 +102,10 @@ class DockerRuntime:
         self._taken_ports: set[tuple[int, str]] = set()
         self._present: set[str] = set()  # images known to be cached (prefer-cached / once)
         self._fallback_logged: set[str] = set()
+        # Task output stays on this VM, rotated, until the stopped task is cleaned up.
+        self.log_driver = log_driver
+        self.log_max_size = log_max_size
+        self.log_max_files = log_max_files
 
     def set_instance(self, instance_id: str) -> None:
         self.instance_id = instance_id
@@ -224,17 +239,12 @@ class DockerRuntime:
         health = docker_health(c.health_check)
         if health:
             kwargs["healthcheck"] = health
-        if c.HasField("log_configuration") and c.log_configuration.log_driver in (
-            "json-file",
-            "syslog",
-            "journald",
-            "gelf",
-            "fluentd",
-            "none",
-        ):
-            kwargs["log_config"] = LogConfig(
-                type=c.log_configuration.log_driver, config=dict(c.log_configuration.options)
+        logging_ = docker_log_config(c, self.log_driver, self.log_max_size, self.log_max_files)
+        if logging_.warning:
+            log.warning(
+                "task %s container %s: %s", task.task_arn.rsplit("/", 1)[-1], c.name, logging_.warning
             )
+        kwargs["log_config"] = LogConfig(type=logging_.driver, config=logging_.options)
         volumes = {v.name: v for v in td.volumes}
         mounts = {}
         for mp in c.mount_points:
@@ -334,6 +344,41 @@ class DockerRuntime:
                     self._taken_ports.update((b[2], b[3]) for b in st.bindings)
         return out
 
+    # -- logs and exec -----------------------------------------------------------------------------
+    def container_logs(
+        self, container_id: str, *, follow: bool, since: float | None, tail: int
+    ) -> CancellableLines:
+        """The container's output lines, each with Docker's timestamp prefix; blocking, cancellable."""
+        try:
+            stream = self.client.api.logs(
+                container_id,
+                stream=True,
+                follow=follow,
+                timestamps=True,
+                since=since if since and since > 0 else None,
+                tail=tail if tail > 0 else "all",
+            )
+        except docker.errors.NotFound as exc:
+            raise RuntimeFailure(f"ContainerVanishedError: {_short(exc)}") from exc
+        except docker.errors.APIError as exc:
+            raise RuntimeFailure(f"CannotReadLogsError: {_short(exc)}") from exc
+        return CancellableLines(stream)
+
+    def exec_open(
+        self, container_id: str, command: list[str], *, interactive: bool, tty: bool
+    ) -> ExecSession:
+        """Start `command` in the running container (docker exec); its socket and id."""
+        try:
+            exec_id = self.client.api.exec_create(
+                container_id, command, stdin=interactive, tty=tty, stdout=True, stderr=True
+            )["Id"]
+            sock = self.client.api.exec_start(exec_id, tty=tty, socket=True)
+        except docker.errors.NotFound as exc:
+            raise RuntimeFailure(f"ContainerVanishedError: {_short(exc)}") from exc
+        except docker.errors.APIError as exc:
+            raise RuntimeFailure(f"ExecuteCommandError: {_short(exc)}") from exc
+        return ExecSession(self.client.api, exec_id, sock, tty)
+
     # -- events ------------------------------------------------------------------------------------
     def watch_events(
         self, deliver: Callable[[ContainerEvent], None], connected: threading.Event
@@ -399,6 +444,76 @@ class DockerRuntime:
                     return
                 log.warning("docker event stream broke (%s); reopening", _short(exc))
                 stop.wait(1.0)
+
+
+class CancellableLines:
+    """Lines of a Docker log stream; `close()` from another thread ends a follow that waits."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        buf = b""
+        try:
+            for chunk in self._stream:
+                buf += chunk
+                *lines, buf = buf.split(b"\n")
+                yield from lines
+        except (OSError, ValueError, AttributeError, docker.errors.DockerException):
+            pass  # closed from another thread (cancel), or the engine went away
+        if buf:
+            yield buf
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._stream.close()
+
+
+class ExecSession:
+    """One docker exec: its hijacked socket (stdin in, stdout/stderr frames out), resize, exit code."""
+
+    def __init__(self, api, exec_id: str, sock, tty: bool) -> None:
+        self.api = api
+        self.exec_id = exec_id
+        self.tty = tty
+        self._sock = sock
+        self._raw = getattr(sock, "_sock", sock)
+
+    def frames(self) -> Iterator[tuple[int, bytes]]:
+        """(1 stdout | 2 stderr, data) until the command's output ends."""
+        try:
+            yield from docker_socket.frames_iter(self._sock, self.tty)
+        except (OSError, ValueError):
+            return
+
+    def write(self, data: bytes) -> None:
+        with contextlib.suppress(OSError):
+            self._raw.sendall(data)
+
+    def close_stdin(self) -> None:
+        with contextlib.suppress(OSError):
+            self._raw.shutdown(socket.SHUT_WR)
+
+    def resize(self, rows: int, cols: int) -> None:
+        with contextlib.suppress(docker.errors.APIError):
+            self.api.exec_resize(self.exec_id, height=rows, width=cols)
+
+    def exit_code(self, timeout: float = 5.0) -> int:
+        """The command's exit code, once the engine says it has ended (-1 if it never says)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            info = self.api.exec_inspect(self.exec_id)
+            if not info.get("Running") and info.get("ExitCode") is not None:
+                return int(info["ExitCode"])
+            if time.monotonic() > deadline:
+                return -1
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._raw.close()
+        with contextlib.suppress(Exception):
+            self._sock.close()
 
 
 def container_name(task_arn: str, container: str) -> str:

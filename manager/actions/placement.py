@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from shoal.core import arns, taskdef
 from shoal.core import tasks as task_rules
 from shoal.core.errors import InvalidArgument
+from shoal.core.logs import awslogs_names
 from shoal.manager import resources
 from shoal.manager.actions import reads
 from shoal.manager.scheduler import PlacementRequestError, validate_placement
@@ -36,6 +37,7 @@ class TaskSpec:
     started_by: str = ""
     overrides: ecs_pb2.TaskOverride = field(default_factory=ecs_pb2.TaskOverride)
     tags: tuple[ecs_pb2.Tag, ...] = ()
+    enable_execute_command: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ def new_task(
         health_status="UNKNOWN",
         availability_zone=resources.attribute_map(inst).get("ecs.availability-zone", ""),
         tags=list(spec.tags),
+        enable_execute_command=spec.enable_execute_command,
     )
     t.overrides.CopyFrom(spec.overrides)
     t.created_at.CopyFrom(task_rules.now_ts())
@@ -137,6 +140,8 @@ def new_task(
                 memory_reservation=str(c.memory_reservation) if c.HasField("memory_reservation") else "",
             )
         )
+        # Where `shoal logs tail GROUP` finds it: awslogs names, as ECS gives CloudWatch streams.
+        t.containers[-1].log_group, t.containers[-1].log_stream = awslogs_names(c, task_id)
     return t
 
 

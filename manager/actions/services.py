@@ -160,6 +160,7 @@ class Services:
             scheduling_strategy=strategy,
             tags=req.tags,
             created_by="shoal",
+            enable_execute_command=req.enable_execute_command,
         )
         svc.deployment_configuration.CopyFrom(req.deployment_configuration)
         if daemon:
@@ -227,6 +228,8 @@ class Services:
                 svc.placement_strategy.extend(req.placement_strategy)
             if req.HasField("health_check_grace_period_seconds"):
                 svc.health_check_grace_period_seconds = req.health_check_grace_period_seconds
+            if req.HasField("enable_execute_command"):
+                svc.enable_execute_command = req.enable_execute_command
             changed_td = new_td is not None and new_td.task_definition_arn != svc.task_definition
             if changed_td or req.force_new_deployment:
                 td_arn = new_td.task_definition_arn if new_td else svc.task_definition

@@ -51,6 +51,7 @@ class RunTaskInput:
     request_hash: str = ""  # of everything but the token: a reused token must name the same request
     dry_run: bool = False
     container_instances: tuple[str, ...] = ()  # StartTask only
+    enable_execute_command: bool = False
 
     def tags_size(self) -> int:
         return sum(t.ByteSize() for t in self.tags)
@@ -136,6 +137,7 @@ class Tasks:
             started_by=inp.started_by,
             overrides=inp.overrides,
             tags=inp.tags,
+            enable_execute_command=inp.enable_execute_command,
         )
         if inp.client_token:
             prior = await self._tasks_for_token(cluster.cluster_name, inp.client_token, inp.request_hash)
@@ -168,6 +170,7 @@ class Tasks:
             started_by=inp.started_by,
             overrides=inp.overrides,
             tags=inp.tags,
+            enable_execute_command=inp.enable_execute_command,
         )
         request = task_request(td, spec, [], definition_constraints(td))
         return await self._place_and_commit(

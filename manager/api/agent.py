@@ -32,6 +32,7 @@ from shoal.manager.leader import ProcessLease
 from shoal.manager.pki import DEFAULT_INSTANCE_LIFETIME, CertificateAuthority
 from shoal.manager.secretbox import SecretsKeyError
 from shoal.manager.store.etcd import Conflict
+from shoal.manager.streams import SessionLink, StreamRouter
 from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class _Session:
         self.epoch = epoch
         self.session_rev = session_rev  # mod_revision of the session key: the fence for our writes
         self.seq = 0
+        self.link: SessionLink | None = None  # logs and exec streams on this session
 
 
 class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
@@ -75,6 +77,9 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         self.heartbeats = HeartbeatWriter(cp.store, cp.view)  # few transactions for many agents
         self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
         self._outboxes: set[asyncio.Queue] = set()
+        self.streams = StreamRouter()
+        # The API endpoint other replicas forward logs and exec calls to (kept in the session record).
+        self.stream_endpoint = ""
 
     def _peer_identity(self, context: grpc.aio.ServicerContext) -> InstanceIdentity | None:
         """The instance named by the peer's client certificate (gRPC verified it against our CA)."""
@@ -135,6 +140,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         )
         outbox: asyncio.Queue[agent_pb2.ManagerMessage | None] = asyncio.Queue()
         self._outboxes.add(outbox)
+        session.link = self.streams.attach(session.cluster, session.instance_id, outbox)
         reader = asyncio.create_task(self._read_reports(session, request_iterator, outbox))
         watcher = asyncio.create_task(
             self._push_desired(session, set(first.register.running_task_arns), outbox)
@@ -147,6 +153,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                 yield msg
         finally:
             self._outboxes.discard(outbox)
+            self.streams.detach(session.link)
             reader.cancel()
             watcher.cancel()
             for t in (reader, watcher):
@@ -230,7 +237,10 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             inst.session_epoch = epoch
             ikey = self.keys.instance(cluster_name, iid)
             rev = await self.store.commit(
-                {ikey: inst, skey: internal_pb2.SessionRecord(epoch=epoch)},
+                {
+                    ikey: inst,
+                    skey: internal_pb2.SessionRecord(epoch=epoch, stream_endpoint=self.stream_endpoint),
+                },
                 expect_revisions={
                     ikey: item.mod_revision if item else 0,
                     skey: sitem.mod_revision if sitem else 0,
@@ -342,6 +352,10 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         applier = asyncio.create_task(self._apply_reports(s, pending))
         try:
             async for msg in requests:
+                if msg.WhichOneof("body") == "stream_data":
+                    if s.link is not None:
+                        self.streams.deliver(s.link, msg.stream_data)
+                    continue
                 if msg.WhichOneof("body") == "renew":
                     await outbox.put(await self._renew(s, msg.renew))
                     continue

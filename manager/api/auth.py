@@ -62,6 +62,8 @@ ROLE_OF: dict[str, str] = {
     **{f"/shoal.v1.Fleet/{m}": "admin" for m in ("CreateJoinToken", "ListJoinTokens", "RevokeJoinToken")},
     **{f"/shoal.v1.Auth/{m}": "admin" for m in ("CreateApiKey", "ListApiKeys", "RevokeApiKey")},
     "/shoal.v1.Auth/WhoAmI": ANY_KEY,
+    "/shoal.v1.Tasks/GetTaskLogs": "read-only",
+    "/shoal.v1.Tasks/ExecuteCommand": "operator",  # a shell in a container is more than a look
     **{
         f"/shoal.v1.Secrets/{m}": "admin"
         for m in ("PutSecret", "DescribeSecret", "ListSecrets", "DeleteSecret", "GetSecretValue")
@@ -121,8 +123,9 @@ def check_cluster_limit(who: Principal, method: str, request: Any) -> None:
     name = method.rsplit("/", 1)[-1]
     if method == "/shoal.v1.Auth/WhoAmI":
         return
-    if method.startswith("/shoal.v1.Ecs/"):
-        # ECS requests that name no cluster act on `default`, as ECS does.
+    if method.startswith(("/shoal.v1.Ecs/", "/shoal.v1.Tasks/")):
+        # ECS requests that name no cluster act on `default`, as ECS does. (ExecuteCommand's cluster
+        # is in its first message: the servicer checks it there.)
         for cluster in clusters_named(request) if request is not None else []:
             if cluster != who.cluster:
                 raise PermissionDenied(

@@ -46,6 +46,7 @@ def _run_task_input(request: api_pb2.RunTaskRequest | api_pb2.StartTaskRequest) 
             overrides=request.overrides,
             tags=tuple(request.tags),
             container_instances=tuple(request.container_instances),
+            enable_execute_command=request.enable_execute_command,
         )
     return RunTaskInput(
         cluster=request.cluster,
@@ -61,6 +62,7 @@ def _run_task_input(request: api_pb2.RunTaskRequest | api_pb2.StartTaskRequest) 
         client_token=request.client_token,
         request_hash=request_hash(request) if request.client_token else "",
         dry_run=request.dry_run,
+        enable_execute_command=request.enable_execute_command,
     )
 
 

@@ -460,7 +460,12 @@ class ServiceController:
         td = await self._taskdef(primary.task_definition)
         constraints = [PlacementConstraint(c.type, c.expression) for c in svc.placement_constraints]
         constraints += definition_constraints(td)
-        spec = TaskSpec(group=f"service:{svc.service_name}", started_by=primary.id, tags=tuple(svc.tags))
+        spec = TaskSpec(
+            group=f"service:{svc.service_name}",
+            started_by=primary.id,
+            tags=tuple(svc.tags),
+            enable_execute_command=svc.enable_execute_command,
+        )
         request = task_request(td, spec, self._strategies(svc), constraints)
         # Tasks being stopped this round still hold their resources until they have stopped.
         current = [puts.get(self.keys.task(cluster, self.keys.last(t.task_arn)), t) for t in all_tasks]

@@ -167,7 +167,6 @@ def test_realistic_ecs_json_registers_with_warnings_for_unused_fields() -> None:
     warnings = validate_task_definition(td)
     assert warnings == [
         "executionRoleArn is kept but not used (Shoal has no IAM)",
-        "containerDefinitions[0].logConfiguration: awslogs is kept; the container logs with json-file",
     ]
     # Units normalised to plain numbers.
     assert (td.cpu, td.memory) == ("512", "1024")
@@ -537,9 +536,9 @@ REJECTIONS = [
         id="volume-relative-path",
     ),
     pytest.param(
-        c0(logConfiguration={"logDriver": "stdout"}),
+        c0(logConfiguration={"logDriver": "std out;"}),
         "containerDefinitions[0].logConfiguration.logDriver",
-        "'stdout' is not one of",
+        "'std out;' is not a log driver name",
         id="bad-log-driver",
     ),
     pytest.param(

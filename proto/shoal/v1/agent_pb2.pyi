@@ -55,28 +55,34 @@ class CertificateIssued(_message.Message):
     def __init__(self, certificate_pem: _Optional[str] = ...) -> None: ...
 
 class AgentMessage(_message.Message):
-    __slots__ = ("register", "task_state", "heartbeat", "renew")
+    __slots__ = ("register", "task_state", "heartbeat", "renew", "stream_data")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     TASK_STATE_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     RENEW_FIELD_NUMBER: _ClassVar[int]
+    STREAM_DATA_FIELD_NUMBER: _ClassVar[int]
     register: RegisterInstance
     task_state: TaskStateChange
     heartbeat: Heartbeat
     renew: CertificateRequest
-    def __init__(self, register: _Optional[_Union[RegisterInstance, _Mapping]] = ..., task_state: _Optional[_Union[TaskStateChange, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., renew: _Optional[_Union[CertificateRequest, _Mapping]] = ...) -> None: ...
+    stream_data: StreamData
+    def __init__(self, register: _Optional[_Union[RegisterInstance, _Mapping]] = ..., task_state: _Optional[_Union[TaskStateChange, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., renew: _Optional[_Union[CertificateRequest, _Mapping]] = ..., stream_data: _Optional[_Union[StreamData, _Mapping]] = ...) -> None: ...
 
 class ManagerMessage(_message.Message):
-    __slots__ = ("registered", "desired", "rejected", "certificate")
+    __slots__ = ("registered", "desired", "rejected", "certificate", "stream_open", "stream_input")
     REGISTERED_FIELD_NUMBER: _ClassVar[int]
     DESIRED_FIELD_NUMBER: _ClassVar[int]
     REJECTED_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    STREAM_OPEN_FIELD_NUMBER: _ClassVar[int]
+    STREAM_INPUT_FIELD_NUMBER: _ClassVar[int]
     registered: Registered
     desired: DesiredTasks
     rejected: RegisterRejected
     certificate: CertificateIssued
-    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., desired: _Optional[_Union[DesiredTasks, _Mapping]] = ..., rejected: _Optional[_Union[RegisterRejected, _Mapping]] = ..., certificate: _Optional[_Union[CertificateIssued, _Mapping]] = ...) -> None: ...
+    stream_open: StreamOpen
+    stream_input: StreamInput
+    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., desired: _Optional[_Union[DesiredTasks, _Mapping]] = ..., rejected: _Optional[_Union[RegisterRejected, _Mapping]] = ..., certificate: _Optional[_Union[CertificateIssued, _Mapping]] = ..., stream_open: _Optional[_Union[StreamOpen, _Mapping]] = ..., stream_input: _Optional[_Union[StreamInput, _Mapping]] = ...) -> None: ...
 
 class RegisterInstance(_message.Message):
     __slots__ = ("instance_id", "cluster", "registered_resources", "attributes", "version_info", "running_task_arns", "host_ip")
@@ -179,3 +185,97 @@ class Heartbeat(_message.Message):
     USAGE_FIELD_NUMBER: _ClassVar[int]
     usage: _ecs_pb2.HostUsage
     def __init__(self, usage: _Optional[_Union[_ecs_pb2.HostUsage, _Mapping]] = ...) -> None: ...
+
+class StreamLogs(_message.Message):
+    __slots__ = ("task_arn", "container_name", "follow", "since", "tail")
+    TASK_ARN_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_NAME_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    TAIL_FIELD_NUMBER: _ClassVar[int]
+    task_arn: str
+    container_name: str
+    follow: bool
+    since: _timestamp_pb2.Timestamp
+    tail: int
+    def __init__(self, task_arn: _Optional[str] = ..., container_name: _Optional[str] = ..., follow: _Optional[bool] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tail: _Optional[int] = ...) -> None: ...
+
+class StreamExec(_message.Message):
+    __slots__ = ("task_arn", "container_name", "command", "interactive", "tty", "rows", "cols")
+    TASK_ARN_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_NAME_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    INTERACTIVE_FIELD_NUMBER: _ClassVar[int]
+    TTY_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    COLS_FIELD_NUMBER: _ClassVar[int]
+    task_arn: str
+    container_name: str
+    command: _containers.RepeatedScalarFieldContainer[str]
+    interactive: bool
+    tty: bool
+    rows: int
+    cols: int
+    def __init__(self, task_arn: _Optional[str] = ..., container_name: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., interactive: _Optional[bool] = ..., tty: _Optional[bool] = ..., rows: _Optional[int] = ..., cols: _Optional[int] = ...) -> None: ...
+
+class StreamOpen(_message.Message):
+    __slots__ = ("stream_id", "window", "logs", "exec")
+    STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    LOGS_FIELD_NUMBER: _ClassVar[int]
+    EXEC_FIELD_NUMBER: _ClassVar[int]
+    stream_id: int
+    window: int
+    logs: StreamLogs
+    exec: StreamExec
+    def __init__(self, stream_id: _Optional[int] = ..., window: _Optional[int] = ..., logs: _Optional[_Union[StreamLogs, _Mapping]] = ..., exec: _Optional[_Union[StreamExec, _Mapping]] = ...) -> None: ...
+
+class StreamInput(_message.Message):
+    __slots__ = ("stream_id", "credit", "stdin", "stdin_closed", "rows", "cols", "cancel")
+    STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_FIELD_NUMBER: _ClassVar[int]
+    STDIN_FIELD_NUMBER: _ClassVar[int]
+    STDIN_CLOSED_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    COLS_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_FIELD_NUMBER: _ClassVar[int]
+    stream_id: int
+    credit: int
+    stdin: bytes
+    stdin_closed: bool
+    rows: int
+    cols: int
+    cancel: bool
+    def __init__(self, stream_id: _Optional[int] = ..., credit: _Optional[int] = ..., stdin: _Optional[bytes] = ..., stdin_closed: _Optional[bool] = ..., rows: _Optional[int] = ..., cols: _Optional[int] = ..., cancel: _Optional[bool] = ...) -> None: ...
+
+class StreamLogLine(_message.Message):
+    __slots__ = ("timestamp", "container_name", "message")
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_NAME_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    timestamp: _timestamp_pb2.Timestamp
+    container_name: str
+    message: bytes
+    def __init__(self, timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., container_name: _Optional[str] = ..., message: _Optional[bytes] = ...) -> None: ...
+
+class StreamData(_message.Message):
+    __slots__ = ("stream_id", "lines", "stdout", "stderr", "session_id", "end", "exit_code", "error_code", "error")
+    STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    STDOUT_FIELD_NUMBER: _ClassVar[int]
+    STDERR_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    stream_id: int
+    lines: _containers.RepeatedCompositeFieldContainer[StreamLogLine]
+    stdout: bytes
+    stderr: bytes
+    session_id: str
+    end: bool
+    exit_code: int
+    error_code: str
+    error: str
+    def __init__(self, stream_id: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[StreamLogLine, _Mapping]]] = ..., stdout: _Optional[bytes] = ..., stderr: _Optional[bytes] = ..., session_id: _Optional[str] = ..., end: _Optional[bool] = ..., exit_code: _Optional[int] = ..., error_code: _Optional[str] = ..., error: _Optional[str] = ...) -> None: ...

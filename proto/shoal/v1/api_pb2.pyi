@@ -282,7 +282,7 @@ class ListAttributesResponse(_message.Message):
     def __init__(self, attributes: _Optional[_Iterable[_Union[_ecs_pb2.Attribute, _Mapping]]] = ..., next_token: _Optional[str] = ...) -> None: ...
 
 class RunTaskRequest(_message.Message):
-    __slots__ = ("cluster", "task_definition", "count", "group", "started_by", "placement_constraints", "placement_strategy", "overrides", "client_token", "tags", "launch_type", "dry_run")
+    __slots__ = ("cluster", "task_definition", "count", "group", "started_by", "placement_constraints", "placement_strategy", "overrides", "client_token", "tags", "launch_type", "dry_run", "enable_execute_command")
     CLUSTER_FIELD_NUMBER: _ClassVar[int]
     TASK_DEFINITION_FIELD_NUMBER: _ClassVar[int]
     COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -295,6 +295,7 @@ class RunTaskRequest(_message.Message):
     TAGS_FIELD_NUMBER: _ClassVar[int]
     LAUNCH_TYPE_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    ENABLE_EXECUTE_COMMAND_FIELD_NUMBER: _ClassVar[int]
     cluster: str
     task_definition: str
     count: int
@@ -307,7 +308,8 @@ class RunTaskRequest(_message.Message):
     tags: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.Tag]
     launch_type: str
     dry_run: bool
-    def __init__(self, cluster: _Optional[str] = ..., task_definition: _Optional[str] = ..., count: _Optional[int] = ..., group: _Optional[str] = ..., started_by: _Optional[str] = ..., placement_constraints: _Optional[_Iterable[_Union[_ecs_pb2.PlacementConstraint, _Mapping]]] = ..., placement_strategy: _Optional[_Iterable[_Union[_ecs_pb2.PlacementStrategy, _Mapping]]] = ..., overrides: _Optional[_Union[_ecs_pb2.TaskOverride, _Mapping]] = ..., client_token: _Optional[str] = ..., tags: _Optional[_Iterable[_Union[_ecs_pb2.Tag, _Mapping]]] = ..., launch_type: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+    enable_execute_command: bool
+    def __init__(self, cluster: _Optional[str] = ..., task_definition: _Optional[str] = ..., count: _Optional[int] = ..., group: _Optional[str] = ..., started_by: _Optional[str] = ..., placement_constraints: _Optional[_Iterable[_Union[_ecs_pb2.PlacementConstraint, _Mapping]]] = ..., placement_strategy: _Optional[_Iterable[_Union[_ecs_pb2.PlacementStrategy, _Mapping]]] = ..., overrides: _Optional[_Union[_ecs_pb2.TaskOverride, _Mapping]] = ..., client_token: _Optional[str] = ..., tags: _Optional[_Iterable[_Union[_ecs_pb2.Tag, _Mapping]]] = ..., launch_type: _Optional[str] = ..., dry_run: _Optional[bool] = ..., enable_execute_command: _Optional[bool] = ...) -> None: ...
 
 class RunTaskResponse(_message.Message):
     __slots__ = ("tasks", "failures")
@@ -318,7 +320,7 @@ class RunTaskResponse(_message.Message):
     def __init__(self, tasks: _Optional[_Iterable[_Union[_ecs_pb2.Task, _Mapping]]] = ..., failures: _Optional[_Iterable[_Union[_ecs_pb2.Failure, _Mapping]]] = ...) -> None: ...
 
 class StartTaskRequest(_message.Message):
-    __slots__ = ("cluster", "task_definition", "container_instances", "group", "started_by", "overrides", "tags")
+    __slots__ = ("cluster", "task_definition", "container_instances", "group", "started_by", "overrides", "tags", "enable_execute_command")
     CLUSTER_FIELD_NUMBER: _ClassVar[int]
     TASK_DEFINITION_FIELD_NUMBER: _ClassVar[int]
     CONTAINER_INSTANCES_FIELD_NUMBER: _ClassVar[int]
@@ -326,6 +328,7 @@ class StartTaskRequest(_message.Message):
     STARTED_BY_FIELD_NUMBER: _ClassVar[int]
     OVERRIDES_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
+    ENABLE_EXECUTE_COMMAND_FIELD_NUMBER: _ClassVar[int]
     cluster: str
     task_definition: str
     container_instances: _containers.RepeatedScalarFieldContainer[str]
@@ -333,7 +336,8 @@ class StartTaskRequest(_message.Message):
     started_by: str
     overrides: _ecs_pb2.TaskOverride
     tags: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.Tag]
-    def __init__(self, cluster: _Optional[str] = ..., task_definition: _Optional[str] = ..., container_instances: _Optional[_Iterable[str]] = ..., group: _Optional[str] = ..., started_by: _Optional[str] = ..., overrides: _Optional[_Union[_ecs_pb2.TaskOverride, _Mapping]] = ..., tags: _Optional[_Iterable[_Union[_ecs_pb2.Tag, _Mapping]]] = ...) -> None: ...
+    enable_execute_command: bool
+    def __init__(self, cluster: _Optional[str] = ..., task_definition: _Optional[str] = ..., container_instances: _Optional[_Iterable[str]] = ..., group: _Optional[str] = ..., started_by: _Optional[str] = ..., overrides: _Optional[_Union[_ecs_pb2.TaskOverride, _Mapping]] = ..., tags: _Optional[_Iterable[_Union[_ecs_pb2.Tag, _Mapping]]] = ..., enable_execute_command: _Optional[bool] = ...) -> None: ...
 
 class StartTaskResponse(_message.Message):
     __slots__ = ("tasks", "failures")
@@ -408,7 +412,7 @@ class ListTasksResponse(_message.Message):
     def __init__(self, task_arns: _Optional[_Iterable[str]] = ..., next_token: _Optional[str] = ...) -> None: ...
 
 class CreateServiceRequest(_message.Message):
-    __slots__ = ("cluster", "service_name", "task_definition", "desired_count", "scheduling_strategy", "placement_constraints", "placement_strategy", "deployment_configuration", "health_check_grace_period_seconds", "client_token", "launch_type", "tags")
+    __slots__ = ("cluster", "service_name", "task_definition", "desired_count", "scheduling_strategy", "placement_constraints", "placement_strategy", "deployment_configuration", "health_check_grace_period_seconds", "client_token", "launch_type", "tags", "enable_execute_command")
     CLUSTER_FIELD_NUMBER: _ClassVar[int]
     SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
     TASK_DEFINITION_FIELD_NUMBER: _ClassVar[int]
@@ -421,6 +425,7 @@ class CreateServiceRequest(_message.Message):
     CLIENT_TOKEN_FIELD_NUMBER: _ClassVar[int]
     LAUNCH_TYPE_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
+    ENABLE_EXECUTE_COMMAND_FIELD_NUMBER: _ClassVar[int]
     cluster: str
     service_name: str
     task_definition: str
@@ -433,7 +438,8 @@ class CreateServiceRequest(_message.Message):
     client_token: str
     launch_type: str
     tags: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.Tag]
-    def __init__(self, cluster: _Optional[str] = ..., service_name: _Optional[str] = ..., task_definition: _Optional[str] = ..., desired_count: _Optional[int] = ..., scheduling_strategy: _Optional[str] = ..., placement_constraints: _Optional[_Iterable[_Union[_ecs_pb2.PlacementConstraint, _Mapping]]] = ..., placement_strategy: _Optional[_Iterable[_Union[_ecs_pb2.PlacementStrategy, _Mapping]]] = ..., deployment_configuration: _Optional[_Union[_ecs_pb2.DeploymentConfiguration, _Mapping]] = ..., health_check_grace_period_seconds: _Optional[int] = ..., client_token: _Optional[str] = ..., launch_type: _Optional[str] = ..., tags: _Optional[_Iterable[_Union[_ecs_pb2.Tag, _Mapping]]] = ...) -> None: ...
+    enable_execute_command: bool
+    def __init__(self, cluster: _Optional[str] = ..., service_name: _Optional[str] = ..., task_definition: _Optional[str] = ..., desired_count: _Optional[int] = ..., scheduling_strategy: _Optional[str] = ..., placement_constraints: _Optional[_Iterable[_Union[_ecs_pb2.PlacementConstraint, _Mapping]]] = ..., placement_strategy: _Optional[_Iterable[_Union[_ecs_pb2.PlacementStrategy, _Mapping]]] = ..., deployment_configuration: _Optional[_Union[_ecs_pb2.DeploymentConfiguration, _Mapping]] = ..., health_check_grace_period_seconds: _Optional[int] = ..., client_token: _Optional[str] = ..., launch_type: _Optional[str] = ..., tags: _Optional[_Iterable[_Union[_ecs_pb2.Tag, _Mapping]]] = ..., enable_execute_command: _Optional[bool] = ...) -> None: ...
 
 class CreateServiceResponse(_message.Message):
     __slots__ = ("service",)
@@ -442,7 +448,7 @@ class CreateServiceResponse(_message.Message):
     def __init__(self, service: _Optional[_Union[_ecs_pb2.Service, _Mapping]] = ...) -> None: ...
 
 class UpdateServiceRequest(_message.Message):
-    __slots__ = ("cluster", "service", "task_definition", "desired_count", "deployment_configuration", "force_new_deployment", "placement_constraints", "placement_strategy", "health_check_grace_period_seconds")
+    __slots__ = ("cluster", "service", "task_definition", "desired_count", "deployment_configuration", "force_new_deployment", "placement_constraints", "placement_strategy", "health_check_grace_period_seconds", "enable_execute_command")
     CLUSTER_FIELD_NUMBER: _ClassVar[int]
     SERVICE_FIELD_NUMBER: _ClassVar[int]
     TASK_DEFINITION_FIELD_NUMBER: _ClassVar[int]
@@ -452,6 +458,7 @@ class UpdateServiceRequest(_message.Message):
     PLACEMENT_CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
     PLACEMENT_STRATEGY_FIELD_NUMBER: _ClassVar[int]
     HEALTH_CHECK_GRACE_PERIOD_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ENABLE_EXECUTE_COMMAND_FIELD_NUMBER: _ClassVar[int]
     cluster: str
     service: str
     task_definition: str
@@ -461,7 +468,8 @@ class UpdateServiceRequest(_message.Message):
     placement_constraints: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.PlacementConstraint]
     placement_strategy: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.PlacementStrategy]
     health_check_grace_period_seconds: int
-    def __init__(self, cluster: _Optional[str] = ..., service: _Optional[str] = ..., task_definition: _Optional[str] = ..., desired_count: _Optional[int] = ..., deployment_configuration: _Optional[_Union[_ecs_pb2.DeploymentConfiguration, _Mapping]] = ..., force_new_deployment: _Optional[bool] = ..., placement_constraints: _Optional[_Iterable[_Union[_ecs_pb2.PlacementConstraint, _Mapping]]] = ..., placement_strategy: _Optional[_Iterable[_Union[_ecs_pb2.PlacementStrategy, _Mapping]]] = ..., health_check_grace_period_seconds: _Optional[int] = ...) -> None: ...
+    enable_execute_command: bool
+    def __init__(self, cluster: _Optional[str] = ..., service: _Optional[str] = ..., task_definition: _Optional[str] = ..., desired_count: _Optional[int] = ..., deployment_configuration: _Optional[_Union[_ecs_pb2.DeploymentConfiguration, _Mapping]] = ..., force_new_deployment: _Optional[bool] = ..., placement_constraints: _Optional[_Iterable[_Union[_ecs_pb2.PlacementConstraint, _Mapping]]] = ..., placement_strategy: _Optional[_Iterable[_Union[_ecs_pb2.PlacementStrategy, _Mapping]]] = ..., health_check_grace_period_seconds: _Optional[int] = ..., enable_execute_command: _Optional[bool] = ...) -> None: ...
 
 class UpdateServiceResponse(_message.Message):
     __slots__ = ("service",)

@@ -28,7 +28,7 @@ from shoal.v1 import auth_pb2 as shoal_dot_v1_dot_auth__pb2
 from shoal.v1 import fleet_pb2 as shoal_dot_v1_dot_fleet__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17shoal/v1/internal.proto\x12\x08shoal.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12shoal/v1/ecs.proto\x1a\x13shoal/v1/auth.proto\x1a\x14shoal/v1/fleet.proto\"7\n\x0c\x46\x61milyRecord\x12\x0e\n\x06\x66\x61mily\x18\x01 \x01(\t\x12\x17\n\x0flatest_revision\x18\x02 \x01(\x05\"<\n\x11\x43lientTokenRecord\x12\x11\n\ttask_arns\x18\x01 \x03(\t\x12\x14\n\x0crequest_hash\x18\x02 \x01(\t\"-\n\rSessionRecord\x12\r\n\x05\x65poch\x18\x01 \x01(\x03\x12\r\n\x05owner\x18\x02 \x01(\t\"&\n\x10\x41llocationRecord\x12\x12\n\nplacements\x18\x01 \x01(\x03\"&\n\x07TagList\x12\x1b\n\x04tags\x18\x01 \x03(\x0b\x32\r.shoal.v1.Tag\"\x89\x01\n\x1a\x43\x65rtificateAuthorityRecord\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x01 \x01(\t\x12\x17\n\x0fprivate_key_pem\x18\x02 \x01(\t\x12\x0e\n\x06key_id\x18\x03 \x01(\t\x12\r\n\x05nonce\x18\x04 \x01(\x0c\x12\x1a\n\x12sealed_private_key\x18\x05 \x01(\x0c\"L\n\x0fJoinTokenRecord\x12\"\n\x05token\x18\x01 \x01(\x0b\x32\x13.shoal.v1.JoinToken\x12\x15\n\rsecret_sha256\x18\x02 \x01(\t\"R\n\x10RevocationRecord\x12.\n\nrevoked_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x94\x01\n\x0c\x41piKeyRecord\x12\x1d\n\x03key\x18\x01 \x01(\x0b\x32\x10.shoal.v1.ApiKey\x12\x15\n\rsecret_sha256\x18\x02 \x01(\t\x12\x19\n\x11\x61ws_secret_key_id\x18\x03 \x01(\t\x12\x18\n\x10\x61ws_secret_nonce\x18\x04 \x01(\x0c\x12\x19\n\x11\x61ws_secret_sealed\x18\x05 \x01(\x0c\"#\n\x11\x41wsAccessKeyIndex\x12\x0e\n\x06key_id\x18\x01 \x01(\t\"\x8c\x01\n\x13SecretVersionRecord\x12\x12\n\nversion_id\x18\x01 \x01(\t\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06key_id\x18\x03 \x01(\t\x12\r\n\x05nonce\x18\x04 \x01(\x0c\x12\x12\n\nciphertext\x18\x05 \x01(\x0c\"\xac\x01\n\x0cSecretRecord\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x08versions\x18\x04 \x03(\x0b\x32\x1d.shoal.v1.SecretVersionRecord\x12\x18\n\x10\x61llowed_clusters\x18\x05 \x03(\t\"D\n\x0fSecretsKeyCheck\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\r\n\x05nonce\x18\x02 \x01(\x0c\x12\x12\n\nciphertext\x18\x03 \x01(\x0c\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17shoal/v1/internal.proto\x12\x08shoal.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12shoal/v1/ecs.proto\x1a\x13shoal/v1/auth.proto\x1a\x14shoal/v1/fleet.proto\"7\n\x0c\x46\x61milyRecord\x12\x0e\n\x06\x66\x61mily\x18\x01 \x01(\t\x12\x17\n\x0flatest_revision\x18\x02 \x01(\x05\"<\n\x11\x43lientTokenRecord\x12\x11\n\ttask_arns\x18\x01 \x03(\t\x12\x14\n\x0crequest_hash\x18\x02 \x01(\t\"F\n\rSessionRecord\x12\r\n\x05\x65poch\x18\x01 \x01(\x03\x12\r\n\x05owner\x18\x02 \x01(\t\x12\x17\n\x0fstream_endpoint\x18\x64 \x01(\t\"&\n\x10\x41llocationRecord\x12\x12\n\nplacements\x18\x01 \x01(\x03\"&\n\x07TagList\x12\x1b\n\x04tags\x18\x01 \x03(\x0b\x32\r.shoal.v1.Tag\"\x89\x01\n\x1a\x43\x65rtificateAuthorityRecord\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x01 \x01(\t\x12\x17\n\x0fprivate_key_pem\x18\x02 \x01(\t\x12\x0e\n\x06key_id\x18\x03 \x01(\t\x12\r\n\x05nonce\x18\x04 \x01(\x0c\x12\x1a\n\x12sealed_private_key\x18\x05 \x01(\x0c\"L\n\x0fJoinTokenRecord\x12\"\n\x05token\x18\x01 \x01(\x0b\x32\x13.shoal.v1.JoinToken\x12\x15\n\rsecret_sha256\x18\x02 \x01(\t\"R\n\x10RevocationRecord\x12.\n\nrevoked_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x94\x01\n\x0c\x41piKeyRecord\x12\x1d\n\x03key\x18\x01 \x01(\x0b\x32\x10.shoal.v1.ApiKey\x12\x15\n\rsecret_sha256\x18\x02 \x01(\t\x12\x19\n\x11\x61ws_secret_key_id\x18\x03 \x01(\t\x12\x18\n\x10\x61ws_secret_nonce\x18\x04 \x01(\x0c\x12\x19\n\x11\x61ws_secret_sealed\x18\x05 \x01(\x0c\"#\n\x11\x41wsAccessKeyIndex\x12\x0e\n\x06key_id\x18\x01 \x01(\t\"\x8c\x01\n\x13SecretVersionRecord\x12\x12\n\nversion_id\x18\x01 \x01(\t\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06key_id\x18\x03 \x01(\t\x12\r\n\x05nonce\x18\x04 \x01(\x0c\x12\x12\n\nciphertext\x18\x05 \x01(\x0c\"\xac\x01\n\x0cSecretRecord\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x08versions\x18\x04 \x03(\x0b\x32\x1d.shoal.v1.SecretVersionRecord\x12\x18\n\x10\x61llowed_clusters\x18\x05 \x03(\t\"D\n\x0fSecretsKeyCheck\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\r\n\x05nonce\x18\x02 \x01(\x0c\x12\x12\n\nciphertext\x18\x03 \x01(\x0c\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,25 +40,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CLIENTTOKENRECORD']._serialized_start=190
   _globals['_CLIENTTOKENRECORD']._serialized_end=250
   _globals['_SESSIONRECORD']._serialized_start=252
-  _globals['_SESSIONRECORD']._serialized_end=297
-  _globals['_ALLOCATIONRECORD']._serialized_start=299
-  _globals['_ALLOCATIONRECORD']._serialized_end=337
-  _globals['_TAGLIST']._serialized_start=339
-  _globals['_TAGLIST']._serialized_end=377
-  _globals['_CERTIFICATEAUTHORITYRECORD']._serialized_start=380
-  _globals['_CERTIFICATEAUTHORITYRECORD']._serialized_end=517
-  _globals['_JOINTOKENRECORD']._serialized_start=519
-  _globals['_JOINTOKENRECORD']._serialized_end=595
-  _globals['_REVOCATIONRECORD']._serialized_start=597
-  _globals['_REVOCATIONRECORD']._serialized_end=679
-  _globals['_APIKEYRECORD']._serialized_start=682
-  _globals['_APIKEYRECORD']._serialized_end=830
-  _globals['_AWSACCESSKEYINDEX']._serialized_start=832
-  _globals['_AWSACCESSKEYINDEX']._serialized_end=867
-  _globals['_SECRETVERSIONRECORD']._serialized_start=870
-  _globals['_SECRETVERSIONRECORD']._serialized_end=1010
-  _globals['_SECRETRECORD']._serialized_start=1013
-  _globals['_SECRETRECORD']._serialized_end=1185
-  _globals['_SECRETSKEYCHECK']._serialized_start=1187
-  _globals['_SECRETSKEYCHECK']._serialized_end=1255
+  _globals['_SESSIONRECORD']._serialized_end=322
+  _globals['_ALLOCATIONRECORD']._serialized_start=324
+  _globals['_ALLOCATIONRECORD']._serialized_end=362
+  _globals['_TAGLIST']._serialized_start=364
+  _globals['_TAGLIST']._serialized_end=402
+  _globals['_CERTIFICATEAUTHORITYRECORD']._serialized_start=405
+  _globals['_CERTIFICATEAUTHORITYRECORD']._serialized_end=542
+  _globals['_JOINTOKENRECORD']._serialized_start=544
+  _globals['_JOINTOKENRECORD']._serialized_end=620
+  _globals['_REVOCATIONRECORD']._serialized_start=622
+  _globals['_REVOCATIONRECORD']._serialized_end=704
+  _globals['_APIKEYRECORD']._serialized_start=707
+  _globals['_APIKEYRECORD']._serialized_end=855
+  _globals['_AWSACCESSKEYINDEX']._serialized_start=857
+  _globals['_AWSACCESSKEYINDEX']._serialized_end=892
+  _globals['_SECRETVERSIONRECORD']._serialized_start=895
+  _globals['_SECRETVERSIONRECORD']._serialized_end=1035
+  _globals['_SECRETRECORD']._serialized_start=1038
+  _globals['_SECRETRECORD']._serialized_end=1210
+  _globals['_SECRETSKEYCHECK']._serialized_start=1212
+  _globals['_SECRETSKEYCHECK']._serialized_end=1280
 # @@protoc_insertion_point(module_scope)

@@ -29,12 +29,14 @@ class ClientTokenRecord(_message.Message):
     def __init__(self, task_arns: _Optional[_Iterable[str]] = ..., request_hash: _Optional[str] = ...) -> None: ...
 
 class SessionRecord(_message.Message):
-    __slots__ = ("epoch", "owner")
+    __slots__ = ("epoch", "owner", "stream_endpoint")
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
+    STREAM_ENDPOINT_FIELD_NUMBER: _ClassVar[int]
     epoch: int
     owner: str
-    def __init__(self, epoch: _Optional[int] = ..., owner: _Optional[str] = ...) -> None: ...
+    stream_endpoint: str
+    def __init__(self, epoch: _Optional[int] = ..., owner: _Optional[str] = ..., stream_endpoint: _Optional[str] = ...) -> None: ...
 
 class AllocationRecord(_message.Message):
     __slots__ = ("placements",)

@@ -1,0 +1,244 @@
+"""`shoal task logs`, `shoal service logs`, `shoal logs tail`: container output streamed from agents."""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC
+
+import click
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from shoal.cli._common import common, ctx_of
+from shoal.cli.output import fail, short
+from shoal.client import ShoalClient
+from shoal.core.errors import ShoalError
+from shoal.core.logs import parse_since
+from shoal.v1 import api_pb2, ecs_pb2, streams_pb2
+
+
+def _since(value: str | None) -> Timestamp | None:
+    if not value:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(parse_since(value))
+    return ts
+
+
+def _stamp(t: Timestamp) -> str:
+    return t.ToDatetime(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _write(prefix: str, message: bytes) -> None:
+    out = sys.stdout.buffer
+    out.write(prefix.encode() + message + b"\n")
+
+
+def _request(
+    cluster: str, task: str, container: str, follow: bool, since: Timestamp | None, tail: int
+) -> streams_pb2.GetTaskLogsRequest:
+    req = streams_pb2.GetTaskLogsRequest(
+        cluster=cluster, task=task, container=container, follow=follow, tail=tail
+    )
+    if since is not None:
+        req.since.CopyFrom(since)
+    return req
+
+
+def _merged(
+    client: ShoalClient, requests: list[tuple[str, streams_pb2.GetTaskLogsRequest]], follow: bool
+) -> Iterator[tuple[str, streams_pb2.LogEvent]]:
+    """Events of several streams: in time order without follow; as they come with follow."""
+    if not follow:
+        events = []
+        for label, req in requests:
+            for resp in client.get_task_logs(req):
+                events.extend((label, e) for e in resp.events)
+        events.sort(key=lambda le: (le[1].timestamp.seconds, le[1].timestamp.nanos))
+        yield from events
+        return
+    q: queue.Queue = queue.Queue(maxsize=10000)  # bounded: a slow terminal holds the streams back
+
+    def pump(label: str, req: streams_pb2.GetTaskLogsRequest) -> None:
+        try:
+            for resp in client.get_task_logs(req):
+                for e in resp.events:
+                    q.put((label, e))
+        except ShoalError as exc:
+            q.put(exc)
+        finally:
+            q.put(None)
+
+    for label, req in requests:
+        threading.Thread(target=pump, args=(label, req), daemon=True).start()
+    live = len(requests)
+    while live:
+        item = q.get()
+        if item is None:
+            live -= 1
+        elif isinstance(item, ShoalError):
+            click.echo(f"warning: {item.message} ({item.code})", err=True)
+        else:
+            yield item
+
+
+def _print(events: Iterator[tuple[str, streams_pb2.LogEvent]], timestamps: bool) -> None:
+    try:
+        for label, e in events:
+            _write((f"{_stamp(e.timestamp)} " if timestamps else "") + label, e.message)
+            sys.stdout.flush()
+    except BrokenPipeError:  # `| head`: the reader is done
+        sys.stderr.close()
+        sys.exit(0)
+
+
+@click.command("logs")
+@click.argument("task_ref", metavar="TASK", required=False)
+@click.option("--task", "task_opt", default=None, help="task id or ARN (or give it as the argument)")
+@click.option("--container", default="", help="only this container (default: every container)")
+@click.option("--follow", "-f", is_flag=True, help="keep printing new lines until the task stops")
+@click.option("--since", default=None, help="only lines after this: 10m, 1h, 2d or 2026-01-31T12:00:00Z")
+@click.option("--tail", type=click.IntRange(0, 1_000_000), default=0, help="only the last N lines (0: all)")
+@click.option("--timestamps", "-t", is_flag=True, help="print each line's time (UTC)")
+@common
+def task_logs(
+    task_ref: str | None,
+    task_opt: str | None,
+    container: str,
+    follow: bool,
+    since: str | None,
+    tail: int,
+    timestamps: bool,
+    endpoint: str | None,
+    cluster: str | None,
+    output: str | None,
+) -> None:
+    """A task's container output, read from its instance (kept until the stopped task is cleaned up)."""
+    c = ctx_of(endpoint, cluster, output)
+    task = task_opt or task_ref
+    if not task:
+        fail("name the task: shoal task logs TASK (see 'shoal task logs --help')", 2)
+    req = _request(c.cluster, task, container, follow, _since(since), tail)
+    described = c.client.describe_tasks(api_pb2.DescribeTasksRequest(cluster=c.cluster, tasks=[task]))
+    several = not container and described.tasks and len(described.tasks[0].containers) > 1
+
+    def events() -> Iterator[tuple[str, streams_pb2.LogEvent]]:
+        for resp in c.client.get_task_logs(req):
+            for e in resp.events:
+                yield (f"{e.container_name} | " if several else ""), e
+
+    _print(events(), timestamps)
+
+
+def _service_tasks(c, service: str) -> list[ecs_pb2.Task]:
+    arns: list[str] = []
+    for status in ("RUNNING", "STOPPED"):
+        token = ""
+        while True:
+            resp = c.client.list_tasks(
+                api_pb2.ListTasksRequest(
+                    cluster=c.cluster, service_name=service, desired_status=status, next_token=token
+                )
+            )
+            arns.extend(resp.task_arns)
+            token = resp.next_token
+            if not token:
+                break
+    return _describe(c, arns)
+
+
+def _describe(c, arns: list[str]) -> list[ecs_pb2.Task]:
+    tasks = []
+    for i in range(0, len(arns), 100):
+        tasks.extend(
+            c.client.describe_tasks(
+                api_pb2.DescribeTasksRequest(cluster=c.cluster, tasks=arns[i : i + 100])
+            ).tasks
+        )
+    return tasks
+
+
+@click.command("logs")
+@click.argument("service_ref", metavar="SERVICE", required=False)
+@click.option("--service", "service_opt", default=None, help="service name or ARN")
+@click.option("--follow", "-f", is_flag=True, help="keep printing new lines")
+@click.option("--since", default=None, help="only lines after this: 10m, 1h or a time")
+@click.option("--tail", type=click.IntRange(0, 1_000_000), default=0, help="only the last N lines of each")
+@click.option("--timestamps", "-t", is_flag=True, help="print each line's time (UTC)")
+@common
+def service_logs(
+    service_ref: str | None,
+    service_opt: str | None,
+    follow: bool,
+    since: str | None,
+    tail: int,
+    timestamps: bool,
+    endpoint: str | None,
+    cluster: str | None,
+    output: str | None,
+) -> None:
+    """The output of all the service's tasks, interleaved, each line prefixed TASK/CONTAINER (like
+    `docker service logs`)."""
+    c = ctx_of(endpoint, cluster, output)
+    service = service_opt or service_ref
+    if not service:
+        fail("name the service: shoal service logs SERVICE (see 'shoal service logs --help')", 2)
+    found = c.client.describe_services(api_pb2.DescribeServicesRequest(cluster=c.cluster, services=[service]))
+    if not found.services:
+        fail(f"service {service!r} not found in cluster {c.cluster} (NOT_FOUND)")
+    tasks = [t for t in _service_tasks(c, found.services[0].service_name) if t.container_instance_arn]
+    ts = _since(since)
+    requests = [
+        (f"{short(t.task_arn)}/{ct.name} | ", _request(c.cluster, t.task_arn, ct.name, follow, ts, tail))
+        for t in tasks
+        for ct in t.containers
+    ]
+    _print(_merged(c.client, requests, follow), timestamps)
+
+
+@click.group("logs")
+def logs() -> None:
+    """Read container output by awslogs log group (`aws logs` style)."""
+
+
+@logs.command("tail")
+@click.argument("group")
+@click.option("--follow", is_flag=True, help="keep printing new lines")
+@click.option("--log-stream-name-prefix", default="", help="only streams starting with this")
+@click.option("--since", default="10m", show_default=True, help="from this long ago (10m, 1h, 2d) or a time")
+@common
+def logs_tail(
+    group: str,
+    follow: bool,
+    log_stream_name_prefix: str,
+    since: str,
+    endpoint: str | None,
+    cluster: str | None,
+    output: str | None,
+) -> None:
+    """Lines of a log group's streams (awslogs-group; streams PREFIX/CONTAINER/TASK), as `aws logs tail`."""
+    c = ctx_of(endpoint, cluster, output)
+    arns: list[str] = []
+    for status in ("RUNNING", "STOPPED"):
+        token = ""
+        while True:
+            resp = c.client.list_tasks(
+                api_pb2.ListTasksRequest(cluster=c.cluster, desired_status=status, next_token=token)
+            )
+            arns.extend(resp.task_arns)
+            token = resp.next_token
+            if not token:
+                break
+    ts = _since(since)
+    requests = [
+        (f"{ct.log_stream} ", _request(c.cluster, t.task_arn, ct.name, follow, ts, 0))
+        for t in _describe(c, arns)
+        if t.container_instance_arn
+        for ct in t.containers
+        if ct.log_group == group and ct.log_stream.startswith(log_stream_name_prefix)
+    ]
+    if not requests and not follow:
+        return
+    _print(_merged(c.client, requests, follow), True)
