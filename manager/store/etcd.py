@@ -131,6 +131,11 @@ class Store:
         kv = resp.kvs[0]
         return Item(key, cls.FromString(kv.value), kv.mod_revision)
 
+    async def mod_revision(self, key: str) -> int:
+        """The revision a key was last written at (0: absent), without decoding its value."""
+        resp = await self._call(self._client.kv.get(key, keys_only=True, timeout=CALL_TIMEOUT))
+        return resp.kvs[0].mod_revision if resp.kvs else 0
+
     async def list(self, prefix: str, cls: type[M], revision: int = 0) -> tuple[list[Item[M]], int]:
         """All values under a prefix and the store revision they were read at (now, or `revision`)."""
         resp = await self._call(
