@@ -8,13 +8,17 @@ import secrets
 import time
 from datetime import UTC, datetime
 
+import grpc
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 from shoal.core import arns
 from shoal.core import events as event_rules
 from shoal.manager import events
 from shoal.manager.store.etcd import Conflict, Store
-from shoal.v1 import ecs_pb2, events_pb2, internal_pb2
+from shoal.v1 import ecs_pb2, events_pb2, events_pb2_grpc, internal_pb2
+from tests.integration.test_api import api  # noqa: F401 - the module's manager fixture
 
 
 def _store(endpoint: str) -> Store:
@@ -269,3 +273,34 @@ def test_a_deposed_emitter_cannot_write(etcd_endpoint: str) -> None:
             await store.close()
 
     asyncio.run(body())
+
+
+def _stream_error(api, request: events_pb2.StreamEventsRequest) -> tuple[grpc.StatusCode, str, str]:  # noqa: F811
+    stub = events_pb2_grpc.EventsStub(api.channel)
+    with pytest.raises(grpc.RpcError) as info:
+        list(stub.StreamEvents(request, timeout=10))
+    status = rpc_status.from_call(info.value)
+    detail = error_details_pb2.ErrorInfo()
+    assert status is not None and status.details and status.details[0].Unpack(detail)
+    return info.value.code(), info.value.details(), detail.metadata.get("field", "")
+
+
+@pytest.mark.etcd
+def test_stream_events_answers_mistakes_with_the_field_at_fault(api) -> None:  # noqa: F811
+    stub = events_pb2_grpc.EventsStub(api.channel)
+    # `default` exists implicitly: an empty request is answered (with its events, if any).
+    stored = [r.event for r in stub.StreamEvents(events_pb2.StreamEventsRequest(), timeout=10)]
+    assert all(e.cluster == "default" for e in stored)
+    code, message, _ = _stream_error(api, events_pb2.StreamEventsRequest(cluster="nowhere"))
+    assert code == grpc.StatusCode.NOT_FOUND and "cluster 'nowhere' not found" in message
+    code, message, field = _stream_error(api, events_pb2.StreamEventsRequest(detail_types=["ECS Task"]))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and field == "detailTypes[0]", message
+    assert "'ECS Task' is not an event type" in message
+    code, message, field = _stream_error(api, events_pb2.StreamEventsRequest(limit=-3))
+    assert (code, field) == (grpc.StatusCode.INVALID_ARGUMENT, "limit") and "-3" in message
+    bad_since = events_pb2.StreamEventsRequest()
+    bad_since.since.nanos = -1
+    code, message, field = _stream_error(api, bad_since)
+    assert (code, field) == (grpc.StatusCode.INVALID_ARGUMENT, "since")
+    code, message, field = _stream_error(api, events_pb2.StreamEventsRequest(service="x" * 300))
+    assert (code, field) == (grpc.StatusCode.INVALID_ARGUMENT, "service") and "300 characters" in message
