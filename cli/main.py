@@ -12,6 +12,7 @@ from shoal.cli._common import Ctx
 from shoal.cli.attribute import attribute
 from shoal.cli.auth import auth, configure, whoami
 from shoal.cli.cluster import cluster
+from shoal.cli.events import events
 from shoal.cli.exec_ import task_exec
 from shoal.cli.instance import instance
 from shoal.cli.logs import logs, service_logs, task_logs
@@ -101,6 +102,7 @@ for _group in (
     configure,
     whoami,
     logs,
+    events,
 ):
     cli.add_command(_group)
 task.add_command(task_logs)

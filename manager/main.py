@@ -16,8 +16,10 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from shoal.core import events as event_rules
 from shoal.core.errors import Unavailable
 from shoal.core.identity import ca_digest
+from shoal.manager import events, webhooks
 from shoal.manager.actions import ControlPlane
 from shoal.manager.actions.api_keys import ApiKeys
 from shoal.manager.actions.fleet import JoinTokens
@@ -25,6 +27,7 @@ from shoal.manager.actions.secrets import Secrets
 from shoal.manager.api.agent import AgentSessionServicer
 from shoal.manager.api.auth import AuthInterceptor
 from shoal.manager.api.ecs import EcsServicer
+from shoal.manager.api.events import EventsServicer
 from shoal.manager.api.fleet import FleetServicer, install_command_for
 from shoal.manager.api.join import AgentJoinServicer
 from shoal.manager.api.keys import AuthServicer
@@ -45,6 +48,8 @@ from shoal.v1 import (
     api_pb2,
     auth_pb2,
     auth_pb2_grpc,
+    events_pb2,
+    events_pb2_grpc,
     fleet_pb2,
     fleet_pb2_grpc,
     internal_pb2,
@@ -158,6 +163,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="HOST:PORT for the AWS ECS API (JSON 1.1, SigV4) that boto3 and the aws CLI speak; `off` to "
         "disable (default: --listen's host, its port + 3)",
     )
+    ev = p.add_argument_group("cluster events")
+    ev.add_argument(
+        "--events-retention",
+        default="24h",
+        help="how long cluster events are kept in etcd, e.g. 30m, 24h, 7d (default %(default)s)",
+    )
+    ev.add_argument(
+        "--events-max",
+        type=int,
+        default=events.DEFAULT_MAX_EVENTS,
+        help="at most this many events kept per cluster; the oldest go first (default %(default)s)",
+    )
+    ev.add_argument(
+        "--events-webhook",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="POST each event (EventBridge JSON) to this URL, with retries; repeatable",
+    )
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
     if args.agent_listen is None:
@@ -180,6 +204,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--etcd-cert needs --etcd-cacert")
     if (args.etcd_cacert or args.etcd_username) and not args.etcd_endpoints:
         p.error("etcd TLS and credentials are for an external etcd: give --etcd-endpoints")
+    try:
+        args.events_retention_seconds = event_rules.parse_duration(args.events_retention)
+    except ValueError as exc:
+        p.error(f"--events-retention: {exc}")
+    if args.events_retention_seconds < 10:
+        p.error("--events-retention must be at least 10s")
+    if args.events_max < 1:
+        p.error("--events-max must be at least 1")
+    for url in args.events_webhook:
+        try:
+            webhooks.check_url(url)
+        except ValueError as exc:
+            p.error(f"--events-webhook {exc}")
     return args
 
 
@@ -362,6 +399,7 @@ async def serve(args: argparse.Namespace) -> None:
         AgentJoinServicer(session_port=agent_port, ca=ca, tokens=tokens, certificate_lifetime=lifetime), api
     )
     auth_pb2_grpc.add_AuthServicer_to_server(AuthServicer(api_keys), api)
+    events_pb2_grpc.add_EventsServicer_to_server(EventsServicer(store, cp.clusters), api)
     if ca is not None:  # without TLS and keys, managing secrets is not offered at all
         secrets_pb2_grpc.add_SecretsServicer_to_server(SecretsServicer(secrets), api)
     agent_pb2_grpc.add_AgentSessionServicer_to_server(sessions, agents)
@@ -388,6 +426,7 @@ async def serve(args: argparse.Namespace) -> None:
         agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name,
         health.SERVICE_NAME,
         reflection.SERVICE_NAME,
+        events_pb2.DESCRIPTOR.services_by_name["Events"].full_name,
     )
     session_name = agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name
     reflection.enable_server_reflection(
@@ -417,7 +456,7 @@ async def serve(args: argparse.Namespace) -> None:
         ecs_api = await ecs_http.start(
             args.ecs_listen, EcsServicer(cp), keys, tls, required=args.ecs_listen_required
         )
-    for name in ("", *names[:7]):
+    for name in ("", *names[:7], names[-1]):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     if ca is None:
         log.info("shoal-manager serving on %s (plaintext, agents too)", args.listen)
@@ -432,11 +471,18 @@ async def serve(args: argparse.Namespace) -> None:
         cp, disconnect_grace=timedelta(seconds=args.agent_disconnect_grace_seconds)
     )
     cp.services.on_change = controller.wake
+    sinks = [webhooks.WebhookSink(url) for url in args.events_webhook]
+    for sink in sinks:
+        sink.start()
+    recorder = events.configure(
+        store, retention_seconds=args.events_retention_seconds, max_events=args.events_max, sinks=sinks
+    )
 
     async def lead(fence: dict[str, int]) -> None:
         controller.fence = fence
         # The leader keeps etcd's history short, as kube-apiserver does, embedded etcd or not.
-        await asyncio.gather(controller.run(), Compactor(store).run())
+        emitter = events.Emitter(store, recorder)
+        await asyncio.gather(controller.run(), Compactor(store).run(), emitter.run(fence))
 
     leadership = asyncio.create_task(Leadership(store).run(lead))
     keep_lease = asyncio.create_task(process_lease.run(sessions.close_all))
@@ -457,6 +503,8 @@ async def serve(args: argparse.Namespace) -> None:
     await api.stop(grace=2)
     if agents is not api:
         await agents.stop(grace=2)
+    for sink in sinks:
+        await sink.stop()
     await view.stop()
     await store.close()
     if etcd:

@@ -68,6 +68,7 @@ ROLE_OF: dict[str, str] = {
         f"/shoal.v1.Secrets/{m}": "admin"
         for m in ("PutSecret", "DescribeSecret", "ListSecrets", "DeleteSecret", "GetSecretValue")
     },
+    "/shoal.v1.Events/StreamEvents": "read-only",
     "/shoal.v1.AgentJoin/Join": OPEN,
     "/shoal.v1.AgentJoin/SessionEndpoint": OPEN,
     "/grpc.health.v1.Health/Check": OPEN,
@@ -118,12 +119,20 @@ _CLUSTER_SCOPED = {
 }
 
 
+# Outside the ECS API, requests whose empty cluster means `default`, as in ECS.
+_CLUSTER_AS_ECS = {
+    "/shoal.v1.Events/StreamEvents",
+    "/shoal.v1.Tasks/GetTaskLogs",
+    "/shoal.v1.Tasks/ExecuteCommand",
+}
+
+
 def check_cluster_limit(who: Principal, method: str, request: Any) -> None:
     """A key limited to a cluster acts on that cluster only (PERMISSION_DENIED otherwise)."""
     name = method.rsplit("/", 1)[-1]
     if method == "/shoal.v1.Auth/WhoAmI":
         return
-    if method.startswith(("/shoal.v1.Ecs/", "/shoal.v1.Tasks/")):
+    if method.startswith("/shoal.v1.Ecs/") or method in _CLUSTER_AS_ECS:
         # ECS requests that name no cluster act on `default`, as ECS does. (ExecuteCommand's cluster
         # is in its first message: the servicer checks it there.)
         for cluster in clusters_named(request) if request is not None else []:

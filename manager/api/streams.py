@@ -22,6 +22,7 @@ from shoal.core.errors import (
     Unavailable,
     quote,
 )
+from shoal.manager import events
 from shoal.manager.actions import ControlPlane
 from shoal.manager.api.auth import bearer, caller, check_cluster_limit
 from shoal.manager.streams import StreamRouter
@@ -29,6 +30,7 @@ from shoal.v1 import agent_pb2, ecs_pb2, internal_pb2, streams_pb2, streams_pb2_
 
 log = logging.getLogger(__name__)
 FORWARDED = "x-shoal-forwarded"
+EXEC_DETAIL_TYPE = "ECS Exec Session"
 MAX_COMMAND_ARGS = 256
 MAX_COMMAND_BYTES = 64 * 1024
 MAX_TAIL = 1_000_000
@@ -269,7 +271,7 @@ class TasksServicer(streams_pb2_grpc.TasksServicer):
             await _abort(context, Unavailable(f"instance {iid} disconnected; retry"))
             return
         container = start.container or (task.containers[0].name if len(task.containers) == 1 else "")
-        self._record(cluster, task, container, start)
+        await self._record(cluster, task, container, start)
         stream = self.router.open(
             link,
             agent_pb2.StreamOpen(
@@ -324,10 +326,10 @@ class TasksServicer(streams_pb2_grpc.TasksServicer):
                 await inputs
             stream.close()
 
-    def _record(
+    async def _record(
         self, cluster: str, task: ecs_pb2.Task, container: str, start: streams_pb2.ExecuteCommandStart
     ) -> None:
-        """Who ran what, where: the manager log (and the cluster's event stream, where it exists)."""
+        """Who ran what, where: an event of the cluster's stream, and the manager log."""
         who = caller.get()
         name = who.key.name if who is not None else "(insecure: no key)"
         key_id = who.key.id if who is not None else ""
@@ -338,4 +340,20 @@ class TasksServicer(streams_pb2_grpc.TasksServicer):
             task.task_arn.rsplit("/", 1)[-1],
             container,
             quote(" ".join(start.command), 200),
+        )
+        await events.publish(
+            self.cp.store,
+            cluster=cluster,
+            detail_type=EXEC_DETAIL_TYPE,
+            resources=[task.task_arn],
+            detail={
+                "clusterArn": task.cluster_arn,
+                "taskArn": task.task_arn,
+                "containerName": container,
+                "containerInstanceArn": task.container_instance_arn,
+                "command": list(start.command),
+                "interactive": start.interactive,
+                "tty": start.tty,
+                "principal": {"keyId": key_id, "keyName": name, "role": who.role if who else ""},
+            },
         )
