@@ -30,7 +30,7 @@ from shoal.v1 import agent_pb2, ecs_pb2, internal_pb2, streams_pb2, streams_pb2_
 
 log = logging.getLogger(__name__)
 FORWARDED = "x-shoal-forwarded"
-EXEC_DETAIL_TYPE = "ECS Exec Session"
+EXEC_DETAIL_TYPE = "ECS Exec"  # core.events knows it (`shoal events --type exec`)
 MAX_COMMAND_ARGS = 256
 MAX_COMMAND_BYTES = 64 * 1024
 MAX_TAIL = 1_000_000
@@ -217,12 +217,13 @@ class TasksServicer(streams_pb2_grpc.TasksServicer):
     ) -> AsyncIterator[streams_pb2.ExecuteCommandResponse]:
         try:
             first = await anext(request_iterator, None)
-            if first is None or first.WhichOneof("body") != "start":
-                raise InvalidArgument("start", "the first message must be start (task, container, command)")
-            start = first.start
+            start = first.start if first is not None else streams_pb2.ExecuteCommandStart()
             who = caller.get()
             if who is not None and who.cluster:
+                # The interceptor saw no request: the cluster is named here (empty: default).
                 check_cluster_limit(who, "/shoal.v1.Tasks/ExecuteCommand", start)
+            if first is None or first.WhichOneof("body") != "start":
+                raise InvalidArgument("start", "the first message must be start (task, container, command)")
             if not start.command or not any(start.command):
                 raise InvalidArgument("command", "is required (the program and its arguments)")
             if (

@@ -176,6 +176,19 @@ def test_exec_returns_output_and_exit_code_and_needs_the_flag(cluster: LocalClus
     assert piped.stdout == "through stdin\n"
     missing = c.shoal("task", "exec", tid, "--", "/no/such/program", check=False)
     assert missing.returncode != 0
+    # Every exec is an event naming who ran what.
+    found = wait_for(
+        lambda: [
+            e
+            for e in c.json("events", "--type", "exec")["events"]
+            if e["detail"]["taskArn"].endswith(tid) and e["detail"]["command"][0] == "sh"
+        ],
+        30,
+        "the exec event",
+    )
+    assert found[0]["detail-type"] == "ECS Exec"
+    assert found[0]["detail"]["principal"]["keyName"] == "bootstrap-admin"
+    assert found[0]["detail"]["containerName"] == "app"
     c.shoal("task", "stop", off)
 
     # --interactive on a terminal: a TTY, keys as typed, window resizes followed, the exit code back.
