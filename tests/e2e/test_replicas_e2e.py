@@ -143,3 +143,44 @@ def test_agent_and_leadership_fail_over_to_the_other_replica(replicas: LocalClus
         30,
         "the surviving replica to drive the agent",
     )
+
+
+def test_logs_and_exec_reach_the_agent_through_the_replica_holding_its_session(
+    replicas: LocalCluster, tmp_path: Path
+) -> None:
+    c = replicas
+    td = {
+        "family": "relay",
+        "containerDefinitions": [
+            {
+                "name": "app",
+                "image": TEST_IMAGE,
+                "memoryReservation": 32,
+                "command": ["sh", "-c", "echo relayed-1; echo relayed-2; sleep 600"],
+                "stopTimeout": 1,
+            }
+        ],
+    }
+    path = tmp_path / "relay.json"
+    path.write_text(json.dumps(td))
+    c.shoal("task-definition", "register", "-f", str(path))
+    arn = c.json("task", "run", "--task-definition", "relay", "--enable-execute-command")["tasks"][0][
+        "taskArn"
+    ]
+    wait_for(lambda: c.describe_task(arn)["lastStatus"] == "RUNNING", 30, "the task to run")
+    # The agent's session is on the first replica; the second forwards to it.
+    other = c.second_endpoint  # type: ignore[attr-defined]
+    out = wait_for(
+        lambda: (r := c.shoal("--endpoint", other, "task", "logs", arn)).stdout.count("relayed") == 2 and r,
+        30,
+        "the logs through the second replica",
+    )
+    assert out.stdout.splitlines() == ["relayed-1", "relayed-2"]
+    r = c.shoal(
+        "--endpoint", other, "task", "exec", arn, "--", "sh", "-c", "echo via-replica; exit 4", check=False
+    )
+    assert (r.returncode, r.stdout) == (4, "via-replica\n"), r.stderr
+    # The replica holding the session ran it (and recorded who did); the one called only forwarded.
+    assert "ECS Exec by key bootstrap-admin" in c.manager.log()
+    assert "ECS Exec by key" not in c.second.log()  # type: ignore[attr-defined]
+    c.shoal("task", "stop", arn)
