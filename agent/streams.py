@@ -14,20 +14,18 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
+from datetime import UTC
 
 from shoal.agent.containers import RuntimeFailure
-from shoal.core.logs import split_docker_timestamp
+from shoal.core.logs import docker_timestamp
 from shoal.v1 import agent_pb2
 
 log = logging.getLogger(__name__)
 DEFAULT_WINDOW = 16
 MAX_WINDOW = 256
-BATCH_LINES = 500
-BATCH_BYTES = 256 * 1024
-LINE_QUEUE = 2000  # lines read ahead of the window per container
+BATCH_LINES = 1000  # lines gathered into one message when they are there already
+MAX_MESSAGE_BYTES = 1024 * 1024
+BATCH_QUEUE = 2048  # reads (a line or more each) queued ahead of the window, per stream
 
 
 class StreamClosed(Exception):
@@ -77,11 +75,18 @@ class _Stream:
         self.cancelled.set()
         with self._cond:
             self._cond.notify_all()
-        for close in self.closers:
-            with contextlib.suppress(Exception):
-                close()
+        # Closing a Docker stream may wait on its socket: never on the event loop.
+        closers, self.closers = list(self.closers), []
+        if closers:
+            threading.Thread(target=_close_all, args=(closers,), daemon=True).start()
         with contextlib.suppress(queue.Full):
             self.stdin.put_nowait(None)
+
+
+def _close_all(closers: list[Callable[[], None]]) -> None:
+    for close in closers:
+        with contextlib.suppress(Exception):
+            close()
 
 
 class StreamHost:
@@ -186,17 +191,17 @@ class StreamHost:
     # -- logs ------------------------------------------------------------------------------------
     def _logs(self, s: _Stream, req: agent_pb2.StreamLogs, targets: list[tuple[str, str]]) -> None:
         since = req.since.ToDatetime(tzinfo=UTC).timestamp() if req.HasField("since") else None
-        lines: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=LINE_QUEUE)
+        lines: queue.Queue[tuple[str, list[bytes]] | None] = queue.Queue(maxsize=BATCH_QUEUE)
         errors: list[str] = []
 
         def read(name: str, cid: str) -> None:
             try:
                 reader = self.runtime.container_logs(cid, follow=req.follow, since=since, tail=req.tail)
                 s.closers.append(reader.close)
-                for line in reader:
+                for batch in reader:
                     while not s.cancelled.is_set():
                         try:
-                            lines.put((name, line), timeout=1.0)
+                            lines.put((name, batch), timeout=1.0)
                             break
                         except queue.Full:
                             continue
@@ -207,36 +212,48 @@ class StreamHost:
             except Exception as exc:  # a runtime without logs (simulated), an engine gone
                 errors.append(f"CannotReadLogsError: {exc}")
             finally:
-                lines.put(None)
+                while not s.cancelled.is_set():
+                    try:
+                        lines.put(None, timeout=1.0)
+                        break
+                    except queue.Full:
+                        continue
 
         for name, cid in targets:
             threading.Thread(target=read, args=(name, cid), daemon=True, name=f"logs-{s.id}-{name}").start()
         live = len(targets)
         try:
             while live > 0:
-                first = lines.get()
-                batch = [first]
-                size = 0
-                while len(batch) < BATCH_LINES and size < BATCH_BYTES:
+                taken = [lines.get()]
+                count = len(taken[0][1]) if taken[0] else 0
+                while count < BATCH_LINES:
                     try:
                         nxt = lines.get_nowait()
                     except queue.Empty:
                         break
-                    batch.append(nxt)
-                    size += len(nxt[1]) if nxt else 0
-                data = agent_pb2.StreamData()
-                for item in batch:
+                    taken.append(nxt)
+                    count += len(nxt[1]) if nxt else 0
+                data, size = agent_pb2.StreamData(), 0
+                for item in taken:
                     if item is None:
                         live -= 1
                         continue
-                    name, raw = item
-                    when, text = split_docker_timestamp(raw)
-                    ts = Timestamp()
-                    ts.FromDatetime(when or datetime.now(UTC))
-                    data.lines.add(timestamp=ts, container_name=name, message=text)
+                    name, raws = item
+                    for raw in raws:
+                        if size >= MAX_MESSAGE_BYTES:  # messages stay far below gRPC's limits
+                            s.send(data)
+                            data, size = agent_pb2.StreamData(), 0
+                        size += len(raw) + 48
+                        stamped = docker_timestamp(raw)
+                        line = data.lines.add(container_name=name)
+                        if stamped is None:
+                            line.timestamp.GetCurrentTime()
+                            line.message = raw
+                        else:
+                            line.timestamp.seconds, line.timestamp.nanos, line.message = stamped
                 if data.lines:
                     s.send(data)
-            if errors and not req.follow:
+            if errors:
                 s.finish("FAILED_PRECONDITION", errors[0])
             else:
                 s.finish()

@@ -31,11 +31,6 @@ def _stamp(t: Timestamp) -> str:
     return t.ToDatetime(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _write(prefix: str, message: bytes) -> None:
-    out = sys.stdout.buffer
-    out.write(prefix.encode() + message + b"\n")
-
-
 def _request(
     cluster: str, task: str, container: str, follow: bool, since: Timestamp | None, tail: int
 ) -> streams_pb2.GetTaskLogsRequest:
@@ -49,7 +44,7 @@ def _request(
 
 def _merged(
     client: ShoalClient, requests: list[tuple[str, streams_pb2.GetTaskLogsRequest]], follow: bool
-) -> Iterator[tuple[str, streams_pb2.LogEvent]]:
+) -> Iterator[tuple[str, streams_pb2.LogEvent] | None]:
     """Events of several streams: in time order without follow; as they come with follow."""
     if not follow:
         events = []
@@ -82,13 +77,22 @@ def _merged(
             click.echo(f"warning: {item.message} ({item.code})", err=True)
         else:
             yield item
+            if q.empty():
+                yield None
 
 
-def _print(events: Iterator[tuple[str, streams_pb2.LogEvent]], timestamps: bool) -> None:
+def _print(events: Iterator[tuple[str, streams_pb2.LogEvent] | None], timestamps: bool) -> None:
+    """Lines as they come; None marks the end of a batch (flushed then, not after every line)."""
+    out = sys.stdout.buffer
     try:
-        for label, e in events:
-            _write((f"{_stamp(e.timestamp)} " if timestamps else "") + label, e.message)
-            sys.stdout.flush()
+        for item in events:
+            if item is None:
+                out.flush()
+                continue
+            label, e = item
+            prefix = (f"{_stamp(e.timestamp)} " if timestamps else "") + label
+            out.write(prefix.encode() + e.message + b"\n")
+        out.flush()
     except BrokenPipeError:  # `| head`: the reader is done
         sys.stderr.close()
         sys.exit(0)
@@ -128,6 +132,7 @@ def task_logs(
         for resp in c.client.get_task_logs(req):
             for e in resp.events:
                 yield (f"{e.container_name} | " if several else ""), e
+            yield None
 
     _print(events(), timestamps)
 

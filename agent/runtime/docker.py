@@ -6,13 +6,15 @@ import contextlib
 import logging
 import random
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
 
 import docker
 import docker.errors
-from docker.types import LogConfig, Ulimit
+import requests
+from docker.types import CancellableStream, LogConfig, Ulimit
 from docker.utils import socket as docker_socket
 
 from shoal.agent.containers import (
@@ -48,6 +50,7 @@ __all__ = [
     "task_volume_name",
     "volume_source",
 ]
+_FRAME_SIZE = struct.Struct(">L")
 # ECS linuxParameters.devices permissions -> the cgroup permission letters Docker takes.
 DEVICE_PERMISSIONS = {"read": "r", "write": "w", "mknod": "m"}
 
@@ -345,24 +348,25 @@ class DockerRuntime:
         return out
 
     # -- logs and exec -----------------------------------------------------------------------------
-    def container_logs(
-        self, container_id: str, *, follow: bool, since: float | None, tail: int
-    ) -> CancellableLines:
-        """The container's output lines, each with Docker's timestamp prefix; blocking, cancellable."""
+    def container_logs(self, container_id: str, *, follow: bool, since: float | None, tail: int) -> LogFrames:
+        """The container's output in batches of lines, each with Docker's timestamp prefix; blocking."""
+        params: dict = {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": int(follow)}
+        params["tail"] = str(tail) if tail > 0 else "all"
+        if since and since > 0:
+            params["since"] = f"{since:.9f}"
+        api = self.client.api
         try:
-            stream = self.client.api.logs(
-                container_id,
-                stream=True,
-                follow=follow,
-                timestamps=True,
-                since=since if since and since > 0 else None,
-                tail=tail if tail > 0 else "all",
+            # The raw response rather than the SDK's logs(): frames are parsed a whole chunk at a time,
+            # and a follow has no read timeout (a quiet container is not a broken stream).
+            res = api._get(
+                api._url("/containers/{0}/logs", container_id), params=params, stream=True, timeout=None
             )
+            api._raise_for_status(res)
         except docker.errors.NotFound as exc:
             raise RuntimeFailure(f"ContainerVanishedError: {_short(exc)}") from exc
         except docker.errors.APIError as exc:
             raise RuntimeFailure(f"CannotReadLogsError: {_short(exc)}") from exc
-        return CancellableLines(stream)
+        return LogFrames(res)
 
     def exec_open(
         self, container_id: str, command: list[str], *, interactive: bool, tty: bool
@@ -446,27 +450,49 @@ class DockerRuntime:
                 stop.wait(1.0)
 
 
-class CancellableLines:
-    """Lines of a Docker log stream; `close()` from another thread ends a follow that waits."""
+class LogFrames:
+    """Docker's multiplexed log stream (8-byte frame headers) as batches of lines; `close()` from
+    another thread ends a follow that waits."""
 
-    def __init__(self, stream) -> None:
-        self._stream = stream
+    def __init__(self, response) -> None:
+        self._response = response
 
-    def __iter__(self) -> Iterator[bytes]:
+    def __iter__(self) -> Iterator[list[bytes]]:
         buf = b""
+        partial = b""
+        framed: bool | None = None
         try:
-            for chunk in self._stream:
+            for chunk in self._response.iter_content(chunk_size=None):
                 buf += chunk
-                *lines, buf = buf.split(b"\n")
-                yield from lines
-        except (OSError, ValueError, AttributeError, docker.errors.DockerException):
+                if framed is None and len(buf) >= 8:
+                    # A TTY container's log is raw text; others carry a header per message.
+                    framed = buf[0] in (0, 1, 2) and buf[1:4] == b"\0\0\0"
+                if framed is None:
+                    continue
+                if not framed:
+                    data, buf = partial + buf, b""
+                else:
+                    parts, off = [partial], 0
+                    while len(buf) - off >= 8:
+                        (size,) = _FRAME_SIZE.unpack_from(buf, off + 4)
+                        if len(buf) - off - 8 < size:
+                            break
+                        parts.append(buf[off + 8 : off + 8 + size])
+                        off += 8 + size
+                    buf = buf[off:]
+                    data = b"".join(parts)
+                *lines, partial = data.split(b"\n")
+                if lines:
+                    yield lines
+        except (OSError, ValueError, AttributeError, requests.exceptions.RequestException):
             pass  # closed from another thread (cancel), or the engine went away
-        if buf:
-            yield buf
+        if partial:
+            yield [partial]
 
     def close(self) -> None:
+        # Shut the socket (as the SDK's own cancellable streams do): a blocked read then returns.
         with contextlib.suppress(Exception):
-            self._stream.close()
+            CancellableStream(iter(()), self._response).close()
 
 
 class ExecSession:
@@ -478,6 +504,7 @@ class ExecSession:
         self.tty = tty
         self._sock = sock
         self._raw = getattr(sock, "_sock", sock)
+        self._raw.settimeout(None)  # an idle shell is not a broken stream
 
     def frames(self) -> Iterator[tuple[int, bytes]]:
         """(1 stdout | 2 stderr, data) until the command's output ends."""

@@ -186,10 +186,7 @@ class TasksServicer(streams_pb2_grpc.TasksServicer):
                         await _abort(context, _agent_error(data))
                     return
                 out = streams_pb2.GetTaskLogsResponse(task_arn=task.task_arn)
-                for line in data.lines:
-                    out.events.add(
-                        timestamp=line.timestamp, container_name=line.container_name, message=line.message
-                    )
+                out.events.extend(data.lines)
                 yield out
                 stream.grant(1)  # the caller took it: the agent may send one more
         finally:

@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shoal.core.errors import InvalidArgument
-from shoal.core.logs import awslogs_names, docker_log_config, parse_since, split_docker_timestamp
+from shoal.core.logs import (
+    awslogs_names,
+    docker_log_config,
+    docker_timestamp,
+    parse_since,
+    split_docker_timestamp,
+)
 from shoal.core.taskdef import validate_task_definition
 from shoal.v1 import ecs_pb2
 from tests.unit.test_taskdef import ECS_JSON, make_td
@@ -76,3 +82,10 @@ def test_docker_timestamps_are_split_off() -> None:
     assert when == datetime(2026, 1, 31, 11, 0, 0, 123456, tzinfo=UTC)
     assert rest == b"hello world"
     assert split_docker_timestamp(b"no stamp here") == (None, b"no stamp here")
+
+
+def test_docker_timestamps_parse_fast_to_epoch_and_nanoseconds() -> None:
+    assert docker_timestamp(b"2026-01-31T11:00:00.123456789Z hi") == (1769857200, 123456789, b"hi")
+    assert docker_timestamp(b"2026-01-31T12:00:00.5+01:00 x") == (1769857200, 500000000, b"x")
+    assert docker_timestamp(b"2026-01-31T11:00:00Z ") == (1769857200, 0, b"")
+    assert docker_timestamp(b"plain line") is None

@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from shoal.v1 import ecs_pb2 as _ecs_pb2
+from shoal.v1 import streams_pb2 as _streams_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -248,16 +249,6 @@ class StreamInput(_message.Message):
     cancel: bool
     def __init__(self, stream_id: _Optional[int] = ..., credit: _Optional[int] = ..., stdin: _Optional[bytes] = ..., stdin_closed: _Optional[bool] = ..., rows: _Optional[int] = ..., cols: _Optional[int] = ..., cancel: _Optional[bool] = ...) -> None: ...
 
-class StreamLogLine(_message.Message):
-    __slots__ = ("timestamp", "container_name", "message")
-    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
-    CONTAINER_NAME_FIELD_NUMBER: _ClassVar[int]
-    MESSAGE_FIELD_NUMBER: _ClassVar[int]
-    timestamp: _timestamp_pb2.Timestamp
-    container_name: str
-    message: bytes
-    def __init__(self, timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., container_name: _Optional[str] = ..., message: _Optional[bytes] = ...) -> None: ...
-
 class StreamData(_message.Message):
     __slots__ = ("stream_id", "lines", "stdout", "stderr", "session_id", "end", "exit_code", "error_code", "error")
     STREAM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -270,7 +261,7 @@ class StreamData(_message.Message):
     ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     stream_id: int
-    lines: _containers.RepeatedCompositeFieldContainer[StreamLogLine]
+    lines: _containers.RepeatedCompositeFieldContainer[_streams_pb2.LogEvent]
     stdout: bytes
     stderr: bytes
     session_id: str
@@ -278,4 +269,4 @@ class StreamData(_message.Message):
     exit_code: int
     error_code: str
     error: str
-    def __init__(self, stream_id: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[StreamLogLine, _Mapping]]] = ..., stdout: _Optional[bytes] = ..., stderr: _Optional[bytes] = ..., session_id: _Optional[str] = ..., end: _Optional[bool] = ..., exit_code: _Optional[int] = ..., error_code: _Optional[str] = ..., error: _Optional[str] = ...) -> None: ...
+    def __init__(self, stream_id: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[_streams_pb2.LogEvent, _Mapping]]] = ..., stdout: _Optional[bytes] = ..., stderr: _Optional[bytes] = ..., session_id: _Optional[str] = ..., end: _Optional[bool] = ..., exit_code: _Optional[int] = ..., error_code: _Optional[str] = ..., error: _Optional[str] = ...) -> None: ...
