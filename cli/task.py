@@ -127,6 +127,11 @@ def task_run(
 )
 @click.option("--group", default="")
 @click.option("--started-by", default="")
+@click.option(
+    "--enable-execute-command/--disable-execute-command",
+    default=False,
+    help="allow `shoal task exec` into these tasks (ECS Exec)",
+)
 @click.argument("more_instances", nargs=-1, metavar="")
 @common
 def task_start(
@@ -135,6 +140,7 @@ def task_start(
     group: str,
     started_by: str,
     more_instances: tuple[str, ...],
+    enable_execute_command: bool,
     endpoint: str | None,
     cluster: str | None,
     output: str | None,
@@ -149,6 +155,7 @@ def task_start(
             container_instances=ids,
             group=group,
             started_by=started_by,
+            enable_execute_command=enable_execute_command,
         )
     )
     c.emit(resp, lambda: _task_rows(resp.tasks))
