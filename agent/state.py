@@ -126,6 +126,7 @@ class ContainerCreated(Event):
     container: str
     container_id: str
     bindings: tuple[Binding, ...] = ()
+    note: str = ""  # what the container runs with other than asked (a log driver Shoal lacks)
 
 
 @dataclass(frozen=True)
@@ -591,6 +592,8 @@ class AgentState:
         if c.status != "CREATING":
             raise self._invalid(lt, c, ev)
         c.container_id, c.bindings = ev.container_id, list(ev.bindings)
+        if ev.note:
+            c.reason = ev.note
         if lt.desired == "STOPPED":
             c.status = "STOPPED"  # stopped while creating: never started (removed at cleanup)
             return self._settle(lt, ev)

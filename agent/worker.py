@@ -18,6 +18,7 @@ from shoal.agent.containers import ContainerEvent, RuntimeFailure
 from shoal.agent.policy import HostPolicy
 from shoal.agent.runtime.base import ContainerRuntime
 from shoal.agent.statefile import StateFile
+from shoal.core.logs import docker_log_config
 from shoal.v1 import agent_pb2, ecs_pb2
 
 log = logging.getLogger(__name__)
@@ -213,7 +214,12 @@ class TaskWorker:
             at = self.state.payloads[i.arn]
             cdef = with_secrets(self.state.container_definition(i.arn, i.container), at)
             cid, bindings = await self._call(self.runtime.create, at.task, at.task_definition, cdef)
-            return sm.ContainerCreated(i.arn, i.container, cid, tuple(bindings), **self._stamp("created"))
+            # Reported as the container's reason while it runs (the agent logs it too).
+            driver = getattr(self.runtime, "log_driver", "local")
+            note = docker_log_config(cdef, driver, "", 0).warning
+            return sm.ContainerCreated(
+                i.arn, i.container, cid, tuple(bindings), note, **self._stamp("created")
+            )
 
         await self._starting(i.arn, i.container, step)
 

@@ -115,6 +115,34 @@ def test_logs_in_order_tail_since_awslogs_names_and_after_the_task_stopped(clust
     assert bad.returncode == 1 and "neither a duration" in bad.stderr
 
 
+def test_an_unknown_log_driver_runs_with_the_default_and_says_so(cluster: LocalCluster) -> None:
+    c = cluster
+    doc = {
+        "family": "splunky",
+        "containerDefinitions": [
+            {
+                "name": "app",
+                "image": TEST_IMAGE,
+                "memory": 32,
+                "command": ["sh", "-c", "echo kept-anyway; sleep 300"],
+                "stopTimeout": 2,
+                "logConfiguration": {"logDriver": "splunk", "options": {"splunk-url": "https://x"}},
+            }
+        ],
+    }
+    path = c.root / "splunky.json"
+    path.write_text(json.dumps(doc))
+    registered = c.shoal("task-definition", "register", "--cli-input-json", f"file://{path}")
+    assert "splunk is kept" in registered.stderr + registered.stdout
+    arn = run(c, "splunky")
+    [container] = c.containers_of(arn)
+    assert container.attrs["HostConfig"]["LogConfig"]["Type"] == "local"
+    assert "'splunk' is not available" in c.describe_task(arn)["containers"][0]["reason"]
+    assert wait_for(lambda: logs(c, arn) == ["kept-anyway"], 30, "the line")
+    assert "'splunk' is not available" in c.agents["a"].log()
+    c.shoal("task", "stop", arn)
+
+
 def test_follow_sees_new_lines_as_they_are_written(cluster: LocalCluster) -> None:
     c = cluster
     register(c, "ticker", "i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.2; done")

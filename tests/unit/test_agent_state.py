@@ -151,6 +151,18 @@ def test_containers_start_one_after_the_other_in_order() -> None:
     assert reported(m.tasks[arn]) == ("PENDING", {"web": "RUNNING", "sidecar": "PENDING"})
 
 
+def test_a_container_running_other_than_asked_says_so_in_its_reason() -> None:
+    m = sm.AgentState()
+    arn = PREFIX + "t1"
+    m.handle(desired(agent_task("t1", WEB_AND_SIDECAR)))
+    m.handle(ImagePulled(arn, "web"))
+    note = "log driver 'splunk' is not available on Shoal; the container logs with local"
+    m.handle(ContainerCreated(arn, "web", "c-web", (), note))
+    m.handle(ContainerStarted(arn, "web"))
+    [web] = [c for c in sm.report(m.tasks[arn]).containers if c.name == "web"]
+    assert (web.last_status, web.reason) == ("RUNNING", note)
+
+
 @pytest.mark.parametrize(("desired_status", "last"), [("STOPPED", "STOPPED"), ("RUNNING", "STOPPED")])
 def test_unknown_stopped_task_is_not_started(desired_status: str, last: str) -> None:
     m = sm.AgentState()
