@@ -186,6 +186,11 @@ def test_service_logs_interleave_every_task_with_its_prefix(cluster: LocalCluste
         "both tasks' lines",
     )
     assert sorted(out) == sorted(f"{i}/app | hello-from-task" for i in ids)
+    # Exec follows the service's flag too, for the tasks it already runs.
+    refused = c.shoal("task", "exec", ids[0], "--", "true", check=False)
+    assert refused.returncode == 1 and "enableExecuteCommand" in refused.stderr
+    c.shoal("service", "update", "chatty", "--enable-execute-command")
+    assert c.shoal("task", "exec", ids[0], "--", "echo", "in-service").stdout == "in-service\n"
     c.shoal("service", "delete", "chatty", "--force")
 
 

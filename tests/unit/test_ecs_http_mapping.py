@@ -112,3 +112,12 @@ def test_errors(exc, aws: str, status: int) -> None:
     err = aws_error(exc)
     assert (err.type, err.status) == (aws, status)
     assert err.body() == {"__type": aws, "message": exc.message}
+
+
+def test_enable_execute_command_is_the_ecs_field_on_runs_services_and_tasks() -> None:
+    run = decode_request("RunTask", b'{"taskDefinition": "web", "enableExecuteCommand": true}')
+    assert run.enable_execute_command is True
+    update = decode_request("UpdateService", b'{"service": "web", "enableExecuteCommand": false}')
+    assert update.HasField("enable_execute_command") and update.enable_execute_command is False
+    out = encode_response(api_pb2.RunTaskResponse(tasks=[ecs_pb2.Task(enable_execute_command=True)]))
+    assert out["tasks"][0]["enableExecuteCommand"] is True
