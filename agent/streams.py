@@ -83,6 +83,16 @@ class _Stream:
             self.stdin.put_nowait(None)
 
 
+def _guarded(s: _Stream, fn: Callable[..., None], *args: object) -> None:
+    """A stream's thread: whatever goes wrong, the stream ends (its caller never waits forever)."""
+    try:
+        fn(s, *args)
+    except Exception as exc:
+        log.exception("stream %d failed", s.id)
+        s.finish("UNAVAILABLE", f"the agent could not serve the stream: {exc}")
+        s.cancel()
+
+
 def _close_all(closers: list[Callable[[], None]]) -> None:
     for close in closers:
         with contextlib.suppress(Exception):
@@ -121,12 +131,12 @@ class StreamHost:
             if kind == "logs":
                 targets = self._containers(msg.logs.task_arn, msg.logs.container_name, running=False)
                 threading.Thread(
-                    target=self._logs, args=(s, msg.logs, targets), daemon=True, name=f"logs-{s.id}"
+                    target=_guarded, args=(s, self._logs, msg.logs, targets), daemon=True, name=f"logs-{s.id}"
                 ).start()
             elif kind == "exec":
                 [(_name, cid)] = self._containers(msg.exec.task_arn, msg.exec.container_name, running=True)
                 threading.Thread(
-                    target=self._exec, args=(s, msg.exec, cid), daemon=True, name=f"exec-{s.id}"
+                    target=_guarded, args=(s, self._exec, msg.exec, cid), daemon=True, name=f"exec-{s.id}"
                 ).start()
             else:
                 s.finish("INVALID_ARGUMENT", "this agent does not know that kind of stream")
@@ -190,6 +200,7 @@ class StreamHost:
 
     # -- logs ------------------------------------------------------------------------------------
     def _logs(self, s: _Stream, req: agent_pb2.StreamLogs, targets: list[tuple[str, str]]) -> None:
+        s.send(agent_pb2.StreamData(session_id="logs"))  # opened: the manager stops waiting for us
         since = req.since.ToDatetime(tzinfo=UTC).timestamp() if req.HasField("since") else None
         lines: queue.Queue[tuple[str, list[bytes]] | None] = queue.Queue(maxsize=BATCH_QUEUE)
         errors: list[str] = []

@@ -15,6 +15,7 @@ from shoal.v1 import agent_pb2
 
 log = logging.getLogger(__name__)
 WINDOW = 16  # StreamData messages in flight per stream (each up to a few hundred lines)
+OPEN_TIMEOUT = 30.0  # seconds for the agent's first answer to a stream it was asked to open
 
 
 class SessionLink:
@@ -38,6 +39,7 @@ class AgentStream:
         self.window = window
         self.queue: asyncio.Queue[agent_pb2.StreamData | ShoalError] = asyncio.Queue()
         self.done = False
+        self.opened = False
 
     def _send(self, **fields) -> None:
         if not self.link.closed:
@@ -46,8 +48,21 @@ class AgentStream:
             )
 
     async def recv(self) -> agent_pb2.StreamData:
-        """The next output; raises the ShoalError the stream failed with (agent gone, refused)."""
-        item = await self.queue.get()
+        """The next output; raises the ShoalError the stream failed with (agent gone, refused). The
+        agent's first answer must come within OPEN_TIMEOUT seconds: a stuck agent is no hang."""
+        if not self.opened:
+            try:
+                item = await asyncio.wait_for(self.queue.get(), OPEN_TIMEOUT)
+            except TimeoutError:
+                self.close()
+                raise Unavailable(
+                    f"the agent of instance {self.link.instance_id} did not open the stream within "
+                    f"{OPEN_TIMEOUT:.0f} s",
+                    reason="AGENT_NOT_ANSWERING",
+                ) from None
+            self.opened = True
+        else:
+            item = await self.queue.get()
         if isinstance(item, ShoalError):
             self.done = True
             raise item

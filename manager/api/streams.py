@@ -34,6 +34,7 @@ EXEC_DETAIL_TYPE = "ECS Exec"  # core.events knows it (`shoal events --type exec
 MAX_COMMAND_ARGS = 256
 MAX_COMMAND_BYTES = 64 * 1024
 MAX_TAIL = 1_000_000
+MAX_SINCE_SECONDS = 253402300799  # 9999-12-31T23:59:59Z
 
 
 class Forwarder:
@@ -137,6 +138,10 @@ class TasksServicer(streams_pb2_grpc.TasksServicer):
                 raise InvalidArgument("tail", f"must be between 0 and {MAX_TAIL}")
             if len(request.container) > 255:
                 raise InvalidArgument("container", "is longer than a container name can be")
+            if request.HasField("since") and not (
+                0 <= request.since.seconds <= MAX_SINCE_SECONDS and 0 <= request.since.nanos < 10**9
+            ):
+                raise InvalidArgument("since", "must be a time between 1970 and 9999")
             cluster, task = await self._task(request.cluster, request.task)
             if request.container and request.container not in {c.name for c in task.containers}:
                 raise NotFound(
@@ -185,6 +190,9 @@ class TasksServicer(streams_pb2_grpc.TasksServicer):
                     if data.error_code:
                         await _abort(context, _agent_error(data))
                     return
+                if data.session_id:  # the agent opened the stream (it answered the open in time)
+                    stream.grant(1)
+                    continue
                 out = streams_pb2.GetTaskLogsResponse(task_arn=task.task_arn)
                 out.events.extend(data.lines)
                 yield out

@@ -245,7 +245,7 @@ def test_exec_returns_output_and_exit_code_and_needs_the_flag(cluster: LocalClus
                     break
 
     try:
-        time.sleep(1)
+        read_until(rb"/ # ", 60)  # the shell's prompt: typing before it may be eaten by line editing
         os.write(fd, b"stty size\r")
         read_until(rb"24 80")
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))

@@ -106,3 +106,19 @@ def test_streams_of_a_session_that_ends_fail_with_unavailable() -> None:
         assert router.holds("default", "i-9") is None
 
     asyncio.run(scenario())
+
+
+def test_an_agent_that_never_opens_the_stream_is_no_hang(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shoal.manager.streams as streams
+
+    monkeypatch.setattr(streams, "OPEN_TIMEOUT", 0.2)
+
+    async def scenario() -> None:
+        router, outbox = StreamRouter(), asyncio.Queue()
+        link = router.attach("default", "i-5", outbox)
+        stream = router.open(link, agent_pb2.StreamOpen(), window=4)
+        with pytest.raises(Unavailable, match="agent of instance i-5 did not open the stream"):
+            await stream.recv()
+        assert manager_messages(outbox)[-1].stream_input.cancel
+
+    asyncio.run(scenario())
