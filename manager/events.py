@@ -114,7 +114,7 @@ class Recorder:
         puts: dict[str, Message] = {}
         for n, e in enumerate(events):
             e.sequence = n
-            puts[keys.event(e.cluster, e.id)] = e
+            puts[keys.event(e.cluster, e.id)] = event_rules.packed(e)
         leased = frozenset(puts)
         expect = dict(fence or {})
         expect.update({k: 0 for k in puts})
@@ -398,9 +398,13 @@ async def stream(store: Store, f: event_rules.StreamFilter) -> AsyncIterator[eve
     prefix = store.keys.events_prefix(f.cluster)
 
     def passes(event: events_pb2.Event) -> bool:
-        return event_rules.matches(
+        """The filter; an event that passes is unpacked for sending."""
+        if not event_rules.matches(
             event, detail_types=f.detail_types, service=f.service, since_seconds=f.since_seconds
-        )
+        ):
+            return False
+        event_rules.unpacked(event)
+        return True
 
     items, last = await store.list(prefix, events_pb2.Event)
     matched = [i for i in sorted(items, key=_order) if passes(i.value)]
