@@ -12,12 +12,14 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from hypothesis import HealthCheck, given, settings
 
 from shoal.core import arns
 from shoal.core import events as event_rules
 from shoal.manager import events
 from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import ecs_pb2, events_pb2, events_pb2_grpc, internal_pb2
+from tests.integration.fuzzing import EXAMPLES, build, message_dict
 from tests.integration.test_api import api  # noqa: F401 - the module's manager fixture
 
 
@@ -304,3 +306,21 @@ def test_stream_events_answers_mistakes_with_the_field_at_fault(api) -> None:  #
     assert (code, field) == (grpc.StatusCode.INVALID_ARGUMENT, "since")
     code, message, field = _stream_error(api, events_pb2.StreamEventsRequest(service="x" * 300))
     assert (code, field) == (grpc.StatusCode.INVALID_ARGUMENT, "service") and "300 characters" in message
+
+
+@pytest.mark.etcd
+def test_hostile_stream_requests_get_client_errors(api) -> None:  # noqa: F811
+    stub = events_pb2_grpc.EventsStub(api.channel)
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(data=message_dict(events_pb2.StreamEventsRequest.DESCRIPTOR))
+    def check(data: dict) -> None:
+        request = build(events_pb2.StreamEventsRequest, data)
+        request.follow = False  # a following stream would wait for new events
+        try:
+            list(stub.StreamEvents(request, timeout=30))
+        except grpc.RpcError as exc:
+            assert exc.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND), exc.details()
+            assert len((exc.details() or "").encode()) <= 1500
+
+    check()
