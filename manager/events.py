@@ -10,6 +10,7 @@ failover) is stored once.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import uuid
@@ -25,6 +26,7 @@ from shoal.client import ecsjson
 from shoal.core import events as event_rules
 from shoal.core.errors import Unavailable
 from shoal.manager.store.etcd import MAX_TXN_OPS, Compacted, Conflict, Item, RawEvent, Store
+from shoal.manager.view import View
 from shoal.v1 import ecs_pb2, events_pb2
 
 log = logging.getLogger(__name__)
@@ -225,8 +227,13 @@ def render(derived: event_rules.Derived, *, key: str, mod_revision: int, cluster
     )
 
 
-def derive(store: Store, change: RawEvent, before: bytes | None, now: datetime) -> list[events_pb2.Event]:
-    """The events one stored change gives (none for heartbeats, deletions and other keys)."""
+def derive(
+    store: Store, change: RawEvent, before: bytes | None, now: datetime, view: View | None = None
+) -> list[events_pb2.Event]:
+    """The events one stored change gives (none for heartbeats, deletions and other keys).
+
+    With the manager's view, an instance's detail carries its remainingResources, as ECS's does.
+    """
     parsed = store.keys.parse(change.key)
     if parsed is None or parsed[0] not in _DECODERS or change.value is None:
         return []
@@ -234,9 +241,12 @@ def derive(store: Store, change: RawEvent, before: bytes | None, now: datetime) 
     cls, rule = _DECODERS[kind]
     old = cls.FromString(before) if before is not None else None
     new = cls.FromString(change.value)
+    derived = rule(old, new)
+    if view is not None and kind == "instances" and derived:
+        full = view.cluster(cluster).with_remaining(new)
+        derived = [dataclasses.replace(d, subject=full) for d in derived]
     return [
-        render(d, key=change.key, mod_revision=change.mod_revision, cluster=cluster, now=now)
-        for d in rule(old, new)
+        render(d, key=change.key, mod_revision=change.mod_revision, cluster=cluster, now=now) for d in derived
     ]
 
 
@@ -253,6 +263,7 @@ class Emitter:
 
     store: Store
     recorder: Recorder
+    view: View | None = None
     emitted: int = 0
     replayed: int = 0
     revision: int = 0
@@ -333,7 +344,7 @@ class Emitter:
         out: list[events_pb2.Event] = []
         for batch in batches:
             for change, before in batch:
-                out.extend(derive(self.store, change, before, now))
+                out.extend(derive(self.store, change, before, now, self.view))
         self.revision = batches[-1][-1][0].mod_revision
         loop = asyncio.get_running_loop()
         if out:
