@@ -207,6 +207,7 @@ _DECODERS: dict[str, tuple[type[Message], Callable[[Any, Any], list[event_rules.
 }
 CHECKPOINT_SECONDS = 5.0  # without events, how often the emitter records how far it got
 COALESCE_SECONDS = 0.1
+YIELD_EVERY = 100  # changes derived between two turns of the event loop
 TRIM_SECONDS = 30.0
 
 
@@ -342,21 +343,26 @@ class Emitter:
     async def _emit(self, batches: list[list[tuple[RawEvent, bytes | None]]], fence: dict[str, int]) -> None:
         now = datetime.now(UTC)
         out: list[events_pb2.Event] = []
+        n = 0
         for batch in batches:
             for change, before in batch:
                 out.extend(derive(self.store, change, before, now, self.view))
-        self.revision = batches[-1][-1][0].mod_revision
+                n += 1
+                if n % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # a burst of thousands must not starve sessions and leases
+        upto = batches[-1][-1][0].mod_revision
         loop = asyncio.get_running_loop()
         if out:
             # The checkpoint rides in the last transaction of the events it covers.
-            checkpoint = {
-                self.store.keys.event_checkpoint(): events_pb2.EventCheckpoint(revision=self.revision)
-            }
+            checkpoint = {self.store.keys.event_checkpoint(): events_pb2.EventCheckpoint(revision=upto)}
             written, existing = await self.recorder.write(out, fence, also=checkpoint)
             self.emitted += written
             self.replayed += existing
+            self.revision = upto  # only once written: a failed write is tried again from the watch
             self._saved_at = loop.time()
-        elif loop.time() - self._saved_at >= CHECKPOINT_SECONDS:
+            return
+        self.revision = upto
+        if loop.time() - self._saved_at >= CHECKPOINT_SECONDS:
             await self._save(fence)
             self._saved_at = loop.time()
 

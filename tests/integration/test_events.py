@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 
 from shoal.core import arns
 from shoal.core import events as event_rules
+from shoal.core.errors import Unavailable
 from shoal.manager import events
 from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import ecs_pb2, events_pb2, events_pb2_grpc, internal_pb2
@@ -324,3 +325,50 @@ def test_hostile_stream_requests_get_client_errors(api) -> None:  # noqa: F811
             assert len((exc.details() or "").encode()) <= 1500
 
     check()
+
+
+class FailingOnce(Store):
+    """A store whose first write of events fails, as when etcd loses its leader for a moment."""
+
+    failed = False
+
+    async def commit(self, puts=None, **kw):  # type: ignore[override]
+        if puts and not self.failed and any("/events/" in k for k in puts):
+            self.failed = True
+            raise Unavailable("etcd is unavailable: injected")
+        return await super().commit(puts, **kw)
+
+
+@pytest.mark.etcd
+def test_a_failed_event_write_is_tried_again_not_lost(etcd_endpoint: str) -> None:
+    async def body() -> None:
+        store = FailingOnce([etcd_endpoint], prefix=f"/events-{secrets.token_hex(4)}/")
+        await store.connect()
+        keys = store.keys
+        try:
+            fence = {
+                keys.leader(): await store.commit({keys.leader(): internal_pb2.SessionRecord(owner="a")})
+            }
+            emitter = events.Emitter(store, events.configure(store))
+            runner = asyncio.create_task(emitter.run(fence))
+            await _wait(
+                lambda: store.get(keys.event_checkpoint(), events_pb2.EventCheckpoint), "a checkpoint"
+            )
+            await store.commit({keys.task("c", "t1"): _task("c", "t1", "PENDING")})
+            await store.commit({keys.task("c", "t1"): _task("c", "t1", "RUNNING")})
+
+            async def both() -> bool:
+                return len(await _stored(store, "c")) == 2
+
+            await _wait(both, "both events after the failed write", timeout=30)
+            runner.cancel()
+            await asyncio.gather(runner, return_exceptions=True)
+            assert store.failed
+            assert [json.loads(e.detail_json)["lastStatus"] for e in await _stored(store, "c")] == [
+                "PENDING",
+                "RUNNING",
+            ]
+        finally:
+            await store.close()
+
+    asyncio.run(body())
