@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,10 @@ def service_of(resources: list[str], detail: dict[str, Any]) -> str:
     return service if isinstance(service, str) else ""
 
 
+def _detail_text(event: events_pb2.Event) -> str:
+    return zlib.decompress(event.detail_zlib).decode() if event.detail_zlib else event.detail_json
+
+
 def to_eventbridge(event: events_pb2.Event) -> dict[str, Any]:
     """The EventBridge JSON of an event, in EventBridge's field order."""
     return {
@@ -69,8 +74,27 @@ def to_eventbridge(event: events_pb2.Event) -> dict[str, Any]:
         "time": event.time.ToJsonString() if event.HasField("time") else "",
         "region": event.region,
         "resources": list(event.resources),
-        "detail": json.loads(event.detail_json) if event.detail_json else {},
+        "detail": json.loads(_detail_text(event) or "{}"),
     }
+
+
+COMPRESS_OVER = 512  # bytes of detail JSON; task and instance details are 1-3 KiB and shrink ~4x
+
+
+def packed(event: events_pb2.Event) -> events_pb2.Event:
+    """The event as stored: a large detail deflated (etcd keeps every event for the retention time)."""
+    if len(event.detail_json) > COMPRESS_OVER:
+        event.detail_zlib = zlib.compress(event.detail_json.encode(), 1)
+        event.detail_json = ""
+    return event
+
+
+def unpacked(event: events_pb2.Event) -> events_pb2.Event:
+    """The event as the API sends it: the detail as JSON text."""
+    if event.detail_zlib:
+        event.detail_json = zlib.decompress(event.detail_zlib).decode()
+        event.detail_zlib = b""
+    return event
 
 
 def new_event(

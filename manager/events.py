@@ -10,7 +10,7 @@ failover) is stored once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import dataclasses
 import logging
 import time
 import uuid
@@ -24,7 +24,9 @@ from google.protobuf.message import Message
 
 from shoal.client import ecsjson
 from shoal.core import events as event_rules
+from shoal.core.errors import Unavailable
 from shoal.manager.store.etcd import MAX_TXN_OPS, Compacted, Conflict, Item, RawEvent, Store
+from shoal.manager.view import View
 from shoal.v1 import ecs_pb2, events_pb2
 
 log = logging.getLogger(__name__)
@@ -65,19 +67,26 @@ class Recorder:
         return self._lease
 
     async def write(
-        self, events: Sequence[events_pb2.Event], fence: dict[str, int] | None = None
+        self,
+        events: Sequence[events_pb2.Event],
+        fence: dict[str, int] | None = None,
+        also: dict[str, Message] | None = None,
     ) -> tuple[int, int]:
         """Store events that are not stored yet; returns (written, already there).
 
-        `fence` (the leader key's revision) makes every write fail once leadership is lost.
+        `fence` (the leader key's revision) makes every write fail once leadership is lost; `also`
+        (unleased puts) goes with the last of the events, or on its own after a replay.
         """
         written = existing = 0
         for start in range(0, len(events), BATCH):
             chunk = events[start : start + BATCH]
+            last = start + BATCH >= len(events)
             try:
-                await self._put(chunk, fence)
+                await self._put(chunk, fence, also if last else None)
                 written += len(chunk)
                 self._offer(chunk)
+                if last:
+                    also = None
                 continue
             except Conflict:
                 if fence and not await self._fence_holds(fence):
@@ -92,27 +101,36 @@ class Recorder:
                     if fence and not await self._fence_holds(fence):
                         raise
                     existing += 1
+        if also:
+            await self.store.commit(also, expect_revisions=dict(fence or {}))
         self.written += written
         return written, existing
 
-    async def _put(self, events: Sequence[events_pb2.Event], fence: dict[str, int] | None) -> int:
+    async def _put(
+        self,
+        events: Sequence[events_pb2.Event],
+        fence: dict[str, int] | None,
+        also: dict[str, Message] | None = None,
+    ) -> int:
         keys = self.store.keys
-        puts = {}
+        puts: dict[str, Message] = {}
         for n, e in enumerate(events):
             e.sequence = n
-            puts[keys.event(e.cluster, e.id)] = e
+            puts[keys.event(e.cluster, e.id)] = event_rules.packed(e)
+        leased = frozenset(puts)
         expect = dict(fence or {})
         expect.update({k: 0 for k in puts})
+        puts.update(also or {})
         lease = await self.lease()
         try:
-            return await self.store.commit(puts, expect_revisions=expect, lease=lease, leased=frozenset(puts))
-        except Exception as exc:
+            return await self.store.commit(puts, expect_revisions=expect, lease=lease, leased=leased)
+        except Unavailable as exc:
             # A lease that expired early (etcd restored from a backup, a clock jump) is replaced once.
-            if "lease not found" not in str(exc).lower() and "requested lease not found" not in str(exc):
+            if "lease not found" not in str(exc).lower():
                 raise
             self._lease = 0
             lease = await self.lease()
-            return await self.store.commit(puts, expect_revisions=expect, lease=lease, leased=frozenset(puts))
+            return await self.store.commit(puts, expect_revisions=expect, lease=lease, leased=leased)
 
     async def _fence_holds(self, fence: dict[str, int]) -> bool:
         for key, revision in fence.items():
@@ -187,7 +205,9 @@ _DECODERS: dict[str, tuple[type[Message], Callable[[Any, Any], list[event_rules.
     "instances": (ecs_pb2.ContainerInstance, event_rules.instance_changes),
     "services": (ecs_pb2.Service, event_rules.service_changes),
 }
-CHECKPOINT_SECONDS = 1.0
+CHECKPOINT_SECONDS = 5.0  # without events, how often the emitter records how far it got
+COALESCE_SECONDS = 0.1
+YIELD_EVERY = 100  # changes derived between two turns of the event loop
 TRIM_SECONDS = 30.0
 
 
@@ -208,8 +228,13 @@ def render(derived: event_rules.Derived, *, key: str, mod_revision: int, cluster
     )
 
 
-def derive(store: Store, change: RawEvent, before: bytes | None, now: datetime) -> list[events_pb2.Event]:
-    """The events one stored change gives (none for heartbeats, deletions and other keys)."""
+def derive(
+    store: Store, change: RawEvent, before: bytes | None, now: datetime, view: View | None = None
+) -> list[events_pb2.Event]:
+    """The events one stored change gives (none for heartbeats, deletions and other keys).
+
+    With the manager's view, an instance's detail carries its remainingResources, as ECS's does.
+    """
     parsed = store.keys.parse(change.key)
     if parsed is None or parsed[0] not in _DECODERS or change.value is None:
         return []
@@ -217,9 +242,12 @@ def derive(store: Store, change: RawEvent, before: bytes | None, now: datetime) 
     cls, rule = _DECODERS[kind]
     old = cls.FromString(before) if before is not None else None
     new = cls.FromString(change.value)
+    derived = rule(old, new)
+    if view is not None and kind == "instances" and derived:
+        full = view.cluster(cluster).with_remaining(new)
+        derived = [dataclasses.replace(d, subject=full) for d in derived]
     return [
-        render(d, key=change.key, mod_revision=change.mod_revision, cluster=cluster, now=now)
-        for d in rule(old, new)
+        render(d, key=change.key, mod_revision=change.mod_revision, cluster=cluster, now=now) for d in derived
     ]
 
 
@@ -236,10 +264,12 @@ class Emitter:
 
     store: Store
     recorder: Recorder
+    view: View | None = None
     emitted: int = 0
     replayed: int = 0
     revision: int = 0
     gaps: int = 0
+    _saved_at: float = 0.0
 
     async def run(self, fence: dict[str, int]) -> None:
         await asyncio.gather(self._follow(fence), self._trim_loop(fence))
@@ -251,29 +281,12 @@ class Emitter:
         return await self.store.current_revision()  # a new cluster: events start now
 
     async def _follow(self, fence: dict[str, int]) -> None:
-        keys = self.store.keys
-        # One range from `instances/` to the end of `tasks/` holds the three kinds (and a few others).
-        start, end = keys.kind_prefix("instances"), prefix_range_end(keys.kind_prefix("tasks"))
         self.revision = await self._start_revision()
         await self._save(fence)  # from here on no change goes unseen, whoever leads next
-        saved = self.revision
-        loop = asyncio.get_running_loop()
-        last_save = loop.time()
+        self._saved_at = asyncio.get_running_loop().time()
         while True:
             try:
-                async for batch in self.store.watch_changes(start, end, self.revision + 1):
-                    now = datetime.now(UTC)
-                    out: list[events_pb2.Event] = []
-                    for change, before in batch:
-                        out.extend(derive(self.store, change, before, now))
-                    if out:
-                        written, existing = await self.recorder.write(out, fence)
-                        self.emitted += written
-                        self.replayed += existing
-                    self.revision = batch[-1][0].mod_revision
-                    if loop.time() - last_save >= CHECKPOINT_SECONDS:
-                        await self._save(fence)
-                        saved, last_save = self.revision, loop.time()
+                await self._follow_once(fence)
             except Compacted as exc:
                 current = await self.store.current_revision()
                 self.gaps += 1
@@ -288,11 +301,70 @@ class Emitter:
             except Exception as exc:
                 log.warning("event emitter: %s; resuming from revision %d", exc, self.revision)
                 await asyncio.sleep(0.5)
-            finally:
-                if self.revision != saved:
-                    with contextlib.suppress(Exception):
-                        await self._save(fence)
-                        saved = self.revision
+
+    async def _follow_once(self, fence: dict[str, int]) -> None:
+        """One watch; changes that arrive within COALESCE_SECONDS are written in one transaction."""
+        keys = self.store.keys
+        # One range from `instances/` to the end of `tasks/` holds the three kinds (and a few others).
+        start, end = keys.kind_prefix("instances"), prefix_range_end(keys.kind_prefix("tasks"))
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        done = object()
+
+        async def produce() -> None:
+            try:
+                async for batch in self.store.watch_changes(start, end, self.revision + 1):
+                    queue.put_nowait(batch)
+                queue.put_nowait(done)
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:
+                queue.put_nowait(exc)
+
+        producer = asyncio.create_task(produce(), name="event watch")
+        try:
+            while True:
+                items = [await queue.get()]
+                # A burst (a scale-up, a deployment) becomes a few large writes, not one per change.
+                await asyncio.sleep(COALESCE_SECONDS)
+                while not queue.empty():
+                    items.append(queue.get_nowait())
+                batches = [i for i in items if isinstance(i, list)]
+                if batches:
+                    await self._emit(batches, fence)
+                for item in items:
+                    if isinstance(item, BaseException):
+                        raise item
+                    if item is done:
+                        return
+        finally:
+            producer.cancel()
+            await asyncio.gather(producer, return_exceptions=True)
+
+    async def _emit(self, batches: list[list[tuple[RawEvent, bytes | None]]], fence: dict[str, int]) -> None:
+        now = datetime.now(UTC)
+        out: list[events_pb2.Event] = []
+        n = 0
+        for batch in batches:
+            for change, before in batch:
+                out.extend(derive(self.store, change, before, now, self.view))
+                n += 1
+                if n % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # a burst of thousands must not starve sessions and leases
+        upto = batches[-1][-1][0].mod_revision
+        loop = asyncio.get_running_loop()
+        if out:
+            # The checkpoint rides in the last transaction of the events it covers.
+            checkpoint = {self.store.keys.event_checkpoint(): events_pb2.EventCheckpoint(revision=upto)}
+            written, existing = await self.recorder.write(out, fence, also=checkpoint)
+            self.emitted += written
+            self.replayed += existing
+            self.revision = upto  # only once written: a failed write is tried again from the watch
+            self._saved_at = loop.time()
+            return
+        self.revision = upto
+        if loop.time() - self._saved_at >= CHECKPOINT_SECONDS:
+            await self._save(fence)
+            self._saved_at = loop.time()
 
     async def _save(self, fence: dict[str, int]) -> None:
         key = self.store.keys.event_checkpoint()
@@ -343,9 +415,13 @@ async def stream(store: Store, f: event_rules.StreamFilter) -> AsyncIterator[eve
     prefix = store.keys.events_prefix(f.cluster)
 
     def passes(event: events_pb2.Event) -> bool:
-        return event_rules.matches(
+        """The filter; an event that passes is unpacked for sending."""
+        if not event_rules.matches(
             event, detail_types=f.detail_types, service=f.service, since_seconds=f.since_seconds
-        )
+        ):
+            return False
+        event_rules.unpacked(event)
+        return True
 
     items, last = await store.list(prefix, events_pb2.Event)
     matched = [i for i in sorted(items, key=_order) if passes(i.value)]

@@ -481,7 +481,7 @@ async def serve(args: argparse.Namespace) -> None:
     async def lead(fence: dict[str, int]) -> None:
         controller.fence = fence
         # The leader keeps etcd's history short, as kube-apiserver does, embedded etcd or not.
-        emitter = events.Emitter(store, recorder)
+        emitter = events.Emitter(store, recorder, view)
         await asyncio.gather(controller.run(), Compactor(store).run(), emitter.run(fence))
 
     leadership = asyncio.create_task(Leadership(store).run(lead))

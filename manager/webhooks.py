@@ -11,8 +11,7 @@ import asyncio
 import logging
 import random
 import urllib.parse
-
-import requests
+from typing import Any
 
 from shoal.core import events as event_rules
 from shoal.v1 import events_pb2
@@ -52,6 +51,10 @@ class WebhookSink:
         self.timeout = timeout
         self.queue: asyncio.Queue[events_pb2.Event] = asyncio.Queue(queue_size)
         self.delivered = self.failed = self.dropped = 0
+        # Imported only when a webhook is configured: requests costs the manager a few MiB.
+        import requests
+
+        self._requests: Any = requests
         self._session = requests.Session()
         self._runner: asyncio.Task | None = None
 
@@ -96,7 +99,7 @@ class WebhookSink:
                 if 400 <= resp.status_code < 500 and resp.status_code not in (408, 429):
                     log.warning("webhook %s refused event %s: %s", shown(self.url), event.id, problem)
                     return False
-            except requests.RequestException as exc:
+            except self._requests.RequestException as exc:
                 problem = type(exc).__name__
             if attempt < self.attempts:
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))

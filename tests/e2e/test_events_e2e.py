@@ -155,6 +155,8 @@ def test_task_service_and_instance_events_stream_in_order(
     assert task_arn not in json.dumps(of_service)
     instances = c.json("events", "--type", "instance")["events"]
     assert instances and {e["detail-type"] for e in instances} == {"ECS Container Instance State Change"}
+    remaining = {r["name"]: r for r in instances[-1]["detail"]["remainingResources"]}
+    assert remaining["MEMORY"]["integerValue"] <= 4096  # ECS's detail: what is left for tasks
     assert c.json("events", "--since", "2100-01-01T00:00:00Z")["events"] == []
     table = c.shoal("events", "--type", "task", "--limit", "2").stdout.strip().splitlines()
     assert len(table) == 2 and all("ECS Task State Change" in line for line in table)

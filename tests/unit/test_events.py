@@ -164,3 +164,19 @@ def test_matches() -> None:
             event_id="x", cluster="c", detail_type="X", resources=[], detail={"n": 1}, time=datetime.now(UTC)
         ).detail_json
     ) == {"n": 1}
+
+
+def test_large_details_are_stored_deflated_and_sent_whole() -> None:
+    detail = {"containers": [{"name": f"c{n}", "lastStatus": "RUNNING"} for n in range(40)]}
+    e = ev.new_event(
+        event_id="x", cluster="c", detail_type="X", resources=[], detail=detail, time=datetime.now(UTC)
+    )
+    text = e.detail_json
+    stored = ev.packed(events_pb2.Event.FromString(e.SerializeToString()))
+    assert stored.detail_json == "" and 0 < len(stored.detail_zlib) < len(text) / 3
+    assert ev.to_eventbridge(stored)["detail"] == detail
+    assert ev.unpacked(stored).detail_json == text and stored.detail_zlib == b""
+    small = ev.new_event(
+        event_id="y", cluster="c", detail_type="X", resources=[], detail={}, time=datetime.now(UTC)
+    )
+    assert ev.packed(small).detail_json == "{}"

@@ -10,7 +10,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Event(_message.Message):
-    __slots__ = ("id", "detail_type", "source", "account", "time", "region", "resources", "detail_json", "cluster", "service", "revision", "sequence")
+    __slots__ = ("id", "detail_type", "source", "account", "time", "region", "resources", "detail_json", "cluster", "service", "revision", "sequence", "detail_zlib")
     ID_FIELD_NUMBER: _ClassVar[int]
     DETAIL_TYPE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -23,6 +23,7 @@ class Event(_message.Message):
     SERVICE_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_ZLIB_FIELD_NUMBER: _ClassVar[int]
     id: str
     detail_type: str
     source: str
@@ -35,7 +36,8 @@ class Event(_message.Message):
     service: str
     revision: int
     sequence: int
-    def __init__(self, id: _Optional[str] = ..., detail_type: _Optional[str] = ..., source: _Optional[str] = ..., account: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., region: _Optional[str] = ..., resources: _Optional[_Iterable[str]] = ..., detail_json: _Optional[str] = ..., cluster: _Optional[str] = ..., service: _Optional[str] = ..., revision: _Optional[int] = ..., sequence: _Optional[int] = ...) -> None: ...
+    detail_zlib: bytes
+    def __init__(self, id: _Optional[str] = ..., detail_type: _Optional[str] = ..., source: _Optional[str] = ..., account: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., region: _Optional[str] = ..., resources: _Optional[_Iterable[str]] = ..., detail_json: _Optional[str] = ..., cluster: _Optional[str] = ..., service: _Optional[str] = ..., revision: _Optional[int] = ..., sequence: _Optional[int] = ..., detail_zlib: _Optional[bytes] = ...) -> None: ...
 
 class StreamEventsRequest(_message.Message):
     __slots__ = ("cluster", "detail_types", "service", "since", "follow", "limit")
