@@ -168,6 +168,10 @@ def test_follow_sees_new_lines_as_they_are_written(cluster: LocalCluster) -> Non
     finally:
         proc.terminate()
         proc.wait(10)
+    # ECS Exec needs the task (or its service) started with enableExecuteCommand.
+    refused = c.shoal("task", "exec", tid, "--", "true", check=False)
+    assert refused.returncode == 1
+    assert "enableExecuteCommand" in refused.stderr and "FAILED_PRECONDITION" in refused.stderr
     c.shoal("task", "stop", tid)
 
 
@@ -197,10 +201,6 @@ def test_service_logs_interleave_every_task_with_its_prefix(cluster: LocalCluste
 def test_exec_returns_output_and_exit_code_and_needs_the_flag(cluster: LocalCluster) -> None:
     c = cluster
     register(c, "shell", "sleep 300")
-    off = run(c, "shell").rsplit("/", 1)[-1]
-    refused = c.shoal("task", "exec", off, "--", "true", check=False)
-    assert refused.returncode == 1
-    assert "enableExecuteCommand" in refused.stderr and "FAILED_PRECONDITION" in refused.stderr
     tid = run(c, "shell", "--enable-execute-command").rsplit("/", 1)[-1]
     assert c.describe_task(tid)["enableExecuteCommand"] is True
     r = c.shoal("task", "exec", tid, "--", "sh", "-c", "echo to-out; echo to-err >&2; exit 7", check=False)
@@ -222,7 +222,6 @@ def test_exec_returns_output_and_exit_code_and_needs_the_flag(cluster: LocalClus
     assert found[0]["detail-type"] == "ECS Exec"
     assert found[0]["detail"]["principal"]["keyName"] == "bootstrap-admin"
     assert found[0]["detail"]["containerName"] == "app"
-    c.shoal("task", "stop", off)
 
     # --interactive on a terminal: a TTY, keys as typed, window resizes followed, the exit code back.
     env = dict(os.environ, SHOAL_ENDPOINT=c.endpoint, SHOAL_CA_FILE=str(c.ca_file), SHOAL_API_KEY=c.admin_key)
