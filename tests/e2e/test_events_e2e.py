@@ -132,7 +132,9 @@ def test_task_service_and_instance_events_stream_in_order(
     assert len({e["id"] for e in seen}) == len(seen)
 
     # A service that reaches a steady state says so as an ECS Service Action.
-    web = register(c, tmp_path, td("shoal-events-web", command="sleep 3600", health=False))
+    web = register(
+        c, tmp_path, td("shoal-events-web", command="trap 'exit 0' TERM; sleep 3600 & wait", health=False)
+    )
     c.shoal("service", "create", "--service-name", "ev-web", "--task-definition", web, "--desired-count", "1")
 
     def steady() -> list[dict] | None:
