@@ -13,12 +13,14 @@ from shoal.cli.attribute import attribute
 from shoal.cli.auth import auth, configure, whoami
 from shoal.cli.cluster import cluster
 from shoal.cli.instance import instance
+from shoal.cli.metrics import alarm, metrics
 from shoal.cli.output import fail
 from shoal.cli.secret import secret
 from shoal.cli.service import service
 from shoal.cli.task import task
 from shoal.cli.task_definition import task_definition
 from shoal.cli.token import token
+from shoal.cli.top import top
 from shoal.cli.wait import wait_group
 from shoal.client import DEFAULT_ENDPOINT, UNREACHABLE
 from shoal.client.ecsjson import UnknownFields
@@ -96,6 +98,9 @@ for _group in (
     token,
     auth,
     secret,
+    metrics,
+    alarm,
+    top,
     configure,
     whoami,
 ):

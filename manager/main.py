@@ -22,12 +22,14 @@ from shoal.manager.actions import ControlPlane
 from shoal.manager.actions.api_keys import ApiKeys
 from shoal.manager.actions.fleet import JoinTokens
 from shoal.manager.actions.secrets import Secrets
+from shoal.manager.alarms import AlarmEvaluator, Alarms
 from shoal.manager.api.agent import AgentSessionServicer
 from shoal.manager.api.auth import AuthInterceptor
 from shoal.manager.api.ecs import EcsServicer
 from shoal.manager.api.fleet import FleetServicer, install_command_for
 from shoal.manager.api.join import AgentJoinServicer
 from shoal.manager.api.keys import AuthServicer
+from shoal.manager.api.metrics import MetricsServicer
 from shoal.manager.api.secrets import SecretsServicer
 from shoal.manager.compaction import Compactor
 from shoal.manager.controllers.services import ServiceController
@@ -35,6 +37,7 @@ from shoal.manager.ecs_http import server as ecs_http
 from shoal.manager.embedded_etcd import EmbeddedEtcd
 from shoal.manager.installer import InstallerServer, Wheelhouse, public_key_pin
 from shoal.manager.leader import Leadership, ProcessLease
+from shoal.manager.metrics import MetricsRecorder
 from shoal.manager.pki import load_or_create_ca, load_or_create_key
 from shoal.manager.secretbox import SecretsKey, SecretsKeyError, load_key
 from shoal.manager.store.etcd import EtcdSecurity, Store
@@ -47,6 +50,8 @@ from shoal.v1 import (
     fleet_pb2,
     fleet_pb2_grpc,
     internal_pb2,
+    metrics_pb2,
+    metrics_pb2_grpc,
     secrets_pb2,
     secrets_pb2_grpc,
 )
@@ -154,6 +159,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="HOST:PORT for the AWS ECS API (JSON 1.1, SigV4) that boto3 and the aws CLI speak; `off` to "
         "disable (default: --listen's host, its port + 3)",
+    )
+    p.add_argument(
+        "--metrics-listen",
+        default="off",
+        help="HOST:PORT serving /metrics in the Prometheus text format (TLS with the manager's certificate "
+        "and an API key as bearer token; plain HTTP only with --insecure); default %(default)s",
     )
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
@@ -333,6 +344,11 @@ async def serve(args: argparse.Namespace) -> None:
     if aws_resealed := await api_keys.reseal():
         log.info("secrets key rotated: %d AWS secret access key(s) re-sealed", aws_resealed)
     cp.secrets = secrets
+    # Every replica records metrics from its view; the leader evaluates alarms (manager/metrics.py).
+    metrics_recorder = MetricsRecorder(view, store)
+    metrics_recorder.start()
+    alarms = Alarms(store, cp.clusters, metrics_recorder)
+    alarm_evaluator = AlarmEvaluator(store, metrics_recorder, publish=_event_publisher())
     lifetime = timedelta(seconds=args.agent_certificate_lifetime_seconds)
     sessions = AgentSessionServicer(cp, process_lease, ca=ca, certificate_lifetime=lifetime)
 
@@ -354,6 +370,9 @@ async def serve(args: argparse.Namespace) -> None:
         AgentJoinServicer(session_port=agent_port, ca=ca, tokens=tokens, certificate_lifetime=lifetime), api
     )
     auth_pb2_grpc.add_AuthServicer_to_server(AuthServicer(api_keys), api)
+    metrics_pb2_grpc.add_MetricsServicer_to_server(
+        MetricsServicer(metrics_recorder, alarms, cp.clusters), api
+    )
     if ca is not None:  # without TLS and keys, managing secrets is not offered at all
         secrets_pb2_grpc.add_SecretsServicer_to_server(SecretsServicer(secrets), api)
     agent_pb2_grpc.add_AgentSessionServicer_to_server(sessions, agents)
@@ -368,6 +387,7 @@ async def serve(args: argparse.Namespace) -> None:
         agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name,
         health.SERVICE_NAME,
         reflection.SERVICE_NAME,
+        metrics_pb2.DESCRIPTOR.services_by_name["Metrics"].full_name,
     )
     session_name = agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name
     reflection.enable_server_reflection(
@@ -397,7 +417,7 @@ async def serve(args: argparse.Namespace) -> None:
         ecs_api = await ecs_http.start(
             args.ecs_listen, EcsServicer(cp), keys, tls, required=args.ecs_listen_required
         )
-    for name in ("", *names[:6]):
+    for name in ("", *names[:6], names[-1]):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     if ca is None:
         log.info("shoal-manager serving on %s (plaintext, agents too)", args.listen)
@@ -415,8 +435,9 @@ async def serve(args: argparse.Namespace) -> None:
 
     async def lead(fence: dict[str, int]) -> None:
         controller.fence = fence
+        alarm_evaluator.fence = fence
         # The leader keeps etcd's history short, as kube-apiserver does, embedded etcd or not.
-        await asyncio.gather(controller.run(), Compactor(store).run())
+        await asyncio.gather(controller.run(), Compactor(store).run(), alarm_evaluator.run())
 
     leadership = asyncio.create_task(Leadership(store).run(lead))
     keep_lease = asyncio.create_task(process_lease.run(sessions.close_all))
@@ -437,10 +458,20 @@ async def serve(args: argparse.Namespace) -> None:
     await api.stop(grace=2)
     if agents is not api:
         await agents.stop(grace=2)
+    await metrics_recorder.stop()
     await view.stop()
     await store.close()
     if etcd:
         await etcd.stop()
+
+
+def _event_publisher():
+    """`shoal.manager.events.publish` once the event stream is part of this build, else None."""
+    try:
+        from shoal.manager import events
+    except ImportError:
+        return None
+    return getattr(events, "publish", None)
 
 
 async def _bootstrap_admin_key(keys: ApiKeys, data_dir: Path) -> None:

@@ -7,6 +7,7 @@ import logging
 import random
 import socket
 import threading
+import time
 from collections.abc import Callable
 
 import docker
@@ -20,6 +21,7 @@ from shoal.agent.containers import (
     ContainerState,
     RuntimeFailure,
 )
+from shoal.agent.runtime import cgroups
 from shoal.core.labels import (
     LABEL_CLUSTER,
     LABEL_CONTAINER_NAME,
@@ -91,6 +93,8 @@ class DockerRuntime:
         self._taken_ports: set[tuple[int, str]] = set()
         self._present: set[str] = set()  # images known to be cached (prefer-cached / once)
         self._fallback_logged: set[str] = set()
+        self._cgroups: dict[str, cgroups.CgroupPaths] = {}
+        self._cgroup_misses: dict[str, float] = {}  # container id -> when its cgroup was not found
 
     def set_instance(self, instance_id: str) -> None:
         self.instance_id = instance_id
@@ -289,6 +293,43 @@ class DockerRuntime:
         with self._ports_lock:
             for _, _, host_port, proto in bindings:
                 self._taken_ports.discard((host_port, proto))
+
+    # -- usage -------------------------------------------------------------------------------------
+    def container_usage(self, container_ids: list[str]) -> dict[str, tuple[float, float]]:
+        """(cumulative CPU seconds, memory bytes) of each container, read from its cgroup files."""
+        out = {}
+        for cid in container_ids:
+            paths = self._cgroups.get(cid) or self._find_cgroup(cid)
+            if paths is None:
+                continue
+            try:
+                out[cid] = cgroups.read_usage(paths)
+            except (OSError, ValueError):
+                self._cgroups.pop(cid, None)  # gone (stopped) or moved: looked up again next time
+        for cid in self._cgroups.keys() - set(container_ids):
+            del self._cgroups[cid]
+        return out
+
+    def _find_cgroup(self, cid: str) -> cgroups.CgroupPaths | None:
+        missed = self._cgroup_misses.get(cid)
+        if missed is not None and time.monotonic() - missed < 60:
+            return None
+        paths = cgroups.paths_by_id(cid)
+        if paths is None:
+            # One inspect per container for its pid (then cached), never one per sample.
+            try:
+                pid = self.client.api.inspect_container(cid).get("State", {}).get("Pid") or 0
+            except docker.errors.APIError:
+                pid = 0
+            paths = cgroups.paths_from_proc(pid) if pid else None
+        if paths is None:
+            self._cgroup_misses[cid] = time.monotonic()
+            if len(self._cgroup_misses) > 4096:
+                self._cgroup_misses.clear()
+            return None
+        self._cgroup_misses.pop(cid, None)
+        self._cgroups[cid] = paths
+        return paths
 
     def inspect(self, container_id: str) -> ContainerState | None:
         try:
