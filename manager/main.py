@@ -39,6 +39,7 @@ from shoal.manager.installer import InstallerServer, Wheelhouse, public_key_pin
 from shoal.manager.leader import Leadership, ProcessLease
 from shoal.manager.metrics import MetricsRecorder
 from shoal.manager.pki import load_or_create_ca, load_or_create_key
+from shoal.manager.prometheus import PrometheusEndpoint
 from shoal.manager.secretbox import SecretsKey, SecretsKeyError, load_key
 from shoal.manager.store.etcd import EtcdSecurity, Store
 from shoal.manager.view import View
@@ -417,6 +418,28 @@ async def serve(args: argparse.Namespace) -> None:
         ecs_api = await ecs_http.start(
             args.ecs_listen, EcsServicer(cp), keys, tls, required=args.ecs_listen_required
         )
+    leading = [False]
+    prometheus = None
+    if args.metrics_listen != "off":
+        prometheus = PrometheusEndpoint(
+            metrics_recorder,
+            None if ca is None else api_keys,
+            sessions=lambda: len(sessions._outboxes),
+            is_leader=lambda: leading[0],
+        )
+        try:
+            await prometheus.start(
+                args.metrics_listen, None if ca is None else ecs_http.tls_context(*ecs_tls)
+            )
+        except (OSError, ValueError) as exc:
+            raise SystemExit(
+                f"shoal-manager: cannot listen on {args.metrics_listen} (--metrics-listen): {exc}"
+            ) from None
+        log.info(
+            "Prometheus /metrics on %s (%s)",
+            args.metrics_listen,
+            "plain HTTP, no keys" if ca is None else "TLS, API key as bearer token",
+        )
     for name in ("", *names[:6], names[-1]):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     if ca is None:
@@ -436,8 +459,12 @@ async def serve(args: argparse.Namespace) -> None:
     async def lead(fence: dict[str, int]) -> None:
         controller.fence = fence
         alarm_evaluator.fence = fence
-        # The leader keeps etcd's history short, as kube-apiserver does, embedded etcd or not.
-        await asyncio.gather(controller.run(), Compactor(store).run(), alarm_evaluator.run())
+        leading[0] = True
+        try:
+            # The leader keeps etcd's history short, as kube-apiserver does, embedded etcd or not.
+            await asyncio.gather(controller.run(), Compactor(store).run(), alarm_evaluator.run())
+        finally:
+            leading[0] = False
 
     leadership = asyncio.create_task(Leadership(store).run(lead))
     keep_lease = asyncio.create_task(process_lease.run(sessions.close_all))
@@ -455,6 +482,8 @@ async def serve(args: argparse.Namespace) -> None:
         installer.stop()
     if ecs_api is not None:
         await ecs_api.close()
+    if prometheus is not None:
+        await prometheus.close()
     await api.stop(grace=2)
     if agents is not api:
         await agents.stop(grace=2)
