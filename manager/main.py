@@ -16,8 +16,10 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from shoal.core import events as event_rules
 from shoal.core.errors import Unavailable
 from shoal.core.identity import ca_digest
+from shoal.manager import events, webhooks
 from shoal.manager.actions import ControlPlane
 from shoal.manager.actions.api_keys import ApiKeys
 from shoal.manager.actions.fleet import JoinTokens
@@ -26,6 +28,7 @@ from shoal.manager.alarms import AlarmEvaluator, Alarms
 from shoal.manager.api.agent import AgentSessionServicer
 from shoal.manager.api.auth import AuthInterceptor
 from shoal.manager.api.ecs import EcsServicer
+from shoal.manager.api.events import EventsServicer
 from shoal.manager.api.fleet import FleetServicer, install_command_for
 from shoal.manager.api.join import AgentJoinServicer
 from shoal.manager.api.keys import AuthServicer
@@ -48,6 +51,8 @@ from shoal.v1 import (
     api_pb2,
     auth_pb2,
     auth_pb2_grpc,
+    events_pb2,
+    events_pb2_grpc,
     fleet_pb2,
     fleet_pb2_grpc,
     internal_pb2,
@@ -167,6 +172,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="HOST:PORT serving /metrics in the Prometheus text format (TLS with the manager's certificate "
         "and an API key as bearer token; plain HTTP only with --insecure); default %(default)s",
     )
+    ev = p.add_argument_group("cluster events")
+    ev.add_argument(
+        "--events-retention",
+        default="24h",
+        help="how long cluster events are kept in etcd, e.g. 30m, 24h, 7d (default %(default)s)",
+    )
+    ev.add_argument(
+        "--events-max",
+        type=int,
+        default=events.DEFAULT_MAX_EVENTS,
+        help="at most this many events kept per cluster; the oldest go first (default %(default)s)",
+    )
+    ev.add_argument(
+        "--events-webhook",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="POST each event (EventBridge JSON) to this URL, with retries; repeatable",
+    )
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
     if args.agent_listen is None:
@@ -189,6 +213,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--etcd-cert needs --etcd-cacert")
     if (args.etcd_cacert or args.etcd_username) and not args.etcd_endpoints:
         p.error("etcd TLS and credentials are for an external etcd: give --etcd-endpoints")
+    try:
+        args.events_retention_seconds = event_rules.parse_duration(args.events_retention)
+    except ValueError as exc:
+        p.error(f"--events-retention: {exc}")
+    if args.events_retention_seconds < 10:
+        p.error("--events-retention must be at least 10s")
+    if args.events_max < 1:
+        p.error("--events-max must be at least 1")
+    for url in args.events_webhook:
+        try:
+            webhooks.check_url(url)
+        except ValueError as exc:
+            p.error(f"--events-webhook {exc}")
     return args
 
 
@@ -349,7 +386,7 @@ async def serve(args: argparse.Namespace) -> None:
     metrics_recorder = MetricsRecorder(view, store)
     metrics_recorder.start()
     alarms = Alarms(store, cp.clusters, metrics_recorder)
-    alarm_evaluator = AlarmEvaluator(store, metrics_recorder, publish=_event_publisher())
+    alarm_evaluator = AlarmEvaluator(store, metrics_recorder, publish=events.publish)
     lifetime = timedelta(seconds=args.agent_certificate_lifetime_seconds)
     sessions = AgentSessionServicer(cp, process_lease, ca=ca, certificate_lifetime=lifetime)
 
@@ -374,6 +411,7 @@ async def serve(args: argparse.Namespace) -> None:
     metrics_pb2_grpc.add_MetricsServicer_to_server(
         MetricsServicer(metrics_recorder, alarms, cp.clusters), api
     )
+    events_pb2_grpc.add_EventsServicer_to_server(EventsServicer(store, cp.clusters), api)
     if ca is not None:  # without TLS and keys, managing secrets is not offered at all
         secrets_pb2_grpc.add_SecretsServicer_to_server(SecretsServicer(secrets), api)
     agent_pb2_grpc.add_AgentSessionServicer_to_server(sessions, agents)
@@ -389,6 +427,7 @@ async def serve(args: argparse.Namespace) -> None:
         health.SERVICE_NAME,
         reflection.SERVICE_NAME,
         metrics_pb2.DESCRIPTOR.services_by_name["Metrics"].full_name,
+        events_pb2.DESCRIPTOR.services_by_name["Events"].full_name,
     )
     session_name = agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name
     reflection.enable_server_reflection(
@@ -440,7 +479,7 @@ async def serve(args: argparse.Namespace) -> None:
             args.metrics_listen,
             "plain HTTP, no keys" if ca is None else "TLS, API key as bearer token",
         )
-    for name in ("", *names[:6], names[-1]):
+    for name in ("", *names[:6], *names[8:]):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     if ca is None:
         log.info("shoal-manager serving on %s (plaintext, agents too)", args.listen)
@@ -455,6 +494,12 @@ async def serve(args: argparse.Namespace) -> None:
         cp, disconnect_grace=timedelta(seconds=args.agent_disconnect_grace_seconds)
     )
     cp.services.on_change = controller.wake
+    sinks = [webhooks.WebhookSink(url) for url in args.events_webhook]
+    for sink in sinks:
+        sink.start()
+    recorder = events.configure(
+        store, retention_seconds=args.events_retention_seconds, max_events=args.events_max, sinks=sinks
+    )
 
     async def lead(fence: dict[str, int]) -> None:
         controller.fence = fence
@@ -462,7 +507,10 @@ async def serve(args: argparse.Namespace) -> None:
         leading[0] = True
         try:
             # The leader keeps etcd's history short, as kube-apiserver does, embedded etcd or not.
-            await asyncio.gather(controller.run(), Compactor(store).run(), alarm_evaluator.run())
+            emitter = events.Emitter(store, recorder, view)
+            await asyncio.gather(
+                controller.run(), Compactor(store).run(), emitter.run(fence), alarm_evaluator.run()
+            )
         finally:
             leading[0] = False
 
@@ -488,19 +536,12 @@ async def serve(args: argparse.Namespace) -> None:
     if agents is not api:
         await agents.stop(grace=2)
     await metrics_recorder.stop()
+    for sink in sinks:
+        await sink.stop()
     await view.stop()
     await store.close()
     if etcd:
         await etcd.stop()
-
-
-def _event_publisher():
-    """`shoal.manager.events.publish` once the event stream is part of this build, else None."""
-    try:
-        from shoal.manager import events
-    except ImportError:
-        return None
-    return getattr(events, "publish", None)
 
 
 async def _bootstrap_admin_key(keys: ApiKeys, data_dir: Path) -> None:

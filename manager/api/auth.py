@@ -71,6 +71,7 @@ ROLE_OF: dict[str, str] = {
         for m in ("GetMetricStatistics", "DescribeAlarms", "DescribeUsage")
     },
     **{f"/shoal.v1.Metrics/{m}": "operator" for m in ("PutMetricAlarm", "DeleteAlarms")},
+    "/shoal.v1.Events/StreamEvents": "read-only",
     "/shoal.v1.AgentJoin/Join": OPEN,
     "/shoal.v1.AgentJoin/SessionEndpoint": OPEN,
     "/grpc.health.v1.Health/Check": OPEN,
@@ -125,12 +126,16 @@ _CLUSTER_SCOPED = {
 }
 
 
+# Outside the ECS API, requests whose empty cluster means `default`, as in ECS.
+_CLUSTER_AS_ECS = {"/shoal.v1.Events/StreamEvents"}
+
+
 def check_cluster_limit(who: Principal, method: str, request: Any) -> None:
     """A key limited to a cluster acts on that cluster only (PERMISSION_DENIED otherwise)."""
     name = method.rsplit("/", 1)[-1]
     if method == "/shoal.v1.Auth/WhoAmI":
         return
-    if method.startswith("/shoal.v1.Ecs/"):
+    if method.startswith("/shoal.v1.Ecs/") or method in _CLUSTER_AS_ECS:
         # ECS requests that name no cluster act on `default`, as ECS does.
         for cluster in clusters_named(request) if request is not None else []:
             if cluster != who.cluster:
