@@ -163,6 +163,10 @@ def test_burning_core_reservations_alarm_top_and_prometheus(cluster: LocalCluste
     wait_for(lambda: state() == "OK", 90, "the alarm to go back to OK")
     alarm = c.json("alarm", "describe", "--state-value", "OK")["metricAlarms"][0]
     assert alarm["alarmName"] == "burn-high" and "threshold" in alarm["stateReason"]
+    changes = c.json("events", "--type", "CloudWatch Alarm State Change")["events"]
+    states = [(e["detail"]["previousState"]["value"], e["detail"]["state"]["value"]) for e in changes]
+    assert ("INSUFFICIENT_DATA", "ALARM") in states and ("ALARM", "OK") in states, states
+    assert all(e["resources"] == [alarm["alarmArn"]] for e in changes)
 
 
 def test_bad_input_is_one_line_with_the_field(local_cluster: LocalCluster) -> None:
