@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from shoal.client import ShoalClient
+from shoal.core.errors import ShoalError
+from shoal.v1 import metrics_pb2
 from tests.conftest import TEST_IMAGE, LocalCluster, free_port, wait_for
 from tests.e2e.test_services_e2e import register
 
@@ -169,35 +172,54 @@ def test_burning_core_reservations_alarm_top_and_prometheus(cluster: LocalCluste
     assert all(e["resources"] == [alarm["alarmArn"]] for e in changes)
 
 
-def test_bad_input_is_one_line_with_the_field(local_cluster: LocalCluster) -> None:
+def _stats(**kw) -> metrics_pb2.GetMetricStatisticsRequest:
+    return metrics_pb2.GetMetricStatisticsRequest(**{"metric_name": "CPUUtilization", **kw})
+
+
+def _alarm(**kw) -> metrics_pb2.PutMetricAlarmRequest:
+    base = {
+        "alarm_name": "x",
+        "metric_name": "CPUUtilization",
+        "threshold": 1,
+        "comparison_operator": "LessThanThreshold",
+        "evaluation_periods": 1,
+        "period": 60,
+    }
+    return metrics_pb2.PutMetricAlarmRequest(**{**base, **kw})
+
+
+def test_bad_input_names_the_field(local_cluster: LocalCluster) -> None:
     c = local_cluster
-    for args, needle in [
-        (("metrics", "get", "--metric", "Bogus"), "metric_name"),
-        (("metrics", "get", "--metric", "CPUReservation", "--service", "web"), "metric_name"),
-        (("metrics", "get", "--metric", "CPUUtilization", "--service", "ghost"), "NOT_FOUND"),
-        (("metrics", "get", "--metric", "CPUUtilization", "--period", "45"), "period"),
-        (("metrics", "get", "--metric", "CPUUtilization", "--statistics", "Median"), "statistic"),
-        (("metrics", "get", "--metric", "RunningTaskCount", "--start-time", "1m", "--end-time", "2m"), "end"),
-        (("alarm", "delete", "nope"), "NOT_FOUND"),
-        (
-            (
-                "alarm", "put", "--name", "x", "--metric", "CPUUtilization", "--threshold", "1",
-                "--comparison", "LessThanThreshold", "--evaluation-periods", "2",
-                "--datapoints-to-alarm", "3",
-            ),
-            "datapoints_to_alarm",
-        ),
-        (
-            (
-                "alarm", "put", "--name", "a/b", "--metric", "CPUUtilization", "--threshold", "1",
-                "--comparison", "LessThanThreshold", "--evaluation-periods", "1",
-            ),
-            "alarm_name",
-        ),
-    ]:  # fmt: skip
-        r = c.shoal(*args, check=False)
-        assert r.returncode == 1, (args, r.stdout, r.stderr)
-        assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
-        assert "Traceback" not in r.stderr
+    service = [metrics_pb2.Dimension(name="ServiceName", value="ghost")]
+    cases = [
+        ("get_metric_statistics", _stats(metric_name="Bogus"), "INVALID_ARGUMENT", "metric_name"),
+        ("get_metric_statistics", _stats(metric_name="CPUReservation", dimensions=service),
+         "INVALID_ARGUMENT", "metric_name"),
+        ("get_metric_statistics", _stats(dimensions=service), "NOT_FOUND", "service"),
+        ("get_metric_statistics", _stats(period=45), "INVALID_ARGUMENT", "period"),
+        ("get_metric_statistics", _stats(statistics=["Median"]), "INVALID_ARGUMENT", "statistics"),
+        ("get_metric_statistics", _stats(namespace="AWS/EC2"), "INVALID_ARGUMENT", "namespace"),
+        ("get_metric_statistics", _stats(cluster="nope"), "NOT_FOUND", "cluster"),
+        ("get_metric_statistics", _stats(dimensions=[metrics_pb2.Dimension(name="Region", value="x")]),
+         "INVALID_ARGUMENT", "dimensions[0].name"),
+        ("put_metric_alarm", _alarm(evaluation_periods=2, datapoints_to_alarm=3), "INVALID_ARGUMENT",
+         "datapoints_to_alarm"),
+        ("put_metric_alarm", _alarm(alarm_name="a/b"), "INVALID_ARGUMENT", "alarm_name"),
+        ("put_metric_alarm", _alarm(comparison_operator="Above"), "INVALID_ARGUMENT", "comparison_operator"),
+        ("put_metric_alarm", _alarm(evaluation_periods=2000), "INVALID_ARGUMENT", "evaluation_periods"),
+        ("put_metric_alarm", _alarm(treat_missing_data="maybe"), "INVALID_ARGUMENT", "treat_missing_data"),
+        ("delete_alarms", metrics_pb2.DeleteAlarmsRequest(alarm_names=["nope"]), "NOT_FOUND", "alarm_names"),
+        ("describe_usage", metrics_pb2.DescribeUsageRequest(kind="pods"), "INVALID_ARGUMENT", "kind"),
+    ]  # fmt: skip
+    with ShoalClient(c.endpoint, ca_file=str(c.ca_file), api_key=c.admin_key) as client:
+        for method, request, code, field in cases:
+            with pytest.raises(ShoalError) as exc:
+                getattr(client, method)(request)
+            assert (exc.value.code, exc.value.field) == (code, field), (method, request, exc.value.message)
+        assert (
+            client.describe_alarms(metrics_pb2.DescribeAlarmsRequest()).metric_alarms == []
+        )  # nothing half-made
+    r = c.shoal("metrics", "get", "--metric", "Bogus", check=False)
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and "INVALID_ARGUMENT" in r.stderr
     r = c.shoal("metrics", "get", "--metric", "CPUUtilization", "--start-time", "yesterday", check=False)
     assert r.returncode == 2 and "--start-time" in r.stderr
