@@ -42,11 +42,9 @@ def main() -> None:
             api_pb2.RegisterTaskDefinitionRequest(
                 task_definition=ecs_pb2.TaskDefinition(
                     family="bench-usage",
-                    cpu="128",
-                    memory="128",
                     container_definitions=[
                         ecs_pb2.ContainerDefinition(
-                            name="app", image=IMAGE, memory=128, command=["sleep", "3600"], stop_timeout=1
+                            name="app", image=IMAGE, memory=16, command=["sleep", "3600"], stop_timeout=1
                         )
                     ],
                 )
