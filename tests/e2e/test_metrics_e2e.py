@@ -106,12 +106,16 @@ def test_burning_core_reservations_alarm_top_and_prometheus(cluster: LocalCluste
         "a CPUUtilization datapoint",
     )
     t0, u0 = time.time(), used_seconds()
-    time.sleep(15)
+    time.sleep(20)
     t1, u1 = time.time(), used_seconds()
     truth = (u1 - u0) / (t1 - t0) * 100  # percent of one core = percent of 1024 units
+    # A datapoint shows what the heartbeats of its period carried: the agent's averages of the ~10 s
+    # before. So the window [t0, t1] shows in the datapoints of [t0 + 10, t1 + 10].
+    window = ("--start-time", str(int(t0) + 10), "--end-time", str(int(t1) + 10))
+    time.sleep(max(0.0, t1 + 21 - time.time()))
     points = c.json(
-        "metrics", "get", "--metric", "CPUUtilization", "--service", "burn", "--period", "10",
-        "--start-time", str(int(t0) + 10), "--end-time", str(int(t1)), "--statistics", "Average", "Maximum",
+        "metrics", "get", "--metric", "CPUUtilization", "--service", "burn", "--period", "10", *window,
+        "--statistics", "Average", "Maximum",
     )["datapoints"]  # fmt: skip
     assert points and all(p["unit"] == "Percent" for p in points)
     shown = sum(p["average"] for p in points) / len(points)
@@ -119,10 +123,7 @@ def test_burning_core_reservations_alarm_top_and_prometheus(cluster: LocalCluste
     assert shown > 60 or truth < 70, (shown, truth)
     assert max(p["maximum"] for p in points) < 220
     # The cluster's: what its tasks use x 100 / 6144 registered units (the idle tasks add next to nothing).
-    whole = c.json(
-        "metrics", "get", "--metric", "CPUUtilization", "--period", "10",
-        "--start-time", str(int(t0) + 10), "--end-time", str(int(t1)),
-    )["datapoints"]  # fmt: skip
+    whole = c.json("metrics", "get", "--metric", "CPUUtilization", "--period", "10", *window)["datapoints"]
     cluster_cpu = sum(p["average"] for p in whole) / len(whole)
     assert abs(cluster_cpu - shown * 1024 / 6144) < 3, (cluster_cpu, shown)
 
