@@ -13,6 +13,7 @@ import grpc
 from shoal.agent import host
 from shoal.agent.identity import AgentIdentity, split_endpoint
 from shoal.agent.streams import StreamHost
+from shoal.agent.usage import TaskUsageSampler
 from shoal.agent.worker import TaskWorker
 from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2
 
@@ -53,10 +54,19 @@ class AgentSession:
         self.streams = StreamHost(worker, worker.runtime, self._queue_stream_data)
         self._stream_out: asyncio.Queue[agent_pb2.AgentMessage] = asyncio.Queue()
         self._write_lock = asyncio.Lock()
+        # Each task's CPU and memory, sampled every few seconds, ride on the heartbeats.
+        self.sampler = TaskUsageSampler(worker.runtime, worker.running_containers)
 
     async def run_forever(self) -> None:
         """Reconnect with exponential back-off (250 ms doubling to 2 min) and full jitter."""
         backoff = BACKOFF_START
+        sampling = asyncio.create_task(self.sampler.run(), name="usage-sampler")
+        try:
+            await self._reconnect_forever(backoff)
+        finally:
+            sampling.cancel()
+
+    async def _reconnect_forever(self, backoff: float) -> None:
         while True:
             registered = False
             try:
@@ -195,5 +205,6 @@ class AgentSession:
                     await self._write(call, renewal)
                 cpu, used, total = self.usage()
                 usage = ecs_pb2.HostUsage(cpu_percent=cpu, memory_used_mib=used, memory_total_mib=total)
-                await self._write(call, agent_pb2.AgentMessage(heartbeat=agent_pb2.Heartbeat(usage=usage)))
+                beat = agent_pb2.Heartbeat(usage=usage, task_usage=self.sampler.take())
+                await self._write(call, agent_pb2.AgentMessage(heartbeat=beat))
                 next_beat = loop.time() + heartbeat_interval

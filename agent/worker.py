@@ -278,6 +278,17 @@ class TaskWorker:
         self.dirty_event.clear()
         return out
 
+    def running_containers(self) -> list[tuple[str, list[str]]]:
+        """(task arn, ids of its running containers) of every RUNNING task: what usage is sampled of."""
+        out = []
+        for arn, t in self.state.tasks.items():
+            if t.status != "RUNNING":
+                continue
+            ids = [c.container_id for c in t.containers.values() if c.status == "RUNNING" and c.container_id]
+            if ids:
+                out.append((arn, ids))
+        return out
+
     def running_task_arns(self) -> list[str]:
         return [arn for arn, t in self.state.tasks.items() if t.status != "STOPPED"]
 

@@ -16,12 +16,14 @@ from shoal.cli.events import events
 from shoal.cli.exec_ import task_exec
 from shoal.cli.instance import instance
 from shoal.cli.logs import logs, service_logs, task_logs
+from shoal.cli.metrics import alarm, metrics
 from shoal.cli.output import fail
 from shoal.cli.secret import secret
 from shoal.cli.service import service
 from shoal.cli.task import task
 from shoal.cli.task_definition import task_definition
 from shoal.cli.token import token
+from shoal.cli.top import top
 from shoal.cli.wait import wait_group
 from shoal.client import DEFAULT_ENDPOINT, UNREACHABLE
 from shoal.client.ecsjson import UnknownFields
@@ -99,6 +101,9 @@ for _group in (
     token,
     auth,
     secret,
+    metrics,
+    alarm,
+    top,
     configure,
     whoami,
     logs,

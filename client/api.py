@@ -20,6 +20,8 @@ from shoal.v1 import (
     events_pb2_grpc,
     fleet_pb2,
     fleet_pb2_grpc,
+    metrics_pb2,
+    metrics_pb2_grpc,
     secrets_pb2,
     secrets_pb2_grpc,
     streams_pb2,
@@ -62,6 +64,7 @@ class ShoalClient:
         self._auth_: auth_pb2_grpc.AuthStub | None = None
         self._secrets_: secrets_pb2_grpc.SecretsStub | None = None
         self._tasks_: streams_pb2_grpc.TasksStub | None = None
+        self._metrics_: metrics_pb2_grpc.MetricsStub | None = None
         self._events_: events_pb2_grpc.EventsStub | None = None
 
     def _dial(self) -> grpc.Channel:
@@ -112,6 +115,11 @@ class ShoalClient:
             self._tasks_ = streams_pb2_grpc.TasksStub(self._dial())
         return self._tasks_
 
+    def _metrics(self) -> metrics_pb2_grpc.MetricsStub:
+        if self._metrics_ is None:
+            self._metrics_ = metrics_pb2_grpc.MetricsStub(self._dial())
+        return self._metrics_
+
     @property
     def _fleet(self) -> fleet_pb2_grpc.FleetStub:
         if self._fleet_ is None:
@@ -130,6 +138,7 @@ class ShoalClient:
             self._channel.close()
         self._channel = None
         self._stub_ = None
+        self._metrics_ = None
         self._fleet_ = None
         self._auth_ = None
         self._secrets_ = None
@@ -234,6 +243,43 @@ class ShoalClient:
         return self._call(
             self._secrets.GetSecretValue, request or secrets_pb2.GetSecretValueRequest(), timeout
         )
+
+    # -- Metrics and alarms ------------------------------------------------------------------------
+    def get_metric_statistics(
+        self, request: metrics_pb2.GetMetricStatisticsRequest | None = None, *, timeout: float | None = None
+    ) -> metrics_pb2.GetMetricStatisticsResponse:
+        """Statistics of one AWS/ECS metric over periods, as CloudWatch's GetMetricStatistics."""
+        return self._call(
+            self._metrics.GetMetricStatistics, request or metrics_pb2.GetMetricStatisticsRequest(), timeout
+        )
+
+    def put_metric_alarm(
+        self, request: metrics_pb2.PutMetricAlarmRequest | None = None, *, timeout: float | None = None
+    ) -> metrics_pb2.PutMetricAlarmResponse:
+        """Create or replace an alarm on a metric."""
+        return self._call(
+            self._metrics.PutMetricAlarm, request or metrics_pb2.PutMetricAlarmRequest(), timeout
+        )
+
+    def describe_alarms(
+        self, request: metrics_pb2.DescribeAlarmsRequest | None = None, *, timeout: float | None = None
+    ) -> metrics_pb2.DescribeAlarmsResponse:
+        """A cluster's alarms with their states."""
+        return self._call(
+            self._metrics.DescribeAlarms, request or metrics_pb2.DescribeAlarmsRequest(), timeout
+        )
+
+    def delete_alarms(
+        self, request: metrics_pb2.DeleteAlarmsRequest | None = None, *, timeout: float | None = None
+    ) -> metrics_pb2.DeleteAlarmsResponse:
+        """Delete alarms by name."""
+        return self._call(self._metrics.DeleteAlarms, request or metrics_pb2.DeleteAlarmsRequest(), timeout)
+
+    def describe_usage(
+        self, request: metrics_pb2.DescribeUsageRequest | None = None, *, timeout: float | None = None
+    ) -> metrics_pb2.DescribeUsageResponse:
+        """The latest utilization and reservation of a cluster's services, instances or tasks."""
+        return self._call(self._metrics.DescribeUsage, request or metrics_pb2.DescribeUsageRequest(), timeout)
 
     # -- Fleet: joining VMs ------------------------------------------------------------------------
     def create_join_token(

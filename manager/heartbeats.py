@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import logging
 
+from google.protobuf.message import Message
+
 from shoal.core import tasks as task_rules
 from shoal.core.errors import Unavailable
 from shoal.manager.store.etcd import MAX_TXN_OPS, Conflict, Item, Store
 from shoal.manager.view import ClusterView, View
-from shoal.v1 import ecs_pb2
+from shoal.v1 import ecs_pb2, metrics_pb2
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 2.0
@@ -33,14 +35,21 @@ class HeartbeatWriter:
         self.keys = store.keys
         self.view = view
         self.interval = interval
-        self._pending: dict[tuple[str, str], tuple[int, ecs_pb2.HostUsage]] = {}
+        self._pending: dict[tuple[str, str], tuple[int, ecs_pb2.HostUsage, list[metrics_pb2.TaskUsage]]] = {}
         self._runner: asyncio.Task | None = None
         self.transactions = 0
         self.heartbeats = 0
 
-    def offer(self, cluster: str, instance_id: str, session_rev: int, usage: ecs_pb2.HostUsage) -> None:
+    def offer(
+        self,
+        cluster: str,
+        instance_id: str,
+        session_rev: int,
+        usage: ecs_pb2.HostUsage,
+        task_usage: list[metrics_pb2.TaskUsage] | None = None,
+    ) -> None:
         """Queue an instance's heartbeat; a newer one before the next flush replaces it."""
-        self._pending[(cluster, instance_id)] = (session_rev, usage)
+        self._pending[(cluster, instance_id)] = (session_rev, usage, list(task_usage or ()))
         if self._runner is None or self._runner.done():
             self._runner = asyncio.create_task(self._run(), name="heartbeats")
 
@@ -63,10 +72,10 @@ class HeartbeatWriter:
     async def flush(self) -> int:
         """Write what is pending; the number of transactions it took."""
         pending, self._pending = self._pending, {}
-        writes: list[tuple[str, ecs_pb2.ContainerInstance, dict[str, int]]] = []
+        writes: list[tuple[dict[str, Message], dict[str, int]]] = []
         now = task_rules.now_ts()
         views: dict[str, ClusterView] = {}
-        for (cluster, iid), (session_rev, usage) in pending.items():
+        for (cluster, iid), (session_rev, usage, task_usage) in pending.items():
             if self.view is not None:
                 if cluster not in views:
                     views[cluster] = await self.view.read(cluster)
@@ -80,20 +89,27 @@ class HeartbeatWriter:
             inst.host_usage.CopyFrom(usage)
             inst.host_usage.reported_at.CopyFrom(now)
             key = self.keys.instance(cluster, iid)
-            writes.append((key, inst, {key: item.mod_revision, self.keys.session(cluster, iid): session_rev}))
+            puts: dict[str, Message] = {key: inst}
+            if task_usage:
+                # Per-task figures in a key of their own, fenced like the heartbeat: every replica's
+                # metrics recorder reads them from its watch (the agent talks to one replica only).
+                puts[self.keys.instance_metrics(cluster, iid)] = metrics_pb2.InstanceMetricsRecord(
+                    reported_at=now, tasks=task_usage
+                )
+            writes.append((puts, {key: item.mod_revision, self.keys.session(cluster, iid): session_rev}))
         n = 0
         for start in range(0, len(writes), BATCH):
             chunk = writes[start : start + BATCH]
-            puts = {key: inst for key, inst, _ in chunk}
-            expect = {k: v for _, _, e in chunk for k, v in e.items()}
+            puts = {k: v for p, _ in chunk for k, v in p.items()}
+            expect = {k: v for _, e in chunk for k, v in e.items()}
             try:
                 await self.store.commit(puts, expect_revisions=expect)
                 n += 1
             except Conflict:
                 # One instance changed meanwhile (a drain, a new session): the others still get theirs.
-                for key, inst, e in chunk:
+                for p, e in chunk:
                     with contextlib.suppress(Conflict):
-                        await self.store.commit({key: inst}, expect_revisions=e)
+                        await self.store.commit(p, expect_revisions=e)
                         n += 1
         self.transactions += n
         self.heartbeats += len(writes)

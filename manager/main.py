@@ -24,6 +24,7 @@ from shoal.manager.actions import ControlPlane
 from shoal.manager.actions.api_keys import ApiKeys
 from shoal.manager.actions.fleet import JoinTokens
 from shoal.manager.actions.secrets import Secrets
+from shoal.manager.alarms import AlarmEvaluator, Alarms
 from shoal.manager.api.agent import AgentSessionServicer
 from shoal.manager.api.auth import AuthInterceptor
 from shoal.manager.api.ecs import EcsServicer
@@ -31,6 +32,7 @@ from shoal.manager.api.events import EventsServicer
 from shoal.manager.api.fleet import FleetServicer, install_command_for
 from shoal.manager.api.join import AgentJoinServicer
 from shoal.manager.api.keys import AuthServicer
+from shoal.manager.api.metrics import MetricsServicer
 from shoal.manager.api.secrets import SecretsServicer
 from shoal.manager.api.streams import Forwarder, TasksServicer
 from shoal.manager.compaction import Compactor
@@ -39,7 +41,9 @@ from shoal.manager.ecs_http import server as ecs_http
 from shoal.manager.embedded_etcd import EmbeddedEtcd
 from shoal.manager.installer import InstallerServer, Wheelhouse, public_key_pin
 from shoal.manager.leader import Leadership, ProcessLease
+from shoal.manager.metrics import MetricsRecorder
 from shoal.manager.pki import load_or_create_ca, load_or_create_key
+from shoal.manager.prometheus import PrometheusEndpoint
 from shoal.manager.secretbox import SecretsKey, SecretsKeyError, load_key
 from shoal.manager.store.etcd import EtcdSecurity, Store
 from shoal.manager.view import View
@@ -53,6 +57,8 @@ from shoal.v1 import (
     fleet_pb2,
     fleet_pb2_grpc,
     internal_pb2,
+    metrics_pb2,
+    metrics_pb2_grpc,
     secrets_pb2,
     secrets_pb2_grpc,
     streams_pb2,
@@ -162,6 +168,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="HOST:PORT for the AWS ECS API (JSON 1.1, SigV4) that boto3 and the aws CLI speak; `off` to "
         "disable (default: --listen's host, its port + 3)",
+    )
+    p.add_argument(
+        "--metrics-listen",
+        default="off",
+        help="HOST:PORT serving /metrics in the Prometheus text format (TLS with the manager's certificate "
+        "and an API key as bearer token; plain HTTP only with --insecure); default %(default)s",
     )
     ev = p.add_argument_group("cluster events")
     ev.add_argument(
@@ -378,6 +390,11 @@ async def serve(args: argparse.Namespace) -> None:
     if aws_resealed := await api_keys.reseal():
         log.info("secrets key rotated: %d AWS secret access key(s) re-sealed", aws_resealed)
     cp.secrets = secrets
+    # Every replica records metrics from its view; the leader evaluates alarms (manager/metrics.py).
+    metrics_recorder = MetricsRecorder(view, store)
+    metrics_recorder.start()
+    alarms = Alarms(store, cp.clusters, metrics_recorder)
+    alarm_evaluator = AlarmEvaluator(store, metrics_recorder, publish=events.publish)
     lifetime = timedelta(seconds=args.agent_certificate_lifetime_seconds)
     sessions = AgentSessionServicer(cp, process_lease, ca=ca, certificate_lifetime=lifetime)
 
@@ -399,6 +416,9 @@ async def serve(args: argparse.Namespace) -> None:
         AgentJoinServicer(session_port=agent_port, ca=ca, tokens=tokens, certificate_lifetime=lifetime), api
     )
     auth_pb2_grpc.add_AuthServicer_to_server(AuthServicer(api_keys), api)
+    metrics_pb2_grpc.add_MetricsServicer_to_server(
+        MetricsServicer(metrics_recorder, alarms, cp.clusters), api
+    )
     events_pb2_grpc.add_EventsServicer_to_server(EventsServicer(store, cp.clusters), api)
     if ca is not None:  # without TLS and keys, managing secrets is not offered at all
         secrets_pb2_grpc.add_SecretsServicer_to_server(SecretsServicer(secrets), api)
@@ -426,6 +446,7 @@ async def serve(args: argparse.Namespace) -> None:
         agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name,
         health.SERVICE_NAME,
         reflection.SERVICE_NAME,
+        metrics_pb2.DESCRIPTOR.services_by_name["Metrics"].full_name,
         events_pb2.DESCRIPTOR.services_by_name["Events"].full_name,
     )
     session_name = agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name
@@ -456,7 +477,30 @@ async def serve(args: argparse.Namespace) -> None:
         ecs_api = await ecs_http.start(
             args.ecs_listen, EcsServicer(cp), keys, tls, required=args.ecs_listen_required
         )
-    for name in ("", *names[:7], names[-1]):
+    leading = [False]
+    prometheus = None
+    if args.metrics_listen != "off":
+        prometheus = PrometheusEndpoint(
+            metrics_recorder,
+            None if ca is None else api_keys,
+            sessions=lambda: len(sessions._outboxes),
+            is_leader=lambda: leading[0],
+        )
+        try:
+            await prometheus.start(
+                args.metrics_listen, None if ca is None else ecs_http.tls_context(*ecs_tls)
+            )
+        except (OSError, ValueError) as exc:
+            raise SystemExit(
+                f"shoal-manager: cannot listen on {args.metrics_listen} (--metrics-listen): {exc}"
+            ) from None
+        log.info(
+            "Prometheus /metrics on %s (%s)",
+            args.metrics_listen,
+            "plain HTTP, no keys" if ca is None else "TLS, API key as bearer token",
+        )
+    unlisted = (health.SERVICE_NAME, reflection.SERVICE_NAME)
+    for name in ("", *(n for n in names if n not in unlisted)):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     if ca is None:
         log.info("shoal-manager serving on %s (plaintext, agents too)", args.listen)
@@ -480,9 +524,16 @@ async def serve(args: argparse.Namespace) -> None:
 
     async def lead(fence: dict[str, int]) -> None:
         controller.fence = fence
-        # The leader keeps etcd's history short, as kube-apiserver does, embedded etcd or not.
-        emitter = events.Emitter(store, recorder, view)
-        await asyncio.gather(controller.run(), Compactor(store).run(), emitter.run(fence))
+        alarm_evaluator.fence = fence
+        leading[0] = True
+        try:
+            # The leader keeps etcd's history short, as kube-apiserver does, embedded etcd or not.
+            emitter = events.Emitter(store, recorder, view)
+            await asyncio.gather(
+                controller.run(), Compactor(store).run(), emitter.run(fence), alarm_evaluator.run()
+            )
+        finally:
+            leading[0] = False
 
     leadership = asyncio.create_task(Leadership(store).run(lead))
     keep_lease = asyncio.create_task(process_lease.run(sessions.close_all))
@@ -500,9 +551,12 @@ async def serve(args: argparse.Namespace) -> None:
         installer.stop()
     if ecs_api is not None:
         await ecs_api.close()
+    if prometheus is not None:
+        await prometheus.close()
     await api.stop(grace=2)
     if agents is not api:
         await agents.stop(grace=2)
+    await metrics_recorder.stop()
     for sink in sinks:
         await sink.stop()
     await view.stop()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from google.protobuf.message import Message
 
@@ -156,6 +156,9 @@ class View:
         self._ready = asyncio.Event()
         self._advanced = asyncio.Event()
         self._runner: asyncio.Task | None = None
+        # Called with every change of a per-cluster key of another kind (metrics records...): readers of
+        # such keys need no watch of their own.
+        self.observers: list[Callable[[str, str, str, RawEvent], None]] = []
 
     def start(self) -> None:
         if self._runner is None:
@@ -215,6 +218,9 @@ class View:
     def _apply_events(self, batch: Iterable[RawEvent]) -> None:
         for ev in batch:
             parsed = self.keys.parse(ev.key)
+            if parsed is not None and parsed[0] not in KINDS:
+                for observe in self.observers:
+                    observe(*parsed, ev)
             if parsed is None or parsed[0] not in KINDS:
                 continue
             kind, cluster, name = parsed

@@ -24,6 +24,7 @@ from shoal.agent.containers import (
     ContainerState,
     RuntimeFailure,
 )
+from shoal.agent.runtime import cgroups
 from shoal.core.labels import (
     LABEL_CLUSTER,
     LABEL_CONTAINER_NAME,
@@ -79,6 +80,16 @@ def docker_health(hc: ecs_pb2.HealthCheck) -> dict | None:
     return out
 
 
+def stats_reading(s: dict) -> tuple[float, float]:
+    """(cumulative CPU seconds, memory bytes less inactive page cache) from one Docker stats document."""
+    cpu = (s.get("cpu_stats") or {}).get("cpu_usage", {}).get("total_usage", 0) / 1e9
+    mem = s.get("memory_stats") or {}
+    stats = mem.get("stats") or {}
+    inactive = stats.get("total_inactive_file", stats.get("inactive_file", 0))
+    usage = mem.get("usage", 0)
+    return cpu, float(usage - inactive if 0 <= inactive < usage else usage)
+
+
 def _health_of(attrs: dict) -> str:
     h = (attrs.get("State", {}).get("Health") or {}).get("Status", "")
     return {"healthy": "HEALTHY", "unhealthy": "UNHEALTHY"}.get(h, "UNKNOWN")
@@ -109,6 +120,10 @@ class DockerRuntime:
         self.log_driver = log_driver
         self.log_max_size = log_max_size
         self.log_max_files = log_max_files
+        self._cgroups: dict[str, cgroups.CgroupPaths] = {}
+        self._cgroup_misses: dict[str, float] = {}  # container id -> when its cgroup was not found
+        self._streams: dict[str, tuple[threading.Event, list[tuple[float, float]]]] = {}
+        self._streams_lock = threading.Lock()
 
     def set_instance(self, instance_id: str) -> None:
         self.instance_id = instance_id
@@ -302,6 +317,82 @@ class DockerRuntime:
         with self._ports_lock:
             for _, _, host_port, proto in bindings:
                 self._taken_ports.discard((host_port, proto))
+
+    # -- usage -------------------------------------------------------------------------------------
+    def container_usage(self, container_ids: list[str]) -> dict[str, tuple[float, float]]:
+        """(cumulative CPU seconds, memory bytes) of each container, read from its cgroup files; where
+        those cannot be read (an agent in a container without the host's cgroups), from one Docker stats
+        stream per container, read in a thread of its own."""
+        out = {}
+        for cid in container_ids:
+            paths = self._cgroups.get(cid) or self._find_cgroup(cid)
+            if paths is None:
+                reading = self._streamed_usage(cid)
+                if reading is not None:
+                    out[cid] = reading
+                continue
+            try:
+                out[cid] = cgroups.read_usage(paths)
+            except (OSError, ValueError):
+                self._cgroups.pop(cid, None)  # gone (stopped) or moved: looked up again next time
+        wanted = set(container_ids)
+        for cid in self._cgroups.keys() - wanted:
+            del self._cgroups[cid]
+        with self._streams_lock:
+            for cid in self._streams.keys() - wanted:
+                self._streams.pop(cid)[0].set()  # the stream's thread ends at its next reading
+        return out
+
+    def _streamed_usage(self, cid: str) -> tuple[float, float] | None:
+        with self._streams_lock:
+            entry = self._streams.get(cid)
+            if entry is None:
+                stop = threading.Event()
+                latest: list[tuple[float, float]] = []
+                self._streams[cid] = (stop, latest)
+                threading.Thread(
+                    target=self._read_stats_stream,
+                    args=(cid, stop, latest),
+                    daemon=True,
+                    name=f"stats-{cid[:12]}",
+                ).start()
+                return None
+        return entry[1][-1] if entry[1] else None
+
+    def _read_stats_stream(self, cid: str, stop: threading.Event, latest: list[tuple[float, float]]) -> None:
+        """Docker's stats stream of one container (one reading a second), until it ends or is not wanted."""
+        try:
+            for s in self.client.api.stats(cid, stream=True, decode=True):
+                if stop.is_set():
+                    return
+                latest[:] = [stats_reading(s)]
+        except (docker.errors.DockerException, OSError, ValueError) as exc:
+            log.debug("stats stream of %s ended: %s", cid[:12], exc)
+        finally:
+            with self._streams_lock:
+                if self._streams.get(cid, (None,))[0] is stop:
+                    del self._streams[cid]
+
+    def _find_cgroup(self, cid: str) -> cgroups.CgroupPaths | None:
+        missed = self._cgroup_misses.get(cid)
+        if missed is not None and time.monotonic() - missed < 60:
+            return None
+        paths = cgroups.paths_by_id(cid)
+        if paths is None:
+            # One inspect per container for its pid (then cached), never one per sample.
+            try:
+                pid = self.client.api.inspect_container(cid).get("State", {}).get("Pid") or 0
+            except docker.errors.APIError:
+                pid = 0
+            paths = cgroups.paths_from_proc(pid) if pid else None
+        if paths is None:
+            self._cgroup_misses[cid] = time.monotonic()
+            if len(self._cgroup_misses) > 4096:
+                self._cgroup_misses.clear()
+            return None
+        self._cgroup_misses.pop(cid, None)
+        self._cgroups[cid] = paths
+        return paths
 
     def inspect(self, container_id: str) -> ContainerState | None:
         try:

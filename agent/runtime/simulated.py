@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -39,6 +40,11 @@ class _Container:
     bindings: list[Binding]
     running: bool = False
     exit_code: int | None = None
+    cpu_units: float = 128.0  # what it reserves: its figures are a share of it
+    memory_mib: float = 128.0
+    load: float = 0.5  # the share of its CPU it keeps busy
+    started_at: float = 0.0
+    cpu_seconds: float = 0.0  # until started_at
 
 
 class SimulatedRuntime:
@@ -78,7 +84,15 @@ class SimulatedRuntime:
             host_port = pm.host_port or self._pick_port(proto)
             bindings.append(("0.0.0.0", pm.container_port, host_port, proto))
         cid = f"sim{next(_ids):012x}"
-        self.containers[cid] = _Container(cid, task.task_arn, c.name, bindings)
+        n = max(1, len(td.container_definitions))
+        cpu = c.cpu or (int(td.cpu) // n if td.cpu.isdigit() else 0) or 128
+        memory = (
+            c.memory or c.memory_reservation or (int(td.memory) // n if td.memory.isdigit() else 0) or 128
+        )
+        load = self.profile.rng.uniform(0.1, 0.9)
+        self.containers[cid] = _Container(
+            cid, task.task_arn, c.name, bindings, False, None, cpu, memory, load
+        )
         return cid, bindings
 
     def _pick_port(self, proto: str) -> int:
@@ -95,6 +109,7 @@ class SimulatedRuntime:
         if self.profile.start_delay > 0:
             await asyncio.sleep(self.profile.start_delay)
         c.running, c.exit_code = True, None
+        c.started_at = time.monotonic()
         p = self.profile
         if p.failure_rate > 0 and p.rng.random() < p.failure_rate:
             delay = p.rng.uniform(0, p.failure_after)
@@ -109,6 +124,19 @@ class SimulatedRuntime:
             return
         c.running, c.exit_code = False, exit_code
         self._emit("die", c)
+
+    def container_usage(self, container_ids: list[str]) -> dict[str, tuple[float, float]]:
+        """Made-up figures through the same path as Docker's cgroup readings: each container keeps
+        a steady share of its reserved CPU busy and holds part of its memory."""
+        now = time.monotonic()
+        out = {}
+        for cid in container_ids:
+            c = self.containers.get(cid)
+            if c is None or not c.running:
+                continue
+            busy = c.cpu_seconds + (now - c.started_at) * c.load * c.cpu_units / 1024.0
+            out[cid] = (busy, c.memory_mib * (0.3 + 0.5 * c.load) * 1024 * 1024)
+        return out
 
     def _emit(self, action: str, c: _Container) -> None:
         if self._deliver is not None:

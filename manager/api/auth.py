@@ -68,6 +68,11 @@ ROLE_OF: dict[str, str] = {
         f"/shoal.v1.Secrets/{m}": "admin"
         for m in ("PutSecret", "DescribeSecret", "ListSecrets", "DeleteSecret", "GetSecretValue")
     },
+    **{
+        f"/shoal.v1.Metrics/{m}": "read-only"
+        for m in ("GetMetricStatistics", "DescribeAlarms", "DescribeUsage")
+    },
+    **{f"/shoal.v1.Metrics/{m}": "operator" for m in ("PutMetricAlarm", "DeleteAlarms")},
     "/shoal.v1.Events/StreamEvents": "read-only",
     "/shoal.v1.AgentJoin/Join": OPEN,
     "/shoal.v1.AgentJoin/SessionEndpoint": OPEN,
@@ -116,6 +121,10 @@ _CLUSTER_SCOPED = {
     "/shoal.v1.Fleet/ListJoinTokens",
     "/shoal.v1.Auth/CreateApiKey",
     "/shoal.v1.Auth/WhoAmI",
+    *(
+        f"/shoal.v1.Metrics/{m}"
+        for m in ("GetMetricStatistics", "DescribeAlarms", "DescribeUsage", "PutMetricAlarm", "DeleteAlarms")
+    ),
 }
 
 

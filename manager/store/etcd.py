@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -17,6 +18,7 @@ from etcd3aio.kv import KVService, SortOrder, SortTarget, prefix_range_end
 from google.protobuf.message import Message
 
 from shoal.core.errors import Unavailable
+from shoal.manager import telemetry
 from shoal.manager.store.keys import Keys
 
 log = logging.getLogger(__name__)
@@ -355,12 +357,18 @@ class Store:
             stream.cancel()
 
     async def _call(self, coro: Awaitable):
+        started = time.perf_counter()
         try:
-            return await coro
+            result = await coro
         except EtcdError as exc:
+            telemetry.ETCD_REQUESTS.labels("unavailable").inc()
             raise Unavailable(f"etcd is unavailable: {exc}") from exc
         except TimeoutError as exc:
+            telemetry.ETCD_REQUESTS.labels("unavailable").inc()
             raise Unavailable("etcd did not answer in time") from exc
+        telemetry.ETCD_REQUESTS.labels("ok").inc()
+        telemetry.ETCD_SECONDS.observe(time.perf_counter() - started)
+        return result
 
 
 class Compacted(Exception):

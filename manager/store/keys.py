@@ -138,6 +138,21 @@ class Keys:
         """Written when an instance is deregistered: its certificate is refused from then on."""
         return self._k("revoked-instances", cluster, instance_id)
 
+    # -- metrics and alarms ------------------------------------------------------------------------
+    def instance_metrics(self, cluster: str, instance_id: str) -> str:
+        """The latest per-task usage its agent reported (written with the heartbeats; every replica reads)."""
+        return self._k("metrics", cluster, instance_id)
+
+    def metrics_prefix(self) -> str:
+        return self._k("metrics") + "/"
+
+    def alarm(self, cluster: str, name: str) -> str:
+        return self._k("alarms", cluster, name)
+
+    def alarms_prefix(self, cluster: str = "") -> str:
+        """One cluster's alarms, or every cluster's when `cluster` is empty."""
+        return self._k("alarms", cluster) + "/" if cluster else self._k("alarms") + "/"
+
     def kind_prefix(self, kind: str) -> str:
         """Every cluster's objects of one kind (`instances`, `tasks`, `services`, `allocations`)."""
         return self._k(kind) + "/"
