@@ -95,6 +95,9 @@ class MemoryRuntime:
         self.calls.append(("remove", container_id))
         self.containers.pop(container_id, None)
 
+    def container_usage(self, container_ids: list[str]) -> dict[str, tuple[float, float]]:
+        return {}  # this fake's containers use nothing
+
     def remove_task_volumes(self, task: ecs_pb2.Task, td: ecs_pb2.TaskDefinition) -> None:
         self.removed_volumes.append(task.task_arn)
 
