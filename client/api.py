@@ -115,6 +115,7 @@ class ShoalClient:
             self._tasks_ = streams_pb2_grpc.TasksStub(self._dial())
         return self._tasks_
 
+    @property
     def _metrics(self) -> metrics_pb2_grpc.MetricsStub:
         if self._metrics_ is None:
             self._metrics_ = metrics_pb2_grpc.MetricsStub(self._dial())
