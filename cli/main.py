@@ -15,6 +15,7 @@ from shoal.cli.cluster import cluster
 from shoal.cli.instance import instance
 from shoal.cli.metrics import alarm, metrics
 from shoal.cli.output import fail
+from shoal.cli.scaling import scaling
 from shoal.cli.secret import secret
 from shoal.cli.service import service
 from shoal.cli.task import task
@@ -100,6 +101,7 @@ for _group in (
     secret,
     metrics,
     alarm,
+    scaling,
     top,
     configure,
     whoami,

@@ -21,6 +21,7 @@ from shoal.core.identity import ca_digest
 from shoal.manager.actions import ControlPlane
 from shoal.manager.actions.api_keys import ApiKeys
 from shoal.manager.actions.fleet import JoinTokens
+from shoal.manager.actions.scaling import Scaling
 from shoal.manager.actions.secrets import Secrets
 from shoal.manager.alarms import AlarmEvaluator, Alarms
 from shoal.manager.api.agent import AgentSessionServicer
@@ -30,8 +31,10 @@ from shoal.manager.api.fleet import FleetServicer, install_command_for
 from shoal.manager.api.join import AgentJoinServicer
 from shoal.manager.api.keys import AuthServicer
 from shoal.manager.api.metrics import MetricsServicer
+from shoal.manager.api.scaling import ScalingServicer
 from shoal.manager.api.secrets import SecretsServicer
 from shoal.manager.compaction import Compactor
+from shoal.manager.controllers.scaling import RecorderMetrics, ScalingController
 from shoal.manager.controllers.services import ServiceController
 from shoal.manager.ecs_http import server as ecs_http
 from shoal.manager.embedded_etcd import EmbeddedEtcd
@@ -52,6 +55,8 @@ from shoal.v1 import (
     internal_pb2,
     metrics_pb2,
     metrics_pb2_grpc,
+    scaling_pb2,
+    scaling_pb2_grpc,
     secrets_pb2,
     secrets_pb2_grpc,
 )
@@ -165,6 +170,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="off",
         help="HOST:PORT serving /metrics in the Prometheus text format (TLS with the manager's certificate "
         "and an API key as bearer token; plain HTTP only with --insecure); default %(default)s",
+    )
+    p.add_argument(
+        "--scaling-period-seconds",
+        type=int,
+        default=60,
+        choices=(10, 30, *range(60, 3601, 60)),
+        metavar="SECONDS",
+        help="auto scaling evaluation period: 10, 30 or a multiple of 60 (default %(default)s, as AWS)",
+    )
+    p.add_argument(
+        "--scaling-scale-out-datapoints",
+        type=int,
+        default=3,
+        help="periods above the target before target tracking scales out (default %(default)s, as AWS)",
+    )
+    p.add_argument(
+        "--scaling-scale-in-datapoints",
+        type=int,
+        default=15,
+        help="periods below 90%% of the target before target tracking scales in (default %(default)s)",
     )
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
@@ -349,6 +374,7 @@ async def serve(args: argparse.Namespace) -> None:
     metrics_recorder.start()
     alarms = Alarms(store, cp.clusters, metrics_recorder)
     alarm_evaluator = AlarmEvaluator(store, metrics_recorder, publish=_event_publisher())
+    scaling = Scaling(store, cp.clusters, alarms)
     lifetime = timedelta(seconds=args.agent_certificate_lifetime_seconds)
     sessions = AgentSessionServicer(cp, process_lease, ca=ca, certificate_lifetime=lifetime)
 
@@ -373,6 +399,7 @@ async def serve(args: argparse.Namespace) -> None:
     metrics_pb2_grpc.add_MetricsServicer_to_server(
         MetricsServicer(metrics_recorder, alarms, cp.clusters), api
     )
+    scaling_pb2_grpc.add_ScalingServicer_to_server(ScalingServicer(scaling), api)
     if ca is not None:  # without TLS and keys, managing secrets is not offered at all
         secrets_pb2_grpc.add_SecretsServicer_to_server(SecretsServicer(secrets), api)
     agent_pb2_grpc.add_AgentSessionServicer_to_server(sessions, agents)
@@ -388,6 +415,7 @@ async def serve(args: argparse.Namespace) -> None:
         health.SERVICE_NAME,
         reflection.SERVICE_NAME,
         metrics_pb2.DESCRIPTOR.services_by_name["Metrics"].full_name,
+        scaling_pb2.DESCRIPTOR.services_by_name["Scaling"].full_name,
     )
     session_name = agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name
     reflection.enable_server_reflection(
@@ -417,7 +445,7 @@ async def serve(args: argparse.Namespace) -> None:
         ecs_api = await ecs_http.start(
             args.ecs_listen, EcsServicer(cp), keys, tls, required=args.ecs_listen_required
         )
-    for name in ("", *names[:6], names[-1]):
+    for name in ("", *names[:6], *names[-2:]):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     if ca is None:
         log.info("shoal-manager serving on %s (plaintext, agents too)", args.listen)
@@ -432,12 +460,23 @@ async def serve(args: argparse.Namespace) -> None:
         cp, disconnect_grace=timedelta(seconds=args.agent_disconnect_grace_seconds)
     )
     cp.services.on_change = controller.wake
+    scaler = ScalingController(
+        cp,
+        scaling,
+        RecorderMetrics(metrics_recorder, alarms),
+        period=args.scaling_period_seconds,
+        out_datapoints=max(1, args.scaling_scale_out_datapoints),
+        in_datapoints=max(1, args.scaling_scale_in_datapoints),
+    )
+    scaling.on_change = scaler.wake
+    alarm_evaluator.subscribe(scaler.wake)
 
     async def lead(fence: dict[str, int]) -> None:
         controller.fence = fence
         alarm_evaluator.fence = fence
+        scaler.fence = fence
         # The leader keeps etcd's history short, as kube-apiserver does, embedded etcd or not.
-        await asyncio.gather(controller.run(), Compactor(store).run(), alarm_evaluator.run())
+        await asyncio.gather(controller.run(), Compactor(store).run(), alarm_evaluator.run(), scaler.run())
 
     leadership = asyncio.create_task(Leadership(store).run(lead))
     keep_lease = asyncio.create_task(process_lease.run(sessions.close_all))

@@ -71,6 +71,26 @@ ROLE_OF: dict[str, str] = {
         for m in ("GetMetricStatistics", "DescribeAlarms", "DescribeUsage")
     },
     **{f"/shoal.v1.Metrics/{m}": "operator" for m in ("PutMetricAlarm", "DeleteAlarms")},
+    **{
+        f"/shoal.v1.Scaling/{m}": "read-only"
+        for m in (
+            "DescribeScalableTargets",
+            "DescribeScalingPolicies",
+            "DescribeScheduledActions",
+            "DescribeScalingActivities",
+        )
+    },
+    **{
+        f"/shoal.v1.Scaling/{m}": "operator"
+        for m in (
+            "RegisterScalableTarget",
+            "DeregisterScalableTarget",
+            "PutScalingPolicy",
+            "DeleteScalingPolicy",
+            "PutScheduledAction",
+            "DeleteScheduledAction",
+        )
+    },
     "/shoal.v1.AgentJoin/Join": OPEN,
     "/shoal.v1.AgentJoin/SessionEndpoint": OPEN,
     "/grpc.health.v1.Health/Check": OPEN,
@@ -130,8 +150,8 @@ def check_cluster_limit(who: Principal, method: str, request: Any) -> None:
     name = method.rsplit("/", 1)[-1]
     if method == "/shoal.v1.Auth/WhoAmI":
         return
-    if method.startswith("/shoal.v1.Ecs/"):
-        # ECS requests that name no cluster act on `default`, as ECS does.
+    if method.startswith(("/shoal.v1.Ecs/", "/shoal.v1.Scaling/")):
+        # ECS (and scaling) requests that name no cluster act on `default`, as ECS does.
         for cluster in clusters_named(request) if request is not None else []:
             if cluster != who.cluster:
                 raise PermissionDenied(
