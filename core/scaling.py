@@ -310,6 +310,9 @@ def decide(
     trackers = [p for p in proposals if p.policy_type == "TargetTrackingScaling"]
     ins = [p for p in proposals if p.direction == "in"]
     if not ins:
+        missing = [p for p in proposals if p.blocked == NO_DATA]
+        if missing:
+            return Decision(current, current, missing[0].cause, NO_DATA, (missing[0].policy,))
         return Decision(current, current, "; ".join(p.cause for p in proposals) or "no policy", "")
     holdouts = [p for p in trackers if p.direction != "in"]
     if holdouts:

@@ -7,13 +7,14 @@ import pytest
 from shoal.core import scaling as s
 
 CPU = "CPUUtilization"
+NO_HISTORY = s.History()
 
 
 def ts(text: str, tz: str = "UTC") -> float:
     return datetime.fromisoformat(text).replace(tzinfo=s.zone(tz)).timestamp()
 
 
-def tt(values, capacity=2, target=50.0, now=1000.0, history=s.History(), **cfg):
+def tt(values, capacity=2, target=50.0, now=1000.0, history=NO_HISTORY, **cfg):
     return s.target_tracking(
         "cpu50",
         s.TargetTracking(target, **cfg),
@@ -92,7 +93,7 @@ def test_step_bounds_are_relative_to_the_threshold_with_aws_inclusiveness():
     assert s.step_for((s.Step(0.0, 10.0, 1),), 12.0) is None
 
 
-def step(alarm_state="ALARM", metric=72.0, threshold=50.0, capacity=4, history=s.History(), **cfg):
+def step(alarm_state="ALARM", metric=72.0, threshold=50.0, capacity=4, history=NO_HISTORY, **cfg):
     cfg.setdefault("adjustment_type", "ChangeInCapacity")
     cfg.setdefault("steps", STEPS)
     return s.step_scaling(
@@ -168,6 +169,8 @@ def test_deployment_cooldown_and_suspension_block():
     assert s.decide(out_off, 3, [prop("out", 4)]).not_scaled == s.SUSPENDED
     in_off = s.Target(1, 6, s.Suspended(dynamic_in=True))
     assert s.decide(in_off, 3, [prop("in", 2)]).not_scaled == s.SUSPENDED
+    d = s.decide(TARGET, 3, [prop(None, None, blocked=s.NO_DATA)])
+    assert (d.desired, d.not_scaled) == (3, s.NO_DATA)
     # A step policy scales in on its own alarm when no target tracker holds out.
     assert s.decide(TARGET, 4, [prop("in", 2, kind="StepScaling")]).desired == 2
 
