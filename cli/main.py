@@ -12,6 +12,7 @@ from shoal.cli._common import Ctx
 from shoal.cli.attribute import attribute
 from shoal.cli.auth import auth, configure, whoami
 from shoal.cli.cluster import cluster
+from shoal.cli.events import events
 from shoal.cli.instance import instance
 from shoal.cli.metrics import alarm, metrics
 from shoal.cli.output import fail
@@ -105,6 +106,7 @@ for _group in (
     top,
     configure,
     whoami,
+    events,
 ):
     cli.add_command(_group)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TypeVar
 
@@ -16,6 +16,8 @@ from shoal.v1 import (
     api_pb2_grpc,
     auth_pb2,
     auth_pb2_grpc,
+    events_pb2,
+    events_pb2_grpc,
     fleet_pb2,
     fleet_pb2_grpc,
     metrics_pb2,
@@ -63,6 +65,7 @@ class ShoalClient:
         self._secrets_: secrets_pb2_grpc.SecretsStub | None = None
         self._metrics_: metrics_pb2_grpc.MetricsStub | None = None
         self._scaling_: scaling_pb2_grpc.ScalingStub | None = None
+        self._events_: events_pb2_grpc.EventsStub | None = None
 
     def _dial(self) -> grpc.Channel:
         # Dialled on first use: building a client never fails, and --help needs no manager.
@@ -124,6 +127,12 @@ class ShoalClient:
             self._fleet_ = fleet_pb2_grpc.FleetStub(self._dial())
         return self._fleet_
 
+    @property
+    def _events(self) -> events_pb2_grpc.EventsStub:
+        if self._events_ is None:
+            self._events_ = events_pb2_grpc.EventsStub(self._dial())
+        return self._events_
+
     def close(self) -> None:
         """Close the connection (a later call dials again)."""
         if self._channel is not None:
@@ -135,6 +144,7 @@ class ShoalClient:
         self._fleet_ = None
         self._auth_ = None
         self._secrets_ = None
+        self._events_ = None
 
     def __enter__(self) -> ShoalClient:
         return self
@@ -572,3 +582,19 @@ class ShoalClient:
     ) -> api_pb2.ListServicesResponse:
         """List service ARNs, optionally by scheduling strategy."""
         return self._call(self._stub.ListServices, request or api_pb2.ListServicesRequest(), timeout)
+
+    # -- Events ------------------------------------------------------------------------------------
+    def stream_events(
+        self, request: events_pb2.StreamEventsRequest, *, timeout: float | None = None
+    ) -> Iterator[events_pb2.Event]:
+        """Stored events that match, oldest first; with `follow`, then new ones (no deadline by default)."""
+        call = self._events.StreamEvents(
+            request, timeout=timeout if timeout is not None else (None if request.follow else self.timeout)
+        )
+        try:
+            for resp in call:
+                yield resp.event
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc, self.endpoint, tls=not self.insecure) from None
+        finally:
+            call.cancel()

@@ -16,8 +16,10 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from shoal.core import events as event_rules
 from shoal.core.errors import Unavailable
 from shoal.core.identity import ca_digest
+from shoal.manager import events, webhooks
 from shoal.manager.actions import ControlPlane
 from shoal.manager.actions.api_keys import ApiKeys
 from shoal.manager.actions.fleet import JoinTokens
@@ -27,6 +29,7 @@ from shoal.manager.alarms import AlarmEvaluator, Alarms
 from shoal.manager.api.agent import AgentSessionServicer
 from shoal.manager.api.auth import AuthInterceptor
 from shoal.manager.api.ecs import EcsServicer
+from shoal.manager.api.events import EventsServicer
 from shoal.manager.api.fleet import FleetServicer, install_command_for
 from shoal.manager.api.join import AgentJoinServicer
 from shoal.manager.api.keys import AuthServicer
@@ -42,6 +45,7 @@ from shoal.manager.installer import InstallerServer, Wheelhouse, public_key_pin
 from shoal.manager.leader import Leadership, ProcessLease
 from shoal.manager.metrics import MetricsRecorder
 from shoal.manager.pki import load_or_create_ca, load_or_create_key
+from shoal.manager.prometheus import PrometheusEndpoint
 from shoal.manager.secretbox import SecretsKey, SecretsKeyError, load_key
 from shoal.manager.store.etcd import EtcdSecurity, Store
 from shoal.manager.view import View
@@ -50,6 +54,8 @@ from shoal.v1 import (
     api_pb2,
     auth_pb2,
     auth_pb2_grpc,
+    events_pb2,
+    events_pb2_grpc,
     fleet_pb2,
     fleet_pb2_grpc,
     internal_pb2,
@@ -191,6 +197,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=15,
         help="periods below 90%% of the target before target tracking scales in (default %(default)s)",
     )
+    ev = p.add_argument_group("cluster events")
+    ev.add_argument(
+        "--events-retention",
+        default="24h",
+        help="how long cluster events are kept in etcd, e.g. 30m, 24h, 7d (default %(default)s)",
+    )
+    ev.add_argument(
+        "--events-max",
+        type=int,
+        default=events.DEFAULT_MAX_EVENTS,
+        help="at most this many events kept per cluster; the oldest go first (default %(default)s)",
+    )
+    ev.add_argument(
+        "--events-webhook",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="POST each event (EventBridge JSON) to this URL, with retries; repeatable",
+    )
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
     if args.agent_listen is None:
@@ -213,6 +238,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--etcd-cert needs --etcd-cacert")
     if (args.etcd_cacert or args.etcd_username) and not args.etcd_endpoints:
         p.error("etcd TLS and credentials are for an external etcd: give --etcd-endpoints")
+    try:
+        args.events_retention_seconds = event_rules.parse_duration(args.events_retention)
+    except ValueError as exc:
+        p.error(f"--events-retention: {exc}")
+    if args.events_retention_seconds < 10:
+        p.error("--events-retention must be at least 10s")
+    if args.events_max < 1:
+        p.error("--events-max must be at least 1")
+    for url in args.events_webhook:
+        try:
+            webhooks.check_url(url)
+        except ValueError as exc:
+            p.error(f"--events-webhook {exc}")
     return args
 
 
@@ -373,7 +411,7 @@ async def serve(args: argparse.Namespace) -> None:
     metrics_recorder = MetricsRecorder(view, store)
     metrics_recorder.start()
     alarms = Alarms(store, cp.clusters, metrics_recorder)
-    alarm_evaluator = AlarmEvaluator(store, metrics_recorder, publish=_event_publisher())
+    alarm_evaluator = AlarmEvaluator(store, metrics_recorder, publish=events.publish)
     scaling = Scaling(store, cp.clusters, alarms)
     lifetime = timedelta(seconds=args.agent_certificate_lifetime_seconds)
     sessions = AgentSessionServicer(cp, process_lease, ca=ca, certificate_lifetime=lifetime)
@@ -400,6 +438,7 @@ async def serve(args: argparse.Namespace) -> None:
         MetricsServicer(metrics_recorder, alarms, cp.clusters), api
     )
     scaling_pb2_grpc.add_ScalingServicer_to_server(ScalingServicer(scaling), api)
+    events_pb2_grpc.add_EventsServicer_to_server(EventsServicer(store, cp.clusters), api)
     if ca is not None:  # without TLS and keys, managing secrets is not offered at all
         secrets_pb2_grpc.add_SecretsServicer_to_server(SecretsServicer(secrets), api)
     agent_pb2_grpc.add_AgentSessionServicer_to_server(sessions, agents)
@@ -416,6 +455,7 @@ async def serve(args: argparse.Namespace) -> None:
         reflection.SERVICE_NAME,
         metrics_pb2.DESCRIPTOR.services_by_name["Metrics"].full_name,
         scaling_pb2.DESCRIPTOR.services_by_name["Scaling"].full_name,
+        events_pb2.DESCRIPTOR.services_by_name["Events"].full_name,
     )
     session_name = agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name
     reflection.enable_server_reflection(
@@ -445,7 +485,29 @@ async def serve(args: argparse.Namespace) -> None:
         ecs_api = await ecs_http.start(
             args.ecs_listen, EcsServicer(cp), keys, tls, required=args.ecs_listen_required
         )
-    for name in ("", *names[:6], *names[-2:]):
+    leading = [False]
+    prometheus = None
+    if args.metrics_listen != "off":
+        prometheus = PrometheusEndpoint(
+            metrics_recorder,
+            None if ca is None else api_keys,
+            sessions=lambda: len(sessions._outboxes),
+            is_leader=lambda: leading[0],
+        )
+        try:
+            await prometheus.start(
+                args.metrics_listen, None if ca is None else ecs_http.tls_context(*ecs_tls)
+            )
+        except (OSError, ValueError) as exc:
+            raise SystemExit(
+                f"shoal-manager: cannot listen on {args.metrics_listen} (--metrics-listen): {exc}"
+            ) from None
+        log.info(
+            "Prometheus /metrics on %s (%s)",
+            args.metrics_listen,
+            "plain HTTP, no keys" if ca is None else "TLS, API key as bearer token",
+        )
+    for name in ("", *names[:6], *names[8:]):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     if ca is None:
         log.info("shoal-manager serving on %s (plaintext, agents too)", args.listen)
@@ -470,13 +532,30 @@ async def serve(args: argparse.Namespace) -> None:
     )
     scaling.on_change = scaler.wake
     alarm_evaluator.subscribe(scaler.wake)
+    sinks = [webhooks.WebhookSink(url) for url in args.events_webhook]
+    for sink in sinks:
+        sink.start()
+    recorder = events.configure(
+        store, retention_seconds=args.events_retention_seconds, max_events=args.events_max, sinks=sinks
+    )
 
     async def lead(fence: dict[str, int]) -> None:
         controller.fence = fence
         alarm_evaluator.fence = fence
         scaler.fence = fence
-        # The leader keeps etcd's history short, as kube-apiserver does, embedded etcd or not.
-        await asyncio.gather(controller.run(), Compactor(store).run(), alarm_evaluator.run(), scaler.run())
+        leading[0] = True
+        try:
+            # The leader keeps etcd's history short, as kube-apiserver does, embedded etcd or not.
+            emitter = events.Emitter(store, recorder, view)
+            await asyncio.gather(
+                controller.run(),
+                Compactor(store).run(),
+                emitter.run(fence),
+                alarm_evaluator.run(),
+                scaler.run(),
+            )
+        finally:
+            leading[0] = False
 
     leadership = asyncio.create_task(Leadership(store).run(lead))
     keep_lease = asyncio.create_task(process_lease.run(sessions.close_all))
@@ -494,23 +573,18 @@ async def serve(args: argparse.Namespace) -> None:
         installer.stop()
     if ecs_api is not None:
         await ecs_api.close()
+    if prometheus is not None:
+        await prometheus.close()
     await api.stop(grace=2)
     if agents is not api:
         await agents.stop(grace=2)
     await metrics_recorder.stop()
+    for sink in sinks:
+        await sink.stop()
     await view.stop()
     await store.close()
     if etcd:
         await etcd.stop()
-
-
-def _event_publisher():
-    """`shoal.manager.events.publish` once the event stream is part of this build, else None."""
-    try:
-        from shoal.manager import events
-    except ImportError:
-        return None
-    return getattr(events, "publish", None)
 
 
 async def _bootstrap_admin_key(keys: ApiKeys, data_dir: Path) -> None:

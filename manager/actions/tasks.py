@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from shoal.core import arns
 from shoal.core.errors import InvalidArgument, NotFound, quote
 from shoal.core.tags import check_tags
-from shoal.manager import lifecycle
+from shoal.manager import lifecycle, telemetry
 from shoal.manager.actions.clusters import Clusters
 from shoal.manager.actions.placement import (
     Placement,
@@ -206,8 +206,9 @@ class Tasks:
                 raise
             return w.tasks, w.failures
 
-        async with self.placement.lock(cluster):
-            return await self.store.optimistic(attempt, what=f"placement in cluster {cluster}")
+        with telemetry.PLACEMENT_SECONDS.labels("api").time():
+            async with self.placement.lock(cluster):
+                return await self.store.optimistic(attempt, what=f"placement in cluster {cluster}")
 
     async def _tasks_for_token(
         self, cluster: str, token: str, request_hash: str | None = None

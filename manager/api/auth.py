@@ -91,6 +91,7 @@ ROLE_OF: dict[str, str] = {
             "DeleteScheduledAction",
         )
     },
+    "/shoal.v1.Events/StreamEvents": "read-only",
     "/shoal.v1.AgentJoin/Join": OPEN,
     "/shoal.v1.AgentJoin/SessionEndpoint": OPEN,
     "/grpc.health.v1.Health/Check": OPEN,
@@ -145,12 +146,16 @@ _CLUSTER_SCOPED = {
 }
 
 
+# Outside the ECS API, requests whose empty cluster means `default`, as in ECS.
+_CLUSTER_AS_ECS = {"/shoal.v1.Events/StreamEvents"}
+
+
 def check_cluster_limit(who: Principal, method: str, request: Any) -> None:
     """A key limited to a cluster acts on that cluster only (PERMISSION_DENIED otherwise)."""
     name = method.rsplit("/", 1)[-1]
     if method == "/shoal.v1.Auth/WhoAmI":
         return
-    if method.startswith(("/shoal.v1.Ecs/", "/shoal.v1.Scaling/")):
+    if method.startswith(("/shoal.v1.Ecs/", "/shoal.v1.Scaling/")) or method in _CLUSTER_AS_ECS:
         # ECS (and scaling) requests that name no cluster act on `default`, as ECS does.
         for cluster in clusters_named(request) if request is not None else []:
             if cluster != who.cluster:

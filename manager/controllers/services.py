@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from shoal.core import tasks as task_rules
 from shoal.core.errors import ShoalError
 from shoal.core.taskdef import has_health_check, is_essential
-from shoal.manager import lifecycle, resources
+from shoal.manager import lifecycle, resources, telemetry
 from shoal.manager.actions import ControlPlane, reads
 from shoal.manager.actions.placement import (
     Placement,
@@ -75,7 +75,8 @@ class ServiceController:
     async def run(self) -> None:
         while True:
             try:
-                await self.reconcile_all()
+                with telemetry.CONTROLLER_ROUND_SECONDS.time():
+                    await self.reconcile_all()
             except asyncio.CancelledError:
                 raise
             except ShoalError as exc:

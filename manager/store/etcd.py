@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -13,10 +14,11 @@ from etcd3aio import Etcd3Client
 from etcd3aio._protobuf import Compare
 from etcd3aio.auth import TokenRefresher
 from etcd3aio.errors import EtcdError
-from etcd3aio.kv import KVService, prefix_range_end
+from etcd3aio.kv import KVService, SortOrder, SortTarget, prefix_range_end
 from google.protobuf.message import Message
 
 from shoal.core.errors import Unavailable
+from shoal.manager import telemetry
 from shoal.manager.store.keys import Keys
 
 log = logging.getLogger(__name__)
@@ -130,6 +132,11 @@ class Store:
             return None
         kv = resp.kvs[0]
         return Item(key, cls.FromString(kv.value), kv.mod_revision)
+
+    async def mod_revision(self, key: str) -> int:
+        """The revision a key was last written at (0: absent), without decoding its value."""
+        resp = await self._call(self._client.kv.get(key, keys_only=True, timeout=CALL_TIMEOUT))
+        return resp.kvs[0].mod_revision if resp.kvs else 0
 
     async def list(self, prefix: str, cls: type[M], revision: int = 0) -> tuple[list[Item[M]], int]:
         """All values under a prefix and the store revision they were read at (now, or `revision`)."""
@@ -263,6 +270,50 @@ class Store:
             if batch:
                 yield batch
 
+    async def watch_changes(
+        self, start: str, end: str, start_revision: int
+    ) -> AsyncIterator[list[tuple[RawEvent, bytes | None]]]:
+        """Batches of (change, the value before it) for keys in [start, end), from start_revision."""
+        stream = self._client.watch.watch(start, range_end=end, start_revision=start_revision, prev_kv=True)
+        async for resp in stream:
+            if resp.compact_revision:
+                raise Compacted(resp.compact_revision)
+            if resp.canceled:
+                raise Compacted(0)
+            batch = [
+                (
+                    RawEvent(ev.kv.key.decode(), None if ev.type == 1 else ev.kv.value, ev.kv.mod_revision),
+                    ev.prev_kv.value if ev.HasField("prev_kv") else None,
+                )
+                for ev in resp.events
+            ]
+            if batch:
+                yield batch
+
+    async def keys_under(self, prefix: str) -> list[str]:
+        """Every key under a prefix, without the values."""
+        resp = await self._call(
+            self._client.kv.get(
+                prefix, range_end=prefix_range_end(prefix), keys_only=True, timeout=CALL_TIMEOUT
+            )
+        )
+        return [kv.key.decode() for kv in resp.kvs]
+
+    async def oldest_keys(self, prefix: str, limit: int) -> list[str]:
+        """The `limit` keys under a prefix that were created first."""
+        resp = await self._call(
+            self._client.kv.get(
+                prefix,
+                range_end=prefix_range_end(prefix),
+                keys_only=True,
+                limit=limit,
+                sort_order=SortOrder.ASCEND,
+                sort_target=SortTarget.CREATE,
+                timeout=CALL_TIMEOUT,
+            )
+        )
+        return [kv.key.decode() for kv in resp.kvs]
+
     async def watch_list(
         self,
         prefix: str,
@@ -306,12 +357,18 @@ class Store:
             stream.cancel()
 
     async def _call(self, coro: Awaitable):
+        started = time.perf_counter()
         try:
-            return await coro
+            result = await coro
         except EtcdError as exc:
+            telemetry.ETCD_REQUESTS.labels("unavailable").inc()
             raise Unavailable(f"etcd is unavailable: {exc}") from exc
         except TimeoutError as exc:
+            telemetry.ETCD_REQUESTS.labels("unavailable").inc()
             raise Unavailable("etcd did not answer in time") from exc
+        telemetry.ETCD_REQUESTS.labels("ok").inc()
+        telemetry.ETCD_SECONDS.observe(time.perf_counter() - started)
+        return result
 
 
 class Compacted(Exception):

@@ -86,6 +86,18 @@ class Keys:
     def services_prefix(self, cluster: str) -> str:
         return self._k("services", cluster) + "/"
 
+    # -- events ------------------------------------------------------------------------------------
+    def event(self, cluster: str, event_id: str) -> str:
+        """One cluster event (EventBridge-shaped), leased for the retention time."""
+        return self._k("events", cluster, event_id)
+
+    def events_prefix(self, cluster: str) -> str:
+        return self._k("events", cluster) + "/"
+
+    def event_checkpoint(self) -> str:
+        """The revision up to which the leader's emitter has turned changes into events."""
+        return self._k("event-checkpoint")
+
     # -- managers and identity ---------------------------------------------------------------------
     def leader(self) -> str:
         return self._k("leader")

@@ -13,7 +13,16 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from shoal.manager.api.auth import ANY_KEY, OPEN, ROLE_OF
-from shoal.v1 import api_pb2, auth_pb2, auth_pb2_grpc, fleet_pb2, metrics_pb2, scaling_pb2, secrets_pb2
+from shoal.v1 import (
+    api_pb2,
+    auth_pb2,
+    auth_pb2_grpc,
+    events_pb2,
+    fleet_pb2,
+    metrics_pb2,
+    scaling_pb2,
+    secrets_pb2,
+)
 from tests.integration.test_api import api  # noqa: F401 - the module's manager fixture
 
 SERVICES = {
@@ -23,6 +32,7 @@ SERVICES = {
     "shoal.v1.Secrets": secrets_pb2,
     "shoal.v1.Metrics": metrics_pb2,
     "shoal.v1.Scaling": scaling_pb2,
+    "shoal.v1.Events": events_pb2,
 }
 RPCS = [
     (service, m)
@@ -48,8 +58,16 @@ def call(ch: grpc.Channel, service: str, method) -> grpc.StatusCode:
         request_serializer=lambda m: m.SerializeToString(),
         response_deserializer=response_cls.FromString,
     )
+    if method.server_streaming:
+        rpc = ch.unary_stream(
+            f"/{service}/{method.name}",
+            request_serializer=lambda m: m.SerializeToString(),
+            response_deserializer=response_cls.FromString,
+        )
     try:
-        rpc(request_cls(), timeout=10)
+        result = rpc(request_cls(), timeout=10)
+        if method.server_streaming:
+            list(result)
         return grpc.StatusCode.OK
     except grpc.RpcError as exc:
         return exc.code()
