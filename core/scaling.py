@@ -464,9 +464,10 @@ def due(
         return t if lo < t <= hi else None
     if schedule.kind == "rate":
         origin = start if start is not None else after
+        # With a StartTime the first run is at StartTime (AWS), else one interval after the action was put.
         n = math.floor((hi - origin) / schedule.every)
         t = origin + n * schedule.every
-        return t if n >= 1 and lo < t <= hi else None
+        return t if n >= (0 if start is not None else 1) and lo < t <= hi else None
     # Fires fall on whole minutes: the previous one before hi + 1 s is the latest at or before hi.
     it = croniter(schedule.cron, datetime.fromtimestamp(hi + 1, tzinfo), second_at_beginning=True)
     t = it.get_prev(datetime).timestamp()

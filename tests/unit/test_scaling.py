@@ -183,6 +183,9 @@ def test_schedule_expressions():
     assert s.due(at, "UTC", t - 60, t + 5) is None  # 18:00 UTC is an hour later than 18:00 in Paris
     rate = s.parse_schedule("rate(5 minutes)")
     assert s.due(rate, "UTC", 1000.0, 1299.0) is None and s.due(rate, "UTC", 1000.0, 1310.0) == 1300.0
+    assert s.due(rate, "UTC", 900.0, 1001.0, start=1000.0) == 1000.0  # StartTime: the first run
+    assert s.due(rate, "UTC", 1000.0, 1299.0, start=1000.0) is None
+    assert s.due(rate, "UTC", 1000.0, 2000.0, end=1200.0) is None  # past EndTime
     assert s.parse_schedule("rate(1 hour)").every == 3600
     cron = s.parse_schedule("cron(0 8 * * ? *)")
     assert s.next_run(cron, "UTC", ts("2026-12-01T09:00:00")) == ts("2026-12-02T08:00:00")
