@@ -42,8 +42,6 @@ def main() -> None:
             api_pb2.RegisterTaskDefinitionRequest(
                 task_definition=ecs_pb2.TaskDefinition(
                     family="bench-usage",
-                    cpu="16",
-                    memory="16",
                     container_definitions=[
                         ecs_pb2.ContainerDefinition(
                             name="app", image=IMAGE, memory=16, command=["sleep", "3600"], stop_timeout=1

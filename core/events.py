@@ -25,6 +25,7 @@ INSTANCE_STATE_CHANGE = "ECS Container Instance State Change"
 SERVICE_ACTION = "ECS Service Action"
 DEPLOYMENT_STATE_CHANGE = "ECS Deployment State Change"
 ALARM_STATE_CHANGE = "CloudWatch Alarm State Change"
+EXEC = "ECS Exec"  # an exec session: who ran what in which container
 # What `--type` is checked against: a misspelt type would silently match nothing.
 KNOWN_TYPES = (
     TASK_STATE_CHANGE,
@@ -32,10 +33,8 @@ KNOWN_TYPES = (
     SERVICE_ACTION,
     DEPLOYMENT_STATE_CHANGE,
     ALARM_STATE_CHANGE,
-    "ECS Exec",
+    EXEC,
 )
-MAX_DETAIL_TYPE = 128
-MAX_RESOURCES = 64
 
 
 def source_of(detail_type: str) -> str:
@@ -268,7 +267,7 @@ ALIASES = {
     "service": SERVICE_ACTION,
     "deployment": DEPLOYMENT_STATE_CHANGE,
     "alarm": ALARM_STATE_CHANGE,
-    "exec": "ECS Exec",
+    "exec": EXEC,
 }
 
 

@@ -109,6 +109,24 @@ def state_change_detail(alarm: metrics_pb2.MetricAlarm, previous: metrics_pb2.Me
     }
 
 
+_RULE_FIELDS = (
+    "metric_name",
+    "statistic",
+    "period",
+    "evaluation_periods",
+    "datapoints_to_alarm",
+    "threshold",
+    "comparison_operator",
+    "treat_missing_data",
+)
+
+
+def _same_rule(a: metrics_pb2.MetricAlarm, b: metrics_pb2.MetricAlarm) -> bool:
+    return all(getattr(a, f) == getattr(b, f) for f in _RULE_FIELDS) and list(a.dimensions) == list(
+        b.dimensions
+    )
+
+
 class Alarms:
     """PutMetricAlarm / DescribeAlarms / DeleteAlarms over records in etcd."""
 
@@ -119,7 +137,8 @@ class Alarms:
         self.recorder = recorder
 
     async def put(self, req: metrics_pb2.PutMetricAlarmRequest) -> metrics_pb2.MetricAlarm:
-        """Create or replace an alarm; a new (or changed) alarm starts INSUFFICIENT_DATA, as in CloudWatch."""
+        """Create or replace an alarm; a new or changed one starts INSUFFICIENT_DATA, as in CloudWatch (the
+        same rule put again keeps its state)."""
         if not ALARM_NAME_RE.fullmatch(req.alarm_name):
             raise InvalidArgument(
                 "alarm_name", f"{quote(req.alarm_name)} must be 1-255 letters, digits, '.', ':', '-' or '_'"
@@ -188,8 +207,16 @@ class Alarms:
 
         async def attempt() -> metrics_pb2.MetricAlarm:
             item = await self.store.get(key, metrics_pb2.MetricAlarm)
-            await self.store.commit({key: alarm}, expect_revisions={key: item.mod_revision if item else 0})
-            return alarm
+            out = alarm
+            if item is not None and _same_rule(item.value, alarm):
+                # Put again unchanged (a scaler keeping its alarms in place): its state stands.
+                out = metrics_pb2.MetricAlarm()
+                out.CopyFrom(alarm)
+                out.state_value = item.value.state_value
+                out.state_reason = item.value.state_reason
+                out.state_updated_timestamp.CopyFrom(item.value.state_updated_timestamp)
+            await self.store.commit({key: out}, expect_revisions={key: item.mod_revision if item else 0})
+            return out
 
         return await self.store.optimistic(attempt, what=f"alarm {req.alarm_name}")
 

@@ -51,6 +51,10 @@ class ContainerRuntime(Protocol):
     def list_task_containers(self) -> list[ContainerState]:
         """Every container of this instance, running or not (used after a restart)."""
 
+    def container_usage(self, container_ids: list[str]) -> dict[str, tuple[float, float]]:
+        """(cumulative CPU seconds, memory bytes in use) of each running container named, read cheaply
+        (cgroup files, no engine call per sample); containers it cannot read are left out."""
+
     def watch_events(
         self, deliver: Callable[[ContainerEvent], None], connected: threading.Event
     ) -> Callable[[], None]:

@@ -75,6 +75,16 @@ def docker_health(hc: ecs_pb2.HealthCheck) -> dict | None:
     return out
 
 
+def stats_reading(s: dict) -> tuple[float, float]:
+    """(cumulative CPU seconds, memory bytes less inactive page cache) from one Docker stats document."""
+    cpu = (s.get("cpu_stats") or {}).get("cpu_usage", {}).get("total_usage", 0) / 1e9
+    mem = s.get("memory_stats") or {}
+    stats = mem.get("stats") or {}
+    inactive = stats.get("total_inactive_file", stats.get("inactive_file", 0))
+    usage = mem.get("usage", 0)
+    return cpu, float(usage - inactive if 0 <= inactive < usage else usage)
+
+
 def _health_of(attrs: dict) -> str:
     h = (attrs.get("State", {}).get("Health") or {}).get("Status", "")
     return {"healthy": "HEALTHY", "unhealthy": "UNHEALTHY"}.get(h, "UNKNOWN")
@@ -95,6 +105,8 @@ class DockerRuntime:
         self._fallback_logged: set[str] = set()
         self._cgroups: dict[str, cgroups.CgroupPaths] = {}
         self._cgroup_misses: dict[str, float] = {}  # container id -> when its cgroup was not found
+        self._streams: dict[str, tuple[threading.Event, list[tuple[float, float]]]] = {}
+        self._streams_lock = threading.Lock()
 
     def set_instance(self, instance_id: str) -> None:
         self.instance_id = instance_id
@@ -296,19 +308,58 @@ class DockerRuntime:
 
     # -- usage -------------------------------------------------------------------------------------
     def container_usage(self, container_ids: list[str]) -> dict[str, tuple[float, float]]:
-        """(cumulative CPU seconds, memory bytes) of each container, read from its cgroup files."""
+        """(cumulative CPU seconds, memory bytes) of each container, read from its cgroup files; where
+        those cannot be read (an agent in a container without the host's cgroups), from one Docker stats
+        stream per container, read in a thread of its own."""
         out = {}
         for cid in container_ids:
             paths = self._cgroups.get(cid) or self._find_cgroup(cid)
             if paths is None:
+                reading = self._streamed_usage(cid)
+                if reading is not None:
+                    out[cid] = reading
                 continue
             try:
                 out[cid] = cgroups.read_usage(paths)
             except (OSError, ValueError):
                 self._cgroups.pop(cid, None)  # gone (stopped) or moved: looked up again next time
-        for cid in self._cgroups.keys() - set(container_ids):
+        wanted = set(container_ids)
+        for cid in self._cgroups.keys() - wanted:
             del self._cgroups[cid]
+        with self._streams_lock:
+            for cid in self._streams.keys() - wanted:
+                self._streams.pop(cid)[0].set()  # the stream's thread ends at its next reading
         return out
+
+    def _streamed_usage(self, cid: str) -> tuple[float, float] | None:
+        with self._streams_lock:
+            entry = self._streams.get(cid)
+            if entry is None:
+                stop = threading.Event()
+                latest: list[tuple[float, float]] = []
+                self._streams[cid] = (stop, latest)
+                threading.Thread(
+                    target=self._read_stats_stream,
+                    args=(cid, stop, latest),
+                    daemon=True,
+                    name=f"stats-{cid[:12]}",
+                ).start()
+                return None
+        return entry[1][-1] if entry[1] else None
+
+    def _read_stats_stream(self, cid: str, stop: threading.Event, latest: list[tuple[float, float]]) -> None:
+        """Docker's stats stream of one container (one reading a second), until it ends or is not wanted."""
+        try:
+            for s in self.client.api.stats(cid, stream=True, decode=True):
+                if stop.is_set():
+                    return
+                latest[:] = [stats_reading(s)]
+        except (docker.errors.DockerException, OSError, ValueError) as exc:
+            log.debug("stats stream of %s ended: %s", cid[:12], exc)
+        finally:
+            with self._streams_lock:
+                if self._streams.get(cid, (None,))[0] is stop:
+                    del self._streams[cid]
 
     def _find_cgroup(self, cid: str) -> cgroups.CgroupPaths | None:
         missed = self._cgroup_misses.get(cid)

@@ -132,7 +132,9 @@ def test_task_service_and_instance_events_stream_in_order(
     assert len({e["id"] for e in seen}) == len(seen)
 
     # A service that reaches a steady state says so as an ECS Service Action.
-    web = register(c, tmp_path, td("shoal-events-web", command="sleep 3600", health=False))
+    web = register(
+        c, tmp_path, td("shoal-events-web", command="trap 'exit 0' TERM; sleep 3600 & wait", health=False)
+    )
     c.shoal("service", "create", "--service-name", "ev-web", "--task-definition", web, "--desired-count", "1")
 
     def steady() -> list[dict] | None:
@@ -173,3 +175,16 @@ def test_task_service_and_instance_events_stream_in_order(
     assert all(e["version"] == "0" and e["id"] for e in Hook.received)
     assert "s3cret" not in c.manager.log()
     c.shoal("service", "delete", "ev-web", "--force")
+
+    # `--follow` rides out a manager restart: it reconnects and goes on after the last event printed.
+    follower = Follower(c, "--type", "task", "--since", "1h")
+    before = follower.until(lambda seen: any(e["detail"]["taskArn"] == task_arn for e in seen))
+    c.manager.stop()
+    c.manager.start()
+    c.wait_connected(1)
+    later = c.json("task", "run", "--task-definition", short)["tasks"][0]["taskArn"]
+    after = follower.until(lambda seen: any(e["detail"]["taskArn"] == later for e in seen), timeout=90)
+    err = follower.stop()
+    assert "reconnecting" in err
+    ids = [e["id"] for e in before + after]
+    assert len(ids) == len(set(ids)), "an event was printed twice across the reconnect"

@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from shoal.client import ShoalClient
+from shoal.core.errors import ShoalError
+from shoal.v1 import metrics_pb2
 from tests.conftest import TEST_IMAGE, LocalCluster, free_port, wait_for
 from tests.e2e.test_services_e2e import register
 
@@ -103,12 +106,16 @@ def test_burning_core_reservations_alarm_top_and_prometheus(cluster: LocalCluste
         "a CPUUtilization datapoint",
     )
     t0, u0 = time.time(), used_seconds()
-    time.sleep(15)
+    time.sleep(20)
     t1, u1 = time.time(), used_seconds()
     truth = (u1 - u0) / (t1 - t0) * 100  # percent of one core = percent of 1024 units
+    # A datapoint shows what the heartbeats of its period carried: the agent's averages of the ~10 s
+    # before. So the window [t0, t1] shows in the datapoints of [t0 + 10, t1 + 10].
+    window = ("--start-time", str(int(t0) + 10), "--end-time", str(int(t1) + 10))
+    time.sleep(max(0.0, t1 + 21 - time.time()))
     points = c.json(
-        "metrics", "get", "--metric", "CPUUtilization", "--service", "burn", "--period", "10",
-        "--start-time", str(int(t0) + 10), "--end-time", str(int(t1)), "--statistics", "Average", "Maximum",
+        "metrics", "get", "--metric", "CPUUtilization", "--service", "burn", "--period", "10", *window,
+        "--statistics", "Average", "Maximum",
     )["datapoints"]  # fmt: skip
     assert points and all(p["unit"] == "Percent" for p in points)
     shown = sum(p["average"] for p in points) / len(points)
@@ -116,10 +123,7 @@ def test_burning_core_reservations_alarm_top_and_prometheus(cluster: LocalCluste
     assert shown > 60 or truth < 70, (shown, truth)
     assert max(p["maximum"] for p in points) < 220
     # The cluster's: what its tasks use x 100 / 6144 registered units (the idle tasks add next to nothing).
-    whole = c.json(
-        "metrics", "get", "--metric", "CPUUtilization", "--period", "10",
-        "--start-time", str(int(t0) + 10), "--end-time", str(int(t1)),
-    )["datapoints"]  # fmt: skip
+    whole = c.json("metrics", "get", "--metric", "CPUUtilization", "--period", "10", *window)["datapoints"]
     cluster_cpu = sum(p["average"] for p in whole) / len(whole)
     assert abs(cluster_cpu - shown * 1024 / 6144) < 3, (cluster_cpu, shown)
 
@@ -169,35 +173,54 @@ def test_burning_core_reservations_alarm_top_and_prometheus(cluster: LocalCluste
     assert all(e["resources"] == [alarm["alarmArn"]] for e in changes)
 
 
-def test_bad_input_is_one_line_with_the_field(local_cluster: LocalCluster) -> None:
+def _stats(**kw) -> metrics_pb2.GetMetricStatisticsRequest:
+    return metrics_pb2.GetMetricStatisticsRequest(**{"metric_name": "CPUUtilization", **kw})
+
+
+def _alarm(**kw) -> metrics_pb2.PutMetricAlarmRequest:
+    base = {
+        "alarm_name": "x",
+        "metric_name": "CPUUtilization",
+        "threshold": 1,
+        "comparison_operator": "LessThanThreshold",
+        "evaluation_periods": 1,
+        "period": 60,
+    }
+    return metrics_pb2.PutMetricAlarmRequest(**{**base, **kw})
+
+
+def test_bad_input_names_the_field(local_cluster: LocalCluster) -> None:
     c = local_cluster
-    for args, needle in [
-        (("metrics", "get", "--metric", "Bogus"), "metric_name"),
-        (("metrics", "get", "--metric", "CPUReservation", "--service", "web"), "metric_name"),
-        (("metrics", "get", "--metric", "CPUUtilization", "--service", "ghost"), "NOT_FOUND"),
-        (("metrics", "get", "--metric", "CPUUtilization", "--period", "45"), "period"),
-        (("metrics", "get", "--metric", "CPUUtilization", "--statistics", "Median"), "statistic"),
-        (("metrics", "get", "--metric", "RunningTaskCount", "--start-time", "1m", "--end-time", "2m"), "end"),
-        (("alarm", "delete", "nope"), "NOT_FOUND"),
-        (
-            (
-                "alarm", "put", "--name", "x", "--metric", "CPUUtilization", "--threshold", "1",
-                "--comparison", "LessThanThreshold", "--evaluation-periods", "2",
-                "--datapoints-to-alarm", "3",
-            ),
-            "datapoints_to_alarm",
-        ),
-        (
-            (
-                "alarm", "put", "--name", "a/b", "--metric", "CPUUtilization", "--threshold", "1",
-                "--comparison", "LessThanThreshold", "--evaluation-periods", "1",
-            ),
-            "alarm_name",
-        ),
-    ]:  # fmt: skip
-        r = c.shoal(*args, check=False)
-        assert r.returncode == 1, (args, r.stdout, r.stderr)
-        assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
-        assert "Traceback" not in r.stderr
+    service = [metrics_pb2.Dimension(name="ServiceName", value="ghost")]
+    cases = [
+        ("get_metric_statistics", _stats(metric_name="Bogus"), "INVALID_ARGUMENT", "metric_name"),
+        ("get_metric_statistics", _stats(metric_name="CPUReservation", dimensions=service),
+         "INVALID_ARGUMENT", "metric_name"),
+        ("get_metric_statistics", _stats(dimensions=service), "NOT_FOUND", "service"),
+        ("get_metric_statistics", _stats(period=45), "INVALID_ARGUMENT", "period"),
+        ("get_metric_statistics", _stats(statistics=["Median"]), "INVALID_ARGUMENT", "statistics"),
+        ("get_metric_statistics", _stats(namespace="AWS/EC2"), "INVALID_ARGUMENT", "namespace"),
+        ("get_metric_statistics", _stats(cluster="nope"), "NOT_FOUND", "cluster"),
+        ("get_metric_statistics", _stats(dimensions=[metrics_pb2.Dimension(name="Region", value="x")]),
+         "INVALID_ARGUMENT", "dimensions[0].name"),
+        ("put_metric_alarm", _alarm(evaluation_periods=2, datapoints_to_alarm=3), "INVALID_ARGUMENT",
+         "datapoints_to_alarm"),
+        ("put_metric_alarm", _alarm(alarm_name="a/b"), "INVALID_ARGUMENT", "alarm_name"),
+        ("put_metric_alarm", _alarm(comparison_operator="Above"), "INVALID_ARGUMENT", "comparison_operator"),
+        ("put_metric_alarm", _alarm(evaluation_periods=2000), "INVALID_ARGUMENT", "evaluation_periods"),
+        ("put_metric_alarm", _alarm(treat_missing_data="maybe"), "INVALID_ARGUMENT", "treat_missing_data"),
+        ("delete_alarms", metrics_pb2.DeleteAlarmsRequest(alarm_names=["nope"]), "NOT_FOUND", "alarm_names"),
+        ("describe_usage", metrics_pb2.DescribeUsageRequest(kind="pods"), "INVALID_ARGUMENT", "kind"),
+    ]  # fmt: skip
+    with ShoalClient(c.endpoint, ca_file=str(c.ca_file), api_key=c.admin_key) as client:
+        for method, request, code, field in cases:
+            with pytest.raises(ShoalError) as exc:
+                getattr(client, method)(request)
+            assert (exc.value.code, exc.value.field) == (code, field), (method, request, exc.value.message)
+        assert (
+            client.describe_alarms(metrics_pb2.DescribeAlarmsRequest()).metric_alarms == []
+        )  # nothing half-made
+    r = c.shoal("metrics", "get", "--metric", "Bogus", check=False)
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and "INVALID_ARGUMENT" in r.stderr
     r = c.shoal("metrics", "get", "--metric", "CPUUtilization", "--start-time", "yesterday", check=False)
     assert r.returncode == 2 and "--start-time" in r.stderr

@@ -143,3 +143,18 @@ def test_agent_and_leadership_fail_over_to_the_other_replica(replicas: LocalClus
         30,
         "the surviving replica to drive the agent",
     )
+
+    # The event stream went on across the failover: the new leader's emitter resumed where the old
+    # one's checkpoint was, so the task's states appear in order, none lost and none twice.
+    def task_events() -> list[dict] | None:
+        found = [e for e in c.json("events", "--type", "task")["events"] if e["resources"] == [arn]]
+        return found if found and found[-1]["detail"]["lastStatus"] == "STOPPED" else None
+
+    mine = wait_for(task_events, 30, "the task's STOPPED event")
+    states = [(e["detail"]["lastStatus"], e["detail"]["desiredStatus"]) for e in mine]
+    assert states.index(("RUNNING", "RUNNING")) < states.index(("STOPPED", "STOPPED")), states
+    # A repeat of a task's and its containers' statuses would be an event emitted twice.
+    full = [
+        (*s, *(k["lastStatus"] for k in e["detail"]["containers"])) for s, e in zip(states, mine, strict=True)
+    ]
+    assert len(full) == len(set(full)) and len({e["id"] for e in mine}) == len(mine), full

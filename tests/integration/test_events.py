@@ -98,11 +98,11 @@ def test_events_expire_after_the_retention_time(etcd_endpoint: str) -> None:
         store = _store(etcd_endpoint)
         await store.connect()
         try:
-            events.configure(store, retention_seconds=2)  # slices of 1 s: a lease of 4 s
+            events.configure(store, retention_seconds=1)  # slices of 1 s: a lease of 3 s
             await events.publish(store, cluster="c", detail_type="ECS Exec", resources=[], detail={})
             assert len(await _stored(store, "c")) == 1
             ttl = await store.client.lease.time_to_live(events.recorder(store)._lease)
-            assert 0 < ttl.TTL <= 4
+            assert 0 < ttl.TTL <= 3
             await _wait(lambda: _empty(store, "c"), "the event to expire", timeout=15)
         finally:
             await store.close()

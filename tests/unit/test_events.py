@@ -180,3 +180,16 @@ def test_large_details_are_stored_deflated_and_sent_whole() -> None:
         event_id="y", cluster="c", detail_type="X", resources=[], detail={}, time=datetime.now(UTC)
     )
     assert ev.packed(small).detail_json == "{}"
+
+
+def test_since_takes_a_duration_ago_or_a_time() -> None:
+    import click
+
+    from shoal.cli.events import parse_since
+
+    now = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
+    assert parse_since("10m", now) == datetime(2026, 1, 31, 11, 50, tzinfo=UTC)
+    assert parse_since("2026-01-31T10:00:00", now) == datetime(2026, 1, 31, 10, 0, tzinfo=UTC)  # UTC
+    assert parse_since("2026-01-31T10:00:00+02:00", now).hour == 10
+    with pytest.raises(click.BadParameter, match="neither a duration"):
+        parse_since("last tuesday", now)
