@@ -344,6 +344,8 @@ _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 _AT = re.compile(r"at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)")
 _CRON = re.compile(r"cron\((.+)\)")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+MAX_RATE_SECONDS = 3650 * 86400
+MAX_SCHEDULE_CHARS = 1600  # AWS's limit on Schedule
 _DOW_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 
 
@@ -406,16 +408,20 @@ def _dow_num(token: str) -> str:
 def parse_schedule(expression: str) -> Schedule:
     """Validate a ScheduledAction's Schedule; raises ScheduleError naming the problem."""
     expr = (expression or "").strip()
+    if len(expr) > MAX_SCHEDULE_CHARS:
+        raise ScheduleError(f"is {len(expr)} characters long; at most {MAX_SCHEDULE_CHARS}")
     if mt := _AT.fullmatch(expr):
         try:
             at = datetime.fromisoformat(mt.group(1))
         except ValueError:
             raise ScheduleError(f"{mt.group(1)!r} is not a valid date and time") from None
+        if not 1970 <= at.year <= 9998:
+            raise ScheduleError(f"{mt.group(1)!r} is not between 1970 and 9998")
         return Schedule("at", expr, at=at)
     if mt := _RATE.fullmatch(expr):
         n, unit = int(mt.group(1)), mt.group(2)
-        if n < 1:
-            raise ScheduleError("a rate must be at least 1")
+        if not 1 <= n * _UNIT_SECONDS[unit.rstrip("s")] <= MAX_RATE_SECONDS:
+            raise ScheduleError("a rate must be between 1 minute and 3650 days")
         if (n == 1) != (not unit.endswith("s")):
             raise ScheduleError(f"write rate({n} {unit.rstrip('s') if n == 1 else unit.rstrip('s') + 's'})")
         return Schedule("rate", expr, every=n * _UNIT_SECONDS[unit.rstrip("s")])
@@ -429,10 +435,18 @@ def parse_schedule(expression: str) -> Schedule:
         if dom == "LW":
             raise ScheduleError("day-of-month LW is not supported; use L or nW")
         text = " ".join(("0", minute, hour, "*" if dom == "?" else dom, month, _aws_dow(dow), year))
-        try:
-            croniter(text, datetime(2026, 1, 1), second_at_beginning=True).get_next(datetime)
-        except Exception as exc:  # croniter's errors carry its own form of the fields
-            raise ScheduleError(f"cron({mt.group(1)}) is not a valid AWS cron expression: {exc}") from None
+        # croniter searches about 50 years ahead: probe from fixed dates, never from now, so that an
+        # expression valid today stays valid when its years have passed.
+        problem = None
+        for year in (1970, 2020, 2070):
+            try:
+                croniter(text, datetime(year, 1, 1), second_at_beginning=True).get_next(datetime)
+                problem = None
+                break
+            except Exception as exc:  # croniter's errors carry its own form of the fields
+                problem = problem or exc
+        if problem is not None:
+            raise ScheduleError(f"cron({mt.group(1)}) is not a valid AWS cron expression: {problem}")
         return Schedule("cron", expr, cron=text)
     raise ScheduleError(
         "expected at(yyyy-mm-ddThh:mm:ss), rate(N minutes|hours|days) or cron(minutes hours "
@@ -470,7 +484,10 @@ def due(
         return t if n >= (0 if start is not None else 1) and lo < t <= hi else None
     # Fires fall on whole minutes: the previous one before hi + 1 s is the latest at or before hi.
     it = croniter(schedule.cron, datetime.fromtimestamp(hi + 1, tzinfo), second_at_beginning=True)
-    t = it.get_prev(datetime).timestamp()
+    try:
+        t = it.get_prev(datetime).timestamp()
+    except ValueError:  # croniter: no such time before `hi` (a year not yet come)
+        return None
     return t if lo < t <= hi else None
 
 
@@ -484,7 +501,10 @@ def next_run(schedule: Schedule, tz: str, after: float) -> float | None:
     if schedule.kind == "rate":
         return after + schedule.every
     it = croniter(schedule.cron, datetime.fromtimestamp(after, tzinfo), second_at_beginning=True)
-    return it.get_next(datetime).timestamp()
+    try:
+        return it.get_next(datetime).timestamp()
+    except ValueError:  # croniter: no such time after `after` (its years are past)
+        return None
 
 
 def utc(ts: float) -> str:

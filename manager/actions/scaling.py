@@ -508,10 +508,12 @@ def with_next_run(
         if action.HasField("start_time"):
             base = max(base, _seconds(action.start_time) - 1)
         t = rules.next_run(schedule, action.timezone, base)
-    except rules.ScheduleError:
-        return out
+        if t is not None:
+            stamp = _ts(t)
+    except (rules.ScheduleError, ValueError, OverflowError):
+        return out  # no next run that a timestamp can hold (a cron whose years are all past, say)
     if t is not None and not (action.HasField("end_time") and t > _seconds(action.end_time)):
-        out.next_run_time.CopyFrom(_ts(t))
+        out.next_run_time.CopyFrom(stamp)
     return out
 
 

@@ -223,6 +223,9 @@ def test_aws_cron_wildcards(expr, after, expected):
         "rate(1 minutes)",
         "rate(5 minute)",
         "rate(5 weeks)",
+        "rate(99999999999 days)",
+        "at(9999-12-31T23:59:59)",
+        "cron(" + "1," * 800 + "1 * * * ? *)",
         "at(2026-13-24T18:00:00)",
         "every day",
     ],
@@ -230,6 +233,12 @@ def test_aws_cron_wildcards(expr, after, expected):
 def test_bad_schedules_are_refused(expr):
     with pytest.raises(s.ScheduleError):
         s.parse_schedule(expr)
+
+
+def test_a_cron_whose_years_are_past_never_fires():
+    past = s.parse_schedule("cron(0 8 * * ? 2020)")
+    assert s.next_run(past, "UTC", ts("2026-12-01T00:00:00")) is None
+    assert s.due(past, "UTC", ts("2026-12-01T00:00:00"), ts("2026-12-02T00:00:00")) is None
 
 
 def test_bad_time_zone():
