@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 
 from shoal.core import metrics as m
+from shoal.core.errors import quote
 
 PREDEFINED_METRICS = {
     "ECSServiceAverageCPUUtilization": m.CPU_UTILIZATION,
@@ -366,7 +367,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        raise ScheduleError(f"{name!r} is not an IANA time zone (e.g. UTC, Europe/Paris)") from None
+        raise ScheduleError(f"{quote(name)} is not an IANA time zone (e.g. UTC, Europe/Paris)") from None
 
 
 def _aws_dow(field_: str) -> str:
@@ -446,7 +447,9 @@ def parse_schedule(expression: str) -> Schedule:
             except Exception as exc:  # croniter's errors carry its own form of the fields
                 problem = problem or exc
         if problem is not None:
-            raise ScheduleError(f"cron({mt.group(1)}) is not a valid AWS cron expression: {problem}")
+            raise ScheduleError(
+                f"cron({quote(mt.group(1))[1:-1]}) is not a valid AWS cron expression: {problem}"
+            )
         return Schedule("cron", expr, cron=text)
     raise ScheduleError(
         "expected at(yyyy-mm-ddThh:mm:ss), rate(N minutes|hours|days) or cron(minutes hours "
