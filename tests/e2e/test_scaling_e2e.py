@@ -132,7 +132,6 @@ def test_target_tracking_schedule_and_step_policy(cluster: LocalCluster, tmp_pat
     c.shoal("wait", "services-stable", "burn", "steps", "--timeout", "120")
     check_bad_input(c)
 
-    # Idle: the policy sees its metric near nothing but cannot go below MinCapacity 1.
     load_on = time.monotonic()
     (load / "on").write_text("1")
     wait_for(lambda: service(c, "burn")["desiredCount"] > 1, 120, "burn to scale out (desiredCount > 1)")
