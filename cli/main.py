@@ -18,6 +18,7 @@ from shoal.cli.instance import instance
 from shoal.cli.logs import logs, service_logs, task_logs
 from shoal.cli.metrics import alarm, metrics
 from shoal.cli.output import fail
+from shoal.cli.scaling import scaling
 from shoal.cli.secret import secret
 from shoal.cli.service import service
 from shoal.cli.task import task
@@ -103,6 +104,7 @@ for _group in (
     secret,
     metrics,
     alarm,
+    scaling,
     top,
     configure,
     whoami,

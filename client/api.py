@@ -22,6 +22,8 @@ from shoal.v1 import (
     fleet_pb2_grpc,
     metrics_pb2,
     metrics_pb2_grpc,
+    scaling_pb2,
+    scaling_pb2_grpc,
     secrets_pb2,
     secrets_pb2_grpc,
     streams_pb2,
@@ -65,6 +67,7 @@ class ShoalClient:
         self._secrets_: secrets_pb2_grpc.SecretsStub | None = None
         self._tasks_: streams_pb2_grpc.TasksStub | None = None
         self._metrics_: metrics_pb2_grpc.MetricsStub | None = None
+        self._scaling_: scaling_pb2_grpc.ScalingStub | None = None
         self._events_: events_pb2_grpc.EventsStub | None = None
 
     def _dial(self) -> grpc.Channel:
@@ -122,6 +125,12 @@ class ShoalClient:
         return self._metrics_
 
     @property
+    def _scaling(self) -> scaling_pb2_grpc.ScalingStub:
+        if self._scaling_ is None:
+            self._scaling_ = scaling_pb2_grpc.ScalingStub(self._dial())
+        return self._scaling_
+
+    @property
     def _fleet(self) -> fleet_pb2_grpc.FleetStub:
         if self._fleet_ is None:
             self._fleet_ = fleet_pb2_grpc.FleetStub(self._dial())
@@ -140,6 +149,7 @@ class ShoalClient:
         self._channel = None
         self._stub_ = None
         self._metrics_ = None
+        self._scaling_ = None
         self._fleet_ = None
         self._auth_ = None
         self._secrets_ = None
@@ -209,6 +219,119 @@ class ShoalClient:
     ) -> auth_pb2.WhoAmIResponse:
         """The key this client calls with: its name, role, cluster limit and expiry."""
         return self._call(self._auth.WhoAmI, request or auth_pb2.WhoAmIRequest(), timeout)
+
+    # -- Scaling -----------------------------------------------------------------------------------
+    def register_scalable_target(
+        self,
+        request: scaling_pb2.RegisterScalableTargetRequest | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> scaling_pb2.RegisterScalableTargetResponse:
+        """Register (or change) a service's scalable target: min/max capacity, suspended state."""
+        return self._call(
+            self._scaling.RegisterScalableTarget,
+            request or scaling_pb2.RegisterScalableTargetRequest(),
+            timeout,
+        )
+
+    def describe_scalable_targets(
+        self,
+        request: scaling_pb2.DescribeScalableTargetsRequest | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> scaling_pb2.DescribeScalableTargetsResponse:
+        """A cluster's scalable targets."""
+        return self._call(
+            self._scaling.DescribeScalableTargets,
+            request or scaling_pb2.DescribeScalableTargetsRequest(),
+            timeout,
+        )
+
+    def deregister_scalable_target(
+        self,
+        request: scaling_pb2.DeregisterScalableTargetRequest | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> scaling_pb2.DeregisterScalableTargetResponse:
+        """Remove a scalable target with its policies and scheduled actions."""
+        return self._call(
+            self._scaling.DeregisterScalableTarget,
+            request or scaling_pb2.DeregisterScalableTargetRequest(),
+            timeout,
+        )
+
+    def put_scaling_policy(
+        self, request: scaling_pb2.PutScalingPolicyRequest | None = None, *, timeout: float | None = None
+    ) -> scaling_pb2.PutScalingPolicyResponse:
+        """Create or replace a target tracking or step scaling policy."""
+        return self._call(
+            self._scaling.PutScalingPolicy, request or scaling_pb2.PutScalingPolicyRequest(), timeout
+        )
+
+    def describe_scaling_policies(
+        self,
+        request: scaling_pb2.DescribeScalingPoliciesRequest | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> scaling_pb2.DescribeScalingPoliciesResponse:
+        """A service's (or cluster's) scaling policies."""
+        return self._call(
+            self._scaling.DescribeScalingPolicies,
+            request or scaling_pb2.DescribeScalingPoliciesRequest(),
+            timeout,
+        )
+
+    def delete_scaling_policy(
+        self, request: scaling_pb2.DeleteScalingPolicyRequest | None = None, *, timeout: float | None = None
+    ) -> scaling_pb2.DeleteScalingPolicyResponse:
+        """Delete a scaling policy."""
+        return self._call(
+            self._scaling.DeleteScalingPolicy, request or scaling_pb2.DeleteScalingPolicyRequest(), timeout
+        )
+
+    def put_scheduled_action(
+        self, request: scaling_pb2.PutScheduledActionRequest | None = None, *, timeout: float | None = None
+    ) -> scaling_pb2.PutScheduledActionResponse:
+        """Create or replace a scheduled action (at, rate or cron)."""
+        return self._call(
+            self._scaling.PutScheduledAction, request or scaling_pb2.PutScheduledActionRequest(), timeout
+        )
+
+    def describe_scheduled_actions(
+        self,
+        request: scaling_pb2.DescribeScheduledActionsRequest | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> scaling_pb2.DescribeScheduledActionsResponse:
+        """A service's scheduled actions with their next run."""
+        return self._call(
+            self._scaling.DescribeScheduledActions,
+            request or scaling_pb2.DescribeScheduledActionsRequest(),
+            timeout,
+        )
+
+    def delete_scheduled_action(
+        self, request: scaling_pb2.DeleteScheduledActionRequest | None = None, *, timeout: float | None = None
+    ) -> scaling_pb2.DeleteScheduledActionResponse:
+        """Delete a scheduled action."""
+        return self._call(
+            self._scaling.DeleteScheduledAction,
+            request or scaling_pb2.DeleteScheduledActionRequest(),
+            timeout,
+        )
+
+    def describe_scaling_activities(
+        self,
+        request: scaling_pb2.DescribeScalingActivitiesRequest | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> scaling_pb2.DescribeScalingActivitiesResponse:
+        """A service's scaling activities, newest first."""
+        return self._call(
+            self._scaling.DescribeScalingActivities,
+            request or scaling_pb2.DescribeScalingActivitiesRequest(),
+            timeout,
+        )
 
     # -- Secrets -----------------------------------------------------------------------------------
     def put_secret(

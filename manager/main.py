@@ -23,6 +23,7 @@ from shoal.manager import events, webhooks
 from shoal.manager.actions import ControlPlane
 from shoal.manager.actions.api_keys import ApiKeys
 from shoal.manager.actions.fleet import JoinTokens
+from shoal.manager.actions.scaling import Scaling
 from shoal.manager.actions.secrets import Secrets
 from shoal.manager.alarms import AlarmEvaluator, Alarms
 from shoal.manager.api.agent import AgentSessionServicer
@@ -33,9 +34,11 @@ from shoal.manager.api.fleet import FleetServicer, install_command_for
 from shoal.manager.api.join import AgentJoinServicer
 from shoal.manager.api.keys import AuthServicer
 from shoal.manager.api.metrics import MetricsServicer
+from shoal.manager.api.scaling import ScalingServicer
 from shoal.manager.api.secrets import SecretsServicer
 from shoal.manager.api.streams import Forwarder, TasksServicer
 from shoal.manager.compaction import Compactor
+from shoal.manager.controllers.scaling import RecorderMetrics, ScalingController
 from shoal.manager.controllers.services import ServiceController
 from shoal.manager.ecs_http import server as ecs_http
 from shoal.manager.embedded_etcd import EmbeddedEtcd
@@ -59,6 +62,8 @@ from shoal.v1 import (
     internal_pb2,
     metrics_pb2,
     metrics_pb2_grpc,
+    scaling_pb2,
+    scaling_pb2_grpc,
     secrets_pb2,
     secrets_pb2_grpc,
     streams_pb2,
@@ -174,6 +179,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="off",
         help="HOST:PORT serving /metrics in the Prometheus text format (TLS with the manager's certificate "
         "and an API key as bearer token; plain HTTP only with --insecure); default %(default)s",
+    )
+    p.add_argument(
+        "--scaling-period-seconds",
+        type=int,
+        default=60,
+        choices=(10, 30, *range(60, 3601, 60)),
+        metavar="SECONDS",
+        help="auto scaling evaluation period: 10, 30 or a multiple of 60 (default %(default)s, as AWS)",
+    )
+    p.add_argument(
+        "--scaling-scale-out-datapoints",
+        type=int,
+        default=3,
+        help="periods above the target before target tracking scales out (default %(default)s, as AWS)",
+    )
+    p.add_argument(
+        "--scaling-scale-in-datapoints",
+        type=int,
+        default=15,
+        help="periods below 90%% of the target before target tracking scales in (default %(default)s)",
     )
     ev = p.add_argument_group("cluster events")
     ev.add_argument(
@@ -395,6 +420,7 @@ async def serve(args: argparse.Namespace) -> None:
     metrics_recorder.start()
     alarms = Alarms(store, cp.clusters, metrics_recorder)
     alarm_evaluator = AlarmEvaluator(store, metrics_recorder, publish=events.publish)
+    scaling = Scaling(store, cp.clusters, alarms)
     lifetime = timedelta(seconds=args.agent_certificate_lifetime_seconds)
     sessions = AgentSessionServicer(cp, process_lease, ca=ca, certificate_lifetime=lifetime)
 
@@ -419,6 +445,7 @@ async def serve(args: argparse.Namespace) -> None:
     metrics_pb2_grpc.add_MetricsServicer_to_server(
         MetricsServicer(metrics_recorder, alarms, cp.clusters), api
     )
+    scaling_pb2_grpc.add_ScalingServicer_to_server(ScalingServicer(scaling), api)
     events_pb2_grpc.add_EventsServicer_to_server(EventsServicer(store, cp.clusters), api)
     if ca is not None:  # without TLS and keys, managing secrets is not offered at all
         secrets_pb2_grpc.add_SecretsServicer_to_server(SecretsServicer(secrets), api)
@@ -447,6 +474,7 @@ async def serve(args: argparse.Namespace) -> None:
         health.SERVICE_NAME,
         reflection.SERVICE_NAME,
         metrics_pb2.DESCRIPTOR.services_by_name["Metrics"].full_name,
+        scaling_pb2.DESCRIPTOR.services_by_name["Scaling"].full_name,
         events_pb2.DESCRIPTOR.services_by_name["Events"].full_name,
     )
     session_name = agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name
@@ -515,6 +543,16 @@ async def serve(args: argparse.Namespace) -> None:
         cp, disconnect_grace=timedelta(seconds=args.agent_disconnect_grace_seconds)
     )
     cp.services.on_change = controller.wake
+    scaler = ScalingController(
+        cp,
+        scaling,
+        RecorderMetrics(metrics_recorder, alarms),
+        period=args.scaling_period_seconds,
+        out_datapoints=max(1, args.scaling_scale_out_datapoints),
+        in_datapoints=max(1, args.scaling_scale_in_datapoints),
+    )
+    scaling.on_change = scaler.wake
+    alarm_evaluator.subscribe(scaler.wake)
     sinks = [webhooks.WebhookSink(url) for url in args.events_webhook]
     for sink in sinks:
         sink.start()
@@ -525,12 +563,17 @@ async def serve(args: argparse.Namespace) -> None:
     async def lead(fence: dict[str, int]) -> None:
         controller.fence = fence
         alarm_evaluator.fence = fence
+        scaler.fence = fence
         leading[0] = True
         try:
             # The leader keeps etcd's history short, as kube-apiserver does, embedded etcd or not.
             emitter = events.Emitter(store, recorder, view)
             await asyncio.gather(
-                controller.run(), Compactor(store).run(), emitter.run(fence), alarm_evaluator.run()
+                controller.run(),
+                Compactor(store).run(),
+                emitter.run(fence),
+                alarm_evaluator.run(),
+                scaler.run(),
             )
         finally:
             leading[0] = False

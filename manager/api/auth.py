@@ -73,6 +73,26 @@ ROLE_OF: dict[str, str] = {
         for m in ("GetMetricStatistics", "DescribeAlarms", "DescribeUsage")
     },
     **{f"/shoal.v1.Metrics/{m}": "operator" for m in ("PutMetricAlarm", "DeleteAlarms")},
+    **{
+        f"/shoal.v1.Scaling/{m}": "read-only"
+        for m in (
+            "DescribeScalableTargets",
+            "DescribeScalingPolicies",
+            "DescribeScheduledActions",
+            "DescribeScalingActivities",
+        )
+    },
+    **{
+        f"/shoal.v1.Scaling/{m}": "operator"
+        for m in (
+            "RegisterScalableTarget",
+            "DeregisterScalableTarget",
+            "PutScalingPolicy",
+            "DeleteScalingPolicy",
+            "PutScheduledAction",
+            "DeleteScheduledAction",
+        )
+    },
     "/shoal.v1.Events/StreamEvents": "read-only",
     "/shoal.v1.AgentJoin/Join": OPEN,
     "/shoal.v1.AgentJoin/SessionEndpoint": OPEN,
@@ -141,9 +161,9 @@ def check_cluster_limit(who: Principal, method: str, request: Any) -> None:
     name = method.rsplit("/", 1)[-1]
     if method == "/shoal.v1.Auth/WhoAmI":
         return
-    if method.startswith("/shoal.v1.Ecs/") or method in _CLUSTER_AS_ECS:
-        # ECS requests that name no cluster act on `default`, as ECS does. (ExecuteCommand's cluster
-        # is in its first message: the servicer checks it there.)
+    if method.startswith(("/shoal.v1.Ecs/", "/shoal.v1.Scaling/")) or method in _CLUSTER_AS_ECS:
+        # ECS (and scaling) requests that name no cluster act on `default`, as ECS does.
+        # (ExecuteCommand's cluster is in its first message: the servicer checks it there.)
         for cluster in clusters_named(request) if request is not None else []:
             if cluster != who.cluster:
                 raise PermissionDenied(

@@ -134,6 +134,45 @@ class Keys:
     def secrets_key_check(self) -> str:
         return self._k("secrets-key-check")
 
+    # -- service auto scaling ----------------------------------------------------------------------
+    def scalable_target(self, cluster: str, service: str) -> str:
+        return self._k("scaling-targets", cluster, service)
+
+    def scalable_targets_prefix(self, cluster: str = "") -> str:
+        """One cluster's scalable targets, or every cluster's when `cluster` is empty."""
+        return self._k("scaling-targets", cluster) + "/" if cluster else self._k("scaling-targets") + "/"
+
+    def scaling_policy(self, cluster: str, service: str, name: str) -> str:
+        return self._k("scaling-policies", cluster, service, name)
+
+    def scaling_policies_prefix(self, cluster: str, service: str = "") -> str:
+        return (
+            self._k("scaling-policies", cluster, service) + "/"
+            if service
+            else self._k("scaling-policies", cluster) + "/"
+        )
+
+    def scheduled_action(self, cluster: str, service: str, name: str) -> str:
+        return self._k("scheduled-actions", cluster, service, name)
+
+    def scheduled_actions_prefix(self, cluster: str, service: str = "") -> str:
+        return (
+            self._k("scheduled-actions", cluster, service) + "/"
+            if service
+            else self._k("scheduled-actions", cluster) + "/"
+        )
+
+    def scaling_state(self, cluster: str, service: str) -> str:
+        """The scaler's memory of a service (last scaling times, schedule runs): survives leader changes."""
+        return self._k("scaling-state", cluster, service)
+
+    def scaling_activity(self, cluster: str, service: str, activity_id: str) -> str:
+        # Activity ids start with a zero-padded time, so a range read lists them oldest first.
+        return self._k("scaling-activities", cluster, service, activity_id)
+
+    def scaling_activities_prefix(self, cluster: str, service: str) -> str:
+        return self._k("scaling-activities", cluster, service) + "/"
+
     def revocation(self, cluster: str, instance_id: str) -> str:
         """Written when an instance is deregistered: its certificate is refused from then on."""
         return self._k("revoked-instances", cluster, instance_id)

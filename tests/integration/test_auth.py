@@ -20,6 +20,7 @@ from shoal.v1 import (
     events_pb2,
     fleet_pb2,
     metrics_pb2,
+    scaling_pb2,
     secrets_pb2,
     streams_pb2,
 )
@@ -31,6 +32,7 @@ SERVICES = {
     "shoal.v1.Auth": auth_pb2,
     "shoal.v1.Secrets": secrets_pb2,
     "shoal.v1.Metrics": metrics_pb2,
+    "shoal.v1.Scaling": scaling_pb2,
     "shoal.v1.Events": events_pb2,
     "shoal.v1.Tasks": streams_pb2,
 }
