@@ -28,6 +28,7 @@ from shoal.manager.api.ecs import EcsServicer
 from shoal.manager.api.fleet import FleetServicer, install_command_for
 from shoal.manager.api.join import AgentJoinServicer
 from shoal.manager.api.keys import AuthServicer
+from shoal.manager.api.lb import LoadBalancingServicer
 from shoal.manager.api.secrets import SecretsServicer
 from shoal.manager.compaction import Compactor
 from shoal.manager.controllers.services import ServiceController
@@ -47,6 +48,8 @@ from shoal.v1 import (
     fleet_pb2,
     fleet_pb2_grpc,
     internal_pb2,
+    lb_pb2,
+    lb_pb2_grpc,
     secrets_pb2,
     secrets_pb2_grpc,
 )
@@ -356,6 +359,8 @@ async def serve(args: argparse.Namespace) -> None:
     auth_pb2_grpc.add_AuthServicer_to_server(AuthServicer(api_keys), api)
     if ca is not None:  # without TLS and keys, managing secrets is not offered at all
         secrets_pb2_grpc.add_SecretsServicer_to_server(SecretsServicer(secrets), api)
+    assert cp.load_balancers is not None
+    lb_pb2_grpc.add_LoadBalancingServicer_to_server(LoadBalancingServicer(cp.load_balancers), api)
     agent_pb2_grpc.add_AgentSessionServicer_to_server(sessions, agents)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, api)
@@ -364,6 +369,7 @@ async def serve(args: argparse.Namespace) -> None:
         fleet_pb2.DESCRIPTOR.services_by_name["Fleet"].full_name,
         auth_pb2.DESCRIPTOR.services_by_name["Auth"].full_name,
         secrets_pb2.DESCRIPTOR.services_by_name["Secrets"].full_name,
+        lb_pb2.DESCRIPTOR.services_by_name["LoadBalancing"].full_name,
         agent_pb2.DESCRIPTOR.services_by_name["AgentJoin"].full_name,
         agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name,
         health.SERVICE_NAME,

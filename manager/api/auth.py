@@ -66,6 +66,23 @@ ROLE_OF: dict[str, str] = {
         f"/shoal.v1.Secrets/{m}": "admin"
         for m in ("PutSecret", "DescribeSecret", "ListSecrets", "DeleteSecret", "GetSecretValue")
     },
+    **{
+        f"/shoal.v1.LoadBalancing/{m}": "read-only"
+        for m in ("DescribeTargetGroups", "DescribeTargetHealth", "DescribeLoadBalancers")
+    },
+    **{
+        f"/shoal.v1.LoadBalancing/{m}": "operator"
+        for m in (
+            "CreateTargetGroup",
+            "DeleteTargetGroup",
+            "CreateLoadBalancer",
+            "DeleteLoadBalancer",
+            "CreateListener",
+            "DeleteListener",
+            "CreateRule",
+            "DeleteRule",
+        )
+    },
     "/shoal.v1.AgentJoin/Join": OPEN,
     "/shoal.v1.AgentJoin/SessionEndpoint": OPEN,
     "/grpc.health.v1.Health/Check": OPEN,

@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from shoal.v1 import ecs_pb2 as _ecs_pb2
+from shoal.v1 import lb_pb2 as _lb_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -55,28 +56,32 @@ class CertificateIssued(_message.Message):
     def __init__(self, certificate_pem: _Optional[str] = ...) -> None: ...
 
 class AgentMessage(_message.Message):
-    __slots__ = ("register", "task_state", "heartbeat", "renew")
+    __slots__ = ("register", "task_state", "heartbeat", "renew", "lb_status")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     TASK_STATE_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     RENEW_FIELD_NUMBER: _ClassVar[int]
+    LB_STATUS_FIELD_NUMBER: _ClassVar[int]
     register: RegisterInstance
     task_state: TaskStateChange
     heartbeat: Heartbeat
     renew: CertificateRequest
-    def __init__(self, register: _Optional[_Union[RegisterInstance, _Mapping]] = ..., task_state: _Optional[_Union[TaskStateChange, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., renew: _Optional[_Union[CertificateRequest, _Mapping]] = ...) -> None: ...
+    lb_status: _lb_pb2.LbStatus
+    def __init__(self, register: _Optional[_Union[RegisterInstance, _Mapping]] = ..., task_state: _Optional[_Union[TaskStateChange, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., renew: _Optional[_Union[CertificateRequest, _Mapping]] = ..., lb_status: _Optional[_Union[_lb_pb2.LbStatus, _Mapping]] = ...) -> None: ...
 
 class ManagerMessage(_message.Message):
-    __slots__ = ("registered", "desired", "rejected", "certificate")
+    __slots__ = ("registered", "desired", "rejected", "certificate", "lb_config")
     REGISTERED_FIELD_NUMBER: _ClassVar[int]
     DESIRED_FIELD_NUMBER: _ClassVar[int]
     REJECTED_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    LB_CONFIG_FIELD_NUMBER: _ClassVar[int]
     registered: Registered
     desired: DesiredTasks
     rejected: RegisterRejected
     certificate: CertificateIssued
-    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., desired: _Optional[_Union[DesiredTasks, _Mapping]] = ..., rejected: _Optional[_Union[RegisterRejected, _Mapping]] = ..., certificate: _Optional[_Union[CertificateIssued, _Mapping]] = ...) -> None: ...
+    lb_config: _lb_pb2.LbConfig
+    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., desired: _Optional[_Union[DesiredTasks, _Mapping]] = ..., rejected: _Optional[_Union[RegisterRejected, _Mapping]] = ..., certificate: _Optional[_Union[CertificateIssued, _Mapping]] = ..., lb_config: _Optional[_Union[_lb_pb2.LbConfig, _Mapping]] = ...) -> None: ...
 
 class RegisterInstance(_message.Message):
     __slots__ = ("instance_id", "cluster", "registered_resources", "attributes", "version_info", "running_task_arns", "host_ip")
