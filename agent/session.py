@@ -12,6 +12,7 @@ import grpc
 
 from shoal.agent import host
 from shoal.agent.identity import AgentIdentity, split_endpoint
+from shoal.agent.proxy import Proxy
 from shoal.agent.worker import TaskWorker
 from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2
 
@@ -25,6 +26,7 @@ CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
 ]
 BACKOFF_START, BACKOFF_MAX = 0.25, 120.0
+PROXY_STATUS_INTERVAL = 0.5  # how often the proxy's servers are read; sent only when they change
 
 
 class RegistrationRejected(Exception):
@@ -39,6 +41,7 @@ class AgentSession:
         registration: agent_pb2.RegisterInstance,
         identity: AgentIdentity | None = None,
         usage: Callable[[], tuple[float, int, int]] = host.usage,
+        proxy: Proxy | None = None,
     ) -> None:
         # Several manager replicas may be given (comma-separated): after a failure, try the next one.
         self.managers = [m.strip() for m in manager.split(",") if m.strip()]
@@ -47,6 +50,7 @@ class AgentSession:
         self.worker = worker
         self.registration = registration
         self.connected = asyncio.Event()
+        self.proxy = proxy  # the load balancer proxy (None: simulated instances run none)
         self.usage = usage  # simulated instances report made-up usage instead of reading /proc each
 
     async def run_forever(self) -> None:
@@ -144,6 +148,8 @@ class AgentSession:
                             msg.desired.full,
                         )
                         self.worker.handle_desired(msg.desired)
+                    elif msg.WhichOneof("body") == "lb_config" and self.proxy is not None:
+                        await self.proxy.apply(msg.lb_config)
             finally:
                 sender.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -152,12 +158,21 @@ class AgentSession:
     async def _send(self, call: grpc.aio.StreamStreamCall, heartbeat_interval: int) -> None:
         loop = asyncio.get_running_loop()
         next_beat = loop.time()
+        next_proxy = loop.time()
+        if self.proxy is not None:
+            self.proxy.forget_reported()
         while True:
-            timeout = max(0.0, next_beat - loop.time())
+            wake = min(next_beat, next_proxy) if self.proxy is not None else next_beat
+            timeout = max(0.0, wake - loop.time())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.worker.dirty_event.wait(), timeout)
             for change in self.worker.take_reports():
                 await call.write(agent_pb2.AgentMessage(task_state=change))
+            if self.proxy is not None and loop.time() >= next_proxy:
+                status = await self.proxy.status_if_changed()
+                if status is not None:
+                    await call.write(agent_pb2.AgentMessage(lb_status=status))
+                next_proxy = loop.time() + PROXY_STATUS_INTERVAL
             if loop.time() >= next_beat:
                 renewal = self._renewal()
                 if renewal is not None:

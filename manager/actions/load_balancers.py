@@ -406,7 +406,12 @@ class LoadBalancers:
                 raise InvalidArgument(
                     f + ".loadBalancerName", "Classic Load Balancers are not supported; give targetGroupArn"
                 )
-            await self.target_group(x.target_group_arn, f + ".targetGroupArn")
+            tg = await self.target_group(x.target_group_arn, f + ".targetGroupArn")
+            if not any(tg.target_group_arn in _used_groups(lb) for lb in await self._all_load_balancers()):
+                raise InvalidArgument(
+                    f + ".targetGroupArn",
+                    f"the target group {tg.target_group_name} does not have an associated load balancer",
+                )
             c = next((c for c in td.container_definitions if c.name == x.container_name), None)
             if c is None:
                 raise InvalidArgument(
