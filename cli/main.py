@@ -13,6 +13,7 @@ from shoal.cli.attribute import attribute
 from shoal.cli.auth import auth, configure, whoami
 from shoal.cli.cluster import cluster
 from shoal.cli.instance import instance
+from shoal.cli.lb import lb
 from shoal.cli.output import fail
 from shoal.cli.secret import secret
 from shoal.cli.service import service
@@ -96,6 +97,7 @@ for _group in (
     token,
     auth,
     secret,
+    lb,
     configure,
     whoami,
 ):
