@@ -13,7 +13,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from shoal.manager.api.auth import ANY_KEY, OPEN, ROLE_OF
-from shoal.v1 import api_pb2, auth_pb2, auth_pb2_grpc, fleet_pb2, secrets_pb2
+from shoal.v1 import api_pb2, auth_pb2, auth_pb2_grpc, fleet_pb2, lb_pb2, secrets_pb2
 from tests.integration.test_api import api  # noqa: F401 - the module's manager fixture
 
 SERVICES = {
@@ -21,6 +21,7 @@ SERVICES = {
     "shoal.v1.Fleet": fleet_pb2,
     "shoal.v1.Auth": auth_pb2,
     "shoal.v1.Secrets": secrets_pb2,
+    "shoal.v1.LoadBalancing": lb_pb2,
 }
 RPCS = [
     (service, m)
