@@ -112,7 +112,8 @@ def test_show_stat_parsing_keeps_target_group_servers_only() -> None:
         "type,rate,rate_lim,rate_max,check_status,check_code,check_duration,hrsp_1xx,check_desc\n"
         "lb_edge_80,FRONTEND,,,3,5,,,,,,,,,,,,OPEN,,,,,,,,,,,,,,,,,,,,,,,\n"
         "tg_web,t1,0,0,2,3,,9,,,,,,,,,,UP,1,1,0,0,0,5,0,,1,3,1,,9,,2,0,,1,L7OK,200,1,0,Layer7 check passed\n"
-        "tg_web,t2,0,0,0,0,,0,,,,,,,,,,DOWN,1,1,0,3,1,5,5,,1,3,2,,0,,2,0,,0,L7STS,404,1,0,Layer7 wrong status\n"
+        "tg_web,t2,0,0,0,0,,0,,,,,,,,,,DOWN,1,1,0,3,1,5,5,,1,3,2,,0,,2,0,,0,L7STS,404,1,0,"
+        "Layer7 wrong status\n"
         "tg_web,BACKEND,0,0,2,3,,9,,,,,,,,,,UP,1,1,0,,0,5,0,,1,3,0,,9,,1,0,,1,,,,0,\n"
     )
     servers = haproxy.parse_stat(text)
