@@ -126,6 +126,9 @@ class ServiceController:
         self._wake = asyncio.Event()
         self._task_revisions: dict[str, int] = {}
         self._quiet: dict[str, tuple[int, float]] = {}  # cluster -> (view generation, time) of its last round
+        # Clusters with load-balanced tasks draining or not healthy yet: their next step depends on time
+        # and on proxy reports, which the view does not carry, so their rounds are never skipped.
+        self._lb_waiting: set[str] = set()
 
     def wake(self) -> None:
         """Start the next round now (a service changed through this manager's API)."""
@@ -183,9 +186,15 @@ class ServiceController:
             # ones that depend on time (grace periods), so a full round runs at least every few seconds.
             generation = (await view.read(cluster)).generation
             last = self._quiet.get(cluster)
-            if last is not None and last[0] == generation and loop.time() - last[1] < QUIET_ROUND_SECONDS:
+            if (
+                last is not None
+                and last[0] == generation
+                and loop.time() - last[1] < QUIET_ROUND_SECONDS
+                and cluster not in self._lb_waiting
+            ):
                 return
             self._quiet[cluster] = (generation, loop.time())
+        self._lb_waiting.discard(cluster)  # this round finds out again
         items = await self.cp.placement.reader.services(cluster)
         live = [i for i in items if i.value.status in ("ACTIVE", "DRAINING")]
         if not live:
@@ -234,6 +243,8 @@ class ServiceController:
         mine_raw = [t for t in all_tasks if t.group == group]
         view = await self._service_view(svc)
         lb = await self._lb_state(cluster, svc, mine_raw) if svc.load_balancers else None
+        if any(t.HasField("lb_draining_since") and t.desired_status == "RUNNING" for t in mine_raw):
+            self._lb_waiting.add(cluster)
         tasks = []
         for t in mine_raw:
             lb_health, lb_unhealthy_in = lb.health_of(t) if lb is not None else ("", "")
@@ -259,6 +270,8 @@ class ServiceController:
                     lb_draining=t.HasField("lb_draining_since") and t.desired_status == "RUNNING",
                 )
             )
+        if lb is not None and any(t.live and t.lb_health != "healthy" for t in tasks):
+            self._lb_waiting.add(cluster)
         if svc.scheduling_strategy == "DAEMON":
             decision = await self._daemon_decision(cluster, svc, view, tasks, instances, all_tasks, now)
         else:

@@ -18,6 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import grpc
+
+from shoal.v1 import lb_pb2, lb_pb2_grpc
 from tests.conftest import TEST_IMAGE, LocalCluster, wait_for
 
 # busybox httpd: a page naming the container (its hostname), /health while /www/health exists, an
@@ -217,10 +220,29 @@ class Load:
         )
 
 
+def lb_stub(c: LocalCluster) -> lb_pb2_grpc.LoadBalancingStub:
+    """A gRPC stub for watching closely (a CLI process per poll is too slow to see a 3 s drain)."""
+    if getattr(c, "_lb_stub", None) is None:
+        creds = grpc.composite_channel_credentials(
+            grpc.ssl_channel_credentials(root_certificates=c.ca_file.read_bytes()),
+            grpc.access_token_call_credentials(c.admin_key),
+        )
+        c._lb_stub = lb_pb2_grpc.LoadBalancingStub(grpc.secure_channel(c.endpoint, creds))
+    return c._lb_stub
+
+
 def target_states(c: LocalCluster, group: str) -> dict[str, str]:
     """Task id -> target state in `group`."""
-    out = c.json("lb", "describe-target-health", group)["targetHealthDescriptions"]
-    return {d["taskArn"].rsplit("/", 1)[-1]: d["targetHealth"]["state"] for d in out}
+    req = lb_pb2.DescribeTargetHealthRequest(target_group_arn=group)
+    for attempt in range(20):  # the manager may be restarting
+        try:
+            out = lb_stub(c).DescribeTargetHealth(req, timeout=10).target_health_descriptions
+            break
+        except grpc.RpcError:
+            if attempt == 19:
+                raise
+            time.sleep(0.5)
+    return {d.task_arn.rsplit("/", 1)[-1]: d.target_health.state for d in out}
 
 
 def wait_healthy(c: LocalCluster, group: str, count: int, timeout: float = 60) -> dict[str, str]:
