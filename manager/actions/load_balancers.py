@@ -145,7 +145,7 @@ class LoadBalancers:
         item = await self.store.get(self.keys.target_group(name), lb_pb2.TargetGroup)
         if item is None or (ref.startswith("arn:") and item.value.target_group_arn != ref):
             raise NotFound(
-                f"target group {quote(ref)} not found", field=field, reason="TARGET_GROUP_NOT_FOUND"
+                f"{field}: target group {quote(ref)} not found", field=field, reason="TARGET_GROUP_NOT_FOUND"
             )
         return item.value
 
@@ -231,7 +231,9 @@ class LoadBalancers:
         item = await self.store.get(self.keys.load_balancer(name), lb_pb2.ElbLoadBalancer)
         if item is None or (ref.startswith("arn:") and item.value.load_balancer_arn != ref):
             raise NotFound(
-                f"load balancer {quote(ref)} not found", field=field, reason="LOAD_BALANCER_NOT_FOUND"
+                f"{field}: load balancer {quote(ref)} not found",
+                field=field,
+                reason="LOAD_BALANCER_NOT_FOUND",
             )
         return item.value
 
