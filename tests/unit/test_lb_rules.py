@@ -153,3 +153,30 @@ def test_an_elb_unhealthy_task_is_replaced_after_the_grace_period() -> None:
     old = st("a", lb_health="unhealthy", lb_unhealthy_in=TG)
     [(tid, reason)] = dm.decide_replica(view, [old], NOW).stop
     assert tid == "a" and reason == f"Task failed ELB health checks in (target-group {TG})"
+
+
+def test_the_controllers_view_of_a_services_targets() -> None:
+    from shoal.manager.controllers.services import _LbState
+
+    group = lb_pb2.TargetGroup(target_group_arn=TG, target_group_name="web", deregistration_delay_seconds=30)
+    running = task()
+    [target] = lb.targets_of(running, LBS, {TG: "web"}, "10.0.0.1", False)
+    state = _LbState({TG: group}, [target], [report("UP")], {"web": [EDGE]})
+    assert state.health_of(running) == ("healthy", "")
+    assert state.health_of(task("PENDING")) == ("initial", "")
+    assert _LbState({TG: group}, [target], [report("DOWN", check="L4CON")], {}).health_of(running) == (
+        "unhealthy",
+        TG,
+    )
+    # A registered task drains before it stops; one the load balancer found unhealthy does not.
+    assert state.should_drain(running, "Service scaled in")
+    assert not state.should_drain(running, dm.ELB_UNHEALTHY_REASON.format(target_group=TG))
+    drained = state.start_drain(running, "Service scaled in", NOW)
+    assert drained.lb_drain_reason == "Service scaled in" and drained.version == running.version + 1
+    assert drained.lb_drain_until.ToDatetime(tzinfo=UTC) == NOW + timedelta(seconds=30)
+    [d] = lb.targets_of(drained, LBS, {TG: "web"}, "10.0.0.1", False)
+    still_open = _LbState({TG: group}, [d], [report("DRAIN", 3)], {"web": [EDGE]})
+    assert not still_open.drain_finished(drained, NOW + timedelta(seconds=5))
+    assert still_open.drain_finished(drained, NOW + timedelta(seconds=30))  # the delay is over
+    closed = _LbState({TG: group}, [d], [report("DRAIN", 0)], {"web": [EDGE]})
+    assert closed.drain_finished(drained, NOW + timedelta(seconds=2))  # no connection left
