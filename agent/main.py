@@ -14,6 +14,7 @@ from pathlib import Path
 from shoal.agent import host
 from shoal.agent.identity import AgentIdentity, JoinError
 from shoal.agent.policy import HostPolicy
+from shoal.agent.proxy import Proxy
 from shoal.agent.runtime.docker import DockerRuntime
 from shoal.agent.session import AgentSession
 from shoal.agent.statefile import StateFile
@@ -209,7 +210,9 @@ async def run(args: argparse.Namespace) -> None:
     )
     worker = TaskWorker(runtime, StateFile(args.data_dir), args.image_pull_behavior, policy)
     await worker.start()
-    session = AgentSession(args.manager, worker, registration(args, docker_version), identity)
+    proxy = Proxy(args.data_dir)
+    proxy.restore()  # before the session: a load balancer keeps serving while the manager is away
+    session = AgentSession(args.manager, worker, registration(args, docker_version), identity, proxy=proxy)
     runner = asyncio.create_task(session.run_forever())
     cleanup = asyncio.create_task(worker.cleanup_loop(args.task_cleanup_wait_seconds))
     stop = asyncio.Event()

@@ -12,6 +12,7 @@ import grpc
 
 from shoal.agent import host
 from shoal.agent.identity import AgentIdentity, split_endpoint
+from shoal.agent.proxy import Proxy
 from shoal.agent.streams import StreamHost
 from shoal.agent.usage import TaskUsageSampler
 from shoal.agent.worker import TaskWorker
@@ -27,6 +28,7 @@ CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
 ]
 BACKOFF_START, BACKOFF_MAX = 0.25, 120.0
+PROXY_STATUS_INTERVAL = 0.5  # how often the proxy's servers are read; sent only when they change
 
 
 class RegistrationRejected(Exception):
@@ -41,6 +43,7 @@ class AgentSession:
         registration: agent_pb2.RegisterInstance,
         identity: AgentIdentity | None = None,
         usage: Callable[[], tuple[float, int, int]] = host.usage,
+        proxy: Proxy | None = None,
     ) -> None:
         # Several manager replicas may be given (comma-separated): after a failure, try the next one.
         self.managers = [m.strip() for m in manager.split(",") if m.strip()]
@@ -49,6 +52,7 @@ class AgentSession:
         self.worker = worker
         self.registration = registration
         self.connected = asyncio.Event()
+        self.proxy = proxy  # the load balancer proxy (None: simulated instances run none)
         self.usage = usage  # simulated instances report made-up usage instead of reading /proc each
         # Logs and exec streams share the session; their output waits behind reports and heartbeats.
         self.streams = StreamHost(worker, worker.runtime, self._queue_stream_data)
@@ -167,6 +171,8 @@ class AgentSession:
                             msg.desired.full,
                         )
                         self.worker.handle_desired(msg.desired)
+                    elif msg.WhichOneof("body") == "lb_config" and self.proxy is not None:
+                        await self.proxy.apply(msg.lb_config)
             finally:
                 self.streams.close_all()
                 for t in (sender, stream_writer):
@@ -193,12 +199,21 @@ class AgentSession:
     async def _send(self, call: grpc.aio.StreamStreamCall, heartbeat_interval: int) -> None:
         loop = asyncio.get_running_loop()
         next_beat = loop.time()
+        next_proxy = loop.time()
+        if self.proxy is not None:
+            self.proxy.forget_reported()
         while True:
-            timeout = max(0.0, next_beat - loop.time())
+            wake = min(next_beat, next_proxy) if self.proxy is not None else next_beat
+            timeout = max(0.0, wake - loop.time())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.worker.dirty_event.wait(), timeout)
             for change in self.worker.take_reports():
                 await self._write(call, agent_pb2.AgentMessage(task_state=change))
+            if self.proxy is not None and loop.time() >= next_proxy:
+                status = await self.proxy.status_if_changed()
+                if status is not None:
+                    await self._write(call, agent_pb2.AgentMessage(lb_status=status))
+                next_proxy = loop.time() + PROXY_STATUS_INTERVAL
             if loop.time() >= next_beat:
                 renewal = self._renewal()
                 if renewal is not None:

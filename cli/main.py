@@ -15,6 +15,7 @@ from shoal.cli.cluster import cluster
 from shoal.cli.events import events
 from shoal.cli.exec_ import task_exec
 from shoal.cli.instance import instance
+from shoal.cli.lb import lb
 from shoal.cli.logs import logs, service_logs, task_logs
 from shoal.cli.metrics import alarm, metrics
 from shoal.cli.output import fail
@@ -106,6 +107,7 @@ for _group in (
     alarm,
     scaling,
     top,
+    lb,
     configure,
     whoami,
     logs,

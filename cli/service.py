@@ -9,7 +9,17 @@ from typing import Any, TypeVar
 
 import click
 
-from shoal.cli._common import add_placement, common, ctx_of, load_json_arg, one_of, parse_into, some_of
+from shoal.cli._common import (
+    add_placement,
+    common,
+    ctx_of,
+    json_list,
+    load_json_arg,
+    one_of,
+    parse_into,
+    parse_items,
+    some_of,
+)
 from shoal.cli.output import exit_on_failures, print_table, ts
 from shoal.client.ecsjson import to_dict, to_json
 from shoal.v1 import api_pb2, ecs_pb2
@@ -67,6 +77,11 @@ def service_settings(f: _F) -> _F:
         help="allow `shoal task exec` into the service's new tasks (ECS Exec)",
     )(f)
     f = click.option(
+        "--load-balancers",
+        default=None,
+        help='JSON list: [{"targetGroupArn":"...","containerName":"web","containerPort":80}]',
+    )(f)
+    f = click.option(
         "--deployment-configuration",
         default=None,
         help='JSON: {"maximumPercent":200,"minimumHealthyPercent":100,'
@@ -87,6 +102,13 @@ def _apply_settings(
     if settings["enable_execute_command"] is not None:
         req.enable_execute_command = settings["enable_execute_command"]
     add_placement(settings["placement_strategy"], settings["placement_constraints"], req)
+    if settings["load_balancers"] is not None:
+        items = json_list(settings["load_balancers"], "--load-balancers")
+        req.load_balancers.extend(
+            parse_items(items, ecs_pb2.LoadBalancer, "--load-balancers", "loadBalancers")
+        )
+        if not items and isinstance(req, api_pb2.UpdateServiceRequest):
+            req.clear_load_balancers = True  # `--load-balancers '[]'` removes them, as in ECS
     if settings["deployment_configuration"]:
         parse_into(
             load_json_arg(settings["deployment_configuration"], "--deployment-configuration"),

@@ -20,6 +20,8 @@ from shoal.v1 import (
     events_pb2_grpc,
     fleet_pb2,
     fleet_pb2_grpc,
+    lb_pb2,
+    lb_pb2_grpc,
     metrics_pb2,
     metrics_pb2_grpc,
     scaling_pb2,
@@ -69,6 +71,7 @@ class ShoalClient:
         self._metrics_: metrics_pb2_grpc.MetricsStub | None = None
         self._scaling_: scaling_pb2_grpc.ScalingStub | None = None
         self._events_: events_pb2_grpc.EventsStub | None = None
+        self._lb_: lb_pb2_grpc.LoadBalancingStub | None = None
 
     def _dial(self) -> grpc.Channel:
         # Dialled on first use: building a client never fails, and --help needs no manager.
@@ -131,6 +134,12 @@ class ShoalClient:
         return self._scaling_
 
     @property
+    def _lb(self) -> lb_pb2_grpc.LoadBalancingStub:
+        if self._lb_ is None:
+            self._lb_ = lb_pb2_grpc.LoadBalancingStub(self._dial())
+        return self._lb_
+
+    @property
     def _fleet(self) -> fleet_pb2_grpc.FleetStub:
         if self._fleet_ is None:
             self._fleet_ = fleet_pb2_grpc.FleetStub(self._dial())
@@ -155,6 +164,7 @@ class ShoalClient:
         self._secrets_ = None
         self._tasks_ = None
         self._events_ = None
+        self._lb_ = None
 
     def __enter__(self) -> ShoalClient:
         return self
@@ -332,6 +342,79 @@ class ShoalClient:
             request or scaling_pb2.DescribeScalingActivitiesRequest(),
             timeout,
         )
+
+    # -- LoadBalancing -----------------------------------------------------------------------------
+    def create_target_group(
+        self, request: lb_pb2.CreateTargetGroupRequest | None = None, *, timeout: float | None = None
+    ) -> lb_pb2.CreateTargetGroupResponse:
+        """A target group (ELBv2 CreateTargetGroup)."""
+        return self._call(self._lb.CreateTargetGroup, request or lb_pb2.CreateTargetGroupRequest(), timeout)
+
+    def describe_target_groups(
+        self, request: lb_pb2.DescribeTargetGroupsRequest | None = None, *, timeout: float | None = None
+    ) -> lb_pb2.DescribeTargetGroupsResponse:
+        """Target groups by name or ARN (all when none given)."""
+        return self._call(
+            self._lb.DescribeTargetGroups, request or lb_pb2.DescribeTargetGroupsRequest(), timeout
+        )
+
+    def delete_target_group(
+        self, request: lb_pb2.DeleteTargetGroupRequest | None = None, *, timeout: float | None = None
+    ) -> lb_pb2.DeleteTargetGroupResponse:
+        """Delete a target group no listener or service uses."""
+        return self._call(self._lb.DeleteTargetGroup, request or lb_pb2.DeleteTargetGroupRequest(), timeout)
+
+    def describe_target_health(
+        self, request: lb_pb2.DescribeTargetHealthRequest | None = None, *, timeout: float | None = None
+    ) -> lb_pb2.DescribeTargetHealthResponse:
+        """Each target's state: initial, healthy, unhealthy, draining, unused."""
+        return self._call(
+            self._lb.DescribeTargetHealth, request or lb_pb2.DescribeTargetHealthRequest(), timeout
+        )
+
+    def create_load_balancer(
+        self, request: lb_pb2.CreateLoadBalancerRequest | None = None, *, timeout: float | None = None
+    ) -> lb_pb2.CreateLoadBalancerResponse:
+        """A load balancer run by the instances its placement chooses."""
+        return self._call(self._lb.CreateLoadBalancer, request or lb_pb2.CreateLoadBalancerRequest(), timeout)
+
+    def describe_load_balancers(
+        self, request: lb_pb2.DescribeLoadBalancersRequest | None = None, *, timeout: float | None = None
+    ) -> lb_pb2.DescribeLoadBalancersResponse:
+        """Load balancers with the addresses they answer on."""
+        return self._call(
+            self._lb.DescribeLoadBalancers, request or lb_pb2.DescribeLoadBalancersRequest(), timeout
+        )
+
+    def delete_load_balancer(
+        self, request: lb_pb2.DeleteLoadBalancerRequest | None = None, *, timeout: float | None = None
+    ) -> lb_pb2.DeleteLoadBalancerResponse:
+        """Delete a load balancer (its proxies stop)."""
+        return self._call(self._lb.DeleteLoadBalancer, request or lb_pb2.DeleteLoadBalancerRequest(), timeout)
+
+    def create_listener(
+        self, request: lb_pb2.CreateListenerRequest | None = None, *, timeout: float | None = None
+    ) -> lb_pb2.CreateListenerResponse:
+        """A listener: a port, a protocol and a default target group."""
+        return self._call(self._lb.CreateListener, request or lb_pb2.CreateListenerRequest(), timeout)
+
+    def delete_listener(
+        self, request: lb_pb2.DeleteListenerRequest | None = None, *, timeout: float | None = None
+    ) -> lb_pb2.DeleteListenerResponse:
+        """Delete a listener."""
+        return self._call(self._lb.DeleteListener, request or lb_pb2.DeleteListenerRequest(), timeout)
+
+    def create_rule(
+        self, request: lb_pb2.CreateRuleRequest | None = None, *, timeout: float | None = None
+    ) -> lb_pb2.CreateRuleResponse:
+        """A path-pattern or host-header rule forwarding to a target group."""
+        return self._call(self._lb.CreateRule, request or lb_pb2.CreateRuleRequest(), timeout)
+
+    def delete_rule(
+        self, request: lb_pb2.DeleteRuleRequest | None = None, *, timeout: float | None = None
+    ) -> lb_pb2.DeleteRuleResponse:
+        """Delete a listener rule."""
+        return self._call(self._lb.DeleteRule, request or lb_pb2.DeleteRuleRequest(), timeout)
 
     # -- Secrets -----------------------------------------------------------------------------------
     def put_secret(

@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 
 need=()
 # debootstrap and shellcheck: the install-agent.sh test (a fresh Debian tree) and its lint.
-for pkg in docker.io etcd-server etcd-client busybox-static python3-venv debootstrap shellcheck; do
+# haproxy: the load balancers' proxy (the agent runs it; the package's own service is not used).
+for pkg in docker.io etcd-server etcd-client busybox-static python3-venv debootstrap shellcheck haproxy; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if ((${#need[@]})); then
@@ -16,6 +17,7 @@ if ((${#need[@]})); then
 fi
 # The Debian etcd-server package may start a system etcd on 2379; Shoal does not need it.
 systemctl disable --now etcd >/dev/null 2>&1 || true
+systemctl disable --now haproxy >/dev/null 2>&1 || true
 
 if ! docker info >/dev/null 2>&1; then
   echo "==> starting dockerd"

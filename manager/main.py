@@ -33,6 +33,7 @@ from shoal.manager.api.events import EventsServicer
 from shoal.manager.api.fleet import FleetServicer, install_command_for
 from shoal.manager.api.join import AgentJoinServicer
 from shoal.manager.api.keys import AuthServicer
+from shoal.manager.api.lb import LoadBalancingServicer
 from shoal.manager.api.metrics import MetricsServicer
 from shoal.manager.api.scaling import ScalingServicer
 from shoal.manager.api.secrets import SecretsServicer
@@ -60,6 +61,8 @@ from shoal.v1 import (
     fleet_pb2,
     fleet_pb2_grpc,
     internal_pb2,
+    lb_pb2,
+    lb_pb2_grpc,
     metrics_pb2,
     metrics_pb2_grpc,
     scaling_pb2,
@@ -449,6 +452,8 @@ async def serve(args: argparse.Namespace) -> None:
     events_pb2_grpc.add_EventsServicer_to_server(EventsServicer(store, cp.clusters), api)
     if ca is not None:  # without TLS and keys, managing secrets is not offered at all
         secrets_pb2_grpc.add_SecretsServicer_to_server(SecretsServicer(secrets), api)
+    assert cp.load_balancers is not None
+    lb_pb2_grpc.add_LoadBalancingServicer_to_server(LoadBalancingServicer(cp.load_balancers), api)
     agent_pb2_grpc.add_AgentSessionServicer_to_server(sessions, agents)
     # Logs and exec: relayed over the agent sessions, forwarded to the replica holding one.
     sessions.stream_endpoint = _stream_endpoint(args)
@@ -468,6 +473,7 @@ async def serve(args: argparse.Namespace) -> None:
         fleet_pb2.DESCRIPTOR.services_by_name["Fleet"].full_name,
         auth_pb2.DESCRIPTOR.services_by_name["Auth"].full_name,
         secrets_pb2.DESCRIPTOR.services_by_name["Secrets"].full_name,
+        lb_pb2.DESCRIPTOR.services_by_name["LoadBalancing"].full_name,
         agent_pb2.DESCRIPTOR.services_by_name["AgentJoin"].full_name,
         streams_pb2.DESCRIPTOR.services_by_name["Tasks"].full_name,
         agent_pb2.DESCRIPTOR.services_by_name["AgentSession"].full_name,

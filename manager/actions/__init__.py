@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from shoal.manager.actions.clusters import Clusters
 from shoal.manager.actions.container_instances import ContainerInstances
+from shoal.manager.actions.load_balancers import LoadBalancers
 from shoal.manager.actions.placement import Placement
 from shoal.manager.actions.reads import Reads
 from shoal.manager.actions.secrets import Secrets
@@ -30,6 +31,7 @@ class ControlPlane:
     services: Services
     secrets: Secrets | None = None  # set by the manager once its secrets key is checked
     view: View | None = None
+    load_balancers: LoadBalancers | None = None
 
     @classmethod
     def build(
@@ -44,6 +46,8 @@ class ControlPlane:
         clusters = Clusters(store, reader)
         task_definitions = TaskDefinitions(store)
         placement = Placement(store, reader)
+        services = Services(store, clusters, task_definitions)
+        services.load_balancers = LoadBalancers(store, clusters, reader, task_definitions)
         return cls(
             store=store,
             clusters=clusters,
@@ -51,6 +55,7 @@ class ControlPlane:
             placement=placement,
             instances=ContainerInstances(store, clusters, placement),
             tasks=Tasks(store, clusters, task_definitions, placement, stopped_task_retention),
-            services=Services(store, clusters, task_definitions),
+            services=services,
             view=view,
+            load_balancers=services.load_balancers,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from shoal.core import arns
 from shoal.core import tasks as task_rules
@@ -15,6 +16,9 @@ from shoal.manager.actions.placement import placement_args
 from shoal.manager.actions.task_definitions import TaskDefinitions
 from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import api_pb2, ecs_pb2
+
+if TYPE_CHECKING:
+    from shoal.manager.actions.load_balancers import LoadBalancers
 
 MAX_EVENTS = 100
 DEFAULT_MAX_PERCENT = 200
@@ -70,6 +74,7 @@ class Services:
         self.task_definitions = task_definitions
         self.reader = clusters.reader
         self.on_change: Callable[[], None] = lambda: None  # wakes the controller
+        self.load_balancers: LoadBalancers | None = None  # checks loadBalancers against target groups
 
     def key(self, cluster: str, name: str) -> str:
         return self.keys.service(cluster, name)
@@ -137,6 +142,8 @@ class Services:
         placement_args(req.placement_strategy, req.placement_constraints)
         check_tags(req.tags)
         td = await self.task_definitions.active(req.task_definition)
+        if req.load_balancers and self.load_balancers is not None:
+            await self.load_balancers.check_service(req.load_balancers, td)
         key = self.key(cluster.cluster_name, name)
         existing = await self.store.get(key, ecs_pb2.Service)
         if existing is not None and existing.value.status != "INACTIVE":
@@ -161,6 +168,7 @@ class Services:
             tags=req.tags,
             created_by="shoal",
             enable_execute_command=req.enable_execute_command,
+            load_balancers=req.load_balancers,
         )
         svc.deployment_configuration.CopyFrom(req.deployment_configuration)
         if daemon:
@@ -208,6 +216,10 @@ class Services:
             raise InvalidArgument("placementStrategy", "is not allowed with the DAEMON strategy")
         placement_args(req.placement_strategy, req.placement_constraints)
         new_td = await self.task_definitions.active(req.task_definition) if req.task_definition else None
+        if (req.load_balancers or (new_td and current.load_balancers)) and self.load_balancers is not None:
+            lbs = req.load_balancers or current.load_balancers
+            td = new_td or await self.task_definitions.describe(current.task_definition)
+            await self.load_balancers.check_service(lbs, td)
 
         def mutate(svc: ecs_pb2.Service | None) -> ecs_pb2.Service:
             if svc is None or svc.status != "ACTIVE":
@@ -230,6 +242,9 @@ class Services:
                 svc.health_check_grace_period_seconds = req.health_check_grace_period_seconds
             if req.HasField("enable_execute_command"):
                 svc.enable_execute_command = req.enable_execute_command
+            if req.load_balancers or req.clear_load_balancers:
+                del svc.load_balancers[:]
+                svc.load_balancers.extend(req.load_balancers)
             changed_td = new_td is not None and new_td.task_definition_arn != svc.task_definition
             if changed_td or req.force_new_deployment:
                 td_arn = new_td.task_definition_arn if new_td else svc.task_definition

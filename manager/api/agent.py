@@ -28,12 +28,13 @@ from shoal.manager.actions import ControlPlane
 from shoal.manager.api.validation import validate_registration
 from shoal.manager.feeds import TaskFeeds
 from shoal.manager.heartbeats import HeartbeatWriter
+from shoal.manager.lb_feed import LbFeed
 from shoal.manager.leader import ProcessLease
 from shoal.manager.pki import DEFAULT_INSTANCE_LIFETIME, CertificateAuthority
 from shoal.manager.secretbox import SecretsKeyError
 from shoal.manager.store.etcd import Conflict
 from shoal.manager.streams import SessionLink, StreamRouter
-from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2
+from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2, lb_pb2
 
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL_SECONDS = 10
@@ -80,6 +81,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         self.streams = StreamRouter()
         # The API endpoint other replicas forward logs and exec calls to (kept in the session record).
         self.stream_endpoint = ""
+        self.lb_feed = LbFeed(cp.load_balancers) if cp.load_balancers is not None else None
 
     def _peer_identity(self, context: grpc.aio.ServicerContext) -> InstanceIdentity | None:
         """The instance named by the peer's client certificate (gRPC verified it against our CA)."""
@@ -145,6 +147,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         watcher = asyncio.create_task(
             self._push_desired(session, set(first.register.running_task_arns), outbox)
         )
+        proxy = asyncio.create_task(self._push_lb_config(session, outbox))
         try:
             while True:
                 msg = await outbox.get()
@@ -156,7 +159,8 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             self.streams.detach(session.link)
             reader.cancel()
             watcher.cancel()
-            for t in (reader, watcher):
+            proxy.cancel()
+            for t in (reader, watcher, proxy):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await t
             with contextlib.suppress(Exception):
@@ -339,6 +343,24 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             log.exception("desired-task stream for %s failed; closing the session", s.instance_id)
             await outbox.put(None)
 
+    async def _push_lb_config(
+        self, s: _Session, outbox: asyncio.Queue[agent_pb2.ManagerMessage | None]
+    ) -> None:
+        if self.lb_feed is None:
+            return
+        async with self.lb_feed.subscribe(s.cluster, s.instance_arn) as configs:
+            while True:
+                await outbox.put(agent_pb2.ManagerMessage(lb_config=await configs.get()))
+
+    async def _lb_status(self, s: _Session, status: lb_pb2.LbStatus) -> None:
+        record = lb_pb2.LbStatusRecord(container_instance_arn=s.instance_arn, status=status)
+        record.reported_at.CopyFrom(task_rules.now_ts())
+        skey = self.keys.session(s.cluster, s.instance_id)
+        # Fenced by the session, like task reports: a superseded session must not overwrite a newer one.
+        await self.store.commit(
+            {self.keys.lb_status(s.cluster, s.instance_id): record}, expect_revisions={skey: s.session_rev}
+        )
+
     # -- reports -----------------------------------------------------------------------------------
     async def _read_reports(
         self,
@@ -408,9 +430,12 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             end = None in batch
             changes = [m.task_state for m in batch if m is not None and m.WhichOneof("body") == "task_state"]
             beats = [m.heartbeat for m in batch if m is not None and m.WhichOneof("body") == "heartbeat"]
+            proxies = [m.lb_status for m in batch if m is not None and m.WhichOneof("body") == "lb_status"]
             try:
                 if changes:
                     await self._apply_changes(s, changes)
+                if proxies:
+                    await self._lb_status(s, proxies[-1])
                 if beats:
                     await self._heartbeat(s, beats[-1])
             except (Conflict, Superseded):

@@ -94,6 +94,23 @@ ROLE_OF: dict[str, str] = {
         )
     },
     "/shoal.v1.Events/StreamEvents": "read-only",
+    **{
+        f"/shoal.v1.LoadBalancing/{m}": "read-only"
+        for m in ("DescribeTargetGroups", "DescribeTargetHealth", "DescribeLoadBalancers")
+    },
+    **{
+        f"/shoal.v1.LoadBalancing/{m}": "operator"
+        for m in (
+            "CreateTargetGroup",
+            "DeleteTargetGroup",
+            "CreateLoadBalancer",
+            "DeleteLoadBalancer",
+            "CreateListener",
+            "DeleteListener",
+            "CreateRule",
+            "DeleteRule",
+        )
+    },
     "/shoal.v1.AgentJoin/Join": OPEN,
     "/shoal.v1.AgentJoin/SessionEndpoint": OPEN,
     "/grpc.health.v1.Health/Check": OPEN,

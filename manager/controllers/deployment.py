@@ -16,6 +16,7 @@ BACKOFF_START_SECONDS = 5
 BACKOFF_MAX_SECONDS = 900
 BACKOFF_AFTER_FAILURES = 3
 UNHEALTHY_REASON = "Task failed container health checks"
+ELB_UNHEALTHY_REASON = "Task failed ELB health checks in (target-group {target_group})"
 BLOCKED_EVENT = (
     "service {name} was unable to stop or start tasks during a deployment because of the service "
     "deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again."
@@ -64,21 +65,29 @@ class ServiceTask:
     stop_code: str = ""
     stopped_reason: str = ""
     instance_state: str = "ok"  # ok | draining | lost | gone
+    # Load balancing: the worst target state of the task ("" without load balancers), the target
+    # group that found it unhealthy, and whether it is deregistered and draining before its stop.
+    lb_health: str = ""  # initial | healthy | unhealthy
+    lb_unhealthy_in: str = ""
+    lb_draining: bool = False
 
     @property
     def live(self) -> bool:
-        return self.desired_status == "RUNNING" and self.last_status != "STOPPED"
+        # A draining task is on its way out: it counts as stopping, not as one of the service's tasks.
+        return self.desired_status == "RUNNING" and self.last_status != "STOPPED" and not self.lb_draining
 
     def healthy(self) -> bool:
         if self.last_status != "RUNNING":
             return False
+        if self.lb_health not in ("", "healthy"):
+            return False  # ECS: a load-balanced task is healthy once its targets are
         return self.health == "HEALTHY" if self.has_health_check else True
 
     def failed(self) -> bool:
         """Stopped without the scheduler asking, or replaced for failing health checks."""
         if self.last_status != "STOPPED":
             return False
-        if self.stopped_reason == UNHEALTHY_REASON:
+        if self.stopped_reason == UNHEALTHY_REASON or self.stopped_reason.startswith("Task failed ELB"):
             return True
         return self.stop_code in ("TaskFailedToStart", "EssentialContainerExited")
 
@@ -157,6 +166,12 @@ def _classify(svc: ServiceView, tasks: list[ServiceTask], now: datetime, d: Deci
             and (t.started_at is None or now - t.started_at >= grace)
         ):
             d.stop.append((t.task_id, UNHEALTHY_REASON))
+        elif (
+            t.lb_health == "unhealthy"
+            and t.last_status == "RUNNING"
+            and (t.started_at is None or now - t.started_at >= grace)
+        ):
+            d.stop.append((t.task_id, ELB_UNHEALTHY_REASON.format(target_group=t.lb_unhealthy_in)))
         else:
             active.append(t)
     return active
@@ -199,7 +214,9 @@ def decide_replica(
     # Tasks still stopping (desired STOPPED, not yet STOPPED) run until they stop: they count against
     # maximumPercent, except on instances that are gone or lost, where they never report again.
     by_id = {t.task_id: t for t in tasks}
-    leaving = [t for t in tasks if t.desired_status == "STOPPED" and t.last_status != "STOPPED"]
+    leaving = [
+        t for t in tasks if (t.desired_status == "STOPPED" or t.lb_draining) and t.last_status != "STOPPED"
+    ]
     leaving += [by_id[tid] for tid, _ in d.stop]  # stopped this round: they run until they have stopped
     stopping = sum(1 for t in leaving if t.instance_state not in ("lost", "gone"))
     floor = min_healthy(desired, svc.minimum_healthy_percent)

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from shoal.core import lb as lb_rules
 from shoal.core import tasks as task_rules
 from shoal.core.errors import ShoalError
 from shoal.core.taskdef import has_health_check, is_essential
@@ -27,7 +28,7 @@ from shoal.manager.controllers.instances import sweep_disconnected
 from shoal.manager.scheduler import DEFAULT_SERVICE_STRATEGIES, choose_scale_in, place, place_on
 from shoal.manager.scheduler.model import PlacementConstraint, PlacementStrategy
 from shoal.manager.store.etcd import MAX_TXN_OPS, Conflict
-from shoal.v1 import ecs_pb2, internal_pb2
+from shoal.v1 import ecs_pb2, internal_pb2, lb_pb2
 
 log = logging.getLogger(__name__)
 QUIET_ROUND_SECONDS = 5.0
@@ -44,6 +45,64 @@ class _Round:
     allocations: dict[str, int]
     instances: dict[str, ecs_pb2.ContainerInstance]
     tasks: dict[str, tuple[ecs_pb2.Task, int]]  # task key -> (task, mod_revision)
+
+
+@dataclass
+class _LbState:
+    """One service's load balancing this round: its target groups, targets and the proxies' reports."""
+
+    groups: dict[str, lb_pb2.TargetGroup]  # by ARN
+    targets: list[lb_rules.Target]
+    reports: list[lb_rules.Report]
+    proxies: dict[str, list[str]]
+
+    def _of(self, task: ecs_pb2.Task) -> list[lb_rules.Target]:
+        return [t for t in self.targets if t.task_arn == task.task_arn]
+
+    def health_of(self, task: ecs_pb2.Task) -> tuple[str, str]:
+        """The task's worst target state (initial while not registered yet) and where it failed."""
+        if task.last_status != "RUNNING":
+            return "initial", ""
+        states = []
+        for t in self._of(task):
+            h = lb_rules.health(t, self.reports).target_health.state
+            if h == "unhealthy":
+                arn = next(
+                    (
+                        g.target_group_arn
+                        for g in self.groups.values()
+                        if g.target_group_name == t.target_group
+                    ),
+                    "",
+                )
+                return "unhealthy", arn
+            states.append(h)
+        if len(states) < len(self.groups) or any(s != "healthy" for s in states):
+            return "initial", ""
+        return "healthy", ""
+
+    def should_drain(self, task: ecs_pb2.Task, reason: str) -> bool:
+        """Registered tasks drain before they stop; unregistered and unhealthy ones get no traffic."""
+        return (
+            bool(self._of(task))
+            and not task.HasField("lb_draining_since")
+            and not reason.startswith("Task failed ELB")
+        )
+
+    def start_drain(self, task: ecs_pb2.Task, reason: str, now: datetime) -> ecs_pb2.Task:
+        new = ecs_pb2.Task()
+        new.CopyFrom(task)
+        delay = max((g.deregistration_delay_seconds for g in self.groups.values()), default=0)
+        new.lb_draining_since.FromDatetime(now)
+        new.lb_drain_until.FromDatetime(now + timedelta(seconds=delay))
+        new.lb_drain_reason = reason
+        new.version += 1
+        return new
+
+    def drain_finished(self, task: ecs_pb2.Task, now: datetime) -> bool:
+        mine = self._of(task)
+        ended = all(lb_rules.drained(t, self.reports, self.proxies.get(t.target_group, [])) for t in mine)
+        return lb_rules.drain_finished(now, task.lb_drain_until.ToDatetime(tzinfo=UTC), ended)
 
 
 class ServiceController:
@@ -67,6 +126,9 @@ class ServiceController:
         self._wake = asyncio.Event()
         self._task_revisions: dict[str, int] = {}
         self._quiet: dict[str, tuple[int, float]] = {}  # cluster -> (view generation, time) of its last round
+        # Clusters with load-balanced tasks draining or not healthy yet: their next step depends on time
+        # and on proxy reports, which the view does not carry, so their rounds are never skipped.
+        self._lb_waiting: set[str] = set()
 
     def wake(self) -> None:
         """Start the next round now (a service changed through this manager's API)."""
@@ -125,9 +187,15 @@ class ServiceController:
             # ones that depend on time (grace periods), so a full round runs at least every few seconds.
             generation = (await view.read(cluster)).generation
             last = self._quiet.get(cluster)
-            if last is not None and last[0] == generation and loop.time() - last[1] < QUIET_ROUND_SECONDS:
+            if (
+                last is not None
+                and last[0] == generation
+                and loop.time() - last[1] < QUIET_ROUND_SECONDS
+                and cluster not in self._lb_waiting
+            ):
                 return
             self._quiet[cluster] = (generation, loop.time())
+        self._lb_waiting.discard(cluster)  # this round finds out again
         items = await self.cp.placement.reader.services(cluster)
         live = [i for i in items if i.value.status in ("ACTIVE", "DRAINING")]
         if not live:
@@ -175,8 +243,12 @@ class ServiceController:
         group = f"service:{svc.service_name}"
         mine_raw = [t for t in all_tasks if t.group == group]
         view = await self._service_view(svc)
+        lb = await self._lb_state(cluster, svc, mine_raw) if svc.load_balancers else None
+        if any(t.HasField("lb_draining_since") and t.desired_status == "RUNNING" for t in mine_raw):
+            self._lb_waiting.add(cluster)
         tasks = []
         for t in mine_raw:
+            lb_health, lb_unhealthy_in = lb.health_of(t) if lb is not None else ("", "")
             td = await self._taskdef(t.task_definition_arn)
             tasks.append(
                 dm.ServiceTask(
@@ -194,14 +266,37 @@ class ServiceController:
                     stop_code=t.stop_code,
                     stopped_reason=t.stopped_reason,
                     instance_state=self._instance_state(instances.get(t.container_instance_arn), now),
+                    lb_health=lb_health,
+                    lb_unhealthy_in=lb_unhealthy_in,
+                    lb_draining=t.HasField("lb_draining_since") and t.desired_status == "RUNNING",
                 )
             )
+        if lb is not None and any(t.live and t.lb_health != "healthy" for t in tasks):
+            self._lb_waiting.add(cluster)
         if svc.scheduling_strategy == "DAEMON":
             decision = await self._daemon_decision(cluster, svc, view, tasks, instances, all_tasks, now)
         else:
             scale_in = self._scale_in_order(svc, instances, all_tasks, group)
             decision = dm.decide_replica(view, tasks, now, scale_in)
-        await self._execute(cluster, key, revision, svc, decision, instances, all_tasks, mine_raw, now, rnd)
+        await self._execute(
+            cluster, key, revision, svc, decision, instances, all_tasks, mine_raw, now, rnd, lb
+        )
+
+    async def _lb_state(self, cluster: str, svc: ecs_pb2.Service, mine: list[ecs_pb2.Task]) -> _LbState:
+        lbs = self.cp.load_balancers
+        assert lbs is not None
+        groups = {}
+        for x in svc.load_balancers:
+            with contextlib.suppress(ShoalError):  # a deleted target group: its targets are gone
+                groups[x.target_group_arn] = await lbs.target_group(x.target_group_arn)
+        ct = await lbs.cluster_targets(cluster)
+        arns_of_mine = {t.task_arn for t in mine}
+        return _LbState(
+            groups,
+            [t for t in ct.targets if t.task_arn in arns_of_mine],
+            ct.reports,
+            ct.proxies,
+        )
 
     async def _service_view(self, svc: ecs_pb2.Service) -> dm.ServiceView:
         max_p, min_p = effective_percents(svc)
@@ -302,6 +397,7 @@ class ServiceController:
         mine_raw: list[ecs_pb2.Task],
         now: datetime,
         rnd: _Round,
+        lb: _LbState | None = None,
     ) -> None:
         new = ecs_pb2.Service()
         new.CopyFrom(svc)
@@ -309,23 +405,53 @@ class ServiceController:
         puts: dict = {}
         stop_expect: dict[str, int] = {}
         by_id = {t.task_arn.rsplit("/", 1)[-1]: t for t in mine_raw}
-        for task_id, reason in d.stop:
+        stops = list(d.stop)
+        draining: list[str] = []
+        if lb is not None:
+            # Drained tasks (delay over, or no connection left) stop now, with the reason of their drain.
+            for t in mine_raw:
+                if t.HasField("lb_draining_since") and t.desired_status == "RUNNING":
+                    inst = instances.get(t.container_instance_arn)
+                    if lb.drain_finished(t, now) or self._instance_state(inst, now) in ("lost", "gone"):
+                        stops.append((self.keys.last(t.task_arn), t.lb_drain_reason or "Service scaled in"))
+        for task_id, reason in stops:
             t = by_id.get(task_id)
             if t is None:
                 continue
             inst = instances.get(t.container_instance_arn)
             gone = inst is None or inst.status == "INACTIVE"
+            key_of_task = self.keys.task(cluster, task_id)
+            if (
+                lb is not None
+                and lb.should_drain(t, reason)
+                and self._instance_state(inst, now) not in ("lost", "gone")
+            ):
+                # Deregister first: the task stops once its targets have drained.
+                puts[key_of_task] = lb.start_drain(t, reason, now)
+                stop_expect[key_of_task] = self._task_revisions.get(key_of_task, 0)
+                draining.append(task_id)
+                continue
             stopped = lifecycle.request_stop(t, "ServiceSchedulerInitiated", reason, agent_gone=gone)
             if stopped is not None:
-                key_of_task = self.keys.task(cluster, task_id)
                 puts[key_of_task] = stopped
                 # An agent report landing meanwhile must not be overwritten: retry next round instead.
                 stop_expect[key_of_task] = self._task_revisions.get(key_of_task, 0)
-        if d.stop:
+        stopped_ids = [tid for tid, _ in stops if tid not in draining]
+        if draining and lb is not None:
             add_event(
                 new,
-                f"service {name} has stopped {len(d.stop)} running tasks: "
-                + " ".join(f"(task {tid})" for tid, _ in d.stop[:10]),
+                f"service {name} has begun draining connections on {len(draining)} tasks.",
+            )
+            add_event(
+                new,
+                f"service {name} deregistered {len(draining)} targets in "
+                + " ".join(f"(target-group {arn})" for arn in lb.groups),
+            )
+        if stopped_ids:
+            add_event(
+                new,
+                f"service {name} has stopped {len(stopped_ids)} running tasks: "
+                + " ".join(f"(task {tid})" for tid in stopped_ids[:10]),
             )
         for msg in d.events:
             add_event(new, msg)
@@ -385,7 +511,7 @@ class ServiceController:
             new.deployments[0].desired_count = d.daemon_count
         new.running_count = sum(dep.running_count for dep in new.deployments)
         new.pending_count = sum(dep.pending_count for dep in new.deployments)
-        quiet = not d.stop and not started and not d.start and not d.start_on
+        quiet = not stops and not started and not d.start and not d.start_on
         if (
             quiet
             and primary is not None

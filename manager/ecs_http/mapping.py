@@ -90,7 +90,10 @@ def decode_request(action: str, body: bytes) -> Message:
                 task_definition=ecsjson.parse(data, ecs_pb2.TaskDefinition()),
                 tags=ecsjson.parse_list(tags, ecs_pb2.Tag, "tags"),
             )
-        return ecsjson.parse(data, ACTIONS[action]())
+        msg = ecsjson.parse(data, ACTIONS[action]())
+        if action == "UpdateService" and data.get("loadBalancers") == []:
+            msg.clear_load_balancers = True  # ECS: an empty list removes the service's load balancers
+        return msg
     except json_format.ParseError as exc:
         raise AwsError("SerializationException", str(exc)[:500]) from None
 

@@ -192,6 +192,26 @@ class Keys:
         """One cluster's alarms, or every cluster's when `cluster` is empty."""
         return self._k("alarms", cluster) + "/" if cluster else self._k("alarms") + "/"
 
+    # -- load balancing (ELBv2 objects are regional, not per cluster) -------------------------------
+    def target_group(self, name: str) -> str:
+        return self._k("lb", "target-groups", name)
+
+    def target_groups_prefix(self) -> str:
+        return self._k("lb", "target-groups") + "/"
+
+    def load_balancer(self, name: str) -> str:
+        return self._k("lb", "load-balancers", name)
+
+    def load_balancers_prefix(self) -> str:
+        return self._k("lb", "load-balancers") + "/"
+
+    def lb_status(self, cluster: str, instance_id: str) -> str:
+        """An instance's last proxy report (servers, health, connections)."""
+        return self._k("lb", "status", cluster, instance_id)
+
+    def lb_status_prefix(self, cluster: str) -> str:
+        return self._k("lb", "status", cluster) + "/"
+
     def kind_prefix(self, kind: str) -> str:
         """Every cluster's objects of one kind (`instances`, `tasks`, `services`, `allocations`)."""
         return self._k(kind) + "/"

@@ -19,6 +19,7 @@ from shoal.v1 import (
     auth_pb2_grpc,
     events_pb2,
     fleet_pb2,
+    lb_pb2,
     metrics_pb2,
     scaling_pb2,
     secrets_pb2,
@@ -35,6 +36,7 @@ SERVICES = {
     "shoal.v1.Scaling": scaling_pb2,
     "shoal.v1.Events": events_pb2,
     "shoal.v1.Tasks": streams_pb2,
+    "shoal.v1.LoadBalancing": lb_pb2,
 }
 RPCS = [
     (service, m)

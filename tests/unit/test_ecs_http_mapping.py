@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json as _json
+
 import pytest
 from google.protobuf import timestamp_pb2
 
@@ -121,3 +123,16 @@ def test_enable_execute_command_is_the_ecs_field_on_runs_services_and_tasks() ->
     assert update.HasField("enable_execute_command") and update.enable_execute_command is False
     out = encode_response(api_pb2.RunTaskResponse(tasks=[ecs_pb2.Task(enable_execute_command=True)]))
     assert out["tasks"][0]["enableExecuteCommand"] is True
+
+
+def test_load_balancers_take_the_ecs_shape_and_an_empty_list_removes_them() -> None:
+    lb = {"targetGroupArn": "arn:tg", "containerName": "web", "containerPort": 8080}
+    create = decode_request(
+        "CreateService",
+        _json.dumps({"serviceName": "s", "taskDefinition": "t", "loadBalancers": [lb]}).encode(),
+    )
+    assert [(x.target_group_arn, x.container_name, x.container_port) for x in create.load_balancers] == [
+        ("arn:tg", "web", 8080)
+    ]
+    assert decode_request("UpdateService", b'{"service": "s", "loadBalancers": []}').clear_load_balancers
+    assert not decode_request("UpdateService", b'{"service": "s"}').clear_load_balancers

@@ -26,59 +26,60 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from shoal.v1 import ecs_pb2 as shoal_dot_v1_dot_ecs__pb2
 from shoal.v1 import streams_pb2 as shoal_dot_v1_dot_streams__pb2
 from shoal.v1 import metrics_pb2 as shoal_dot_v1_dot_metrics__pb2
+from shoal.v1 import lb_pb2 as shoal_dot_v1_dot_lb__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14shoal/v1/agent.proto\x12\x08shoal.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12shoal/v1/ecs.proto\x1a\x16shoal/v1/streams.proto\x1a\x16shoal/v1/metrics.proto\"\x18\n\x16SessionEndpointRequest\"\'\n\x17SessionEndpointResponse\x12\x0c\n\x04port\x18\x01 \x01(\x05\">\n\x0bJoinRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x0f\n\x07\x63luster\x18\x02 \x01(\t\x12\x0f\n\x07\x63sr_pem\x18\x03 \x01(\t\"]\n\x0cJoinResponse\x12\x13\n\x0binstance_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63luster\x18\x02 \x01(\t\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x03 \x01(\t\x12\x0e\n\x06\x63\x61_pem\x18\x04 \x01(\t\"%\n\x12\x43\x65rtificateRequest\x12\x0f\n\x07\x63sr_pem\x18\x01 \x01(\t\",\n\x11\x43\x65rtificateIssued\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x01 \x01(\t\"\xfd\x01\n\x0c\x41gentMessage\x12.\n\x08register\x18\x01 \x01(\x0b\x32\x1a.shoal.v1.RegisterInstanceH\x00\x12/\n\ntask_state\x18\x02 \x01(\x0b\x32\x19.shoal.v1.TaskStateChangeH\x00\x12(\n\theartbeat\x18\x03 \x01(\x0b\x32\x13.shoal.v1.HeartbeatH\x00\x12-\n\x05renew\x18\x04 \x01(\x0b\x32\x1c.shoal.v1.CertificateRequestH\x00\x12+\n\x0bstream_data\x18\x64 \x01(\x0b\x32\x14.shoal.v1.StreamDataH\x00\x42\x06\n\x04\x62ody\"\xaf\x02\n\x0eManagerMessage\x12*\n\nregistered\x18\x01 \x01(\x0b\x32\x14.shoal.v1.RegisteredH\x00\x12)\n\x07\x64\x65sired\x18\x02 \x01(\x0b\x32\x16.shoal.v1.DesiredTasksH\x00\x12.\n\x08rejected\x18\x03 \x01(\x0b\x32\x1a.shoal.v1.RegisterRejectedH\x00\x12\x32\n\x0b\x63\x65rtificate\x18\x04 \x01(\x0b\x32\x1b.shoal.v1.CertificateIssuedH\x00\x12+\n\x0bstream_open\x18\x64 \x01(\x0b\x32\x14.shoal.v1.StreamOpenH\x00\x12-\n\x0cstream_input\x18\x65 \x01(\x0b\x32\x15.shoal.v1.StreamInputH\x00\x42\x06\n\x04\x62ody\"\xec\x01\n\x10RegisterInstance\x12\x13\n\x0binstance_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63luster\x18\x02 \x01(\t\x12\x30\n\x14registered_resources\x18\x03 \x03(\x0b\x32\x12.shoal.v1.Resource\x12\'\n\nattributes\x18\x04 \x03(\x0b\x32\x13.shoal.v1.Attribute\x12+\n\x0cversion_info\x18\x05 \x01(\x0b\x32\x15.shoal.v1.VersionInfo\x12\x19\n\x11running_task_arns\x18\x06 \x03(\t\x12\x0f\n\x07host_ip\x18\x07 \x01(\t\"|\n\nRegistered\x12\x1e\n\x16\x63ontainer_instance_arn\x18\x01 \x01(\t\x12\x13\n\x0binstance_id\x18\x02 \x01(\t\x12\x15\n\rsession_epoch\x18\x03 \x01(\x03\x12\"\n\x1aheartbeat_interval_seconds\x18\x04 \x01(\x05\"\"\n\x10RegisterRejected\x12\x0e\n\x06reason\x18\x01 \x01(\t\"\x9e\x01\n\tAgentTask\x12\x1c\n\x04task\x18\x01 \x01(\x0b\x32\x0e.shoal.v1.Task\x12\x31\n\x0ftask_definition\x18\x02 \x01(\x0b\x32\x18.shoal.v1.TaskDefinition\x12)\n\x07secrets\x18\x03 \x03(\x0b\x32\x18.shoal.v1.ResolvedSecret\x12\x15\n\rsecrets_error\x18\x04 \x01(\t\"Y\n\x0eResolvedSecret\x12\x16\n\x0e\x63ontainer_name\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\t\x12\x12\n\nlog_option\x18\x04 \x01(\x08\"M\n\x0c\x44\x65siredTasks\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12\x0c\n\x04\x66ull\x18\x02 \x01(\x08\x12\"\n\x05tasks\x18\x03 \x03(\x0b\x32\x13.shoal.v1.AgentTask\"\x8d\x03\n\x0fTaskStateChange\x12\x10\n\x08task_arn\x18\x01 \x01(\t\x12\x14\n\x0ctask_version\x18\x02 \x01(\x03\x12\x13\n\x0blast_status\x18\x03 \x01(\t\x12\'\n\ncontainers\x18\x04 \x03(\x0b\x32\x13.shoal.v1.Container\x12\x11\n\tstop_code\x18\x05 \x01(\t\x12\x16\n\x0estopped_reason\x18\x06 \x01(\t\x12\x15\n\rhealth_status\x18\x07 \x01(\t\x12\x33\n\x0fpull_started_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0fpull_stopped_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstarted_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x14\x65xecution_stopped_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"X\n\tHeartbeat\x12\"\n\x05usage\x18\x01 \x01(\x0b\x32\x13.shoal.v1.HostUsage\x12\'\n\ntask_usage\x18x \x03(\x0b\x32\x13.shoal.v1.TaskUsage\"\x7f\n\nStreamLogs\x12\x10\n\x08task_arn\x18\x01 \x01(\t\x12\x16\n\x0e\x63ontainer_name\x18\x02 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x03 \x01(\x08\x12)\n\x05since\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04tail\x18\x05 \x01(\x05\"\x85\x01\n\nStreamExec\x12\x10\n\x08task_arn\x18\x01 \x01(\t\x12\x16\n\x0e\x63ontainer_name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ommand\x18\x03 \x03(\t\x12\x13\n\x0binteractive\x18\x04 \x01(\x08\x12\x0b\n\x03tty\x18\x05 \x01(\x08\x12\x0c\n\x04rows\x18\x06 \x01(\x05\x12\x0c\n\x04\x63ols\x18\x07 \x01(\x05\"\x83\x01\n\nStreamOpen\x12\x11\n\tstream_id\x18\x01 \x01(\x04\x12\x0e\n\x06window\x18\x02 \x01(\x05\x12$\n\x04logs\x18\x03 \x01(\x0b\x32\x14.shoal.v1.StreamLogsH\x00\x12$\n\x04\x65xec\x18\x04 \x01(\x0b\x32\x14.shoal.v1.StreamExecH\x00\x42\x06\n\x04kind\"\x81\x01\n\x0bStreamInput\x12\x11\n\tstream_id\x18\x01 \x01(\x04\x12\x0e\n\x06\x63redit\x18\x02 \x01(\x05\x12\r\n\x05stdin\x18\x03 \x01(\x0c\x12\x14\n\x0cstdin_closed\x18\x04 \x01(\x08\x12\x0c\n\x04rows\x18\x05 \x01(\x05\x12\x0c\n\x04\x63ols\x18\x06 \x01(\x05\x12\x0e\n\x06\x63\x61ncel\x18\x07 \x01(\x08\"\xcc\x01\n\nStreamData\x12\x11\n\tstream_id\x18\x01 \x01(\x04\x12!\n\x05lines\x18\x02 \x03(\x0b\x32\x12.shoal.v1.LogEvent\x12\x0e\n\x06stdout\x18\x03 \x01(\x0c\x12\x0e\n\x06stderr\x18\x04 \x01(\x0c\x12\x12\n\nsession_id\x18\x05 \x01(\t\x12\x0b\n\x03\x65nd\x18\x06 \x01(\x08\x12\x16\n\texit_code\x18\x07 \x01(\x05H\x00\x88\x01\x01\x12\x12\n\nerror_code\x18\x08 \x01(\t\x12\r\n\x05\x65rror\x18\t \x01(\tB\x0c\n\n_exit_code2O\n\x0c\x41gentSession\x12?\n\x07Session\x12\x16.shoal.v1.AgentMessage\x1a\x18.shoal.v1.ManagerMessage(\x01\x30\x01\x32\x9a\x01\n\tAgentJoin\x12\x35\n\x04Join\x12\x15.shoal.v1.JoinRequest\x1a\x16.shoal.v1.JoinResponse\x12V\n\x0fSessionEndpoint\x12 .shoal.v1.SessionEndpointRequest\x1a!.shoal.v1.SessionEndpointResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14shoal/v1/agent.proto\x12\x08shoal.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12shoal/v1/ecs.proto\x1a\x16shoal/v1/streams.proto\x1a\x16shoal/v1/metrics.proto\x1a\x11shoal/v1/lb.proto\"\x18\n\x16SessionEndpointRequest\"\'\n\x17SessionEndpointResponse\x12\x0c\n\x04port\x18\x01 \x01(\x05\">\n\x0bJoinRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x0f\n\x07\x63luster\x18\x02 \x01(\t\x12\x0f\n\x07\x63sr_pem\x18\x03 \x01(\t\"]\n\x0cJoinResponse\x12\x13\n\x0binstance_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63luster\x18\x02 \x01(\t\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x03 \x01(\t\x12\x0e\n\x06\x63\x61_pem\x18\x04 \x01(\t\"%\n\x12\x43\x65rtificateRequest\x12\x0f\n\x07\x63sr_pem\x18\x01 \x01(\t\",\n\x11\x43\x65rtificateIssued\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x01 \x01(\t\"\xa7\x02\n\x0c\x41gentMessage\x12.\n\x08register\x18\x01 \x01(\x0b\x32\x1a.shoal.v1.RegisterInstanceH\x00\x12/\n\ntask_state\x18\x02 \x01(\x0b\x32\x19.shoal.v1.TaskStateChangeH\x00\x12(\n\theartbeat\x18\x03 \x01(\x0b\x32\x13.shoal.v1.HeartbeatH\x00\x12-\n\x05renew\x18\x04 \x01(\x0b\x32\x1c.shoal.v1.CertificateRequestH\x00\x12+\n\x0bstream_data\x18\x64 \x01(\x0b\x32\x14.shoal.v1.StreamDataH\x00\x12(\n\tlb_status\x18\x8c\x01 \x01(\x0b\x32\x12.shoal.v1.LbStatusH\x00\x42\x06\n\x04\x62ody\"\xd9\x02\n\x0eManagerMessage\x12*\n\nregistered\x18\x01 \x01(\x0b\x32\x14.shoal.v1.RegisteredH\x00\x12)\n\x07\x64\x65sired\x18\x02 \x01(\x0b\x32\x16.shoal.v1.DesiredTasksH\x00\x12.\n\x08rejected\x18\x03 \x01(\x0b\x32\x1a.shoal.v1.RegisterRejectedH\x00\x12\x32\n\x0b\x63\x65rtificate\x18\x04 \x01(\x0b\x32\x1b.shoal.v1.CertificateIssuedH\x00\x12+\n\x0bstream_open\x18\x64 \x01(\x0b\x32\x14.shoal.v1.StreamOpenH\x00\x12-\n\x0cstream_input\x18\x65 \x01(\x0b\x32\x15.shoal.v1.StreamInputH\x00\x12(\n\tlb_config\x18\x8c\x01 \x01(\x0b\x32\x12.shoal.v1.LbConfigH\x00\x42\x06\n\x04\x62ody\"\xec\x01\n\x10RegisterInstance\x12\x13\n\x0binstance_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63luster\x18\x02 \x01(\t\x12\x30\n\x14registered_resources\x18\x03 \x03(\x0b\x32\x12.shoal.v1.Resource\x12\'\n\nattributes\x18\x04 \x03(\x0b\x32\x13.shoal.v1.Attribute\x12+\n\x0cversion_info\x18\x05 \x01(\x0b\x32\x15.shoal.v1.VersionInfo\x12\x19\n\x11running_task_arns\x18\x06 \x03(\t\x12\x0f\n\x07host_ip\x18\x07 \x01(\t\"|\n\nRegistered\x12\x1e\n\x16\x63ontainer_instance_arn\x18\x01 \x01(\t\x12\x13\n\x0binstance_id\x18\x02 \x01(\t\x12\x15\n\rsession_epoch\x18\x03 \x01(\x03\x12\"\n\x1aheartbeat_interval_seconds\x18\x04 \x01(\x05\"\"\n\x10RegisterRejected\x12\x0e\n\x06reason\x18\x01 \x01(\t\"\x9e\x01\n\tAgentTask\x12\x1c\n\x04task\x18\x01 \x01(\x0b\x32\x0e.shoal.v1.Task\x12\x31\n\x0ftask_definition\x18\x02 \x01(\x0b\x32\x18.shoal.v1.TaskDefinition\x12)\n\x07secrets\x18\x03 \x03(\x0b\x32\x18.shoal.v1.ResolvedSecret\x12\x15\n\rsecrets_error\x18\x04 \x01(\t\"Y\n\x0eResolvedSecret\x12\x16\n\x0e\x63ontainer_name\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\t\x12\x12\n\nlog_option\x18\x04 \x01(\x08\"M\n\x0c\x44\x65siredTasks\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12\x0c\n\x04\x66ull\x18\x02 \x01(\x08\x12\"\n\x05tasks\x18\x03 \x03(\x0b\x32\x13.shoal.v1.AgentTask\"\x8d\x03\n\x0fTaskStateChange\x12\x10\n\x08task_arn\x18\x01 \x01(\t\x12\x14\n\x0ctask_version\x18\x02 \x01(\x03\x12\x13\n\x0blast_status\x18\x03 \x01(\t\x12\'\n\ncontainers\x18\x04 \x03(\x0b\x32\x13.shoal.v1.Container\x12\x11\n\tstop_code\x18\x05 \x01(\t\x12\x16\n\x0estopped_reason\x18\x06 \x01(\t\x12\x15\n\rhealth_status\x18\x07 \x01(\t\x12\x33\n\x0fpull_started_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0fpull_stopped_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstarted_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x14\x65xecution_stopped_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"X\n\tHeartbeat\x12\"\n\x05usage\x18\x01 \x01(\x0b\x32\x13.shoal.v1.HostUsage\x12\'\n\ntask_usage\x18x \x03(\x0b\x32\x13.shoal.v1.TaskUsage\"\x7f\n\nStreamLogs\x12\x10\n\x08task_arn\x18\x01 \x01(\t\x12\x16\n\x0e\x63ontainer_name\x18\x02 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x03 \x01(\x08\x12)\n\x05since\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04tail\x18\x05 \x01(\x05\"\x85\x01\n\nStreamExec\x12\x10\n\x08task_arn\x18\x01 \x01(\t\x12\x16\n\x0e\x63ontainer_name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ommand\x18\x03 \x03(\t\x12\x13\n\x0binteractive\x18\x04 \x01(\x08\x12\x0b\n\x03tty\x18\x05 \x01(\x08\x12\x0c\n\x04rows\x18\x06 \x01(\x05\x12\x0c\n\x04\x63ols\x18\x07 \x01(\x05\"\x83\x01\n\nStreamOpen\x12\x11\n\tstream_id\x18\x01 \x01(\x04\x12\x0e\n\x06window\x18\x02 \x01(\x05\x12$\n\x04logs\x18\x03 \x01(\x0b\x32\x14.shoal.v1.StreamLogsH\x00\x12$\n\x04\x65xec\x18\x04 \x01(\x0b\x32\x14.shoal.v1.StreamExecH\x00\x42\x06\n\x04kind\"\x81\x01\n\x0bStreamInput\x12\x11\n\tstream_id\x18\x01 \x01(\x04\x12\x0e\n\x06\x63redit\x18\x02 \x01(\x05\x12\r\n\x05stdin\x18\x03 \x01(\x0c\x12\x14\n\x0cstdin_closed\x18\x04 \x01(\x08\x12\x0c\n\x04rows\x18\x05 \x01(\x05\x12\x0c\n\x04\x63ols\x18\x06 \x01(\x05\x12\x0e\n\x06\x63\x61ncel\x18\x07 \x01(\x08\"\xcc\x01\n\nStreamData\x12\x11\n\tstream_id\x18\x01 \x01(\x04\x12!\n\x05lines\x18\x02 \x03(\x0b\x32\x12.shoal.v1.LogEvent\x12\x0e\n\x06stdout\x18\x03 \x01(\x0c\x12\x0e\n\x06stderr\x18\x04 \x01(\x0c\x12\x12\n\nsession_id\x18\x05 \x01(\t\x12\x0b\n\x03\x65nd\x18\x06 \x01(\x08\x12\x16\n\texit_code\x18\x07 \x01(\x05H\x00\x88\x01\x01\x12\x12\n\nerror_code\x18\x08 \x01(\t\x12\r\n\x05\x65rror\x18\t \x01(\tB\x0c\n\n_exit_code2O\n\x0c\x41gentSession\x12?\n\x07Session\x12\x16.shoal.v1.AgentMessage\x1a\x18.shoal.v1.ManagerMessage(\x01\x30\x01\x32\x9a\x01\n\tAgentJoin\x12\x35\n\x04Join\x12\x15.shoal.v1.JoinRequest\x1a\x16.shoal.v1.JoinResponse\x12V\n\x0fSessionEndpoint\x12 .shoal.v1.SessionEndpointRequest\x1a!.shoal.v1.SessionEndpointResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'shoal.v1.agent_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SESSIONENDPOINTREQUEST']._serialized_start=135
-  _globals['_SESSIONENDPOINTREQUEST']._serialized_end=159
-  _globals['_SESSIONENDPOINTRESPONSE']._serialized_start=161
-  _globals['_SESSIONENDPOINTRESPONSE']._serialized_end=200
-  _globals['_JOINREQUEST']._serialized_start=202
-  _globals['_JOINREQUEST']._serialized_end=264
-  _globals['_JOINRESPONSE']._serialized_start=266
-  _globals['_JOINRESPONSE']._serialized_end=359
-  _globals['_CERTIFICATEREQUEST']._serialized_start=361
-  _globals['_CERTIFICATEREQUEST']._serialized_end=398
-  _globals['_CERTIFICATEISSUED']._serialized_start=400
-  _globals['_CERTIFICATEISSUED']._serialized_end=444
-  _globals['_AGENTMESSAGE']._serialized_start=447
-  _globals['_AGENTMESSAGE']._serialized_end=700
-  _globals['_MANAGERMESSAGE']._serialized_start=703
-  _globals['_MANAGERMESSAGE']._serialized_end=1006
-  _globals['_REGISTERINSTANCE']._serialized_start=1009
-  _globals['_REGISTERINSTANCE']._serialized_end=1245
-  _globals['_REGISTERED']._serialized_start=1247
-  _globals['_REGISTERED']._serialized_end=1371
-  _globals['_REGISTERREJECTED']._serialized_start=1373
-  _globals['_REGISTERREJECTED']._serialized_end=1407
-  _globals['_AGENTTASK']._serialized_start=1410
-  _globals['_AGENTTASK']._serialized_end=1568
-  _globals['_RESOLVEDSECRET']._serialized_start=1570
-  _globals['_RESOLVEDSECRET']._serialized_end=1659
-  _globals['_DESIREDTASKS']._serialized_start=1661
-  _globals['_DESIREDTASKS']._serialized_end=1738
-  _globals['_TASKSTATECHANGE']._serialized_start=1741
-  _globals['_TASKSTATECHANGE']._serialized_end=2138
-  _globals['_HEARTBEAT']._serialized_start=2140
-  _globals['_HEARTBEAT']._serialized_end=2228
-  _globals['_STREAMLOGS']._serialized_start=2230
-  _globals['_STREAMLOGS']._serialized_end=2357
-  _globals['_STREAMEXEC']._serialized_start=2360
-  _globals['_STREAMEXEC']._serialized_end=2493
-  _globals['_STREAMOPEN']._serialized_start=2496
-  _globals['_STREAMOPEN']._serialized_end=2627
-  _globals['_STREAMINPUT']._serialized_start=2630
-  _globals['_STREAMINPUT']._serialized_end=2759
-  _globals['_STREAMDATA']._serialized_start=2762
-  _globals['_STREAMDATA']._serialized_end=2966
-  _globals['_AGENTSESSION']._serialized_start=2968
-  _globals['_AGENTSESSION']._serialized_end=3047
-  _globals['_AGENTJOIN']._serialized_start=3050
-  _globals['_AGENTJOIN']._serialized_end=3204
+  _globals['_SESSIONENDPOINTREQUEST']._serialized_start=154
+  _globals['_SESSIONENDPOINTREQUEST']._serialized_end=178
+  _globals['_SESSIONENDPOINTRESPONSE']._serialized_start=180
+  _globals['_SESSIONENDPOINTRESPONSE']._serialized_end=219
+  _globals['_JOINREQUEST']._serialized_start=221
+  _globals['_JOINREQUEST']._serialized_end=283
+  _globals['_JOINRESPONSE']._serialized_start=285
+  _globals['_JOINRESPONSE']._serialized_end=378
+  _globals['_CERTIFICATEREQUEST']._serialized_start=380
+  _globals['_CERTIFICATEREQUEST']._serialized_end=417
+  _globals['_CERTIFICATEISSUED']._serialized_start=419
+  _globals['_CERTIFICATEISSUED']._serialized_end=463
+  _globals['_AGENTMESSAGE']._serialized_start=466
+  _globals['_AGENTMESSAGE']._serialized_end=761
+  _globals['_MANAGERMESSAGE']._serialized_start=764
+  _globals['_MANAGERMESSAGE']._serialized_end=1109
+  _globals['_REGISTERINSTANCE']._serialized_start=1112
+  _globals['_REGISTERINSTANCE']._serialized_end=1348
+  _globals['_REGISTERED']._serialized_start=1350
+  _globals['_REGISTERED']._serialized_end=1474
+  _globals['_REGISTERREJECTED']._serialized_start=1476
+  _globals['_REGISTERREJECTED']._serialized_end=1510
+  _globals['_AGENTTASK']._serialized_start=1513
+  _globals['_AGENTTASK']._serialized_end=1671
+  _globals['_RESOLVEDSECRET']._serialized_start=1673
+  _globals['_RESOLVEDSECRET']._serialized_end=1762
+  _globals['_DESIREDTASKS']._serialized_start=1764
+  _globals['_DESIREDTASKS']._serialized_end=1841
+  _globals['_TASKSTATECHANGE']._serialized_start=1844
+  _globals['_TASKSTATECHANGE']._serialized_end=2241
+  _globals['_HEARTBEAT']._serialized_start=2243
+  _globals['_HEARTBEAT']._serialized_end=2331
+  _globals['_STREAMLOGS']._serialized_start=2333
+  _globals['_STREAMLOGS']._serialized_end=2460
+  _globals['_STREAMEXEC']._serialized_start=2463
+  _globals['_STREAMEXEC']._serialized_end=2596
+  _globals['_STREAMOPEN']._serialized_start=2599
+  _globals['_STREAMOPEN']._serialized_end=2730
+  _globals['_STREAMINPUT']._serialized_start=2733
+  _globals['_STREAMINPUT']._serialized_end=2862
+  _globals['_STREAMDATA']._serialized_start=2865
+  _globals['_STREAMDATA']._serialized_end=3069
+  _globals['_AGENTSESSION']._serialized_start=3071
+  _globals['_AGENTSESSION']._serialized_end=3150
+  _globals['_AGENTJOIN']._serialized_start=3153
+  _globals['_AGENTJOIN']._serialized_end=3307
 # @@protoc_insertion_point(module_scope)

@@ -4,6 +4,7 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from shoal.v1 import ecs_pb2 as _ecs_pb2
 from shoal.v1 import streams_pb2 as _streams_pb2
 from shoal.v1 import metrics_pb2 as _metrics_pb2
+from shoal.v1 import lb_pb2 as _lb_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -57,34 +58,38 @@ class CertificateIssued(_message.Message):
     def __init__(self, certificate_pem: _Optional[str] = ...) -> None: ...
 
 class AgentMessage(_message.Message):
-    __slots__ = ("register", "task_state", "heartbeat", "renew", "stream_data")
+    __slots__ = ("register", "task_state", "heartbeat", "renew", "stream_data", "lb_status")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     TASK_STATE_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     RENEW_FIELD_NUMBER: _ClassVar[int]
     STREAM_DATA_FIELD_NUMBER: _ClassVar[int]
+    LB_STATUS_FIELD_NUMBER: _ClassVar[int]
     register: RegisterInstance
     task_state: TaskStateChange
     heartbeat: Heartbeat
     renew: CertificateRequest
     stream_data: StreamData
-    def __init__(self, register: _Optional[_Union[RegisterInstance, _Mapping]] = ..., task_state: _Optional[_Union[TaskStateChange, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., renew: _Optional[_Union[CertificateRequest, _Mapping]] = ..., stream_data: _Optional[_Union[StreamData, _Mapping]] = ...) -> None: ...
+    lb_status: _lb_pb2.LbStatus
+    def __init__(self, register: _Optional[_Union[RegisterInstance, _Mapping]] = ..., task_state: _Optional[_Union[TaskStateChange, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., renew: _Optional[_Union[CertificateRequest, _Mapping]] = ..., stream_data: _Optional[_Union[StreamData, _Mapping]] = ..., lb_status: _Optional[_Union[_lb_pb2.LbStatus, _Mapping]] = ...) -> None: ...
 
 class ManagerMessage(_message.Message):
-    __slots__ = ("registered", "desired", "rejected", "certificate", "stream_open", "stream_input")
+    __slots__ = ("registered", "desired", "rejected", "certificate", "stream_open", "stream_input", "lb_config")
     REGISTERED_FIELD_NUMBER: _ClassVar[int]
     DESIRED_FIELD_NUMBER: _ClassVar[int]
     REJECTED_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
     STREAM_OPEN_FIELD_NUMBER: _ClassVar[int]
     STREAM_INPUT_FIELD_NUMBER: _ClassVar[int]
+    LB_CONFIG_FIELD_NUMBER: _ClassVar[int]
     registered: Registered
     desired: DesiredTasks
     rejected: RegisterRejected
     certificate: CertificateIssued
     stream_open: StreamOpen
     stream_input: StreamInput
-    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., desired: _Optional[_Union[DesiredTasks, _Mapping]] = ..., rejected: _Optional[_Union[RegisterRejected, _Mapping]] = ..., certificate: _Optional[_Union[CertificateIssued, _Mapping]] = ..., stream_open: _Optional[_Union[StreamOpen, _Mapping]] = ..., stream_input: _Optional[_Union[StreamInput, _Mapping]] = ...) -> None: ...
+    lb_config: _lb_pb2.LbConfig
+    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., desired: _Optional[_Union[DesiredTasks, _Mapping]] = ..., rejected: _Optional[_Union[RegisterRejected, _Mapping]] = ..., certificate: _Optional[_Union[CertificateIssued, _Mapping]] = ..., stream_open: _Optional[_Union[StreamOpen, _Mapping]] = ..., stream_input: _Optional[_Union[StreamInput, _Mapping]] = ..., lb_config: _Optional[_Union[_lb_pb2.LbConfig, _Mapping]] = ...) -> None: ...
 
 class RegisterInstance(_message.Message):
     __slots__ = ("instance_id", "cluster", "registered_resources", "attributes", "version_info", "running_task_arns", "host_ip")

@@ -412,7 +412,7 @@ class ListTasksResponse(_message.Message):
     def __init__(self, task_arns: _Optional[_Iterable[str]] = ..., next_token: _Optional[str] = ...) -> None: ...
 
 class CreateServiceRequest(_message.Message):
-    __slots__ = ("cluster", "service_name", "task_definition", "desired_count", "scheduling_strategy", "placement_constraints", "placement_strategy", "deployment_configuration", "health_check_grace_period_seconds", "client_token", "launch_type", "tags", "enable_execute_command")
+    __slots__ = ("cluster", "service_name", "task_definition", "desired_count", "scheduling_strategy", "placement_constraints", "placement_strategy", "deployment_configuration", "health_check_grace_period_seconds", "client_token", "launch_type", "tags", "enable_execute_command", "load_balancers")
     CLUSTER_FIELD_NUMBER: _ClassVar[int]
     SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
     TASK_DEFINITION_FIELD_NUMBER: _ClassVar[int]
@@ -426,6 +426,7 @@ class CreateServiceRequest(_message.Message):
     LAUNCH_TYPE_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     ENABLE_EXECUTE_COMMAND_FIELD_NUMBER: _ClassVar[int]
+    LOAD_BALANCERS_FIELD_NUMBER: _ClassVar[int]
     cluster: str
     service_name: str
     task_definition: str
@@ -439,7 +440,8 @@ class CreateServiceRequest(_message.Message):
     launch_type: str
     tags: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.Tag]
     enable_execute_command: bool
-    def __init__(self, cluster: _Optional[str] = ..., service_name: _Optional[str] = ..., task_definition: _Optional[str] = ..., desired_count: _Optional[int] = ..., scheduling_strategy: _Optional[str] = ..., placement_constraints: _Optional[_Iterable[_Union[_ecs_pb2.PlacementConstraint, _Mapping]]] = ..., placement_strategy: _Optional[_Iterable[_Union[_ecs_pb2.PlacementStrategy, _Mapping]]] = ..., deployment_configuration: _Optional[_Union[_ecs_pb2.DeploymentConfiguration, _Mapping]] = ..., health_check_grace_period_seconds: _Optional[int] = ..., client_token: _Optional[str] = ..., launch_type: _Optional[str] = ..., tags: _Optional[_Iterable[_Union[_ecs_pb2.Tag, _Mapping]]] = ..., enable_execute_command: _Optional[bool] = ...) -> None: ...
+    load_balancers: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.LoadBalancer]
+    def __init__(self, cluster: _Optional[str] = ..., service_name: _Optional[str] = ..., task_definition: _Optional[str] = ..., desired_count: _Optional[int] = ..., scheduling_strategy: _Optional[str] = ..., placement_constraints: _Optional[_Iterable[_Union[_ecs_pb2.PlacementConstraint, _Mapping]]] = ..., placement_strategy: _Optional[_Iterable[_Union[_ecs_pb2.PlacementStrategy, _Mapping]]] = ..., deployment_configuration: _Optional[_Union[_ecs_pb2.DeploymentConfiguration, _Mapping]] = ..., health_check_grace_period_seconds: _Optional[int] = ..., client_token: _Optional[str] = ..., launch_type: _Optional[str] = ..., tags: _Optional[_Iterable[_Union[_ecs_pb2.Tag, _Mapping]]] = ..., enable_execute_command: _Optional[bool] = ..., load_balancers: _Optional[_Iterable[_Union[_ecs_pb2.LoadBalancer, _Mapping]]] = ...) -> None: ...
 
 class CreateServiceResponse(_message.Message):
     __slots__ = ("service",)
@@ -448,7 +450,7 @@ class CreateServiceResponse(_message.Message):
     def __init__(self, service: _Optional[_Union[_ecs_pb2.Service, _Mapping]] = ...) -> None: ...
 
 class UpdateServiceRequest(_message.Message):
-    __slots__ = ("cluster", "service", "task_definition", "desired_count", "deployment_configuration", "force_new_deployment", "placement_constraints", "placement_strategy", "health_check_grace_period_seconds", "enable_execute_command")
+    __slots__ = ("cluster", "service", "task_definition", "desired_count", "deployment_configuration", "force_new_deployment", "placement_constraints", "placement_strategy", "health_check_grace_period_seconds", "enable_execute_command", "load_balancers", "clear_load_balancers")
     CLUSTER_FIELD_NUMBER: _ClassVar[int]
     SERVICE_FIELD_NUMBER: _ClassVar[int]
     TASK_DEFINITION_FIELD_NUMBER: _ClassVar[int]
@@ -459,6 +461,8 @@ class UpdateServiceRequest(_message.Message):
     PLACEMENT_STRATEGY_FIELD_NUMBER: _ClassVar[int]
     HEALTH_CHECK_GRACE_PERIOD_SECONDS_FIELD_NUMBER: _ClassVar[int]
     ENABLE_EXECUTE_COMMAND_FIELD_NUMBER: _ClassVar[int]
+    LOAD_BALANCERS_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_LOAD_BALANCERS_FIELD_NUMBER: _ClassVar[int]
     cluster: str
     service: str
     task_definition: str
@@ -469,7 +473,9 @@ class UpdateServiceRequest(_message.Message):
     placement_strategy: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.PlacementStrategy]
     health_check_grace_period_seconds: int
     enable_execute_command: bool
-    def __init__(self, cluster: _Optional[str] = ..., service: _Optional[str] = ..., task_definition: _Optional[str] = ..., desired_count: _Optional[int] = ..., deployment_configuration: _Optional[_Union[_ecs_pb2.DeploymentConfiguration, _Mapping]] = ..., force_new_deployment: _Optional[bool] = ..., placement_constraints: _Optional[_Iterable[_Union[_ecs_pb2.PlacementConstraint, _Mapping]]] = ..., placement_strategy: _Optional[_Iterable[_Union[_ecs_pb2.PlacementStrategy, _Mapping]]] = ..., health_check_grace_period_seconds: _Optional[int] = ..., enable_execute_command: _Optional[bool] = ...) -> None: ...
+    load_balancers: _containers.RepeatedCompositeFieldContainer[_ecs_pb2.LoadBalancer]
+    clear_load_balancers: bool
+    def __init__(self, cluster: _Optional[str] = ..., service: _Optional[str] = ..., task_definition: _Optional[str] = ..., desired_count: _Optional[int] = ..., deployment_configuration: _Optional[_Union[_ecs_pb2.DeploymentConfiguration, _Mapping]] = ..., force_new_deployment: _Optional[bool] = ..., placement_constraints: _Optional[_Iterable[_Union[_ecs_pb2.PlacementConstraint, _Mapping]]] = ..., placement_strategy: _Optional[_Iterable[_Union[_ecs_pb2.PlacementStrategy, _Mapping]]] = ..., health_check_grace_period_seconds: _Optional[int] = ..., enable_execute_command: _Optional[bool] = ..., load_balancers: _Optional[_Iterable[_Union[_ecs_pb2.LoadBalancer, _Mapping]]] = ..., clear_load_balancers: _Optional[bool] = ...) -> None: ...
 
 class UpdateServiceResponse(_message.Message):
     __slots__ = ("service",)

@@ -681,7 +681,7 @@ class Container(_message.Message):
     def __init__(self, container_arn: _Optional[str] = ..., task_arn: _Optional[str] = ..., name: _Optional[str] = ..., image: _Optional[str] = ..., image_digest: _Optional[str] = ..., runtime_id: _Optional[str] = ..., last_status: _Optional[str] = ..., exit_code: _Optional[int] = ..., reason: _Optional[str] = ..., network_bindings: _Optional[_Iterable[_Union[NetworkBinding, _Mapping]]] = ..., health_status: _Optional[str] = ..., cpu: _Optional[str] = ..., memory: _Optional[str] = ..., memory_reservation: _Optional[str] = ..., log_group: _Optional[str] = ..., log_stream: _Optional[str] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("task_arn", "cluster_arn", "task_definition_arn", "container_instance_arn", "overrides", "last_status", "desired_status", "cpu", "memory", "containers", "started_by", "version", "stopped_reason", "stop_code", "group", "launch_type", "health_status", "availability_zone", "created_at", "started_at", "stopping_at", "stopped_at", "pull_started_at", "pull_stopped_at", "execution_stopped_at", "connectivity_at", "connectivity", "tags", "attributes", "reserved_ports", "placement_reason", "enable_execute_command")
+    __slots__ = ("task_arn", "cluster_arn", "task_definition_arn", "container_instance_arn", "overrides", "last_status", "desired_status", "cpu", "memory", "containers", "started_by", "version", "stopped_reason", "stop_code", "group", "launch_type", "health_status", "availability_zone", "created_at", "started_at", "stopping_at", "stopped_at", "pull_started_at", "pull_stopped_at", "execution_stopped_at", "connectivity_at", "connectivity", "tags", "attributes", "reserved_ports", "placement_reason", "enable_execute_command", "lb_draining_since", "lb_drain_until", "lb_drain_reason")
     TASK_ARN_FIELD_NUMBER: _ClassVar[int]
     CLUSTER_ARN_FIELD_NUMBER: _ClassVar[int]
     TASK_DEFINITION_ARN_FIELD_NUMBER: _ClassVar[int]
@@ -714,6 +714,9 @@ class Task(_message.Message):
     RESERVED_PORTS_FIELD_NUMBER: _ClassVar[int]
     PLACEMENT_REASON_FIELD_NUMBER: _ClassVar[int]
     ENABLE_EXECUTE_COMMAND_FIELD_NUMBER: _ClassVar[int]
+    LB_DRAINING_SINCE_FIELD_NUMBER: _ClassVar[int]
+    LB_DRAIN_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    LB_DRAIN_REASON_FIELD_NUMBER: _ClassVar[int]
     task_arn: str
     cluster_arn: str
     task_definition_arn: str
@@ -746,7 +749,10 @@ class Task(_message.Message):
     reserved_ports: _containers.RepeatedCompositeFieldContainer[NetworkBinding]
     placement_reason: str
     enable_execute_command: bool
-    def __init__(self, task_arn: _Optional[str] = ..., cluster_arn: _Optional[str] = ..., task_definition_arn: _Optional[str] = ..., container_instance_arn: _Optional[str] = ..., overrides: _Optional[_Union[TaskOverride, _Mapping]] = ..., last_status: _Optional[str] = ..., desired_status: _Optional[str] = ..., cpu: _Optional[str] = ..., memory: _Optional[str] = ..., containers: _Optional[_Iterable[_Union[Container, _Mapping]]] = ..., started_by: _Optional[str] = ..., version: _Optional[int] = ..., stopped_reason: _Optional[str] = ..., stop_code: _Optional[str] = ..., group: _Optional[str] = ..., launch_type: _Optional[str] = ..., health_status: _Optional[str] = ..., availability_zone: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stopping_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stopped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pull_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pull_stopped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., execution_stopped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., connectivity_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., connectivity: _Optional[str] = ..., tags: _Optional[_Iterable[_Union[Tag, _Mapping]]] = ..., attributes: _Optional[_Iterable[_Union[Attribute, _Mapping]]] = ..., reserved_ports: _Optional[_Iterable[_Union[NetworkBinding, _Mapping]]] = ..., placement_reason: _Optional[str] = ..., enable_execute_command: _Optional[bool] = ...) -> None: ...
+    lb_draining_since: _timestamp_pb2.Timestamp
+    lb_drain_until: _timestamp_pb2.Timestamp
+    lb_drain_reason: str
+    def __init__(self, task_arn: _Optional[str] = ..., cluster_arn: _Optional[str] = ..., task_definition_arn: _Optional[str] = ..., container_instance_arn: _Optional[str] = ..., overrides: _Optional[_Union[TaskOverride, _Mapping]] = ..., last_status: _Optional[str] = ..., desired_status: _Optional[str] = ..., cpu: _Optional[str] = ..., memory: _Optional[str] = ..., containers: _Optional[_Iterable[_Union[Container, _Mapping]]] = ..., started_by: _Optional[str] = ..., version: _Optional[int] = ..., stopped_reason: _Optional[str] = ..., stop_code: _Optional[str] = ..., group: _Optional[str] = ..., launch_type: _Optional[str] = ..., health_status: _Optional[str] = ..., availability_zone: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stopping_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stopped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pull_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pull_stopped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., execution_stopped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., connectivity_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., connectivity: _Optional[str] = ..., tags: _Optional[_Iterable[_Union[Tag, _Mapping]]] = ..., attributes: _Optional[_Iterable[_Union[Attribute, _Mapping]]] = ..., reserved_ports: _Optional[_Iterable[_Union[NetworkBinding, _Mapping]]] = ..., placement_reason: _Optional[str] = ..., enable_execute_command: _Optional[bool] = ..., lb_draining_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lb_drain_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lb_drain_reason: _Optional[str] = ...) -> None: ...
 
 class Failure(_message.Message):
     __slots__ = ("arn", "reason", "detail", "eliminated", "closest_container_instance", "count")
@@ -866,7 +872,7 @@ class ServiceEvent(_message.Message):
     def __init__(self, id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., message: _Optional[str] = ...) -> None: ...
 
 class Service(_message.Message):
-    __slots__ = ("service_arn", "service_name", "cluster_arn", "status", "desired_count", "running_count", "pending_count", "launch_type", "task_definition", "deployment_configuration", "deployments", "events", "created_at", "placement_constraints", "placement_strategy", "health_check_grace_period_seconds", "scheduling_strategy", "tags", "created_by", "stable_task_definition", "enable_execute_command")
+    __slots__ = ("service_arn", "service_name", "cluster_arn", "status", "desired_count", "running_count", "pending_count", "launch_type", "task_definition", "deployment_configuration", "deployments", "events", "created_at", "placement_constraints", "placement_strategy", "health_check_grace_period_seconds", "scheduling_strategy", "tags", "created_by", "stable_task_definition", "enable_execute_command", "load_balancers")
     SERVICE_ARN_FIELD_NUMBER: _ClassVar[int]
     SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
     CLUSTER_ARN_FIELD_NUMBER: _ClassVar[int]
@@ -888,6 +894,7 @@ class Service(_message.Message):
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
     STABLE_TASK_DEFINITION_FIELD_NUMBER: _ClassVar[int]
     ENABLE_EXECUTE_COMMAND_FIELD_NUMBER: _ClassVar[int]
+    LOAD_BALANCERS_FIELD_NUMBER: _ClassVar[int]
     service_arn: str
     service_name: str
     cluster_arn: str
@@ -909,4 +916,17 @@ class Service(_message.Message):
     created_by: str
     stable_task_definition: str
     enable_execute_command: bool
-    def __init__(self, service_arn: _Optional[str] = ..., service_name: _Optional[str] = ..., cluster_arn: _Optional[str] = ..., status: _Optional[str] = ..., desired_count: _Optional[int] = ..., running_count: _Optional[int] = ..., pending_count: _Optional[int] = ..., launch_type: _Optional[str] = ..., task_definition: _Optional[str] = ..., deployment_configuration: _Optional[_Union[DeploymentConfiguration, _Mapping]] = ..., deployments: _Optional[_Iterable[_Union[Deployment, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[ServiceEvent, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., placement_constraints: _Optional[_Iterable[_Union[PlacementConstraint, _Mapping]]] = ..., placement_strategy: _Optional[_Iterable[_Union[PlacementStrategy, _Mapping]]] = ..., health_check_grace_period_seconds: _Optional[int] = ..., scheduling_strategy: _Optional[str] = ..., tags: _Optional[_Iterable[_Union[Tag, _Mapping]]] = ..., created_by: _Optional[str] = ..., stable_task_definition: _Optional[str] = ..., enable_execute_command: _Optional[bool] = ...) -> None: ...
+    load_balancers: _containers.RepeatedCompositeFieldContainer[LoadBalancer]
+    def __init__(self, service_arn: _Optional[str] = ..., service_name: _Optional[str] = ..., cluster_arn: _Optional[str] = ..., status: _Optional[str] = ..., desired_count: _Optional[int] = ..., running_count: _Optional[int] = ..., pending_count: _Optional[int] = ..., launch_type: _Optional[str] = ..., task_definition: _Optional[str] = ..., deployment_configuration: _Optional[_Union[DeploymentConfiguration, _Mapping]] = ..., deployments: _Optional[_Iterable[_Union[Deployment, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[ServiceEvent, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., placement_constraints: _Optional[_Iterable[_Union[PlacementConstraint, _Mapping]]] = ..., placement_strategy: _Optional[_Iterable[_Union[PlacementStrategy, _Mapping]]] = ..., health_check_grace_period_seconds: _Optional[int] = ..., scheduling_strategy: _Optional[str] = ..., tags: _Optional[_Iterable[_Union[Tag, _Mapping]]] = ..., created_by: _Optional[str] = ..., stable_task_definition: _Optional[str] = ..., enable_execute_command: _Optional[bool] = ..., load_balancers: _Optional[_Iterable[_Union[LoadBalancer, _Mapping]]] = ...) -> None: ...
+
+class LoadBalancer(_message.Message):
+    __slots__ = ("target_group_arn", "load_balancer_name", "container_name", "container_port")
+    TARGET_GROUP_ARN_FIELD_NUMBER: _ClassVar[int]
+    LOAD_BALANCER_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_PORT_FIELD_NUMBER: _ClassVar[int]
+    target_group_arn: str
+    load_balancer_name: str
+    container_name: str
+    container_port: int
+    def __init__(self, target_group_arn: _Optional[str] = ..., load_balancer_name: _Optional[str] = ..., container_name: _Optional[str] = ..., container_port: _Optional[int] = ...) -> None: ...
