@@ -25,6 +25,31 @@ CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
 ]
 BACKOFF_START, BACKOFF_MAX = 0.25, 120.0
+# After a session that was established ends (a manager restart, a failover), reconnect attempts stay
+# this close for a while: the manager is likely back within seconds, not after a grown back-off.
+RECONNECT_FAST_MAX, RECONNECT_FAST_SECONDS = 1.0, 120.0
+
+
+class Backoff:
+    """Exponential back-off with full jitter that starts over once a session has been established."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.current = BACKOFF_START
+        self.established_at: float | None = None  # when the last established session ended
+
+    def session_ended(self) -> None:
+        self.current = BACKOFF_START
+        self.established_at = self.clock()
+
+    def next_delay(self) -> float:
+        """The pause before the next attempt (and the back-off grows for the one after)."""
+        cap = BACKOFF_MAX
+        if self.established_at is not None and self.clock() - self.established_at < RECONNECT_FAST_SECONDS:
+            cap = RECONNECT_FAST_MAX
+        ceiling = min(self.current, cap)
+        self.current = min(self.current * 2, BACKOFF_MAX)
+        return random.uniform(ceiling / 2, ceiling)
 
 
 class RegistrationRejected(Exception):
@@ -47,15 +72,17 @@ class AgentSession:
         self.worker = worker
         self.registration = registration
         self.connected = asyncio.Event()
+        self._established = False
         self.usage = usage  # simulated instances report made-up usage instead of reading /proc each
 
     async def run_forever(self) -> None:
-        """Reconnect with exponential back-off (250 ms doubling to 2 min) and full jitter."""
-        backoff = BACKOFF_START
+        """Reconnect with exponential back-off (250 ms doubling to 2 min) and full jitter; for two
+        minutes after an established session ended, attempts come at least every second."""
+        backoff = Backoff(asyncio.get_running_loop().time)
         while True:
-            registered = False
+            self._established = False
             try:
-                registered = await self._once()
+                await self._once()
             except RegistrationRejected as exc:
                 log.error("the manager refused registration: %s", exc)
             except grpc.aio.AioRpcError as exc:
@@ -65,14 +92,14 @@ class AgentSession:
             except Exception:
                 log.exception("session to %s failed unexpectedly; reconnecting", self.manager)
             self.connected.clear()
-            if not registered:
+            # A session that was established counts however it ended (EOF, a reset, a killed manager).
+            if self._established:
+                backoff.session_ended()
+            else:
                 self._current = (self._current + 1) % len(self.managers)
-            if registered:
-                backoff = BACKOFF_START
-            delay = random.uniform(backoff / 2, backoff)
+            delay = backoff.next_delay()
             log.info("reconnecting in %.2fs", delay)
             await asyncio.sleep(delay)
-            backoff = min(backoff * 2, BACKOFF_MAX)
 
     @property
     def manager(self) -> str:
@@ -124,6 +151,7 @@ class AgentSession:
             log.info(
                 "registered as %s (session %d)", registered.container_instance_arn, registered.session_epoch
             )
+            self._established = True
             self.connected.set()
             self.worker.on_reconnect()
             sender = asyncio.create_task(self._send(call, registered.heartbeat_interval_seconds or 10))
