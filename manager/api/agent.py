@@ -36,6 +36,9 @@ from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2
 
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL_SECONDS = 10
+# A session that brings nothing for this many heartbeat intervals ends: its agent is frozen or cut off
+# (TCP keepalive alone takes over a minute to notice), and the disconnect grace period starts then.
+MISSED_HEARTBEATS = 3
 
 
 class Superseded(Exception):
@@ -64,8 +67,10 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         *,
         ca: CertificateAuthority | None = None,
         certificate_lifetime: timedelta = DEFAULT_INSTANCE_LIFETIME,
+        heartbeat_interval: int = HEARTBEAT_INTERVAL_SECONDS,
     ) -> None:
         self.cp = cp
+        self.heartbeat_interval = heartbeat_interval
         self.ca = ca  # None: --insecure, sessions are not authenticated
         self.certificate_lifetime = certificate_lifetime
         self.store = cp.store
@@ -130,7 +135,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                 container_instance_arn=session.instance_arn,
                 instance_id=session.instance_id,
                 session_epoch=session.epoch,
-                heartbeat_interval_seconds=HEARTBEAT_INTERVAL_SECONDS,
+                heartbeat_interval_seconds=self.heartbeat_interval,
             )
         )
         outbox: asyncio.Queue[agent_pb2.ManagerMessage | None] = asyncio.Queue()
@@ -340,8 +345,22 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         # which keeps etcd writes (and fsyncs) per agent low during bursts of container starts.
         pending: asyncio.Queue[agent_pb2.AgentMessage | None] = asyncio.Queue()
         applier = asyncio.create_task(self._apply_reports(s, pending))
+        silence = MISSED_HEARTBEATS * self.heartbeat_interval
+        messages = aiter(requests)
         try:
-            async for msg in requests:
+            while True:
+                try:
+                    msg = await asyncio.wait_for(anext(messages), silence)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    log.warning(
+                        "agent %s sent nothing for %d s (%d heartbeats missed): ending its session",
+                        s.instance_id,
+                        silence,
+                        MISSED_HEARTBEATS,
+                    )
+                    break
                 if msg.WhichOneof("body") == "renew":
                     await outbox.put(await self._renew(s, msg.renew))
                     continue
