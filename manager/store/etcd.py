@@ -289,6 +289,9 @@ class Store:
         resp = await self._call(self._client.lease.grant(ttl, timeout=CALL_TIMEOUT))
         return resp.ID
 
+    async def revoke_lease(self, lease_id: int) -> None:
+        await self._call(self._client.lease.revoke(lease_id, timeout=CALL_TIMEOUT))
+
     async def keep_alive_once(self, lease_id: int, timeout: float = 2.0) -> int:
         """Refresh a lease; returns the remaining TTL (0: gone; -1: no answer in time, maybe alive)."""
         stream = self._client.lease.keep_alive(lease_id)
