@@ -144,7 +144,7 @@ class Node:
 
 
 class Fleet:
-    """`with Fleet(root) as f:` etcd ×3, managers, agents; faults by small methods; all cleaned up."""
+    """`with Fleet(root) as f:` three etcd members, managers, agents; faults as methods."""
 
     def __init__(
         self,
