@@ -37,6 +37,7 @@ from shoal.v1 import api_pb2, fleet_pb2, internal_pb2
 BIN = Path(sys.executable).parent
 IMAGE = "shoal-ha/busybox:latest"
 ETCD_PREFIX = "/shoal/"
+RETRIED = ("UNAVAILABLE", "DEADLINE_EXCEEDED")  # what makes a caller try another manager replica
 
 
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -133,14 +134,30 @@ class Node:
         self._in_ns("iptables", "-F", "INPUT")
         self._in_ns("iptables", "-F", "OUTPUT")
 
-    def netem(self, delay_ms: int, loss_percent: float) -> None:
+    def degrade(self, loss_percent: int, rate_kbit: int, delay_ms: int, netem: bool) -> None:
+        """A bad link: random loss both ways and little bandwidth; added latency where the kernel has
+        netem (this one may not: then a small token bucket's queueing is the only delay)."""
+        if netem:
+            self._in_ns(
+                "tc", "qdisc", "replace", "dev", "eth0", "root", "netem",
+                "delay", f"{delay_ms}ms", f"{delay_ms // 4}ms", "loss", f"{loss_percent}%",
+                "rate", f"{rate_kbit}kbit",
+            )  # fmt: skip
+            return
+        p = f"{loss_percent / 100:.2f}"
+        for chain, way in (("INPUT", "-i"), ("OUTPUT", "-o")):
+            self._in_ns(
+                "iptables", "-I", chain, way, "eth0", "-m", "statistic", "--mode", "random",
+                "--probability", p, "-j", "DROP",
+            )  # fmt: skip
         self._in_ns(
-            "tc", "qdisc", "replace", "dev", "eth0", "root", "netem",
-            "delay", f"{delay_ms}ms", f"{delay_ms // 4}ms", "loss", f"{loss_percent}%",
+            "tc", "qdisc", "replace", "dev", "eth0", "root", "tbf",
+            "rate", f"{rate_kbit}kbit", "burst", "16kbit", "latency", f"{max(delay_ms, 50)}ms",
         )  # fmt: skip
 
-    def clear_netem(self) -> None:
+    def clear_degrade(self) -> None:
         self._in_ns("tc", "qdisc", "del", "dev", "eth0", "root", check=False)
+        self.heal_partition()
 
 
 class Fleet:
@@ -162,6 +179,7 @@ class Fleet:
         self.heartbeat_seconds, self.grace_seconds = heartbeat_seconds, grace_seconds
         self.agent_disk = agent_disk
         self.index = -1
+        self.has_netem = False
         self.namespaces: list[str] = []
         self.mounts: list[Path] = []
         self.nodes: dict[str, Node] = {}
@@ -215,6 +233,8 @@ class Fleet:
         names += [f"a{k}" for k in range(1, self.n_agents + 1)]
         for n, name in enumerate(names):
             self._host(name, 10 + n)
+        self.has_netem = run("ip", "netns", "exec", self.switch, "tc", "qdisc", "add", "dev", "lo", "root",
+                             "netem", "delay", "1ms", check=False).returncode == 0  # fmt: skip
         self.build_image()
         self._start_etcd()
         self._start_managers()
@@ -316,8 +336,8 @@ class Fleet:
         return self._clients[manager]
 
     def call(self, fn: Callable[[ShoalClient], object], deadline: float = 10.0, prefer: str = ""):
-        """Call through the managers in turn until one answers: (result, seconds), or raises the last
-        error once `deadline` has passed."""
+        """Call through the managers in turn until one answers: (result, seconds); raises the last
+        error once `deadline` has passed, or at once an answer that is not an outage."""
         start = time.monotonic()
         managers = [m.name for m in self.of("manager")]
         if prefer in managers:
@@ -337,6 +357,8 @@ class Fleet:
                     finally:
                         c.timeout = old
                 except ShoalError as exc:
+                    if exc.code not in RETRIED:
+                        raise  # an answer (a refusal) is not an outage: no other replica would differ
                     last = exc
             time.sleep(0.2)
 
