@@ -363,6 +363,8 @@ class Fleet:
             time.sleep(0.2)
 
     def _start_agents(self) -> None:
+        if not self.n_agents:
+            return
         token = self.client("m1").create_join_token(
             fleet_pb2.CreateJoinTokenRequest(ttl_seconds=600, uses=self.n_agents * 2)
         )

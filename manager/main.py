@@ -291,6 +291,7 @@ async def serve(args: argparse.Namespace) -> None:
     store = Store(endpoints, args.etcd_prefix, etcd.security if etcd is not None else _etcd_security(args))
     log.info("connecting to etcd at %s", ", ".join(endpoints))
     await store.connect(timeout=60)
+    store.start_probe()
     view = View(store)  # reads and placement snapshots come from it; etcd stays the truth
     view.start()
     cp = ControlPlane.build(

@@ -27,6 +27,8 @@ CALL_TIMEOUT = 10.0
 CONFLICT_RETRIES = 64
 # etcd's --max-txn-ops default: more compares or operations in one transaction are refused.
 MAX_TXN_OPS = 128
+# The quorum probe: a linearizable read this often; this many failures in a row mean "no quorum".
+PROBE_SECONDS, PROBE_TIMEOUT, PROBE_FAILURES = 1.0, 3.0, 2
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,9 @@ class Store:
         # Revisions this process has seen etcd at: the view waits for them so callers read their writes.
         self.written_revision = 0  # the latest transaction this process committed
         self.observed_revision = 0  # the store's revision when a compare of ours last failed
+        self.quorum = True  # False while the probe finds etcd unreachable or without a quorum
+        self._last_answer = 0.0
+        self._probe: asyncio.Task | None = None
 
     async def connect(self, timeout: float = 30.0) -> None:
         await self._client.connect()
@@ -114,7 +119,38 @@ class Store:
                     raise Unavailable(f"etcd at {', '.join(self.endpoints)} is not reachable: {exc}") from exc
                 await asyncio.sleep(0.2)
 
+    def start_probe(self) -> None:
+        """Probe etcd in the background: while it has no quorum, calls fail at once with UNAVAILABLE
+        instead of each waiting out its deadline, and they work again as soon as the quorum is back."""
+        if self._probe is None:
+            self._probe = asyncio.create_task(self._run_probe(), name="etcd-quorum-probe")
+
+    async def _run_probe(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._last_answer = loop.time()
+        failures = 0
+        while True:
+            try:
+                # A linearizable read goes through the raft leader: it answers only with a quorum.
+                await self._client.kv.get(self.prefix + "ping", timeout=PROBE_TIMEOUT, max_attempts=1)
+                failures = 0
+                self._last_answer = loop.time()
+                if not self.quorum:
+                    log.warning("etcd answers again: serving calls")
+                    self.quorum = True
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                if failures >= PROBE_FAILURES and self.quorum:
+                    log.warning("etcd has no quorum or is unreachable (%s): failing calls fast", exc)
+                    self.quorum = False
+            await asyncio.sleep(PROBE_SECONDS)
+
     async def close(self) -> None:
+        if self._probe is not None:
+            self._probe.cancel()
+            await asyncio.gather(self._probe, return_exceptions=True)
         if self._refresher is not None:
             await self._refresher.__aexit__(None, None, None)
         await self._client.close()
@@ -309,6 +345,15 @@ class Store:
             stream.cancel()
 
     async def _call(self, coro: Awaitable):
+        if not self.quorum:
+            if asyncio.iscoroutine(coro):
+                coro.close()
+            silent = asyncio.get_running_loop().time() - self._last_answer
+            raise Unavailable(
+                f"etcd has no quorum or is unreachable (no answer for {silent:.0f}s); "
+                "the manager recovers by itself when it is back: try again shortly",
+                reason="ETCD_NO_QUORUM",
+            )
         try:
             return await coro
         except EtcdError as exc:
