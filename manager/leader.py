@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 LEADER_TTL = 3
 POLL_SECONDS = 0.5  # how often a follower looks whether the leader key is gone
 REFRESH_SECONDS = 1.0
+STEP_DOWN_MARGIN = 0.25  # seconds before the lease could expire
 
 
 class Leadership:
@@ -67,17 +68,18 @@ class Leadership:
         try:
             while not worker.done():
                 await asyncio.sleep(REFRESH_SECONDS)
+                # A slow answer is waited for while the lease may still live, no longer.
+                budget = self.ttl - (loop.time() - refreshed) - STEP_DOWN_MARGIN
                 try:
-                    remaining = await self.store.keep_alive_once(lease, timeout=REFRESH_SECONDS)
+                    remaining = await self.store.keep_alive_once(lease, timeout=max(0.1, budget))
                 except Unavailable:
                     remaining = -1  # etcd unreachable or without quorum: as good as no answer
                 if remaining > 0:
                     refreshed = loop.time()
-                # Late answers are retried while the lease may live; the leader key fences every
-                # commit, so a leader whose lease did expire meanwhile still cannot write. A leader cut
-                # off from etcd steps down before its lease can have expired, so that it stops acting
-                # on a view that no longer changes.
-                elif remaining == 0 or loop.time() - refreshed >= self.ttl - REFRESH_SECONDS / 2:
+                # The leader key fences every commit, so a leader whose lease did expire still cannot
+                # write; a leader cut off from etcd also steps down before its lease can have expired,
+                # so that it stops acting on a view that no longer changes.
+                elif remaining == 0 or loop.time() - refreshed >= self.ttl - STEP_DOWN_MARGIN:
                     log.warning("leader lease lost or not refreshed in time; stopping the controllers")
                     break
         finally:
