@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+import grpc
 from etcd3aio import Etcd3Client
 from etcd3aio._protobuf import Compare
 from etcd3aio.auth import TokenRefresher
@@ -143,7 +144,7 @@ class Store:
             except Exception as exc:
                 failures += 1
                 if failures >= PROBE_FAILURES and self.quorum:
-                    log.warning("etcd has no quorum or is unreachable (%s): failing calls fast", exc)
+                    log.warning("etcd has no quorum or is unreachable (%r): failing calls fast", exc)
                     self.quorum = False
             await asyncio.sleep(PROBE_SECONDS)
 
@@ -339,8 +340,8 @@ class Store:
 
         try:
             return await asyncio.wait_for(first(), timeout)
-        except TimeoutError:
-            return -1
+        except (TimeoutError, grpc.aio.AioRpcError):
+            return -1  # no answer (a stream reset, a member gone): the lease may still live
         finally:
             stream.cancel()
 
@@ -358,6 +359,10 @@ class Store:
             return await coro
         except EtcdError as exc:
             raise Unavailable(f"etcd is unavailable: {exc}") from exc
+        except grpc.aio.AioRpcError as exc:
+            # etcd3aio passes some statuses through raw (UNKNOWN "context deadline exceeded" while a
+            # member has lost its leader): still an outage of etcd, never the caller's error.
+            raise Unavailable(f"etcd is unavailable: {exc.code().name} {exc.details()}") from exc
         except TimeoutError as exc:
             raise Unavailable("etcd did not answer in time") from exc
 
