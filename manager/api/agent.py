@@ -57,6 +57,7 @@ class _Session:
         self.epoch = epoch
         self.session_rev = session_rev  # mod_revision of the session key: the fence for our writes
         self.seq = 0
+        self.last_heard = asyncio.get_running_loop().time()  # when the agent last sent anything
 
 
 class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
@@ -124,6 +125,10 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                 return
         try:
             session, _inst = await self._register(first.register, identity)
+        except Unavailable as exc:
+            # etcd is out for now: not a refusal, the agent just tries again (its back-off stays short).
+            await context.abort(grpc.StatusCode.UNAVAILABLE, exc.message)
+            return
         except ShoalError as exc:
             yield agent_pb2.ManagerMessage(rejected=agent_pb2.RegisterRejected(reason=exc.message))
             return
@@ -144,6 +149,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         watcher = asyncio.create_task(
             self._push_desired(session, set(first.register.running_task_arns), outbox)
         )
+        watchdog = asyncio.create_task(self._watch_silence(session, outbox))
         try:
             while True:
                 msg = await outbox.get()
@@ -154,12 +160,31 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             self._outboxes.discard(outbox)
             reader.cancel()
             watcher.cancel()
-            for t in (reader, watcher):
+            watchdog.cancel()
+            for t in (reader, watcher, watchdog):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await t
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._disconnect(session))
             log.info("agent %s disconnected (epoch %d)", session.instance_id, session.epoch)
+
+    async def _watch_silence(
+        self, s: _Session, outbox: asyncio.Queue[agent_pb2.ManagerMessage | None]
+    ) -> None:
+        """End the session of an agent that sent nothing for MISSED_HEARTBEATS intervals."""
+        silence = MISSED_HEARTBEATS * self.heartbeat_interval
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(max(0.1, s.last_heard + silence - loop.time()))
+            if loop.time() - s.last_heard >= silence:
+                log.warning(
+                    "agent %s sent nothing for %d s (%d heartbeats missed): ending its session",
+                    s.instance_id,
+                    silence,
+                    MISSED_HEARTBEATS,
+                )
+                await outbox.put(None)
+                return
 
     # -- registration ------------------------------------------------------------------------------
     async def _register(
@@ -345,22 +370,10 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         # which keeps etcd writes (and fsyncs) per agent low during bursts of container starts.
         pending: asyncio.Queue[agent_pb2.AgentMessage | None] = asyncio.Queue()
         applier = asyncio.create_task(self._apply_reports(s, pending))
-        silence = MISSED_HEARTBEATS * self.heartbeat_interval
-        messages = aiter(requests)
+        loop = asyncio.get_running_loop()
         try:
-            while True:
-                try:
-                    msg = await asyncio.wait_for(anext(messages), silence)
-                except StopAsyncIteration:
-                    break
-                except TimeoutError:
-                    log.warning(
-                        "agent %s sent nothing for %d s (%d heartbeats missed): ending its session",
-                        s.instance_id,
-                        silence,
-                        MISSED_HEARTBEATS,
-                    )
-                    break
+            async for msg in requests:
+                s.last_heard = loop.time()
                 if msg.WhichOneof("body") == "renew":
                     await outbox.put(await self._renew(s, msg.renew))
                     continue
