@@ -418,7 +418,7 @@ def campaign(args: argparse.Namespace) -> int:
         rng.shuffle(order)
         end = time.monotonic() + args.minutes * 60
         n = 0
-        while time.monotonic() < end:
+        while time.monotonic() < end or n < len(order):  # however short, every kind once
             kind = order[n] if n < len(order) else rng.choice(FAULT_KINDS)
             n += 1
             with contextlib.suppress(ShoalError, TimeoutError):

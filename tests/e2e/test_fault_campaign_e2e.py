@@ -23,8 +23,8 @@ def test_a_short_fault_campaign_keeps_every_invariant(docker_client) -> None:
             "the campaign's namespaces need root (run the suite as root, as .ci/run does)", pytrace=False
         )
     r = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "fault_campaign.py"), "--minutes", "1", "--seed", "7",
-         "--hold-min", "2", "--hold-max", "4"],
+        [sys.executable, str(ROOT / "bench" / "fault_campaign.py"), "--minutes", "0.5", "--seed", "7",
+         "--hold-min", "1.5", "--hold-max", "3", "--settle", "8"],
         capture_output=True,
         text=True,
         timeout=600,
