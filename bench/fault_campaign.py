@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -506,9 +507,10 @@ def campaign(args: argparse.Namespace) -> int:
           f"without faults {p99_calm:.3f}s ({len(calls_calm)} calls), "
           f"ratio {p99_fault / p99_calm if p99_calm else float('nan'):.1f}x")  # fmt: skip
     print(f"  API errors during the run: {dict(w.errors) or 'none'}")
-    if checks.violations:
-        print(f"logs kept in {root}: " + ", ".join(f"{k}={v}" for k, v in logs.items()))
-        return 1
+    if checks.violations or args.keep_logs:
+        print(f"logs kept in {root}: " + ", ".join(f"{k}={v.name}" for k, v in logs.items()))
+        return 1 if checks.violations else 0
+    shutil.rmtree(root, ignore_errors=True)
     return 0
 
 
@@ -520,6 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--agents", type=int, default=4)
     p.add_argument("--hold-min", type=float, default=3.0, help="shortest time a fault lasts (s)")
     p.add_argument("--hold-max", type=float, default=8.0, help="longest time a fault lasts (s)")
+    p.add_argument("--keep-logs", action="store_true", help="keep the fleet's logs even when all is well")
     p.add_argument("--settle", type=int, default=10, help="wait for convergence every N faults (0: never)")
     args = p.parse_args(argv)
     try:

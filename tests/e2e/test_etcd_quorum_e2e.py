@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,13 +18,13 @@ from ha_fleet import Fleet
 
 
 def test_without_etcd_quorum_the_manager_answers_unavailable_fast_and_recovers_by_itself(
-    docker_client,
+    docker_client, tmp_path: Path
 ) -> None:
     if os.geteuid() != 0:
         pytest.fail(
             "the fleet's namespaces need root (run the suite as root, as .ci/run does)", pytrace=False
         )
-    with Fleet(Path(tempfile.mkdtemp(prefix="shoal-ha-quorum-")), managers=1, agents=0) as fleet:
+    with Fleet(tmp_path, managers=1, agents=0) as fleet:
         api = fleet.client("m1")
         manager = fleet.nodes["m1"]
         pid = manager.pid
