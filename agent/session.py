@@ -28,6 +28,7 @@ BACKOFF_START, BACKOFF_MAX = 0.25, 120.0
 # After a session that was established ends (a manager restart, a failover), reconnect attempts stay
 # this close for a while: the manager is likely back within seconds, not after a grown back-off.
 RECONNECT_FAST_MAX, RECONNECT_FAST_SECONDS = 1.0, 120.0
+MISSED_HEARTBEATS = 3
 
 
 class Backoff:
@@ -73,6 +74,7 @@ class AgentSession:
         self.registration = registration
         self.connected = asyncio.Event()
         self._established = False
+        self._move_on = False  # the manager fell silent: the next attempt goes to another replica
         self.usage = usage  # simulated instances report made-up usage instead of reading /proc each
 
     async def run_forever(self) -> None:
@@ -80,7 +82,7 @@ class AgentSession:
         minutes after an established session ended, attempts come at least every second."""
         backoff = Backoff(asyncio.get_running_loop().time)
         while True:
-            self._established = False
+            self._established = self._move_on = False
             try:
                 await self._once()
             except RegistrationRejected as exc:
@@ -95,7 +97,7 @@ class AgentSession:
             # A session that was established counts however it ended (EOF, a reset, a killed manager).
             if self._established:
                 backoff.session_ended()
-            else:
+            if not self._established or self._move_on:
                 self._current = (self._current + 1) % len(self.managers)
             delay = backoff.next_delay()
             log.info("reconnecting in %.2fs", delay)
@@ -154,10 +156,22 @@ class AgentSession:
             self._established = True
             self.connected.set()
             self.worker.on_reconnect()
-            sender = asyncio.create_task(self._send(call, registered.heartbeat_interval_seconds or 10))
+            interval = registered.heartbeat_interval_seconds or 10
+            sender = asyncio.create_task(self._send(call, interval))
+            # A manager that acknowledges heartbeats and falls silent for three of them is frozen or cut
+            # off: go to another replica now rather than when TCP keepalive gives up, much later.
+            silence = MISSED_HEARTBEATS * interval if registered.acks_heartbeats else None
             try:
                 while True:
-                    msg = await call.read()
+                    try:
+                        msg = await asyncio.wait_for(call.read(), silence)
+                    except TimeoutError:
+                        log.warning(
+                            "manager %s sent nothing for %d s; trying another replica", self.manager, silence
+                        )
+                        self._move_on = True
+                        call.cancel()
+                        return True
                     if msg is grpc.aio.EOF:
                         return True
                     if msg.WhichOneof("body") == "certificate" and self.identity is not None:

@@ -39,6 +39,7 @@ HEARTBEAT_INTERVAL_SECONDS = 10
 # A session that brings nothing for this many heartbeat intervals ends: its agent is frozen or cut off
 # (TCP keepalive alone takes over a minute to notice), and the disconnect grace period starts then.
 MISSED_HEARTBEATS = 3
+HEARTBEAT_ACK = agent_pb2.ManagerMessage(heartbeat_ack=agent_pb2.HeartbeatAck())
 
 
 class Superseded(Exception):
@@ -141,6 +142,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                 instance_id=session.instance_id,
                 session_epoch=session.epoch,
                 heartbeat_interval_seconds=self.heartbeat_interval,
+                acks_heartbeats=True,
             )
         )
         outbox: asyncio.Queue[agent_pb2.ManagerMessage | None] = asyncio.Queue()
@@ -378,6 +380,8 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                     await outbox.put(await self._renew(s, msg.renew))
                     continue
                 pending.put_nowait(msg)
+                if msg.WhichOneof("body") == "heartbeat":
+                    await outbox.put(HEARTBEAT_ACK)  # we are here: the agent need not look elsewhere
                 if applier.done():
                     break
         except asyncio.CancelledError:

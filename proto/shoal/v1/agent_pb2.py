@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from shoal.v1 import ecs_pb2 as shoal_dot_v1_dot_ecs__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14shoal/v1/agent.proto\x12\x08shoal.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12shoal/v1/ecs.proto\"\x18\n\x16SessionEndpointRequest\"\'\n\x17SessionEndpointResponse\x12\x0c\n\x04port\x18\x01 \x01(\x05\">\n\x0bJoinRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x0f\n\x07\x63luster\x18\x02 \x01(\t\x12\x0f\n\x07\x63sr_pem\x18\x03 \x01(\t\"]\n\x0cJoinResponse\x12\x13\n\x0binstance_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63luster\x18\x02 \x01(\t\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x03 \x01(\t\x12\x0e\n\x06\x63\x61_pem\x18\x04 \x01(\t\"%\n\x12\x43\x65rtificateRequest\x12\x0f\n\x07\x63sr_pem\x18\x01 \x01(\t\",\n\x11\x43\x65rtificateIssued\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x01 \x01(\t\"\xd0\x01\n\x0c\x41gentMessage\x12.\n\x08register\x18\x01 \x01(\x0b\x32\x1a.shoal.v1.RegisterInstanceH\x00\x12/\n\ntask_state\x18\x02 \x01(\x0b\x32\x19.shoal.v1.TaskStateChangeH\x00\x12(\n\theartbeat\x18\x03 \x01(\x0b\x32\x13.shoal.v1.HeartbeatH\x00\x12-\n\x05renew\x18\x04 \x01(\x0b\x32\x1c.shoal.v1.CertificateRequestH\x00\x42\x06\n\x04\x62ody\"\xd3\x01\n\x0eManagerMessage\x12*\n\nregistered\x18\x01 \x01(\x0b\x32\x14.shoal.v1.RegisteredH\x00\x12)\n\x07\x64\x65sired\x18\x02 \x01(\x0b\x32\x16.shoal.v1.DesiredTasksH\x00\x12.\n\x08rejected\x18\x03 \x01(\x0b\x32\x1a.shoal.v1.RegisterRejectedH\x00\x12\x32\n\x0b\x63\x65rtificate\x18\x04 \x01(\x0b\x32\x1b.shoal.v1.CertificateIssuedH\x00\x42\x06\n\x04\x62ody\"\xec\x01\n\x10RegisterInstance\x12\x13\n\x0binstance_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63luster\x18\x02 \x01(\t\x12\x30\n\x14registered_resources\x18\x03 \x03(\x0b\x32\x12.shoal.v1.Resource\x12\'\n\nattributes\x18\x04 \x03(\x0b\x32\x13.shoal.v1.Attribute\x12+\n\x0cversion_info\x18\x05 \x01(\x0b\x32\x15.shoal.v1.VersionInfo\x12\x19\n\x11running_task_arns\x18\x06 \x03(\t\x12\x0f\n\x07host_ip\x18\x07 \x01(\t\"|\n\nRegistered\x12\x1e\n\x16\x63ontainer_instance_arn\x18\x01 \x01(\t\x12\x13\n\x0binstance_id\x18\x02 \x01(\t\x12\x15\n\rsession_epoch\x18\x03 \x01(\x03\x12\"\n\x1aheartbeat_interval_seconds\x18\x04 \x01(\x05\"\"\n\x10RegisterRejected\x12\x0e\n\x06reason\x18\x01 \x01(\t\"\x9e\x01\n\tAgentTask\x12\x1c\n\x04task\x18\x01 \x01(\x0b\x32\x0e.shoal.v1.Task\x12\x31\n\x0ftask_definition\x18\x02 \x01(\x0b\x32\x18.shoal.v1.TaskDefinition\x12)\n\x07secrets\x18\x03 \x03(\x0b\x32\x18.shoal.v1.ResolvedSecret\x12\x15\n\rsecrets_error\x18\x04 \x01(\t\"Y\n\x0eResolvedSecret\x12\x16\n\x0e\x63ontainer_name\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\t\x12\x12\n\nlog_option\x18\x04 \x01(\x08\"M\n\x0c\x44\x65siredTasks\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12\x0c\n\x04\x66ull\x18\x02 \x01(\x08\x12\"\n\x05tasks\x18\x03 \x03(\x0b\x32\x13.shoal.v1.AgentTask\"\x8d\x03\n\x0fTaskStateChange\x12\x10\n\x08task_arn\x18\x01 \x01(\t\x12\x14\n\x0ctask_version\x18\x02 \x01(\x03\x12\x13\n\x0blast_status\x18\x03 \x01(\t\x12\'\n\ncontainers\x18\x04 \x03(\x0b\x32\x13.shoal.v1.Container\x12\x11\n\tstop_code\x18\x05 \x01(\t\x12\x16\n\x0estopped_reason\x18\x06 \x01(\t\x12\x15\n\rhealth_status\x18\x07 \x01(\t\x12\x33\n\x0fpull_started_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0fpull_stopped_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstarted_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x14\x65xecution_stopped_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\tHeartbeat\x12\"\n\x05usage\x18\x01 \x01(\x0b\x32\x13.shoal.v1.HostUsage2O\n\x0c\x41gentSession\x12?\n\x07Session\x12\x16.shoal.v1.AgentMessage\x1a\x18.shoal.v1.ManagerMessage(\x01\x30\x01\x32\x9a\x01\n\tAgentJoin\x12\x35\n\x04Join\x12\x15.shoal.v1.JoinRequest\x1a\x16.shoal.v1.JoinResponse\x12V\n\x0fSessionEndpoint\x12 .shoal.v1.SessionEndpointRequest\x1a!.shoal.v1.SessionEndpointResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14shoal/v1/agent.proto\x12\x08shoal.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12shoal/v1/ecs.proto\"\x18\n\x16SessionEndpointRequest\"\'\n\x17SessionEndpointResponse\x12\x0c\n\x04port\x18\x01 \x01(\x05\">\n\x0bJoinRequest\x12\r\n\x05token\x18\x01 \x01(\t\x12\x0f\n\x07\x63luster\x18\x02 \x01(\t\x12\x0f\n\x07\x63sr_pem\x18\x03 \x01(\t\"]\n\x0cJoinResponse\x12\x13\n\x0binstance_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63luster\x18\x02 \x01(\t\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x03 \x01(\t\x12\x0e\n\x06\x63\x61_pem\x18\x04 \x01(\t\"%\n\x12\x43\x65rtificateRequest\x12\x0f\n\x07\x63sr_pem\x18\x01 \x01(\t\",\n\x11\x43\x65rtificateIssued\x12\x17\n\x0f\x63\x65rtificate_pem\x18\x01 \x01(\t\"\xd0\x01\n\x0c\x41gentMessage\x12.\n\x08register\x18\x01 \x01(\x0b\x32\x1a.shoal.v1.RegisterInstanceH\x00\x12/\n\ntask_state\x18\x02 \x01(\x0b\x32\x19.shoal.v1.TaskStateChangeH\x00\x12(\n\theartbeat\x18\x03 \x01(\x0b\x32\x13.shoal.v1.HeartbeatH\x00\x12-\n\x05renew\x18\x04 \x01(\x0b\x32\x1c.shoal.v1.CertificateRequestH\x00\x42\x06\n\x04\x62ody\"\x85\x02\n\x0eManagerMessage\x12*\n\nregistered\x18\x01 \x01(\x0b\x32\x14.shoal.v1.RegisteredH\x00\x12)\n\x07\x64\x65sired\x18\x02 \x01(\x0b\x32\x16.shoal.v1.DesiredTasksH\x00\x12.\n\x08rejected\x18\x03 \x01(\x0b\x32\x1a.shoal.v1.RegisterRejectedH\x00\x12\x32\n\x0b\x63\x65rtificate\x18\x04 \x01(\x0b\x32\x1b.shoal.v1.CertificateIssuedH\x00\x12\x30\n\rheartbeat_ack\x18\xa0\x01 \x01(\x0b\x32\x16.shoal.v1.HeartbeatAckH\x00\x42\x06\n\x04\x62ody\"\x0e\n\x0cHeartbeatAck\"\xec\x01\n\x10RegisterInstance\x12\x13\n\x0binstance_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63luster\x18\x02 \x01(\t\x12\x30\n\x14registered_resources\x18\x03 \x03(\x0b\x32\x12.shoal.v1.Resource\x12\'\n\nattributes\x18\x04 \x03(\x0b\x32\x13.shoal.v1.Attribute\x12+\n\x0cversion_info\x18\x05 \x01(\x0b\x32\x15.shoal.v1.VersionInfo\x12\x19\n\x11running_task_arns\x18\x06 \x03(\t\x12\x0f\n\x07host_ip\x18\x07 \x01(\t\"\x96\x01\n\nRegistered\x12\x1e\n\x16\x63ontainer_instance_arn\x18\x01 \x01(\t\x12\x13\n\x0binstance_id\x18\x02 \x01(\t\x12\x15\n\rsession_epoch\x18\x03 \x01(\x03\x12\"\n\x1aheartbeat_interval_seconds\x18\x04 \x01(\x05\x12\x18\n\x0f\x61\x63ks_heartbeats\x18\xa0\x01 \x01(\x08\"\"\n\x10RegisterRejected\x12\x0e\n\x06reason\x18\x01 \x01(\t\"\x9e\x01\n\tAgentTask\x12\x1c\n\x04task\x18\x01 \x01(\x0b\x32\x0e.shoal.v1.Task\x12\x31\n\x0ftask_definition\x18\x02 \x01(\x0b\x32\x18.shoal.v1.TaskDefinition\x12)\n\x07secrets\x18\x03 \x03(\x0b\x32\x18.shoal.v1.ResolvedSecret\x12\x15\n\rsecrets_error\x18\x04 \x01(\t\"Y\n\x0eResolvedSecret\x12\x16\n\x0e\x63ontainer_name\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\t\x12\x12\n\nlog_option\x18\x04 \x01(\x08\"M\n\x0c\x44\x65siredTasks\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12\x0c\n\x04\x66ull\x18\x02 \x01(\x08\x12\"\n\x05tasks\x18\x03 \x03(\x0b\x32\x13.shoal.v1.AgentTask\"\x8d\x03\n\x0fTaskStateChange\x12\x10\n\x08task_arn\x18\x01 \x01(\t\x12\x14\n\x0ctask_version\x18\x02 \x01(\x03\x12\x13\n\x0blast_status\x18\x03 \x01(\t\x12\'\n\ncontainers\x18\x04 \x03(\x0b\x32\x13.shoal.v1.Container\x12\x11\n\tstop_code\x18\x05 \x01(\t\x12\x16\n\x0estopped_reason\x18\x06 \x01(\t\x12\x15\n\rhealth_status\x18\x07 \x01(\t\x12\x33\n\x0fpull_started_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0fpull_stopped_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstarted_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x14\x65xecution_stopped_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\tHeartbeat\x12\"\n\x05usage\x18\x01 \x01(\x0b\x32\x13.shoal.v1.HostUsage2O\n\x0c\x41gentSession\x12?\n\x07Session\x12\x16.shoal.v1.AgentMessage\x1a\x18.shoal.v1.ManagerMessage(\x01\x30\x01\x32\x9a\x01\n\tAgentJoin\x12\x35\n\x04Join\x12\x15.shoal.v1.JoinRequest\x1a\x16.shoal.v1.JoinResponse\x12V\n\x0fSessionEndpoint\x12 .shoal.v1.SessionEndpointRequest\x1a!.shoal.v1.SessionEndpointResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -48,25 +48,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AGENTMESSAGE']._serialized_start=399
   _globals['_AGENTMESSAGE']._serialized_end=607
   _globals['_MANAGERMESSAGE']._serialized_start=610
-  _globals['_MANAGERMESSAGE']._serialized_end=821
-  _globals['_REGISTERINSTANCE']._serialized_start=824
-  _globals['_REGISTERINSTANCE']._serialized_end=1060
-  _globals['_REGISTERED']._serialized_start=1062
-  _globals['_REGISTERED']._serialized_end=1186
-  _globals['_REGISTERREJECTED']._serialized_start=1188
-  _globals['_REGISTERREJECTED']._serialized_end=1222
-  _globals['_AGENTTASK']._serialized_start=1225
-  _globals['_AGENTTASK']._serialized_end=1383
-  _globals['_RESOLVEDSECRET']._serialized_start=1385
-  _globals['_RESOLVEDSECRET']._serialized_end=1474
-  _globals['_DESIREDTASKS']._serialized_start=1476
-  _globals['_DESIREDTASKS']._serialized_end=1553
-  _globals['_TASKSTATECHANGE']._serialized_start=1556
-  _globals['_TASKSTATECHANGE']._serialized_end=1953
-  _globals['_HEARTBEAT']._serialized_start=1955
-  _globals['_HEARTBEAT']._serialized_end=2002
-  _globals['_AGENTSESSION']._serialized_start=2004
-  _globals['_AGENTSESSION']._serialized_end=2083
-  _globals['_AGENTJOIN']._serialized_start=2086
-  _globals['_AGENTJOIN']._serialized_end=2240
+  _globals['_MANAGERMESSAGE']._serialized_end=871
+  _globals['_HEARTBEATACK']._serialized_start=873
+  _globals['_HEARTBEATACK']._serialized_end=887
+  _globals['_REGISTERINSTANCE']._serialized_start=890
+  _globals['_REGISTERINSTANCE']._serialized_end=1126
+  _globals['_REGISTERED']._serialized_start=1129
+  _globals['_REGISTERED']._serialized_end=1279
+  _globals['_REGISTERREJECTED']._serialized_start=1281
+  _globals['_REGISTERREJECTED']._serialized_end=1315
+  _globals['_AGENTTASK']._serialized_start=1318
+  _globals['_AGENTTASK']._serialized_end=1476
+  _globals['_RESOLVEDSECRET']._serialized_start=1478
+  _globals['_RESOLVEDSECRET']._serialized_end=1567
+  _globals['_DESIREDTASKS']._serialized_start=1569
+  _globals['_DESIREDTASKS']._serialized_end=1646
+  _globals['_TASKSTATECHANGE']._serialized_start=1649
+  _globals['_TASKSTATECHANGE']._serialized_end=2046
+  _globals['_HEARTBEAT']._serialized_start=2048
+  _globals['_HEARTBEAT']._serialized_end=2095
+  _globals['_AGENTSESSION']._serialized_start=2097
+  _globals['_AGENTSESSION']._serialized_end=2176
+  _globals['_AGENTJOIN']._serialized_start=2179
+  _globals['_AGENTJOIN']._serialized_end=2333
 # @@protoc_insertion_point(module_scope)
