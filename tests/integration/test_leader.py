@@ -7,6 +7,7 @@ import secrets
 
 import pytest
 
+from shoal.core.errors import Unavailable
 from shoal.manager.leader import Leadership
 from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import internal_pb2
@@ -83,8 +84,13 @@ def test_a_leader_cut_off_from_etcd_steps_down_and_cannot_commit(etcd_endpoint: 
             await asyncio.sleep(timeout)
             return -1  # the keep-alive never gets through: a partition between a and etcd
 
+        async def unreachable(*args: object, **kwargs: object) -> None:
+            raise Unavailable("etcd did not answer in time")
+
         a_store.keep_alive_once = no_answer  # type: ignore[method-assign]
         a_store.revoke_lease = _never  # type: ignore[method-assign]
+        a_store.grant_lease = unreachable  # type: ignore[method-assign]  # nor can it campaign again
+        a_store.get = unreachable  # type: ignore[method-assign]
         await asyncio.wait_for(a.stopped.wait(), 10)  # a stops its controllers on its own
         await asyncio.wait_for(b.acting.wait(), 10)
         assert b.fence != old_fence
