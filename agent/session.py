@@ -29,6 +29,32 @@ CHANNEL_OPTIONS = [
 ]
 BACKOFF_START, BACKOFF_MAX = 0.25, 120.0
 PROXY_STATUS_INTERVAL = 0.5  # how often the proxy's servers are read; sent only when they change
+# After a session that was established ends (a manager restart, a failover), reconnect attempts stay
+# this close for a while: the manager is likely back within seconds, not after a grown back-off.
+RECONNECT_FAST_MAX, RECONNECT_FAST_SECONDS = 1.0, 120.0
+MISSED_HEARTBEATS = 3
+
+
+class Backoff:
+    """Exponential back-off with full jitter that starts over once a session has been established."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.current = BACKOFF_START
+        self.established_at: float | None = None  # when the last established session ended
+
+    def session_ended(self) -> None:
+        self.current = BACKOFF_START
+        self.established_at = self.clock()
+
+    def next_delay(self) -> float:
+        """The pause before the next attempt (and the back-off grows for the one after)."""
+        cap = BACKOFF_MAX
+        if self.established_at is not None and self.clock() - self.established_at < RECONNECT_FAST_SECONDS:
+            cap = RECONNECT_FAST_MAX
+        ceiling = min(self.current, cap)
+        self.current = min(self.current * 2, BACKOFF_MAX)
+        return random.uniform(ceiling / 2, ceiling)
 
 
 class RegistrationRejected(Exception):
@@ -53,6 +79,8 @@ class AgentSession:
         self.registration = registration
         self.connected = asyncio.Event()
         self.proxy = proxy  # the load balancer proxy (None: simulated instances run none)
+        self._established = False
+        self._move_on = False  # the manager fell silent: the next attempt goes to another replica
         self.usage = usage  # simulated instances report made-up usage instead of reading /proc each
         # Logs and exec streams share the session; their output waits behind reports and heartbeats.
         self.streams = StreamHost(worker, worker.runtime, self._queue_stream_data)
@@ -62,19 +90,20 @@ class AgentSession:
         self.sampler = TaskUsageSampler(worker.runtime, worker.running_containers)
 
     async def run_forever(self) -> None:
-        """Reconnect with exponential back-off (250 ms doubling to 2 min) and full jitter."""
-        backoff = BACKOFF_START
+        """Reconnect with exponential back-off (250 ms doubling to 2 min) and full jitter; for two
+        minutes after an established session ended, attempts come at least every second."""
+        backoff = Backoff(asyncio.get_running_loop().time)
         sampling = asyncio.create_task(self.sampler.run(), name="usage-sampler")
         try:
             await self._reconnect_forever(backoff)
         finally:
             sampling.cancel()
 
-    async def _reconnect_forever(self, backoff: float) -> None:
+    async def _reconnect_forever(self, backoff: Backoff) -> None:
         while True:
-            registered = False
+            self._established = self._move_on = False
             try:
-                registered = await self._once()
+                await self._once()
             except RegistrationRejected as exc:
                 log.error("the manager refused registration: %s", exc)
             except grpc.aio.AioRpcError as exc:
@@ -84,14 +113,14 @@ class AgentSession:
             except Exception:
                 log.exception("session to %s failed unexpectedly; reconnecting", self.manager)
             self.connected.clear()
-            if not registered:
+            # A session that was established counts however it ended (EOF, a reset, a killed manager).
+            if self._established:
+                backoff.session_ended()
+            if not self._established or self._move_on:
                 self._current = (self._current + 1) % len(self.managers)
-            if registered:
-                backoff = BACKOFF_START
-            delay = random.uniform(backoff / 2, backoff)
+            delay = backoff.next_delay()
             log.info("reconnecting in %.2fs", delay)
             await asyncio.sleep(delay)
-            backoff = min(backoff * 2, BACKOFF_MAX)
 
     @property
     def manager(self) -> str:
@@ -143,13 +172,26 @@ class AgentSession:
             log.info(
                 "registered as %s (session %d)", registered.container_instance_arn, registered.session_epoch
             )
+            self._established = True
             self.connected.set()
             self.worker.on_reconnect()
-            sender = asyncio.create_task(self._send(call, registered.heartbeat_interval_seconds or 10))
+            interval = registered.heartbeat_interval_seconds or 10
+            sender = asyncio.create_task(self._send(call, interval))
+            # A manager that acknowledges heartbeats and falls silent for three of them is frozen or cut
+            # off: go to another replica now rather than when TCP keepalive gives up, much later.
+            silence = MISSED_HEARTBEATS * interval if registered.acks_heartbeats else None
             stream_writer = asyncio.create_task(self._send_streams(call))
             try:
                 while True:
-                    msg = await call.read()
+                    try:
+                        msg = await asyncio.wait_for(call.read(), silence)
+                    except TimeoutError:
+                        log.warning(
+                            "manager %s sent nothing for %d s; trying another replica", self.manager, silence
+                        )
+                        self._move_on = True
+                        call.cancel()
+                        return True
                     if msg is grpc.aio.EOF:
                         return True
                     body = msg.WhichOneof("body")

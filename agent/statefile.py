@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import asdict, fields
@@ -15,7 +16,7 @@ _CONTAINER_FIELDS = {f.name for f in fields(LocalContainer)}
 
 
 class StateFile:
-    """`agent-state.json` in the data dir, written atomically."""
+    """`agent-state.json` in the data dir, written atomically and durably (write, fsync, rename)."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / "agent-state.json"
@@ -43,8 +44,27 @@ class StateFile:
             "payloads": payloads,
         }
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data))
-        os.replace(tmp, self.path)  # atomic: a kill -9 leaves the old or the new file, never half
+        payload = json.dumps(data).encode()
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)  # the data is on disk before the rename makes it the state file
+            finally:
+                os.close(fd)
+        except OSError:
+            # A full disk (ENOSPC, EFBIG): the old file stays as it was; drop the partial copy.
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        os.replace(tmp, self.path)  # atomic: a kill -9 or power loss leaves the old or the new file
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)  # and the rename itself survives a crash
+        finally:
+            os.close(dir_fd)
 
 
 def _container(raw: dict[str, Any]) -> LocalContainer:

@@ -23,6 +23,7 @@ from shoal.v1 import agent_pb2, ecs_pb2
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+SAVE_RETRY_SECONDS = 5.0
 SAVE_DELAY_SECONDS = 0.2
 # Engine calls for starting containers at once: beyond this, starts queue so each container goes through
 # pull, create and start without waiting behind every other task's first step (the engine itself
@@ -308,6 +309,17 @@ class TaskWorker:
 
     def _write(self) -> None:
         self._save_pending = False
+        try:
+            self._write_now()
+        except OSError as exc:
+            # A full disk must not stop the agent: containers keep running, labels cover a restart,
+            # and the whole state is written again (it is never patched) once there is room.
+            log.warning("could not write the state file (%s); retrying in %.0f s", exc, SAVE_RETRY_SECONDS)
+            if self._loop is not None and not self._save_pending:
+                self._save_pending = True
+                self._loop.call_later(SAVE_RETRY_SECONDS, self._write)
+
+    def _write_now(self) -> None:
         # Payloads never change once received: encode each once, not on every write.
         for arn in self._encoded.keys() - self.state.payloads.keys():
             del self._encoded[arn]

@@ -16,14 +16,21 @@ from shoal.v1 import internal_pb2
 log = logging.getLogger(__name__)
 
 
+# A new leader's controllers act within about LEADER_TTL + POLL seconds of the old leader's death.
+LEADER_TTL = 3
+POLL_SECONDS = 0.5  # how often a follower looks whether the leader key is gone
+REFRESH_SECONDS = 1.0
+STEP_DOWN_MARGIN = 0.25  # seconds before the lease could expire
+
+
 class Leadership:
     """Campaign for the leader key with our own lease and keep-alive; run `work(fence)` while leading."""
 
-    def __init__(self, store: Store, ttl: int = 6) -> None:
+    def __init__(self, store: Store, ttl: int = LEADER_TTL, identity: str = "") -> None:
         self.store = store
         self.key = store.keys.leader()
         self.ttl = ttl
-        self.identity = f"{socket.gethostname()}:{os.getpid()}"
+        self.identity = identity or f"{socket.gethostname()}:{os.getpid()}"
         self.is_leader = False
 
     async def run(self, work: Callable[[dict[str, int]], Awaitable[None]]) -> None:
@@ -37,9 +44,12 @@ class Leadership:
             except Exception:
                 log.exception("leadership loop failed")
             self.is_leader = False
-            await asyncio.sleep(self.ttl / 3)
+            await asyncio.sleep(POLL_SECONDS)
 
     async def _campaign(self, work: Callable[[dict[str, int]], Awaitable[None]]) -> None:
+        # Followers only look (a read); a lease is granted when the key is gone, not every poll.
+        if await self.store.get(self.key, internal_pb2.SessionRecord) is not None:
+            return
         lease = await self.store.grant_lease(self.ttl)
         record = internal_pb2.SessionRecord(owner=self.identity)
         try:
@@ -47,7 +57,9 @@ class Leadership:
                 {self.key: record}, expect_revisions={self.key: 0}, lease=lease
             )
         except Conflict:
-            return  # someone else leads; try again after a while
+            with contextlib.suppress(Exception):
+                await self.store.revoke_lease(lease)
+            return  # someone else won the race; try again after a while
         self.is_leader = True
         log.info("this manager (%s) is the leader", self.identity)
         worker = asyncio.create_task(work({self.key: revision}))
@@ -55,20 +67,29 @@ class Leadership:
         refreshed = loop.time()
         try:
             while not worker.done():
-                await asyncio.sleep(self.ttl / 3)
-                remaining = await self.store.keep_alive_once(lease)
+                await asyncio.sleep(REFRESH_SECONDS)
+                # A slow answer is waited for while the lease may still live, no longer.
+                budget = self.ttl - (loop.time() - refreshed) - STEP_DOWN_MARGIN
+                try:
+                    remaining = await self.store.keep_alive_once(lease, timeout=max(0.1, budget))
+                except Unavailable:
+                    remaining = -1  # etcd unreachable or without quorum: as good as no answer
                 if remaining > 0:
                     refreshed = loop.time()
-                # Late answers are retried while the lease may live; the leader key fences every
-                # commit, so a leader whose lease did expire meanwhile still cannot write.
-                elif remaining == 0 or loop.time() - refreshed >= self.ttl - 1:
-                    log.warning("leader lease lost; stopping the controllers")
+                # The leader key fences every commit, so a leader whose lease did expire still cannot
+                # write; a leader cut off from etcd also steps down before its lease can have expired,
+                # so that it stops acting on a view that no longer changes.
+                elif remaining == 0 or loop.time() - refreshed >= self.ttl - STEP_DOWN_MARGIN:
+                    log.warning("leader lease lost or not refreshed in time; stopping the controllers")
                     break
         finally:
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await worker
             self.is_leader = False
+            # Stepping down (or shutting down): hand over now rather than after the lease's TTL.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self.store.revoke_lease(lease), REFRESH_SECONDS)
 
 
 class ProcessLease:

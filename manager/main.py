@@ -117,6 +117,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="after this long without its agent, an instance's service tasks move (default %(default)s)",
     )
     p.add_argument(
+        "--agent-heartbeat-seconds",
+        type=int,
+        default=10,
+        help="how often agents send heartbeats; three missed ones end the session (default %(default)s)",
+    )
+    p.add_argument(
         "--advertise-address",
         action="append",
         default=[],
@@ -236,6 +242,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.ecs_listen is None:
         host, _, port = args.listen.rpartition(":")
         args.ecs_listen = f"{host}:{int(port) + 3}" if port.isdigit() else "off"
+    if args.agent_heartbeat_seconds < 1:
+        p.error("--agent-heartbeat-seconds must be at least 1")
     if args.agent_certificate_lifetime_seconds < 30:
         p.error("--agent-certificate-lifetime-seconds must be at least 30")
     if bool(args.etcd_cert) != bool(args.etcd_key):
@@ -368,6 +376,7 @@ async def serve(args: argparse.Namespace) -> None:
     store = Store(endpoints, args.etcd_prefix, etcd.security if etcd is not None else _etcd_security(args))
     log.info("connecting to etcd at %s", ", ".join(endpoints))
     await store.connect(timeout=60)
+    store.start_probe()
     view = View(store)  # reads and placement snapshots come from it; etcd stays the truth
     view.start()
     cp = ControlPlane.build(
@@ -425,7 +434,13 @@ async def serve(args: argparse.Namespace) -> None:
     alarm_evaluator = AlarmEvaluator(store, metrics_recorder, publish=events.publish)
     scaling = Scaling(store, cp.clusters, alarms)
     lifetime = timedelta(seconds=args.agent_certificate_lifetime_seconds)
-    sessions = AgentSessionServicer(cp, process_lease, ca=ca, certificate_lifetime=lifetime)
+    sessions = AgentSessionServicer(
+        cp,
+        process_lease,
+        ca=ca,
+        certificate_lifetime=lifetime,
+        heartbeat_interval=args.agent_heartbeat_seconds,
+    )
 
     # The API port serves callers (server TLS: they have no client certificate) and what an agent
     # needs to join; agent sessions have a server of their own that demands instance certificates,

@@ -38,6 +38,10 @@ from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2, lb_pb2
 
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL_SECONDS = 10
+# A session that brings nothing for this many heartbeat intervals ends: its agent is frozen or cut off
+# (TCP keepalive alone takes over a minute to notice), and the disconnect grace period starts then.
+MISSED_HEARTBEATS = 3
+HEARTBEAT_ACK = agent_pb2.ManagerMessage(heartbeat_ack=agent_pb2.HeartbeatAck())
 
 
 class Superseded(Exception):
@@ -57,6 +61,7 @@ class _Session:
         self.session_rev = session_rev  # mod_revision of the session key: the fence for our writes
         self.seq = 0
         self.link: SessionLink | None = None  # logs and exec streams on this session
+        self.last_heard = asyncio.get_running_loop().time()  # when the agent last sent anything
 
 
 class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
@@ -67,8 +72,10 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         *,
         ca: CertificateAuthority | None = None,
         certificate_lifetime: timedelta = DEFAULT_INSTANCE_LIFETIME,
+        heartbeat_interval: int = HEARTBEAT_INTERVAL_SECONDS,
     ) -> None:
         self.cp = cp
+        self.heartbeat_interval = heartbeat_interval
         self.ca = ca  # None: --insecure, sessions are not authenticated
         self.certificate_lifetime = certificate_lifetime
         self.store = cp.store
@@ -126,6 +133,10 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                 return
         try:
             session, _inst = await self._register(first.register, identity)
+        except Unavailable as exc:
+            # etcd is out for now: not a refusal, the agent just tries again (its back-off stays short).
+            await context.abort(grpc.StatusCode.UNAVAILABLE, exc.message)
+            return
         except ShoalError as exc:
             yield agent_pb2.ManagerMessage(rejected=agent_pb2.RegisterRejected(reason=exc.message))
             return
@@ -137,7 +148,8 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                 container_instance_arn=session.instance_arn,
                 instance_id=session.instance_id,
                 session_epoch=session.epoch,
-                heartbeat_interval_seconds=HEARTBEAT_INTERVAL_SECONDS,
+                heartbeat_interval_seconds=self.heartbeat_interval,
+                acks_heartbeats=True,
             )
         )
         outbox: asyncio.Queue[agent_pb2.ManagerMessage | None] = asyncio.Queue()
@@ -148,6 +160,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             self._push_desired(session, set(first.register.running_task_arns), outbox)
         )
         proxy = asyncio.create_task(self._push_lb_config(session, outbox))
+        watchdog = asyncio.create_task(self._watch_silence(session, outbox))
         try:
             while True:
                 msg = await outbox.get()
@@ -160,12 +173,31 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             reader.cancel()
             watcher.cancel()
             proxy.cancel()
-            for t in (reader, watcher, proxy):
+            watchdog.cancel()
+            for t in (reader, watcher, proxy, watchdog):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await t
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._disconnect(session))
             log.info("agent %s disconnected (epoch %d)", session.instance_id, session.epoch)
+
+    async def _watch_silence(
+        self, s: _Session, outbox: asyncio.Queue[agent_pb2.ManagerMessage | None]
+    ) -> None:
+        """End the session of an agent that sent nothing for MISSED_HEARTBEATS intervals."""
+        silence = MISSED_HEARTBEATS * self.heartbeat_interval
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(max(0.1, s.last_heard + silence - loop.time()))
+            if loop.time() - s.last_heard >= silence:
+                log.warning(
+                    "agent %s sent nothing for %d s (%d heartbeats missed): ending its session",
+                    s.instance_id,
+                    silence,
+                    MISSED_HEARTBEATS,
+                )
+                await outbox.put(None)
+                return
 
     # -- registration ------------------------------------------------------------------------------
     async def _register(
@@ -372,8 +404,10 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         # which keeps etcd writes (and fsyncs) per agent low during bursts of container starts.
         pending: asyncio.Queue[agent_pb2.AgentMessage | None] = asyncio.Queue()
         applier = asyncio.create_task(self._apply_reports(s, pending))
+        loop = asyncio.get_running_loop()
         try:
             async for msg in requests:
+                s.last_heard = loop.time()
                 if msg.WhichOneof("body") == "stream_data":
                     if s.link is not None:
                         self.streams.deliver(s.link, msg.stream_data)
@@ -382,6 +416,8 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                     await outbox.put(await self._renew(s, msg.renew))
                     continue
                 pending.put_nowait(msg)
+                if msg.WhichOneof("body") == "heartbeat":
+                    await outbox.put(HEARTBEAT_ACK)  # we are here: the agent need not look elsewhere
                 if applier.done():
                     break
         except asyncio.CancelledError:

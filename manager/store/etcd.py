@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+import grpc
 from etcd3aio import Etcd3Client
 from etcd3aio._protobuf import Compare
 from etcd3aio.auth import TokenRefresher
@@ -29,6 +30,8 @@ CALL_TIMEOUT = 10.0
 CONFLICT_RETRIES = 64
 # etcd's --max-txn-ops default: more compares or operations in one transaction are refused.
 MAX_TXN_OPS = 128
+# The quorum probe: a linearizable read this often; this many failures in a row mean "no quorum".
+PROBE_SECONDS, PROBE_TIMEOUT, PROBE_FAILURES = 1.0, 3.0, 2
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,9 @@ class Store:
         # Revisions this process has seen etcd at: the view waits for them so callers read their writes.
         self.written_revision = 0  # the latest transaction this process committed
         self.observed_revision = 0  # the store's revision when a compare of ours last failed
+        self.quorum = True  # False while the probe finds etcd unreachable or without a quorum
+        self._last_answer = 0.0
+        self._probe: asyncio.Task | None = None
 
     async def connect(self, timeout: float = 30.0) -> None:
         await self._client.connect()
@@ -116,7 +122,38 @@ class Store:
                     raise Unavailable(f"etcd at {', '.join(self.endpoints)} is not reachable: {exc}") from exc
                 await asyncio.sleep(0.2)
 
+    def start_probe(self) -> None:
+        """Probe etcd in the background: while it has no quorum, calls fail at once with UNAVAILABLE
+        instead of each waiting out its deadline, and they work again as soon as the quorum is back."""
+        if self._probe is None:
+            self._probe = asyncio.create_task(self._run_probe(), name="etcd-quorum-probe")
+
+    async def _run_probe(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._last_answer = loop.time()
+        failures = 0
+        while True:
+            try:
+                # A linearizable read goes through the raft leader: it answers only with a quorum.
+                await self._client.kv.get(self.prefix + "ping", timeout=PROBE_TIMEOUT, max_attempts=1)
+                failures = 0
+                self._last_answer = loop.time()
+                if not self.quorum:
+                    log.warning("etcd answers again: serving calls")
+                    self.quorum = True
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                if failures >= PROBE_FAILURES and self.quorum:
+                    log.warning("etcd has no quorum or is unreachable (%r): failing calls fast", exc)
+                    self.quorum = False
+            await asyncio.sleep(PROBE_SECONDS)
+
     async def close(self) -> None:
+        if self._probe is not None:
+            self._probe.cancel()
+            await asyncio.gather(self._probe, return_exceptions=True)
         if self._refresher is not None:
             await self._refresher.__aexit__(None, None, None)
         await self._client.close()
@@ -340,6 +377,9 @@ class Store:
         resp = await self._call(self._client.lease.grant(ttl, timeout=CALL_TIMEOUT))
         return resp.ID
 
+    async def revoke_lease(self, lease_id: int) -> None:
+        await self._call(self._client.lease.revoke(lease_id, timeout=CALL_TIMEOUT))
+
     async def keep_alive_once(self, lease_id: int, timeout: float = 2.0) -> int:
         """Refresh a lease; returns the remaining TTL (0: gone; -1: no answer in time, maybe alive)."""
         stream = self._client.lease.keep_alive(lease_id)
@@ -351,18 +391,31 @@ class Store:
 
         try:
             return await asyncio.wait_for(first(), timeout)
-        except TimeoutError:
-            return -1
+        except (TimeoutError, grpc.aio.AioRpcError):
+            return -1  # no answer (a stream reset, a member gone): the lease may still live
         finally:
             stream.cancel()
 
     async def _call(self, coro: Awaitable):
+        if not self.quorum:
+            if asyncio.iscoroutine(coro):
+                coro.close()
+            silent = asyncio.get_running_loop().time() - self._last_answer
+            raise Unavailable(
+                f"etcd has no quorum or is unreachable (no answer for {silent:.0f}s); "
+                "the manager recovers by itself when it is back: try again shortly",
+                reason="ETCD_NO_QUORUM",
+            )
         started = time.perf_counter()
         try:
             result = await coro
         except EtcdError as exc:
             telemetry.ETCD_REQUESTS.labels("unavailable").inc()
             raise Unavailable(f"etcd is unavailable: {exc}") from exc
+        except grpc.aio.AioRpcError as exc:
+            # etcd3aio passes some statuses through raw (UNKNOWN "context deadline exceeded" while a
+            # member has lost its leader): still an outage of etcd, never the caller's error.
+            raise Unavailable(f"etcd is unavailable: {exc.code().name} {exc.details()}") from exc
         except TimeoutError as exc:
             telemetry.ETCD_REQUESTS.labels("unavailable").inc()
             raise Unavailable("etcd did not answer in time") from exc

@@ -74,7 +74,7 @@ class AgentMessage(_message.Message):
     def __init__(self, register: _Optional[_Union[RegisterInstance, _Mapping]] = ..., task_state: _Optional[_Union[TaskStateChange, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., renew: _Optional[_Union[CertificateRequest, _Mapping]] = ..., stream_data: _Optional[_Union[StreamData, _Mapping]] = ..., lb_status: _Optional[_Union[_lb_pb2.LbStatus, _Mapping]] = ...) -> None: ...
 
 class ManagerMessage(_message.Message):
-    __slots__ = ("registered", "desired", "rejected", "certificate", "stream_open", "stream_input", "lb_config")
+    __slots__ = ("registered", "desired", "rejected", "certificate", "stream_open", "stream_input", "lb_config", "heartbeat_ack")
     REGISTERED_FIELD_NUMBER: _ClassVar[int]
     DESIRED_FIELD_NUMBER: _ClassVar[int]
     REJECTED_FIELD_NUMBER: _ClassVar[int]
@@ -82,6 +82,7 @@ class ManagerMessage(_message.Message):
     STREAM_OPEN_FIELD_NUMBER: _ClassVar[int]
     STREAM_INPUT_FIELD_NUMBER: _ClassVar[int]
     LB_CONFIG_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_ACK_FIELD_NUMBER: _ClassVar[int]
     registered: Registered
     desired: DesiredTasks
     rejected: RegisterRejected
@@ -89,7 +90,12 @@ class ManagerMessage(_message.Message):
     stream_open: StreamOpen
     stream_input: StreamInput
     lb_config: _lb_pb2.LbConfig
-    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., desired: _Optional[_Union[DesiredTasks, _Mapping]] = ..., rejected: _Optional[_Union[RegisterRejected, _Mapping]] = ..., certificate: _Optional[_Union[CertificateIssued, _Mapping]] = ..., stream_open: _Optional[_Union[StreamOpen, _Mapping]] = ..., stream_input: _Optional[_Union[StreamInput, _Mapping]] = ..., lb_config: _Optional[_Union[_lb_pb2.LbConfig, _Mapping]] = ...) -> None: ...
+    heartbeat_ack: HeartbeatAck
+    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., desired: _Optional[_Union[DesiredTasks, _Mapping]] = ..., rejected: _Optional[_Union[RegisterRejected, _Mapping]] = ..., certificate: _Optional[_Union[CertificateIssued, _Mapping]] = ..., stream_open: _Optional[_Union[StreamOpen, _Mapping]] = ..., stream_input: _Optional[_Union[StreamInput, _Mapping]] = ..., lb_config: _Optional[_Union[_lb_pb2.LbConfig, _Mapping]] = ..., heartbeat_ack: _Optional[_Union[HeartbeatAck, _Mapping]] = ...) -> None: ...
+
+class HeartbeatAck(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class RegisterInstance(_message.Message):
     __slots__ = ("instance_id", "cluster", "registered_resources", "attributes", "version_info", "running_task_arns", "host_ip")
@@ -110,16 +116,18 @@ class RegisterInstance(_message.Message):
     def __init__(self, instance_id: _Optional[str] = ..., cluster: _Optional[str] = ..., registered_resources: _Optional[_Iterable[_Union[_ecs_pb2.Resource, _Mapping]]] = ..., attributes: _Optional[_Iterable[_Union[_ecs_pb2.Attribute, _Mapping]]] = ..., version_info: _Optional[_Union[_ecs_pb2.VersionInfo, _Mapping]] = ..., running_task_arns: _Optional[_Iterable[str]] = ..., host_ip: _Optional[str] = ...) -> None: ...
 
 class Registered(_message.Message):
-    __slots__ = ("container_instance_arn", "instance_id", "session_epoch", "heartbeat_interval_seconds")
+    __slots__ = ("container_instance_arn", "instance_id", "session_epoch", "heartbeat_interval_seconds", "acks_heartbeats")
     CONTAINER_INSTANCE_ARN_FIELD_NUMBER: _ClassVar[int]
     INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
     SESSION_EPOCH_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ACKS_HEARTBEATS_FIELD_NUMBER: _ClassVar[int]
     container_instance_arn: str
     instance_id: str
     session_epoch: int
     heartbeat_interval_seconds: int
-    def __init__(self, container_instance_arn: _Optional[str] = ..., instance_id: _Optional[str] = ..., session_epoch: _Optional[int] = ..., heartbeat_interval_seconds: _Optional[int] = ...) -> None: ...
+    acks_heartbeats: bool
+    def __init__(self, container_instance_arn: _Optional[str] = ..., instance_id: _Optional[str] = ..., session_epoch: _Optional[int] = ..., heartbeat_interval_seconds: _Optional[int] = ..., acks_heartbeats: _Optional[bool] = ...) -> None: ...
 
 class RegisterRejected(_message.Message):
     __slots__ = ("reason",)

@@ -1,0 +1,536 @@
+"""Fault campaign: services of several shapes run on a namespaced fleet (bench/ha_fleet.py) while random
+faults hit it; after each heal and at the end, invariants are checked against Docker's and etcd's truth.
+
+    sudo .venv/bin/python bench/fault_campaign.py --minutes 20 --seed 1
+
+Prints faults by kind, invariant checks and figures (failover time, time to converge after heal, API
+latency during faults against the same run's fault-free calls); exits 1 on any violation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ha_fleet import IMAGE, Fleet, Node, wait_until
+
+from shoal.client import ShoalClient
+from shoal.core.errors import ShoalError
+from shoal.core.labels import LABEL_TASK_ARN
+from shoal.v1 import api_pb2, ecs_pb2
+
+API_DEADLINE = 15.0  # after a heal, the API must answer within this long
+CONVERGE_TIMEOUT = 180.0
+MAX_PERCENT = 200
+
+
+# -- faults ------------------------------------------------------------------------------------------
+@dataclass
+class Fault:
+    kind: str
+    target: str
+    heal: Callable[[], None]
+    failover: float | None = None  # kill of the leader manager: seconds until another one leads
+
+
+def _pick(rng: random.Random, nodes: list[Node]) -> Node:
+    return rng.choice(nodes)
+
+
+def inject(fleet: Fleet, kind: str, rng: random.Random) -> Fault:
+    """Start one fault; the returned Fault's heal() undoes it."""
+    agents, managers, etcds = fleet.of("agent"), fleet.of("manager"), fleet.of("etcd")
+    if kind == "kill-agent":
+        n = _pick(rng, agents)
+        n.kill9()
+        return Fault(kind, n.name, n.start)
+    if kind in ("kill-leader-manager", "kill-follower-manager"):
+        leader = fleet.leader_manager()
+        if kind == "kill-leader-manager":
+            n = leader or _pick(rng, managers)
+        else:
+            n = _pick(rng, [m for m in managers if m is not leader] or managers)
+        others = [m for m in managers if m is not n]
+        n.kill9()
+        fault = Fault(kind, n.name, n.start)
+        if kind == "kill-leader-manager" and leader is n:
+            t0 = time.monotonic()
+            with contextlib.suppress(TimeoutError):
+                wait_until(lambda: fleet.leader_manager() in others, 20, "a new leader", interval=0.1)
+                fault.failover = time.monotonic() - t0
+        return fault
+    if kind in ("kill-etcd-member", "kill-etcd-leader"):
+        n = (fleet.etcd_leader() if kind == "kill-etcd-leader" else None) or _pick(rng, etcds)
+        n.kill9()
+        return Fault(kind, n.name, n.start)
+    if kind == "etcd-quorum-loss":
+        down = rng.sample(etcds, 2)
+        for n in down:
+            n.kill9()
+
+        def heal() -> None:
+            for n in down:
+                n.start()
+
+        return Fault(kind, "+".join(n.name for n in down), heal)
+    if kind.startswith("freeze-"):  # SIGSTOP: a frozen VM, its connections stay open
+        pool = {"freeze-agent": agents, "freeze-manager": managers, "freeze-etcd-member": etcds}[kind]
+        n = _pick(rng, pool)
+        n.pause()
+        return Fault(kind, n.name, n.resume)
+    if kind.startswith("partition-"):
+        pool = {
+            "partition-agent": agents,
+            "partition-manager": managers,
+            "partition-etcd-member": etcds,
+            "partition-agent-oneway": agents,
+        }[kind]
+        n = _pick(rng, pool)
+        n.partition("out" if kind.endswith("oneway") else "both")
+        return Fault(kind, n.name, n.heal_partition)
+    if kind == "lossy-slow-link":
+        n = _pick(rng, agents + managers + etcds)
+        n.degrade(rng.choice((5, 15, 30)), rng.choice((256, 1024)), rng.choice((100, 300)), fleet.has_netem)
+        return Fault(kind, n.name, n.clear_degrade)
+    if kind == "disk-full-agent":
+        n = _pick(rng, agents)
+        fleet.fill_disk(n)
+        return Fault(kind, n.name, lambda: fleet.free_disk(n))
+    raise ValueError(kind)
+
+
+FAULT_KINDS = (
+    "kill-agent",
+    "kill-leader-manager",
+    "kill-follower-manager",
+    "kill-etcd-member",
+    "kill-etcd-leader",
+    "etcd-quorum-loss",
+    "freeze-agent",
+    "freeze-manager",
+    "freeze-etcd-member",
+    "partition-agent",
+    "partition-agent-oneway",
+    "partition-manager",
+    "partition-etcd-member",
+    "lossy-slow-link",
+    "disk-full-agent",
+)
+NOT_COVERED = {
+    "added-latency": "without sch_netem in the kernel (as here) the bad link is loss plus a token bucket",
+    "dockerd-restart": "the machine's Docker Engine is shared with other work; it is never restarted",
+    "clock-jump": "ip netns exec gives no time namespace per process; timeouts use the monotonic clock",
+}
+
+
+# -- the workload and what it was told ---------------------------------------------------------------
+@dataclass
+class Workload:
+    fleet: Fleet
+    rng: random.Random
+    revisions: set[str] = field(default_factory=set)  # acknowledged task definition revisions
+    desired: dict[str, set[int]] = field(default_factory=dict)  # service -> desired counts it may have
+    tokens: dict[str, tuple[int, set[str] | None]] = field(default_factory=dict)  # token -> (count, arns)
+    jobs: list[str] = field(default_factory=list)  # RunTask tasks, stopped after a while
+    latencies: list[tuple[float, bool]] = field(default_factory=list)  # (seconds, during a fault)
+    errors: Counter = field(default_factory=Counter)
+    in_fault: bool = False
+
+    def call(self, fn: Callable[[ShoalClient], object], deadline: float = 10.0):
+        start = time.monotonic()
+        try:
+            return self.fleet.call(fn, deadline=deadline)[0]
+        except (ShoalError, TimeoutError) as exc:
+            self.errors[getattr(exc, "code", type(exc).__name__)] += 1
+            raise
+        finally:
+            self.latencies.append((time.monotonic() - start, self.in_fault))
+
+    def register(self, family: str, command: str) -> str:
+        c = ecs_pb2.ContainerDefinition(
+            name="app", image=IMAGE, memory=16, command=["sh", "-c", command], essential=True
+        )
+        c.stop_timeout = 1
+        td = self.call(
+            lambda s: s.register_task_definition(
+                api_pb2.RegisterTaskDefinitionRequest(
+                    task_definition=ecs_pb2.TaskDefinition(family=family, container_definitions=[c])
+                )
+            )
+        ).task_definition
+        rev = f"{td.family}:{td.revision}"
+        self.revisions.add(rev)
+        return rev
+
+    def setup(self) -> None:
+        web = self.register("web", "trap 'exit 0' TERM; while true; do sleep 1; done")
+        self.register("daemon", "trap 'exit 0' TERM; while true; do sleep 1; done")
+        self.register("job", "trap 'exit 0' TERM; sleep 3600")
+        shapes = {"replica": (web, 4, ""), "scaled": (web, 2, ""), "daemon": ("daemon", 0, "DAEMON")}
+        for name, (td, count, strategy) in shapes.items():
+            req = api_pb2.CreateServiceRequest(
+                service_name=name,
+                task_definition=td,
+                scheduling_strategy=strategy or "REPLICA",
+            )
+            if not strategy:
+                req.deployment_configuration.maximum_percent = MAX_PERCENT
+                req.deployment_configuration.minimum_healthy_percent = 50
+            if not strategy:
+                req.desired_count = count
+            self.call(lambda s, req=req: s.create_service(req))
+            self.desired[name] = {count}
+
+    def step(self) -> None:
+        """A few API writes, each remembered only once acknowledged."""
+        ops = [self._deploy, self._scale, self._run_task, self._stop_old_job]
+        for op in self.rng.sample(ops, 2):
+            with contextlib.suppress(ShoalError, TimeoutError):
+                op()
+        for token, (count, arns) in list(self.tokens.items()):
+            if arns is None:  # not acknowledged yet: the same token again must not start more
+                with contextlib.suppress(ShoalError, TimeoutError):
+                    self._run_with(token, count)
+
+    def _deploy(self) -> None:
+        rev = self.register("web", f"trap 'exit 0' TERM; while true; do sleep {self.rng.randint(1, 3)}; done")
+        self._update("replica", task_definition=rev)
+
+    def _scale(self) -> None:
+        self._update("scaled", desired_count=self.rng.randint(1, 4))
+
+    def _update(self, name: str, **changes: object) -> None:
+        req = api_pb2.UpdateServiceRequest(service=name, **changes)  # type: ignore[arg-type]
+        new = changes.get("desired_count")
+        before = set(self.desired[name])
+        if new is not None:
+            self.desired[name] = before | {int(new)}  # an unanswered write may or may not have landed
+        self.call(lambda s: s.update_service(req))
+        if new is not None:
+            self.desired[name] = {int(new)}
+
+    def _run_task(self) -> None:
+        token = f"ha-{self.rng.getrandbits(48):012x}"
+        count = self.rng.randint(1, 2)
+        self.tokens[token] = (count, None)
+        self._run_with(token, count)
+
+    def _run_with(self, token: str, count: int) -> None:
+        req = api_pb2.RunTaskRequest(task_definition="job", count=count, client_token=token, started_by=token)
+        resp = self.call(lambda s: s.run_task(req))
+        arns = {t.task_arn for t in resp.tasks}
+        if resp.failures and not arns:
+            self.tokens.pop(token)  # refused (no room): nothing was started for it
+            return
+        prior = self.tokens[token][1]
+        self.tokens[token] = (count, arns if prior is None else prior | arns)
+        self.jobs.extend(sorted(arns - (prior or set())))
+
+    def _stop_old_job(self) -> None:
+        if len(self.jobs) > 3:
+            arn = self.jobs.pop(0)
+            self.call(lambda s: s.stop_task(api_pb2.StopTaskRequest(task=arn, reason="campaign")))
+
+
+# -- invariants --------------------------------------------------------------------------------------
+@dataclass
+class Checks:
+    counts: Counter = field(default_factory=Counter)
+    violations: list[tuple[str, str]] = field(default_factory=list)
+
+    def check(self, name: str, ok: bool, detail: str = "") -> None:
+        self.counts[name] += 1
+        if not ok:
+            self.violations.append((name, detail))
+
+
+def _all_tasks(fleet: Fleet, **filters: str) -> list[ecs_pb2.Task]:
+    out: list[ecs_pb2.Task] = []
+    for status in ("RUNNING", "STOPPED"):
+        token = ""
+        arns: list[str] = []
+        while True:
+            req = api_pb2.ListTasksRequest(
+                desired_status=status, next_token=token, max_results=100, **filters
+            )
+            resp = fleet.call(lambda s, req=req: s.list_tasks(req), deadline=30)[0]
+            arns += resp.task_arns
+            token = resp.next_token
+            if not token:
+                break
+        for i in range(0, len(arns), 100):
+            req = api_pb2.DescribeTasksRequest(tasks=arns[i : i + 100])
+            out += fleet.call(lambda s, req=req: s.describe_tasks(req), deadline=30)[0].tasks
+    return out
+
+
+def _services(fleet: Fleet, names: list[str]) -> dict[str, ecs_pb2.Service]:
+    req = api_pb2.DescribeServicesRequest(services=names)
+    return {
+        s.service_name: s for s in fleet.call(lambda c: c.describe_services(req), deadline=30)[0].services
+    }
+
+
+def _docker_by_service(fleet: Fleet, tasks: dict[str, ecs_pb2.Task]) -> tuple[Counter, list[str], set[str]]:
+    """Running containers per service group (Docker's truth), those Shoal knows nothing of, and the
+    tasks that have a running container."""
+    per: Counter = Counter()
+    unknown = []
+    running: set[str] = set()
+    for ctr in fleet.agent_containers():
+        arn = (ctr.attrs.get("Labels") or {}).get(LABEL_TASK_ARN, "")
+        running.add(arn)
+        t = tasks.get(arn)
+        if t is None:
+            unknown.append(arn or ctr.id)
+            continue
+        per[t.group] += 1
+    return per, unknown, running
+
+
+def converged(fleet: Fleet, w: Workload, peaks: Counter) -> bool:
+    if len(fleet.connected_instances()) != fleet.n_agents:
+        return False
+    services = _services(fleet, list(w.desired))
+    tasks = {t.task_arn: t for t in _all_tasks(fleet)}
+    per, unknown, running = _docker_by_service(fleet, tasks)
+    for name in services:
+        peaks[name] = max(peaks[name], per[f"service:{name}"])
+    if unknown:
+        return False
+    for name, s in services.items():
+        want = fleet.n_agents if name == "daemon" else s.desired_count
+        if s.running_count != want or s.pending_count or len(s.deployments) != 1:
+            return False
+        if per[f"service:{name}"] != want:
+            return False
+    for t in tasks.values():
+        here = t.task_arn in running
+        if (t.last_status == "RUNNING") != here or (t.desired_status == "STOPPED" and here):
+            return False
+    return True
+
+
+def final_checks(fleet: Fleet, w: Workload, checks: Checks, peaks: Counter) -> None:
+    connected = fleet.connected_instances()
+    checks.check(
+        "no instance stuck disconnected after heal",
+        len(connected) == fleet.n_agents,
+        f"{fleet.n_agents - len(connected)} agent(s) still disconnected",
+    )
+    services = _services(fleet, list(w.desired))
+    tasks = {t.task_arn: t for t in _all_tasks(fleet)}
+    per, unknown, running = _docker_by_service(fleet, tasks)
+    for name in w.desired:
+        s = services.get(name)
+        checks.check("no acknowledged write lost", s is not None, f"service {name} is gone")
+        if s is None:
+            continue
+        if name != "daemon":
+            checks.check(
+                "no acknowledged write lost",
+                s.desired_count in w.desired[name],
+                f"{name}: desiredCount {s.desired_count}, acknowledged {sorted(w.desired[name])}",
+            )
+        want = fleet.n_agents if name == "daemon" else s.desired_count
+        checks.check(
+            "no lost desired task",
+            per[f"service:{name}"] == want and s.running_count == want,
+            f"{name}: {per[f'service:{name}']} container(s) run, Shoal counts {s.running_count}, want {want}",
+        )
+        cap = want * (100 if name == "daemon" else MAX_PERCENT) // 100
+        checks.check(
+            "no duplicate beyond maximumPercent after heal",
+            peaks[name] <= cap,
+            f"{name}: {peaks[name]} running at once, maximumPercent allows {cap}",
+        )
+    checks.check("no orphan containers", not unknown, f"containers of unknown tasks: {unknown[:5]}")
+    ghosts, strays = [], []
+    for t in tasks.values():
+        running_here = t.task_arn in running
+        if t.last_status == "RUNNING" and not running_here:
+            ghosts.append(t.task_arn.rsplit("/", 1)[-1])
+        if t.desired_status == "STOPPED" and running_here:
+            strays.append(t.task_arn.rsplit("/", 1)[-1])
+    checks.check("no ghosts (RUNNING in Shoal, absent in Docker)", not ghosts, f"{ghosts[:5]}")
+    checks.check("no orphan containers", not strays, f"desired STOPPED but running: {strays[:5]}")
+    for token, (count, arns) in w.tokens.items():
+        made = [t for t in tasks.values() if t.started_by == token]
+        if arns is None:  # never acknowledged: at most one set of tasks may exist for it
+            checks.check(
+                "client-token RunTask ran exactly once", len(made) in (0, count), f"{token}: {len(made)}"
+            )
+        else:
+            checks.check(
+                "client-token RunTask ran exactly once",
+                len(made) == count and {t.task_arn for t in made} == arns,
+                f"{token}: {len(made)} task(s) for count {count}, answered {len(arns)}",
+            )
+    for rev in sorted(w.revisions):
+        try:
+            fleet.call(
+                lambda s, rev=rev: s.describe_task_definition(
+                    api_pb2.DescribeTaskDefinitionRequest(task_definition=rev)
+                ),
+                deadline=30,
+            )
+            ok = True
+        except ShoalError:
+            ok = False
+        checks.check("no acknowledged write lost", ok, f"task definition {rev} is gone")
+
+
+# -- the campaign ------------------------------------------------------------------------------------
+def _p(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def campaign(args: argparse.Namespace) -> int:
+    rng = random.Random(args.seed)
+    root = Path(tempfile.mkdtemp(prefix="shoal-ha-campaign-"))
+    faults: Counter = Counter()
+    checks = Checks()
+    failovers: list[float] = []
+    api_after_heal: list[float] = []
+    converge_rounds: list[float] = []
+    t_start = time.monotonic()
+    with Fleet(root, managers=args.managers, agents=args.agents) as fleet:
+        print(f"fleet up in {time.monotonic() - t_start:.1f}s (logs in {root})", flush=True)
+        w = Workload(fleet, rng)
+        w.setup()
+        peaks: Counter = Counter()
+        wait_until(lambda: converged(fleet, w, peaks), CONVERGE_TIMEOUT, "the services to start")
+        # Every kind once (in a seeded order) before random picks, so a short run covers them all.
+        order = list(FAULT_KINDS)
+        rng.shuffle(order)
+        end = time.monotonic() + args.minutes * 60
+        n = 0
+        while time.monotonic() < end or n < len(order):  # however short, every kind once
+            kind = order[n] if n < len(order) else rng.choice(FAULT_KINDS)
+            n += 1
+            with contextlib.suppress(ShoalError, TimeoutError):
+                w.step()
+            w.in_fault = True
+            fault = inject(fleet, kind, rng)
+            faults[kind] += 1
+            if fault.failover is not None:
+                failovers.append(fault.failover)
+            hold_until = time.monotonic() + rng.uniform(args.hold_min, args.hold_max)
+            while time.monotonic() < hold_until:
+                with contextlib.suppress(ShoalError, TimeoutError):
+                    w.call(lambda s: s.list_services(api_pb2.ListServicesRequest()), deadline=3)
+                time.sleep(0.3)
+            fault.heal()
+            w.in_fault = False
+            healed = time.monotonic()
+            try:
+                fleet.call(lambda s: s.list_services(api_pb2.ListServicesRequest()), deadline=API_DEADLINE)
+                took = time.monotonic() - healed
+                api_after_heal.append(took)
+                checks.check("API answering within its deadline after each heal", True)
+            except (ShoalError, TimeoutError) as exc:
+                checks.check(
+                    "API answering within its deadline after each heal",
+                    False,
+                    f"after {kind} on {fault.target}: {exc}",
+                )
+            print(f"  fault {n:3d} {kind:24s} on {fault.target:6s} healed", flush=True)
+            if args.settle and n % args.settle == 0:  # now and then: converge, then every invariant
+                t0 = time.monotonic()
+                round_peaks: Counter = Counter()
+                try:
+                    wait_until(lambda p=round_peaks: converged(fleet, w, p), 90, "convergence", interval=1)
+                    converge_rounds.append(time.monotonic() - t0)
+                    final_checks(fleet, w, checks, round_peaks)
+                except TimeoutError:
+                    checks.check("converged after a settle point", False, f"not within 90s after fault {n}")
+        # The end: every fault healed; everything must converge and then hold the invariants.
+        healed = time.monotonic()
+        peaks = Counter()
+        converge = None
+        with contextlib.suppress(TimeoutError):
+            wait_until(lambda: converged(fleet, w, peaks), CONVERGE_TIMEOUT, "convergence", interval=1)
+            converge = time.monotonic() - healed
+        checks.check(
+            "converged after the last heal", converge is not None, f"not within {CONVERGE_TIMEOUT:.0f}s"
+        )
+        final_checks(fleet, w, checks, peaks)
+        calls_fault = [s for s, f in w.latencies if f]
+        calls_calm = [s for s, f in w.latencies if not f]
+        logs = {n.name: n.log for n in fleet.nodes.values()}
+        has_netem = fleet.has_netem
+
+    print()
+    print(f"Fault campaign: seed {args.seed}, {args.minutes:g} min, {sum(faults.values())} faults")
+    print(f"{'fault':28s} {'injected':>8s}")
+    for kind in FAULT_KINDS:
+        print(f"{kind:28s} {faults[kind]:8d}")
+    for kind, why in NOT_COVERED.items():
+        if kind == "added-latency" and has_netem:
+            continue
+        print(f"{kind:28s} {'-':>8s}  not covered: {why}")
+    print()
+    print(f"{'invariant':52s} {'checks':>6s} {'violations':>10s}")
+    bad = Counter(name for name, _ in checks.violations)
+    for name, count in sorted(checks.counts.items()):
+        print(f"{name:52s} {count:6d} {bad[name]:10d}")
+    for name, detail in checks.violations:
+        print(f"  VIOLATION {name}: {detail}")
+    print()
+    p99_fault, p99_calm = _p(calls_fault, 0.99), _p(calls_calm, 0.99)
+    print("figures")
+    if failovers:
+        print(f"  leader failover (kill -9 to new leader): median {statistics.median(failovers):.2f}s, "
+              f"max {max(failovers):.2f}s over {len(failovers)}")  # fmt: skip
+    if api_after_heal:
+        print(f"  API answer after heal: median {statistics.median(api_after_heal):.2f}s, "
+              f"max {max(api_after_heal):.2f}s")  # fmt: skip
+    if converge_rounds:
+        print(f"  convergence at settle points: median {statistics.median(converge_rounds):.1f}s, "
+              f"max {max(converge_rounds):.1f}s")  # fmt: skip
+    print(f"  convergence after the last heal: {'-' if converge is None else f'{converge:.1f}s'}")
+    print(f"  API latency p99: during faults {p99_fault:.3f}s ({len(calls_fault)} calls), "
+          f"without faults {p99_calm:.3f}s ({len(calls_calm)} calls), "
+          f"ratio {p99_fault / p99_calm if p99_calm else float('nan'):.1f}x")  # fmt: skip
+    print(f"  API errors during the run: {dict(w.errors) or 'none'}")
+    if checks.violations or args.keep_logs:
+        print(f"logs kept in {root}: " + ", ".join(f"{k}={v.name}" for k, v in logs.items()))
+        return 1 if checks.violations else 0
+    shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--minutes", type=float, default=5.0, help="how long faults are injected")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--managers", type=int, default=2, choices=(2, 3))
+    p.add_argument("--agents", type=int, default=4)
+    p.add_argument("--hold-min", type=float, default=3.0, help="shortest time a fault lasts (s)")
+    p.add_argument("--hold-max", type=float, default=8.0, help="longest time a fault lasts (s)")
+    p.add_argument("--keep-logs", action="store_true", help="keep the fleet's logs even when all is well")
+    p.add_argument("--settle", type=int, default=10, help="wait for convergence every N faults (0: never)")
+    args = p.parse_args(argv)
+    try:
+        return campaign(args)
+    except Exception:
+        traceback.print_exc()
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,492 @@
+"""A small fleet on one machine for fault injection: 3 etcd members, shoal-manager replicas and agents,
+each in its own network namespace on a private switch, with the faults a real fleet has.
+
+Everything it creates is named `shoal-ha<N>…` (N picked free at start) and removed by `close()`, which
+runs even when setup fails half-way. Traffic stays inside: the switch is a bridge inside a namespace
+of its own (so the machine's FORWARD policy never applies), joined to this host by one veth through
+which the benchmark talks to the managers.
+
+Not covered: restarting dockerd (the machine's engine is shared by everyone on it) and clock jumps
+(a process's clock cannot be moved on its own without a time namespace per process, which
+`ip netns exec` does not give; Shoal's timeouts use the monotonic clock, its timestamps wall time).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+
+from shoal.client import ShoalClient
+from shoal.core.errors import ShoalError
+from shoal.core.labels import LABEL_INSTANCE_ID
+from shoal.v1 import api_pb2, fleet_pb2, internal_pb2
+
+BIN = Path(sys.executable).parent
+IMAGE = "shoal-ha/busybox:latest"
+ETCD_PREFIX = "/shoal/"
+RETRIED = ("UNAVAILABLE", "DEADLINE_EXCEEDED")  # what makes a caller try another manager replica
+
+
+def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    r = subprocess.run(list(args), capture_output=True, text=True, timeout=60)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({r.returncode}): {r.stderr.strip()}")
+    return r
+
+
+def require(*binaries: str) -> None:
+    missing = [b for b in binaries if shutil.which(b) is None]
+    if missing:
+        raise SystemExit(f"ha_fleet: missing {', '.join(missing)} (deploy/setup.sh installs them)")
+    if os.geteuid() != 0:
+        raise SystemExit("ha_fleet: network namespaces, tmpfs and iptables need root")
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            last = predicate()
+            if last:
+                return last
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
+
+
+@dataclass
+class Node:
+    """One "host": a namespace with one address, and the process that runs in it."""
+
+    name: str
+    kind: str  # etcd | manager | agent
+    ns: str
+    ip: str
+    args: list[str] = field(default_factory=list)
+    log: Path | None = None
+    env: dict[str, str] | None = None
+    proc: subprocess.Popen | None = None
+    paused: bool = False
+
+    def start(self) -> None:
+        assert self.log is not None
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen(
+                ["ip", "netns", "exec", self.ns, *self.args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env=self.env,
+            )
+        self.paused = False
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid if self.proc is not None else 0
+
+    def kill9(self) -> None:
+        if self.alive:
+            assert self.proc is not None
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+        self.paused = False
+
+    def pause(self) -> None:
+        if self.alive:
+            assert self.proc is not None
+            self.proc.send_signal(signal.SIGSTOP)
+            self.paused = True
+
+    def resume(self) -> None:
+        if self.alive:
+            assert self.proc is not None
+            self.proc.send_signal(signal.SIGCONT)
+        self.paused = False
+
+    def _in_ns(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return run("ip", "netns", "exec", self.ns, *args, check=check)
+
+    def partition(self, direction: str = "both") -> None:
+        """Drop this host's traffic on its one link (`in`, `out` or `both`); loopback keeps working."""
+        if direction in ("both", "in"):
+            self._in_ns("iptables", "-I", "INPUT", "-i", "eth0", "-j", "DROP")
+        if direction in ("both", "out"):
+            self._in_ns("iptables", "-I", "OUTPUT", "-o", "eth0", "-j", "DROP")
+
+    def heal_partition(self) -> None:
+        self._in_ns("iptables", "-F", "INPUT")
+        self._in_ns("iptables", "-F", "OUTPUT")
+
+    def degrade(self, loss_percent: int, rate_kbit: int, delay_ms: int, netem: bool) -> None:
+        """A bad link: random loss both ways and little bandwidth; added latency where the kernel has
+        netem (this one may not: then a small token bucket's queueing is the only delay)."""
+        if netem:
+            self._in_ns(
+                "tc", "qdisc", "replace", "dev", "eth0", "root", "netem",
+                "delay", f"{delay_ms}ms", f"{delay_ms // 4}ms", "loss", f"{loss_percent}%",
+                "rate", f"{rate_kbit}kbit",
+            )  # fmt: skip
+            return
+        p = f"{loss_percent / 100:.2f}"
+        for chain, way in (("INPUT", "-i"), ("OUTPUT", "-o")):
+            self._in_ns(
+                "iptables", "-I", chain, way, "eth0", "-m", "statistic", "--mode", "random",
+                "--probability", p, "-j", "DROP",
+            )  # fmt: skip
+        self._in_ns(
+            "tc", "qdisc", "replace", "dev", "eth0", "root", "tbf",
+            "rate", f"{rate_kbit}kbit", "burst", "16kbit", "latency", f"{max(delay_ms, 50)}ms",
+        )  # fmt: skip
+
+    def clear_degrade(self) -> None:
+        self._in_ns("tc", "qdisc", "del", "dev", "eth0", "root", check=False)
+        self.heal_partition()
+
+
+class Fleet:
+    """`with Fleet(root) as f:` three etcd members, managers, agents; faults as methods."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        managers: int = 2,
+        agents: int = 4,
+        heartbeat_seconds: int = 2,
+        grace_seconds: int = 10,
+        agent_disk: str = "4m",
+    ) -> None:
+        require("ip", "iptables", "tc", "etcd", "etcdctl")
+        self.root = root
+        self.n_managers, self.n_agents = managers, agents
+        self.heartbeat_seconds, self.grace_seconds = heartbeat_seconds, grace_seconds
+        self.agent_disk = agent_disk
+        self.index = -1
+        self.has_netem = False
+        self.namespaces: list[str] = []
+        self.mounts: list[Path] = []
+        self.nodes: dict[str, Node] = {}
+        self.instance_ids: dict[str, str] = {}  # agent name -> instance id
+        self.docker = docker.from_env()
+        self.admin_key = ""
+        self._clients: dict[str, ShoalClient] = {}
+
+    # -- setup and teardown ------------------------------------------------------------------------
+    def __enter__(self) -> Fleet:
+        try:
+            self.setup()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def switch(self) -> str:
+        return f"shoal-ha{self.index}-sw"
+
+    @property
+    def subnet(self) -> str:
+        return f"10.233.{self.index}"
+
+    def setup(self) -> None:
+        for _ in range(50):  # another run may hold an index: take a free one
+            index = int.from_bytes(os.urandom(1)) % 200 + 1
+            if run("ip", "netns", "add", f"shoal-ha{index}-sw", check=False).returncode == 0:
+                self.index = index
+                self.namespaces.append(self.switch)
+                break
+        else:
+            raise RuntimeError("no free shoal-ha index")
+        sw = ("ip", "-n", self.switch)
+        run(*sw, "link", "add", "br0", "type", "bridge")
+        run(*sw, "link", "set", "br0", "up")
+        run(*sw, "link", "set", "lo", "up")
+        # This host's own leg on the switch (the benchmark's client side).
+        host, peer = f"ha{self.index}host", f"ha{self.index}hosp"
+        run("ip", "link", "add", host, "type", "veth", "peer", "name", peer)
+        run("ip", "link", "set", peer, "netns", self.switch)
+        run(*sw, "link", "set", peer, "master", "br0", "up")
+        run("ip", "addr", "add", f"{self.subnet}.1/24", "dev", host)
+        run("ip", "link", "set", host, "up")
+        names = [f"e{k}" for k in (1, 2, 3)]
+        names += [f"m{k}" for k in range(1, self.n_managers + 1)]
+        names += [f"a{k}" for k in range(1, self.n_agents + 1)]
+        for n, name in enumerate(names):
+            self._host(name, 10 + n)
+        self.has_netem = run("ip", "netns", "exec", self.switch, "tc", "qdisc", "add", "dev", "lo", "root",
+                             "netem", "delay", "1ms", check=False).returncode == 0  # fmt: skip
+        self.build_image()
+        self._start_etcd()
+        self._start_managers()
+        self._start_agents()
+
+    def _host(self, name: str, octet: int) -> Node:
+        ns = f"shoal-ha{self.index}-{name}"
+        run("ip", "netns", "add", ns)
+        self.namespaces.append(ns)
+        outer, inner = f"ha{self.index}{name}", f"ha{self.index}{name}p"
+        run("ip", "link", "add", outer, "type", "veth", "peer", "name", inner)
+        run("ip", "link", "set", outer, "netns", self.switch)
+        run("ip", "-n", self.switch, "link", "set", outer, "master", "br0", "up")
+        run("ip", "link", "set", inner, "netns", ns)
+        run("ip", "-n", ns, "link", "set", inner, "name", "eth0")
+        run("ip", "-n", ns, "addr", "add", f"{self.subnet}.{octet}/24", "dev", "eth0")
+        run("ip", "-n", ns, "link", "set", "eth0", "up")
+        run("ip", "-n", ns, "link", "set", "lo", "up")
+        kind = {"e": "etcd", "m": "manager", "a": "agent"}[name[0]]
+        node = Node(name, kind, ns, f"{self.subnet}.{octet}", log=self.root / f"{name}.log")
+        self.nodes[name] = node
+        return node
+
+    def build_image(self) -> None:
+        with tempfile.TemporaryDirectory(prefix="shoal-ha-img-") as ctx:
+            shutil.copy("/bin/busybox", Path(ctx) / "busybox")
+            (Path(ctx) / "Dockerfile").write_text(
+                'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
+            )
+            self.docker.images.build(path=ctx, tag=IMAGE, rm=True)
+
+    def of(self, kind: str) -> list[Node]:
+        return [n for n in self.nodes.values() if n.kind == kind]
+
+    @property
+    def etcd_endpoints(self) -> str:
+        return ",".join(f"{n.ip}:2379" for n in self.of("etcd"))
+
+    def _start_etcd(self) -> None:
+        members = ",".join(f"{n.name}=http://{n.ip}:2380" for n in self.of("etcd"))
+        for n in self.of("etcd"):
+            n.args = [
+                shutil.which("etcd") or "etcd",
+                "--name", n.name,
+                "--data-dir", str(self.root / n.name),
+                "--listen-client-urls", f"http://{n.ip}:2379",
+                "--advertise-client-urls", f"http://{n.ip}:2379",
+                "--listen-peer-urls", f"http://{n.ip}:2380",
+                "--initial-advertise-peer-urls", f"http://{n.ip}:2380",
+                "--initial-cluster", members,
+                "--initial-cluster-state", "new",
+                "--initial-cluster-token", f"shoal-ha{self.index}",
+                "--logger", "zap",
+            ]  # fmt: skip
+            n.start()
+        wait_until(lambda: self.etcdctl("endpoint", "health").returncode == 0, 60, "etcd to have a quorum")
+
+    def etcdctl(self, *args: str, endpoints: str = "") -> subprocess.CompletedProcess:
+        return run(
+            "etcdctl", "--endpoints", endpoints or self.etcd_endpoints, "--command-timeout", "3s", *args,
+            check=False,
+        )  # fmt: skip
+
+    def _start_managers(self) -> None:
+        first = self.of("manager")[0]
+        for n in self.of("manager"):
+            n.args = [
+                str(BIN / "shoal-manager"),
+                "--listen", f"{n.ip}:7700",
+                "--agent-listen", f"{n.ip}:7701",
+                "--installer-listen", "off",
+                "--ecs-listen", "off",
+                "--advertise-address", n.ip,
+                "--data-dir", str(self.root / n.name),
+                "--etcd-endpoints", self.etcd_endpoints,
+                "--etcd-prefix", ETCD_PREFIX,
+                "--agent-heartbeat-seconds", str(self.heartbeat_seconds),
+                "--agent-disconnect-grace-seconds", str(self.grace_seconds),
+            ]  # fmt: skip
+            if n is not first:  # replicas share the key sealing secrets (and the CA's key) in etcd
+                n.args += ["--secrets-key-file", str(self.root / first.name / "secrets.key")]
+            n.start()
+            if n is first:
+                key = self.root / first.name / "admin.key"
+                wait_until(key.exists, 60, "the first manager's admin key")
+                self.admin_key = key.read_text().strip()
+            wait_until(lambda n=n: self.client(n.name).list_clusters(timeout=3), 60, f"manager {n.name}")
+
+    @property
+    def ca_file(self) -> Path:
+        return self.root / self.of("manager")[0].name / "ca.pem"
+
+    def client(self, manager: str) -> ShoalClient:
+        if manager not in self._clients:
+            n = self.nodes[manager]
+            self._clients[manager] = ShoalClient(
+                f"{n.ip}:7700", timeout=10, ca_file=str(self.ca_file), api_key=self.admin_key
+            )
+        return self._clients[manager]
+
+    def call(self, fn: Callable[[ShoalClient], object], deadline: float = 10.0, prefer: str = ""):
+        """Call through the managers in turn until one answers: (result, seconds); raises the last
+        error once `deadline` has passed, or at once an answer that is not an outage."""
+        start = time.monotonic()
+        managers = [m.name for m in self.of("manager")]
+        if prefer in managers:
+            managers.remove(prefer)
+            managers.insert(0, prefer)
+        last: Exception | None = None
+        while True:
+            for m in managers:
+                remaining = deadline - (time.monotonic() - start)
+                if remaining <= 0:
+                    raise last or TimeoutError("no manager answered")
+                try:
+                    c = self.client(m)
+                    old, c.timeout = c.timeout, max(0.5, min(remaining, 5.0))
+                    try:
+                        return fn(c), time.monotonic() - start
+                    finally:
+                        c.timeout = old
+                except ShoalError as exc:
+                    if exc.code not in RETRIED:
+                        raise  # an answer (a refusal) is not an outage: no other replica would differ
+                    last = exc
+            time.sleep(0.2)
+
+    def _start_agents(self) -> None:
+        if not self.n_agents:
+            return
+        token = self.client("m1").create_join_token(
+            fleet_pb2.CreateJoinTokenRequest(ttl_seconds=600, uses=self.n_agents * 2)
+        )
+        managers = ",".join(f"{m.ip}:7700" for m in self.of("manager"))
+        for k, n in enumerate(self.of("agent")):
+            data = self.root / n.name
+            data.mkdir()
+            run(
+                "mount",
+                "-t",
+                "tmpfs",
+                "-o",
+                f"size={self.agent_disk},mode=0700",
+                f"shoal-ha{self.index}",
+                str(data),
+            )
+            self.mounts.append(data)
+            n.args = [
+                str(BIN / "shoal-agent"),
+                "--manager", managers,
+                "--data-dir", str(data),
+                "--availability-zone", f"az-{k % 2 + 1}",
+                "--cpu-units", "4096",
+                "--memory-mib", "2048",
+            ]  # fmt: skip
+            n.env = dict(os.environ, SHOAL_JOIN_TOKEN=token.secret)
+            n.start()
+        for n in self.of("agent"):
+            state = self.root / n.name / "agent-state.json"
+            self.instance_ids[n.name] = wait_until(
+                lambda state=state: json.loads(state.read_text()).get("instance_id"),
+                60,
+                f"{n.name} to register",
+            )
+        wait_until(lambda: len(self.connected_instances()) == self.n_agents, 60, "every agent connected")
+
+    def connected_instances(self) -> set[str]:
+        def describe(c: ShoalClient) -> set[str]:
+            arns = c.list_container_instances(api_pb2.ListContainerInstancesRequest()).container_instance_arns
+            if not arns:
+                return set()
+            insts = c.describe_container_instances(
+                api_pb2.DescribeContainerInstancesRequest(container_instances=list(arns))
+            ).container_instances
+            return {i.ec2_instance_id for i in insts if i.agent_connected and i.status == "ACTIVE"}
+
+        return self.call(describe)[0]
+
+    def close(self) -> None:
+        for c in self._clients.values():
+            with contextlib.suppress(Exception):
+                c.close()
+        for n in self.nodes.values():
+            if n.alive:
+                n.resume()
+                assert n.proc is not None
+                n.proc.terminate()
+        for n in self.nodes.values():
+            if n.proc is not None:
+                try:
+                    n.proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    n.proc.kill()
+                    n.proc.wait(5)
+        ids = set(self.instance_ids.values())
+        if ids:
+            for ctr in self.docker.containers.list(
+                all=True, sparse=True, filters={"label": LABEL_INSTANCE_ID}
+            ):
+                if (ctr.attrs.get("Labels") or {}).get(LABEL_INSTANCE_ID) in ids:
+                    with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+                        ctr.remove(force=True)
+        for m in self.mounts:
+            run("umount", "-l", str(m), check=False)
+        for ns in reversed(self.namespaces):  # deleting a namespace deletes its veths (and their peers)
+            run("ip", "netns", "del", ns, check=False)
+        run("ip", "link", "del", f"ha{self.index}host", check=False)
+
+    # -- what is where -----------------------------------------------------------------------------
+    def leader_manager(self) -> Node | None:
+        r = self.etcdctl("get", ETCD_PREFIX + "leader", "-w", "json")
+        if r.returncode != 0:
+            return None
+        kvs = json.loads(r.stdout).get("kvs") or []
+        if not kvs:
+            return None
+        owner = internal_pb2.SessionRecord.FromString(base64.b64decode(kvs[0]["value"])).owner
+        pid = int(owner.rsplit(":", 1)[-1])
+        return next((m for m in self.of("manager") if m.pid == pid), None)
+
+    def etcd_leader(self) -> Node | None:
+        for n in self.of("etcd"):
+            if not n.alive or n.paused:
+                continue
+            r = self.etcdctl("endpoint", "status", "-w", "json", endpoints=f"{n.ip}:2379")
+            if r.returncode != 0:
+                continue
+            st = json.loads(r.stdout)[0]["Status"]
+            if st["leader"] == st["header"]["member_id"]:
+                return n
+        return None
+
+    def agent_containers(self) -> list:
+        """Running containers of this fleet's agents (Docker's truth)."""
+        ids = set(self.instance_ids.values())
+        out = []
+        for ctr in self.docker.containers.list(sparse=True, filters={"label": LABEL_INSTANCE_ID}):
+            if (ctr.attrs.get("Labels") or {}).get(LABEL_INSTANCE_ID) in ids:
+                out.append(ctr)
+        return out
+
+    # -- faults ------------------------------------------------------------------------------------
+    def restart(self, node: Node) -> None:
+        node.kill9()
+        node.start()
+
+    def fill_disk(self, agent: Node) -> None:
+        filler = self.root / agent.name / "filler"
+        with contextlib.suppress(OSError), open(filler, "wb", buffering=0) as f:
+            while True:
+                f.write(b"\0" * 65536)
+
+    def free_disk(self, agent: Node) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.root / agent.name / "filler").unlink()

@@ -1,0 +1,108 @@
+"""Leader election on real etcd: fast failover, and a cut-off leader is fenced and steps down."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import pytest
+
+from shoal.core.errors import Unavailable
+from shoal.manager.leader import Leadership
+from shoal.manager.store.etcd import Conflict, Store
+from shoal.v1 import internal_pb2
+
+
+async def _stores(endpoint: str, n: int) -> list[Store]:
+    prefix = f"/leader-{secrets.token_hex(4)}/"
+    stores = [Store([endpoint], prefix=prefix) for _ in range(n)]
+    for s in stores:
+        await s.connect()
+    return stores
+
+
+class Replica:
+    """A manager replica's leadership loop; `acting` is set while its controllers run."""
+
+    def __init__(self, store: Store, name: str) -> None:
+        self.leadership = Leadership(store, identity=name)
+        self.acting = asyncio.Event()
+        self.fence: dict[str, int] = {}
+        self.stopped = asyncio.Event()
+        self.task = asyncio.create_task(self.leadership.run(self._work))
+
+    async def _work(self, fence: dict[str, int]) -> None:
+        self.fence = fence
+        self.acting.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.acting.clear()
+            self.stopped.set()
+
+
+@pytest.mark.etcd
+def test_a_new_leader_acts_within_five_seconds_of_the_old_leaders_death(etcd_endpoint: str) -> None:
+    async def body() -> float:
+        a_store, b_store = await _stores(etcd_endpoint, 2)
+        a = Replica(a_store, "a")
+        await asyncio.wait_for(a.acting.wait(), 10)
+        b = Replica(b_store, "b")
+        await asyncio.sleep(1.5)
+        assert not b.acting.is_set()  # one leader at a time
+        # kill -9: the loop stops without revoking anything; only the lease's expiry tells the others.
+        a_store.revoke_lease = _never  # type: ignore[method-assign]
+        a.task.cancel()
+        loop = asyncio.get_running_loop()
+        died = loop.time()
+        await asyncio.wait_for(b.acting.wait(), 15)
+        took = loop.time() - died
+        b.task.cancel()
+        for s in (a_store, b_store):
+            await s.close()
+        return took
+
+    took = asyncio.run(body())
+    print(f"failover: the new leader acted {took:.2f}s after the old one died")
+    assert took < 5, took
+
+
+async def _never(lease_id: int) -> None:
+    raise asyncio.CancelledError
+
+
+@pytest.mark.etcd
+def test_a_leader_cut_off_from_etcd_steps_down_and_cannot_commit(etcd_endpoint: str) -> None:
+    async def body() -> None:
+        a_store, b_store = await _stores(etcd_endpoint, 2)
+        a = Replica(a_store, "a")
+        await asyncio.wait_for(a.acting.wait(), 10)
+        b = Replica(b_store, "b")
+        old_fence = dict(a.fence)
+
+        async def no_answer(lease_id: int, timeout: float = 2.0) -> int:
+            await asyncio.sleep(timeout)
+            return -1  # the keep-alive never gets through: a partition between a and etcd
+
+        async def unreachable(*args: object, **kwargs: object) -> None:
+            raise Unavailable("etcd did not answer in time")
+
+        a_store.keep_alive_once = no_answer  # type: ignore[method-assign]
+        a_store.revoke_lease = _never  # type: ignore[method-assign]
+        a_store.grant_lease = unreachable  # type: ignore[method-assign]  # nor can it campaign again
+        a_store.get = unreachable  # type: ignore[method-assign]
+        await asyncio.wait_for(a.stopped.wait(), 10)  # a stops its controllers on its own
+        await asyncio.wait_for(b.acting.wait(), 10)
+        assert b.fence != old_fence
+        # A write the old leader still had in flight is refused by the fence on the leader key.
+        key = a_store.keys.leader() + "-probe"
+        with pytest.raises(Conflict):
+            await a_store.commit({key: internal_pb2.SessionRecord(owner="a")}, expect_revisions=old_fence)
+        assert await b_store.get(key, internal_pb2.SessionRecord) is None
+        await b_store.commit({key: internal_pb2.SessionRecord(owner="b")}, expect_revisions=b.fence)
+        for r in (a, b):
+            r.task.cancel()
+        for s in (a_store, b_store):
+            await s.close()
+
+    asyncio.run(body())
