@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 
@@ -26,7 +27,9 @@ def test_backoff_grows_without_a_session_and_stays_short_after_one() -> None:
 
 def test_a_session_ended_by_a_reset_still_resets_the_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """A killed manager ends the stream with an error, not EOF: that session still counts."""
-    s = AgentSession("a:1,b:2", worker=None, registration=agent_pb2.RegisterInstance())  # type: ignore[arg-type]
+    # The session loop alone: no worker behind it, no usage sampler beside it.
+    worker = SimpleNamespace(runtime=None, running_containers=list)
+    s = AgentSession("a:1,b:2", worker=worker, registration=agent_pb2.RegisterInstance())  # type: ignore[arg-type]
     calls = [0]
 
     async def once() -> bool:
@@ -48,5 +51,5 @@ def test_a_session_ended_by_a_reset_still_resets_the_backoff(monkeypatch: pytest
     monkeypatch.setattr(s, "_once", once)
     monkeypatch.setattr(session_mod.asyncio, "sleep", sleep)
     with pytest.raises(Done):
-        asyncio.run(s.run_forever())
+        asyncio.run(s._reconnect_forever(Backoff(lambda: 0.0)))
     assert all(d <= RECONNECT_FAST_MAX for d in delays), delays
