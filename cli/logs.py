@@ -5,7 +5,8 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC
 
 import click
@@ -42,10 +43,19 @@ def _request(
     return req
 
 
+Requests = list[tuple[str, streams_pb2.GetTaskLogsRequest]]
+DISCOVER_SECONDS = 2.0  # how often a follow of a service or a log group looks for new tasks
+
+
 def _merged(
-    client: ShoalClient, requests: list[tuple[str, streams_pb2.GetTaskLogsRequest]], follow: bool
+    client: ShoalClient,
+    requests: Requests,
+    follow: bool,
+    discover: Callable[[], Requests] | None = None,
 ) -> Iterator[tuple[str, streams_pb2.LogEvent] | None]:
-    """Events of several streams: in time order without follow; as they come with follow."""
+    """Events of several streams: in time order without follow; as they come with follow. With
+    `discover`, a follow also picks up the streams of tasks started since (as `aws logs tail
+    --follow` does) and runs until interrupted."""
     if not follow:
         events = []
         for label, req in requests:
@@ -66,15 +76,39 @@ def _merged(
         finally:
             q.put(None)
 
-    for label, req in requests:
-        threading.Thread(target=pump, args=(label, req), daemon=True).start()
-    live = len(requests)
-    while live:
+    started: set[tuple[str, str]] = set()
+
+    def start(batch: Requests) -> int:
+        fresh = [(label, req) for label, req in batch if (req.task, req.container) not in started]
+        for label, req in fresh:
+            started.add((req.task, req.container))
+            threading.Thread(target=pump, args=(label, req), daemon=True).start()
+        return len(fresh)
+
+    live = start(requests)
+    since_found = time.monotonic()
+    if discover is not None:
+
+        def look() -> None:
+            while True:
+                time.sleep(DISCOVER_SECONDS)
+                try:
+                    q.put(("discovered", discover()))
+                except ShoalError as exc:
+                    q.put(exc)
+
+        threading.Thread(target=look, daemon=True).start()
+    while live or discover is not None:
         item = q.get()
         if item is None:
             live -= 1
         elif isinstance(item, ShoalError):
             click.echo(f"warning: {item.message} ({item.code})", err=True)
+        elif item[0] == "discovered" and isinstance(item[1], list):
+            live += start(item[1])
+            if not live and time.monotonic() - since_found > 10:
+                click.echo("waiting for tasks to log (Ctrl-C to stop)", err=True)
+                since_found = time.monotonic()
         else:
             yield item
             if q.empty():
@@ -193,14 +227,18 @@ def service_logs(
     found = c.client.describe_services(api_pb2.DescribeServicesRequest(cluster=c.cluster, services=[service]))
     if not found.services:
         fail(f"service {service!r} not found in cluster {c.cluster} (NOT_FOUND)")
-    tasks = [t for t in _service_tasks(c, found.services[0].service_name) if t.container_instance_arn]
+    name = found.services[0].service_name
     ts = _since(since)
-    requests = [
-        (f"{short(t.task_arn)}/{ct.name} | ", _request(c.cluster, t.task_arn, ct.name, follow, ts, tail))
-        for t in tasks
-        for ct in t.containers
-    ]
-    _print(_merged(c.client, requests, follow), timestamps)
+
+    def requests() -> Requests:
+        return [
+            (f"{short(t.task_arn)}/{ct.name} | ", _request(c.cluster, t.task_arn, ct.name, follow, ts, tail))
+            for t in _service_tasks(c, name)
+            if t.container_instance_arn
+            for ct in t.containers
+        ]
+
+    _print(_merged(c.client, requests(), follow, requests if follow else None), timestamps)
 
 
 @click.group("logs")
@@ -225,25 +263,29 @@ def logs_tail(
 ) -> None:
     """Lines of a log group's streams (awslogs-group; streams PREFIX/CONTAINER/TASK), as `aws logs tail`."""
     c = ctx_of(endpoint, cluster, output)
-    arns: list[str] = []
-    for status in ("RUNNING", "STOPPED"):
-        token = ""
-        while True:
-            resp = c.client.list_tasks(
-                api_pb2.ListTasksRequest(cluster=c.cluster, desired_status=status, next_token=token)
-            )
-            arns.extend(resp.task_arns)
-            token = resp.next_token
-            if not token:
-                break
     ts = _since(since)
-    requests = [
-        (f"{ct.log_stream} ", _request(c.cluster, t.task_arn, ct.name, follow, ts, 0))
-        for t in _describe(c, arns)
-        if t.container_instance_arn
-        for ct in t.containers
-        if ct.log_group == group and ct.log_stream.startswith(log_stream_name_prefix)
-    ]
-    if not requests and not follow:
+
+    def requests() -> Requests:
+        arns: list[str] = []
+        for status in ("RUNNING", "STOPPED"):
+            token = ""
+            while True:
+                resp = c.client.list_tasks(
+                    api_pb2.ListTasksRequest(cluster=c.cluster, desired_status=status, next_token=token)
+                )
+                arns.extend(resp.task_arns)
+                token = resp.next_token
+                if not token:
+                    break
+        return [
+            (f"{ct.log_stream} ", _request(c.cluster, t.task_arn, ct.name, follow, ts, 0))
+            for t in _describe(c, arns)
+            if t.container_instance_arn
+            for ct in t.containers
+            if ct.log_group == group and ct.log_stream.startswith(log_stream_name_prefix)
+        ]
+
+    found = requests()
+    if not found and not follow:
         return
-    _print(_merged(c.client, requests, follow), True)
+    _print(_merged(c.client, found, follow, requests if follow else None), True)

@@ -190,6 +190,23 @@ def test_service_logs_interleave_every_task_with_its_prefix(cluster: LocalCluste
         "both tasks' lines",
     )
     assert sorted(out) == sorted(f"{i}/app | hello-from-task" for i in ids)
+    # Following the service picks up the tasks it starts later, as `aws logs tail --follow` does.
+    env = dict(os.environ, SHOAL_ENDPOINT=c.endpoint, SHOAL_CA_FILE=str(c.ca_file), SHOAL_API_KEY=c.admin_key)
+    proc = subprocess.Popen(
+        [str(BIN / "shoal"), "service", "logs", "chatty", "--follow"], stdout=subprocess.PIPE, env=env
+    )
+    try:
+        assert proc.stdout is not None
+        first = sorted(proc.stdout.readline().decode().strip() for _ in ids)
+        assert first == sorted(f"{i}/app | hello-from-task" for i in ids)
+        c.shoal("service", "update", "chatty", "--desired-count", "3")
+        line = proc.stdout.readline().decode().strip()  # blocks until the new task has logged
+        new_id = line.split("/", 1)[0]
+        assert line == f"{new_id}/app | hello-from-task" and new_id not in ids, line
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    c.shoal("wait", "services-stable", "chatty", "--timeout", "120")
     # Exec follows the service's flag too, for the tasks it already runs.
     refused = c.shoal("task", "exec", ids[0], "--", "true", check=False)
     assert refused.returncode == 1 and "enableExecuteCommand" in refused.stderr
