@@ -463,7 +463,8 @@ async def serve(args: argparse.Namespace) -> None:
     metrics_pb2_grpc.add_MetricsServicer_to_server(
         MetricsServicer(metrics_recorder, alarms, cp.clusters), api
     )
-    scaling_pb2_grpc.add_ScalingServicer_to_server(ScalingServicer(scaling), api)
+    scaling_servicer = ScalingServicer(scaling)  # also Application Auto Scaling on --ecs-listen
+    scaling_pb2_grpc.add_ScalingServicer_to_server(scaling_servicer, api)
     events_pb2_grpc.add_EventsServicer_to_server(EventsServicer(store, cp.clusters), api)
     if ca is not None:  # without TLS and keys, managing secrets is not offered at all
         secrets_pb2_grpc.add_SecretsServicer_to_server(SecretsServicer(secrets), api)
@@ -524,7 +525,12 @@ async def serve(args: argparse.Namespace) -> None:
         tls = None if ca is None else ecs_tls
         keys = None if ca is None else api_keys
         ecs_api = await ecs_http.start(
-            args.ecs_listen, EcsServicer(cp), keys, tls, required=args.ecs_listen_required
+            args.ecs_listen,
+            EcsServicer(cp),
+            keys,
+            tls,
+            required=args.ecs_listen_required,
+            scaling=scaling_servicer,
         )
     leading = [False]
     prometheus = None

@@ -23,7 +23,8 @@ from shoal.core.errors import ShoalError
 from shoal.manager.actions.api_keys import ApiKeys, Principal
 from shoal.manager.api.auth import authorize, caller
 from shoal.manager.api.ecs import EcsServicer
-from shoal.manager.ecs_http import sigv4
+from shoal.manager.api.scaling import ScalingServicer
+from shoal.manager.ecs_http import autoscaling, sigv4
 from shoal.manager.ecs_http.mapping import (
     CONTENT_TYPE,
     AwsError,
@@ -46,31 +47,38 @@ SERVICE = "ecs"
 Dispatch = Callable[[str, Message], Awaitable[Message]]
 
 
-def servicer_dispatch(servicer: EcsServicer) -> Dispatch:
+def servicer_dispatch(servicer: EcsServicer | ScalingServicer) -> Dispatch:
     """Runs the gRPC handler of the action itself (unwrapped: its ShoalErrors reach us as exceptions)."""
 
     async def run(action: str, request: Message) -> Message:
         handler = getattr(type(servicer), action).__wrapped__
-        return await handler(servicer, request, None)  # the ECS handlers never use their gRPC context
+        return await handler(servicer, request, None)  # these handlers never use their gRPC context
 
     return run
 
 
 class EcsEndpoint:
-    """One request in, (HTTP status, JSON body) out: authenticate, decode, authorize, run, encode."""
+    """One request in, (HTTP status, JSON body) out: authenticate, decode, authorize, run, encode.
+    ECS's actions and, with `scaling`, Application Auto Scaling's (told apart by X-Amz-Target)."""
 
-    def __init__(self, dispatch: Dispatch, keys: ApiKeys | None) -> None:
+    def __init__(self, dispatch: Dispatch, keys: ApiKeys | None, scaling: Dispatch | None = None) -> None:
         self.dispatch = dispatch
+        self.scaling = scaling
         self.keys = keys  # None: --insecure, no key is checked (as on the gRPC API)
 
     async def handle(self, req: sigv4.RawRequest) -> tuple[int, dict[str, Any]]:
         action = "-"
         who: Principal | None = None
+        scaling = self.scaling is not None and (req.header("x-amz-target") or "").startswith(
+            autoscaling.TARGET_PREFIX
+        )
         try:
             if req.method != "POST" or req.target.partition("?")[0] != "/":
                 raise AwsError(
                     "UnknownOperationException", "ECS actions are POST / with an X-Amz-Target", 404
                 )
+            if scaling:
+                return await self._scaling(req)
             who = await self._authenticate(req)
             action = action_of(req.header("x-amz-target"))
             request = decode_request(action, req.body)
@@ -99,10 +107,50 @@ class EcsEndpoint:
         )
         return status, body
 
-    async def _authenticate(self, req: sigv4.RawRequest) -> Principal | None:
+    async def _scaling(self, req: sigv4.RawRequest) -> tuple[int, dict[str, Any]]:
+        """An Application Auto Scaling action: its own target, SigV4 service name and error names."""
+        assert self.scaling is not None
+        action = "-"
+        who: Principal | None = None
+        try:
+            who = await self._authenticate(req, autoscaling.SIGV4_SERVICE)
+            action = autoscaling.action_of(req.header("x-amz-target"))
+            requests = autoscaling.decode_request(action, req.body)
+            if who is not None:
+                for request in requests:
+                    authorize(who, autoscaling.grpc_method(action), request)
+            reset = caller.set(who)
+            try:
+                responses = [await self.scaling(action, request) for request in requests]
+            finally:
+                caller.reset(reset)
+            status, body = 200, autoscaling.encode_response(action, responses)
+        except AwsError as exc:
+            status, body = exc.status, exc.body()
+        except sigv4.SigV4Error as exc:
+            status, body = 400, {"__type": exc.type, "message": exc.message}
+        except ShoalError as exc:
+            err = autoscaling.aws_error(exc)
+            status, body = err.status, err.body()
+        except Exception:
+            log.exception("internal error in Application Auto Scaling action %s", action)
+            err = AwsError(
+                "InternalServiceException", f"internal error in {action}; see the manager log", 500
+            )
+            status, body = err.status, err.body()
+        log.debug(
+            "AutoScaling %s by %s: %s %s",
+            action,
+            who.key.name if who else "-",
+            status,
+            body.get("__type", "ok"),
+        )
+        return status, body
+
+    async def _authenticate(self, req: sigv4.RawRequest, service: str = SERVICE) -> Principal | None:
         if self.keys is None:
             return None
-        claim = sigv4.parse(req, now=datetime.now(UTC), regions=REGIONS, service=SERVICE)
+        claim = sigv4.parse(req, now=datetime.now(UTC), regions=REGIONS, service=service)
         who, secret = await self.keys.aws_secret(claim.access_key_id)
         sigv4.verify(req, claim, secret)
         return who
@@ -231,10 +279,12 @@ async def start(
     tls: tuple[bytes, bytes] | None,
     *,
     required: bool,
+    scaling: ScalingServicer | None = None,
 ) -> EcsHttpServer | None:
     """The ECS endpoint on `listen`; `tls` is (certificate chain, key), None with --insecure. A default
     address that is taken is logged and skipped (`required=False`); one given explicitly is fatal."""
-    server = EcsHttpServer(EcsEndpoint(servicer_dispatch(servicer), keys))
+    scaling_dispatch = servicer_dispatch(scaling) if scaling is not None else None
+    server = EcsHttpServer(EcsEndpoint(servicer_dispatch(servicer), keys, scaling_dispatch))
     try:
         await server.start(listen, tls_context(*tls) if tls else None)
     except (OSError, ValueError) as exc:

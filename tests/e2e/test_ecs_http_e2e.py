@@ -9,6 +9,7 @@ import os
 import ssl
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -75,11 +76,18 @@ class Ecs:
         self.creds = {"admin": parser["aws-admin"], "read-only": parser["aws-read-only"]}
 
     def client(
-        self, role: str = "admin", *, region: str = "local", secret: str = "", key_id: str = "", **cfg
+        self,
+        role: str = "admin",
+        *,
+        region: str = "local",
+        secret: str = "",
+        key_id: str = "",
+        service: str = "ecs",
+        **cfg,
     ):
         c = self.creds[role]
         return boto3.client(
-            "ecs",
+            service,
             endpoint_url=self.url,
             region_name=region,
             verify=self.ca,
@@ -377,5 +385,103 @@ def test_aws_cli_with_a_profile(ecs: Ecs, busybox_image: str, tmp_path: Path) ->
 
     denied = aws("create-cluster", "--cluster-name", "nope", check=False)  # operator: not admin
     assert denied.returncode != 0 and "AccessDeniedException" in denied.stderr
+
+    def aas(*args: str) -> str:
+        cmd = [str(BIN / "aws"), "application-autoscaling", *args, "--endpoint-url", ecs.url]
+        r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+        assert r.returncode == 0, f"aws application-autoscaling {args[0]} failed: {r.stderr}"
+        return r.stdout
+
+    target = ["--service-namespace", "ecs", "--resource-id", "service/default/cli-web"]
+    dimension = ["--scalable-dimension", "ecs:service:DesiredCount"]
+    aas("register-scalable-target", *target, *dimension, "--min-capacity", "1", "--max-capacity", "2")
+    described = aas(
+        "describe-scalable-targets",
+        "--service-namespace",
+        "ecs",
+        "--query",
+        "ScalableTargets[?ResourceId=='service/default/cli-web'].MaxCapacity",
+        "--output",
+        "text",
+    )
+    assert described.strip() == "2"
+    aas("deregister-scalable-target", *target, *dimension)
     aws("update-service", "--cluster", "default", "--service", "cli-web", "--desired-count", "0")
     aws("delete-service", "--cluster", "default", "--service", "cli-web")
+
+
+def test_boto3_application_autoscaling(ecs: Ecs, busybox_image: str) -> None:
+    """The real application-autoscaling client scales a service made through boto3's ECS client."""
+    client = ecs.client()
+    aas = ecs.client(service="application-autoscaling")
+    client.register_task_definition(**taskdef("aas-app", busybox_image, "aas"))
+    client.create_service(cluster="default", serviceName="aas-web", taskDefinition="aas-app", desiredCount=0)
+    rid = "service/default/aas-web"
+    dim = {"ServiceNamespace": "ecs", "ResourceId": rid, "ScalableDimension": "ecs:service:DesiredCount"}
+
+    arn = aas.register_scalable_target(**dim, MinCapacity=1, MaxCapacity=3)["ScalableTargetARN"]
+    assert arn and "aas-web" in arn
+    (target,) = aas.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[rid])["ScalableTargets"]
+    assert (target["ResourceId"], target["MinCapacity"], target["MaxCapacity"]) == (rid, 1, 3)
+    assert target["CreationTime"].year >= 2024  # epoch seconds, parsed by botocore into a datetime
+
+    policy = aas.put_scaling_policy(
+        **dim,
+        PolicyName="cpu50",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 50.0,
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+            "ScaleInCooldown": 120,
+        },
+    )
+    assert policy["PolicyARN"].endswith("cpu50")
+    (described,) = aas.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=rid)["ScalingPolicies"]
+    assert described["PolicyARN"] == policy["PolicyARN"] and described["ResourceId"] == rid
+    tt = described["TargetTrackingScalingPolicyConfiguration"]
+    assert tt["TargetValue"] == 50.0 and tt["ScaleInCooldown"] == 120
+
+    aas.put_scheduled_action(
+        **dim,
+        ScheduledActionName="nightly",
+        Schedule="cron(0 22 * * ? *)",
+        ScalableTargetAction={"MinCapacity": 1, "MaxCapacity": 2},
+    )
+    (action,) = aas.describe_scheduled_actions(ServiceNamespace="ecs", ResourceId=rid)["ScheduledActions"]
+    assert action["ScheduledActionName"] == "nightly" and action["ScalableTargetAction"]["MaxCapacity"] == 2
+
+    # MinCapacity 1 above desiredCount 0: the scaler raises the service, and says so as an activity.
+    activities: list = []
+    for _ in range(60):
+        activities = aas.describe_scaling_activities(ServiceNamespace="ecs", ResourceId=rid)[
+            "ScalingActivities"
+        ]
+        if activities:
+            break
+        time.sleep(0.5)
+    assert activities and activities[0]["ResourceId"] == rid, activities
+    assert activities[0]["StartTime"].year >= 2024
+
+    ro = ecs.client("read-only", service="application-autoscaling")
+    assert ro.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
+    assert code_of(ro.delete_scaling_policy, **dim, PolicyName="cpu50") == ("AccessDeniedException", 400)
+
+    aas.delete_scheduled_action(**dim, ScheduledActionName="nightly")
+    aas.delete_scaling_policy(**dim, PolicyName="cpu50")
+    assert aas.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=rid)["ScalingPolicies"] == []
+    assert code_of(aas.delete_scaling_policy, **dim, PolicyName="cpu50") == ("ObjectNotFoundException", 400)
+    aas.deregister_scalable_target(**dim)
+    assert aas.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[rid])["ScalableTargets"] == []
+
+    bad = {**dim, "ResourceId": "service/default"}
+    with pytest.raises(ClientError) as info:
+        aas.register_scalable_target(**bad, MinCapacity=1, MaxCapacity=2)
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+    assert "ResourceId" in info.value.response["Error"]["Message"]
+    assert code_of(aas.describe_scalable_targets, ServiceNamespace="dynamodb") == ("ValidationException", 400)
+    missing = {**dim, "ResourceId": "service/default/no-such"}
+    assert code_of(aas.register_scalable_target, **missing, MinCapacity=0, MaxCapacity=1)[0] == (
+        "ObjectNotFoundException"
+    )
+    client.update_service(cluster="default", service="aas-web", desiredCount=0)
+    client.delete_service(cluster="default", service="aas-web")
