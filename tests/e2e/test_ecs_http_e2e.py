@@ -462,7 +462,18 @@ def test_boto3_application_autoscaling(ecs: Ecs, busybox_image: str) -> None:
     assert activities and activities[0]["ResourceId"] == rid, activities
     assert activities[0]["StartTime"].year >= 2024
 
-    ro = ecs.client("read-only", service="application-autoscaling")
+    # A key of its own: test_every_error_is_the_aws_error revokes the fixture's read-only key.
+    out = ecs.cluster.shoal(
+        "auth", "create-key", "--name", "aas-ro", "--role", "read-only", "--aws-credentials"
+    )
+    ro_creds = configparser.ConfigParser()
+    ro_creds.read_string(out.stdout)
+    section = ro_creds["aas-ro"]
+    ro = ecs.client(
+        service="application-autoscaling",
+        key_id=section["aws_access_key_id"],
+        secret=section["aws_secret_access_key"],
+    )
     assert ro.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
     assert code_of(ro.delete_scaling_policy, **dim, PolicyName="cpu50") == ("AccessDeniedException", 400)
 
