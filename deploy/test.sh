@@ -12,4 +12,4 @@ lint-imports --no-cache
 echo "==> shellcheck (what runs as root on new VMs)"
 shellcheck deploy/install-agent.sh
 echo "==> pytest"
-exec pytest -q -rs "$@"
+exec pytest -q -rs --durations=25 "$@"
