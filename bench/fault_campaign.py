@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import random
 import shutil
 import statistics
@@ -32,6 +33,7 @@ from shoal.v1 import api_pb2, ecs_pb2
 
 API_DEADLINE = 15.0  # after a heal, the API must answer within this long
 CONVERGE_TIMEOUT = 180.0
+SETTLE_TIMEOUT = 90.0
 MAX_PERCENT = 200
 
 
@@ -141,6 +143,9 @@ class Workload:
     rng: random.Random
     revisions: set[str] = field(default_factory=set)  # acknowledged task definition revisions
     desired: dict[str, set[int]] = field(default_factory=dict)  # service -> desired counts it may have
+    # service -> the largest desired count asked for since the last check: a scale-in from 4 to 1
+    # still has 4 running for a moment, which maximumPercent of 1 does not forbid.
+    recent_max: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, tuple[int, set[str] | None]] = field(default_factory=dict)  # token -> (count, arns)
     jobs: list[str] = field(default_factory=list)  # RunTask tasks, stopped after a while
     latencies: list[tuple[float, bool]] = field(default_factory=list)  # (seconds, during a fault)
@@ -216,6 +221,7 @@ class Workload:
         before = set(self.desired[name])
         if new is not None:
             self.desired[name] = before | {int(new)}  # an unanswered write may or may not have landed
+            self.recent_max[name] = max(self.recent_max.get(name, 0), int(new), *before)
         self.call(lambda s: s.update_service(req))
         if new is not None:
             self.desired[name] = {int(new)}
@@ -299,27 +305,44 @@ def _docker_by_service(fleet: Fleet, tasks: dict[str, ecs_pb2.Task]) -> tuple[Co
     return per, unknown, running
 
 
-def converged(fleet: Fleet, w: Workload, peaks: Counter) -> bool:
-    if len(fleet.connected_instances()) != fleet.n_agents:
-        return False
+def convergence_gap(fleet: Fleet, w: Workload, peaks: Counter) -> str:
+    """What still differs from the desired state ("" once converged): the reason a settle point
+    timed out is the first thing to read."""
+    connected = fleet.connected_instances()
+    if len(connected) != fleet.n_agents:
+        return f"{len(connected)}/{fleet.n_agents} instances connected"
     services = _services(fleet, list(w.desired))
     tasks = {t.task_arn: t for t in _all_tasks(fleet)}
     per, unknown, running = _docker_by_service(fleet, tasks)
     for name in services:
         peaks[name] = max(peaks[name], per[f"service:{name}"])
     if unknown:
-        return False
+        return f"containers of unknown tasks: {unknown[:3]}"
     for name, s in services.items():
         want = fleet.n_agents if name == "daemon" else s.desired_count
         if s.running_count != want or s.pending_count or len(s.deployments) != 1:
-            return False
+            return (
+                f"{name}: running {s.running_count} pending {s.pending_count} want {want}, "
+                f"{len(s.deployments)} deployment(s)"
+            )
         if per[f"service:{name}"] != want:
-            return False
+            return f"{name}: {per[f'service:{name}']} container(s) in Docker, want {want}"
     for t in tasks.values():
         here = t.task_arn in running
         if (t.last_status == "RUNNING") != here or (t.desired_status == "STOPPED" and here):
-            return False
-    return True
+            short = t.task_arn.rsplit("/", 1)[-1]
+            return (
+                f"task {short} ({t.group}) last {t.last_status} desired {t.desired_status}, "
+                f"container {'running' if here else 'absent'}"
+            )
+    return ""
+
+
+def converged(fleet: Fleet, w: Workload, peaks: Counter, gap: list[str] | None = None) -> bool:
+    why = convergence_gap(fleet, w, peaks)
+    if gap is not None:
+        gap[:] = [why]
+    return not why
 
 
 def final_checks(fleet: Fleet, w: Workload, checks: Checks, peaks: Counter) -> None:
@@ -349,12 +372,15 @@ def final_checks(fleet: Fleet, w: Workload, checks: Checks, peaks: Counter) -> N
             per[f"service:{name}"] == want and s.running_count == want,
             f"{name}: {per[f'service:{name}']} container(s) run, Shoal counts {s.running_count}, want {want}",
         )
-        cap = want * (100 if name == "daemon" else MAX_PERCENT) // 100
+        base = max(want, w.recent_max.get(name, 0))
+        cap = base * (100 if name == "daemon" else MAX_PERCENT) // 100
         checks.check(
             "no duplicate beyond maximumPercent after heal",
             peaks[name] <= cap,
-            f"{name}: {peaks[name]} running at once, maximumPercent allows {cap}",
+            f"{name}: {peaks[name]} running at once, maximumPercent allows {cap} "
+            f"(desired {want}, largest since the last check {base})",
         )
+        w.recent_max[name] = want
     checks.check("no orphan containers", not unknown, f"containers of unknown tasks: {unknown[:5]}")
     ghosts, strays = [], []
     for t in tasks.values():
@@ -452,21 +478,33 @@ def campaign(args: argparse.Namespace) -> int:
             if args.settle and n % args.settle == 0:  # now and then: converge, then every invariant
                 t0 = time.monotonic()
                 round_peaks: Counter = Counter()
+                gap: list[str] = []
                 try:
-                    wait_until(lambda p=round_peaks: converged(fleet, w, p), 90, "convergence", interval=1)
+                    settled = functools.partial(converged, fleet, w, round_peaks, gap)
+                    wait_until(settled, SETTLE_TIMEOUT, "convergence", interval=1)
                     converge_rounds.append(time.monotonic() - t0)
+                    checks.check("converged after a settle point", True)
                     final_checks(fleet, w, checks, round_peaks)
                 except TimeoutError:
-                    checks.check("converged after a settle point", False, f"not within 90s after fault {n}")
+                    checks.check(
+                        "converged after a settle point",
+                        False,
+                        f"not within {SETTLE_TIMEOUT:.0f}s after fault {n} ({kind} on {fault.target}): "
+                        f"{gap[0] if gap else 'no answer'}",
+                    )
+                    print(f"  settle after fault {n}: not converged: {gap[0] if gap else '?'}", flush=True)
         # The end: every fault healed; everything must converge and then hold the invariants.
         healed = time.monotonic()
         peaks = Counter()
         converge = None
+        gap = []
         with contextlib.suppress(TimeoutError):
-            wait_until(lambda: converged(fleet, w, peaks), CONVERGE_TIMEOUT, "convergence", interval=1)
+            wait_until(lambda: converged(fleet, w, peaks, gap), CONVERGE_TIMEOUT, "convergence", interval=1)
             converge = time.monotonic() - healed
         checks.check(
-            "converged after the last heal", converge is not None, f"not within {CONVERGE_TIMEOUT:.0f}s"
+            "converged after the last heal",
+            converge is not None,
+            f"not within {CONVERGE_TIMEOUT:.0f}s: {gap[0] if gap else 'no answer'}",
         )
         final_checks(fleet, w, checks, peaks)
         calls_fault = [s for s, f in w.latencies if f]
