@@ -32,7 +32,7 @@ from shoal.manager.lb_feed import LbFeed
 from shoal.manager.leader import ProcessLease
 from shoal.manager.pki import DEFAULT_INSTANCE_LIFETIME, CertificateAuthority
 from shoal.manager.secretbox import SecretsKeyError
-from shoal.manager.store.etcd import Conflict
+from shoal.manager.store.etcd import Conflict, Item
 from shoal.manager.streams import SessionLink, StreamRouter
 from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2, lb_pb2
 
@@ -42,6 +42,8 @@ HEARTBEAT_INTERVAL_SECONDS = 10
 # (TCP keepalive alone takes over a minute to notice), and the disconnect grace period starts then.
 MISSED_HEARTBEATS = 3
 HEARTBEAT_ACK = agent_pb2.ManagerMessage(heartbeat_ack=agent_pb2.HeartbeatAck())
+REPORT_RETRY_SECONDS = 0.5  # first pause before reports etcd could not take are tried again
+REPORT_RETRY_MAX_SECONDS = 5.0
 
 
 class Superseded(Exception):
@@ -459,26 +461,44 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
     async def _apply_reports(
         self, s: _Session, pending: asyncio.Queue[agent_pb2.AgentMessage | None]
     ) -> None:
+        # Reports that etcd could not take are kept and tried again with what arrives meanwhile: the
+        # agent sent them once and re-sends its whole state only after a reconnect.
+        carried: list[agent_pb2.TaskStateChange] = []
+        delay = REPORT_RETRY_SECONDS
         while True:
             batch = [await pending.get()]
             while not pending.empty():
                 batch.append(pending.get_nowait())
             end = None in batch
-            changes = [m.task_state for m in batch if m is not None and m.WhichOneof("body") == "task_state"]
+            changes = carried + [
+                m.task_state for m in batch if m is not None and m.WhichOneof("body") == "task_state"
+            ]
             beats = [m.heartbeat for m in batch if m is not None and m.WhichOneof("body") == "heartbeat"]
             proxies = [m.lb_status for m in batch if m is not None and m.WhichOneof("body") == "lb_status"]
             try:
-                if changes:
-                    await self._apply_changes(s, changes)
-                if proxies:
-                    await self._lb_status(s, proxies[-1])
                 if beats:
                     await self._heartbeat(s, beats[-1])
+                if changes:
+                    try:
+                        await self._apply_changes(s, changes)
+                        carried, delay = [], REPORT_RETRY_SECONDS
+                    except Unavailable as exc:
+                        log.warning(
+                            "could not apply %d report(s) from %s yet (%s); retrying in %.1f s",
+                            len(changes), s.instance_id, exc, delay,
+                        )  # fmt: skip
+                        carried = changes
+                if proxies:
+                    await self._lb_status(s, proxies[-1])
             except (Conflict, Superseded):
                 log.info("session %s of %s was superseded", s.epoch, s.instance_id)
                 return
             if end:
-                return
+                return  # whatever is still carried is re-sent by the agent when it reconnects
+            if carried:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, REPORT_RETRY_MAX_SECONDS)
+                pending.put_nowait(agent_pb2.AgentMessage())  # wake up to try again even if all is quiet
 
     async def _apply_changes(self, s: _Session, changes: list[agent_pb2.TaskStateChange]) -> None:
         """Apply agent reports in order, all in one transaction fenced by the session key."""
@@ -487,10 +507,22 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             dict.fromkeys(self.keys.task(s.cluster, ch.task_arn.rsplit("/", 1)[-1]) for ch in changes)
         )
 
+        tries = 0
+
         async def attempt() -> None:
-            items = dict(
-                zip(keys, await asyncio.gather(*(self.store.get(k, ecs_pb2.Task) for k in keys)), strict=True)
-            )
+            nonlocal tries
+            tries += 1
+            items: dict[str, Item[ecs_pb2.Task] | None] = {}
+            if self.cp.view is not None and tries == 1:
+                # First from the watch-fed view: no etcd read per report. A task changed since (a stop
+                # request) fails the fenced compare and the retry reads etcd itself.
+                tasks = (await self.cp.view.read(s.cluster)).tasks
+                items = {k: tasks.get(k.rsplit("/", 1)[-1]) for k in keys}
+            # The session's task feed is a watch of its own and may be ahead of the view: a task the
+            # view has not seen yet is read from etcd rather than its report dropped.
+            unseen = [k for k in keys if items.get(k) is None]
+            got = await asyncio.gather(*(self.store.get(k, ecs_pb2.Task) for k in unseen))
+            items.update(zip(unseen, got, strict=True))
             current = {
                 k: i.value
                 for k, i in items.items()
@@ -517,10 +549,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                     raise Superseded() from None
                 raise  # a task changed meanwhile (a stop request): apply the reports to it again
 
-        try:
-            await self.store.optimistic(attempt, what=f"reports of {s.instance_id}")
-        except Unavailable as exc:
-            log.warning("could not apply %d report(s) from %s: %s", len(changes), s.instance_id, exc)
+        await self.store.optimistic(attempt, what=f"reports of {s.instance_id}")
 
     async def _heartbeat(self, s: _Session, hb: agent_pb2.Heartbeat) -> None:
         if self.cp.view is not None:
