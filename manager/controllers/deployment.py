@@ -221,16 +221,19 @@ def decide_replica(
     stopping = sum(1 for t in leaving if t.instance_state not in ("lost", "gone"))
     floor = min_healthy(desired, svc.minimum_healthy_percent)
     mine = [t for t in active if t.deployment_id == primary.id and t.instance_state != "draining"]
-    old = [t for t in active if t not in mine]
+    # By task id: a membership test on the dataclasses compares every field, O(n²) per round.
+    mine_ids = {t.task_id for t in mine}
+    old = [t for t in active if t.task_id not in mine_ids]
 
     # Scale in the primary deployment beyond desiredCount, mirroring the placement strategies.
     if len(mine) > desired:
         extra = len(mine) - desired
         by_id = {t.task_id: t for t in mine}
         order = [by_id[i] for i in (scale_in or []) if i in by_id] or _order_for_stop(mine)
+        scaled_in = {t.task_id for t in order[:extra]}
         for t in order[:extra]:
             d.stop.append((t.task_id, "Service scaled in"))
-        mine = [t for t in mine if t not in order[:extra]]
+        mine = [t for t in mine if t.task_id not in scaled_in]
         active = mine + old
 
     # Start new primary tasks within maximumPercent (never below desired when nothing old is left).

@@ -278,3 +278,18 @@ def test_daemon_keeps_tasks_through_a_brief_disconnect_and_stops_all_when_delete
     gone = dm.decide_daemon(view, current, ["i-1"], set(), NOW, deleting=True)
     assert sorted(gone.stop) == [("a", "Service is being deleted"), ("b", "Service is being deleted")]
     assert gone.start_on == []
+
+
+def test_a_round_never_compares_tasks_field_by_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Membership tests on the task dataclasses made a round O(n²): 3.4 s for 4,000 tasks."""
+    compared = []
+
+    def counting_eq(self: dm.ServiceTask, other: object) -> bool:
+        compared.append(1)
+        return self is other
+
+    monkeypatch.setattr(dm.ServiceTask, "__eq__", counting_eq)
+    s = svc(30, deployments=2)
+    d = dm.decide_replica(s, tasks("d0", 40) + tasks("d1", 20), NOW)  # scale-in and an old deployment
+    assert any(reason == "Service scaled in" for _, reason in d.stop)
+    assert compared == []
