@@ -9,6 +9,8 @@ transaction this process committed (as kube-apiserver's watch cache waits for a 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 from collections.abc import Callable, Iterable
 
@@ -154,7 +156,10 @@ class View:
         self.relists = 0
         self.reconnects = 0
         self._ready = asyncio.Event()
-        self._advanced = asyncio.Event()
+        # Readers waiting for a revision, soonest first: an advance wakes only those it satisfies
+        # (waking every reader on every watch batch cost more than the reads under load).
+        self._waiters: list[tuple[int, int, asyncio.Future[bool]]] = []
+        self._waiter_seq = itertools.count()
         self._runner: asyncio.Task | None = None
         # Called with every change of a per-cluster key of another kind (metrics records...): readers of
         # such keys need no watch of their own.
@@ -232,8 +237,10 @@ class View:
     def _advance(self, revision: int) -> None:
         if revision > self.revision:
             self.revision = revision
-        self._advanced.set()
-        self._advanced = asyncio.Event()
+        while self._waiters and self._waiters[0][0] <= self.revision:
+            fut = heapq.heappop(self._waiters)[2]
+            if not fut.done():
+                fut.set_result(True)
 
     def cluster(self, name: str) -> ClusterView:
         cv = self.clusters.get(name)
@@ -242,17 +249,19 @@ class View:
         return cv
 
     async def _wait_for(self, revision: int, timeout: float) -> bool:
+        if self.revision >= revision:
+            return True
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self.revision < revision:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return False
-            try:
-                await asyncio.wait_for(self._advanced.wait(), remaining)
-            except TimeoutError:
-                return False
-        return True
+        fut: asyncio.Future[bool] = loop.create_future()
+        if len(self._waiters) > 4096:  # readers that gave up while the watch was stuck (etcd outage)
+            self._waiters = [w for w in self._waiters if not w[2].done()]
+            heapq.heapify(self._waiters)
+        heapq.heappush(self._waiters, (revision, next(self._waiter_seq), fut))
+        timer = loop.call_later(timeout, lambda: fut.done() or fut.set_result(False))
+        try:
+            return await fut
+        finally:
+            timer.cancel()
 
     async def read(self, cluster: str) -> ClusterView:
         """The cluster as of at least this process's last commit (and the last conflict it met)."""

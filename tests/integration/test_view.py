@@ -160,3 +160,26 @@ def test_the_view_matches_a_fresh_listing_under_churn(etcd_endpoint: str, seed: 
             await store.close()
 
     asyncio.run(asyncio.wait_for(body(), 120))
+
+
+@pytest.mark.etcd
+def test_readers_waiting_for_a_revision_wake_when_the_watch_reaches_it(etcd_endpoint: str) -> None:
+    async def body() -> None:
+        store = Store([etcd_endpoint], prefix=f"/view-wait-{secrets.token_hex(4)}/")
+        await store.connect()
+        view = View(store)
+        await view.read("c")
+        target = view.revision + 3
+        waiting = [asyncio.create_task(view._wait_for(target - k % 3, 10)) for k in range(60)]
+        never = asyncio.create_task(view._wait_for(target + 1000, 0.3))
+        await asyncio.sleep(0.05)
+        assert not any(w.done() for w in waiting)  # nothing reached yet
+        for n in range(3):
+            await store.commit({store.keys.cluster(f"c{n}"): ecs_pb2.Cluster(cluster_name=f"c{n}")})
+        assert await asyncio.wait_for(asyncio.gather(*waiting), 10) == [True] * 60
+        assert await never is False  # gave up at its timeout
+        assert view._waiters and all(w[2].done() for w in view._waiters)  # only the abandoned one
+        await view.stop()
+        await store.close()
+
+    asyncio.run(asyncio.wait_for(body(), 30))
