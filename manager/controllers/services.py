@@ -247,9 +247,14 @@ class ServiceController:
         if any(t.HasField("lb_draining_since") and t.desired_status == "RUNNING" for t in mine_raw):
             self._lb_waiting.add(cluster)
         tasks = []
+        checked: dict[str, bool] = {}  # task definition -> has an essential container's health check
         for t in mine_raw:
             lb_health, lb_unhealthy_in = lb.health_of(t) if lb is not None else ("", "")
-            td = await self._taskdef(t.task_definition_arn)
+            if t.task_definition_arn not in checked:
+                td = await self._taskdef(t.task_definition_arn)
+                checked[t.task_definition_arn] = any(
+                    has_health_check(c) and is_essential(c) for c in td.container_definitions
+                )
             tasks.append(
                 dm.ServiceTask(
                     task_id=t.task_arn.rsplit("/", 1)[-1],
@@ -258,9 +263,7 @@ class ServiceController:
                     last_status=t.last_status,
                     desired_status=t.desired_status,
                     health=t.health_status or "UNKNOWN",
-                    has_health_check=any(
-                        has_health_check(c) and is_essential(c) for c in td.container_definitions
-                    ),
+                    has_health_check=checked[t.task_definition_arn],
                     started_at=_dt(t.started_at),
                     stopped_at=_dt(t.stopped_at),
                     stop_code=t.stop_code,
