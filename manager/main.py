@@ -636,6 +636,7 @@ async def serve(args: argparse.Namespace) -> None:
     await api.stop(grace=2)
     if agents is not api:
         await agents.stop(grace=2)
+    await sessions.heartbeats.stop()  # before the store closes under it
     await metrics_recorder.stop()
     for sink in sinks:
         await sink.stop()
