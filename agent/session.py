@@ -80,6 +80,7 @@ class AgentSession:
         self.connected = asyncio.Event()
         self.proxy = proxy  # the load balancer proxy (None: simulated instances run none)
         self._established = False
+        self.established = 0  # sessions established so far (a reconnect counts one more)
         self._move_on = False  # the manager fell silent: the next attempt goes to another replica
         self.usage = usage  # simulated instances report made-up usage instead of reading /proc each
         # Logs and exec streams share the session; their output waits behind reports and heartbeats.
@@ -173,6 +174,7 @@ class AgentSession:
                 "registered as %s (session %d)", registered.container_instance_arn, registered.session_epoch
             )
             self._established = True
+            self.established += 1
             self.connected.set()
             self.worker.on_reconnect()
             interval = registered.heartbeat_interval_seconds or 10

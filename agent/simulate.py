@@ -98,6 +98,10 @@ class Fleet:
     def connected(self) -> int:
         return sum(1 for s in self.sessions if s.connected.is_set())
 
+    def established(self) -> int:
+        """Sessions established in all: beyond --instances, each one is a reconnect."""
+        return sum(s.established for s in self.sessions)
+
     async def _identity(self, one: argparse.Namespace) -> AgentIdentity | None:
         if one.insecure:
             return None
@@ -157,15 +161,15 @@ async def run(args: argparse.Namespace) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     starter = asyncio.create_task(fleet.start())
-    last = -1
-    # One line whenever the count changes (at most once a second): the benchmark reads these.
+    last = (-1, -1)
+    # One line whenever the counts change (at most four times a second): the benchmark reads these.
     while not stop.is_set():
-        n = fleet.connected()
-        if n != last:
-            print(f"simulate: {n}/{args.instances} connected", flush=True)
-            last = n
+        now = (fleet.connected(), fleet.established())
+        if now != last:
+            print(f"simulate: {now[0]}/{args.instances} connected, {now[1]} sessions", flush=True)
+            last = now
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), 1.0)
+            await asyncio.wait_for(stop.wait(), 0.25)
         if starter.done() and starter.exception() is not None:
             raise starter.exception()  # type: ignore[misc]
     starter.cancel()

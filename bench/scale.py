@@ -1,12 +1,17 @@
-"""Benchmark: one manager (embedded etcd) and thousands of simulated agents in separate processes.
+"""Benchmark: real managers (embedded etcd, or replicas on one etcd) and thousands of simulated agents.
 
 Prints figures only; it never passes or fails on a time (`--quick` checks that each step happened).
-    python bench/scale.py [--quick] [--sessions 1000,2000,5000] [--tasks 10000] [--stopped 40000]
+    python bench/scale.py [--quick] [--scenarios 1,2,3,4,5] [--sessions 1000,2000,5000] [--tasks 10000]
+        [--stopped 40000] [--failover-instances 2000]
 Scenarios (numbers as in the scale issue): 1 sessions: time until all registered, manager RSS and CPU at
 steady heartbeats, API p50/p99 next to the same calls on an empty cluster; 2 a REPLICA service from 0
 to --tasks running: placements/s and time to steady state; 3 RunTask latency (API and CLI) with 0,
---tasks and --tasks + --stopped tasks in the cluster; 5 (run first) a real agent on Docker, idle and
-with --real-tasks running. After each: etcd's database size and revision.
+--tasks and --tasks + --stopped tasks in the cluster; 4 (last, after the others' fleet is gone) two
+manager replicas on an etcd of its own with --failover-instances connected, the leader killed with
+SIGKILL: time until the survivor leads, until its controller has placed the tasks of a desiredCount
+raised right after the kill, and until every instance is connected again; 5 (run first) a real agent
+on Docker, idle and with --real-tasks running. After each: etcd's database size and revision.
+`--scenarios 4` runs only scenario 4 (2 and 3 need the fleet of 1: any of them runs all three).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import re
 import resource
 import secrets
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -34,9 +40,10 @@ from shoal.client import ShoalClient
 from shoal.core import arns, tasks
 from shoal.core.errors import ShoalError
 from shoal.manager.store.etcd import EtcdSecurity, Store
-from shoal.v1 import api_pb2, ecs_pb2, fleet_pb2
+from shoal.v1 import api_pb2, ecs_pb2, fleet_pb2, internal_pb2
 
 PER_PROCESS = 2500  # simulated instances per `shoal-agent simulate` process
+ETCD_PREFIX = "/shoal/"  # the managers' default
 TASKDEF = ecs_pb2.TaskDefinition(
     family="scale",
     container_definitions=[ecs_pb2.ContainerDefinition(name="app", image="sim", memory=128, cpu=64)],
@@ -49,12 +56,18 @@ def _lift_fd_limit() -> None:
 
 
 class Manager:
-    """shoal-manager with its embedded etcd, TLS and a join token, as a real process."""
+    """shoal-manager with its embedded etcd, TLS and a join token, as a real process; with `etcd`, a
+    replica on that etcd instead (`first`: the replica that created the cluster, whose CA, secrets key
+    and admin key it shares)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, name: str = "m", etcd: str = "", first: Manager | None = None) -> None:
         self.root = root
+        self.data = root / name
         self.endpoint = f"127.0.0.1:{free_port()}"
-        self.log = open(root / "manager.log", "w")  # noqa: SIM115 - open for the process' life
+        self.log = open(root / f"{name}.log", "w")  # noqa: SIM115 - open for the process' life
+        shared = ["--etcd-endpoints", etcd, "--etcd-prefix", ETCD_PREFIX] if etcd else []
+        if first is not None:  # replicas seal secrets (and the CA's key) in etcd with the same key
+            shared += ["--secrets-key-file", str(first.data / "secrets.key")]
         self.proc = subprocess.Popen(
             [
                 str(BIN / "shoal-manager"),
@@ -63,25 +76,27 @@ class Manager:
                 "--agent-listen",
                 f"127.0.0.1:{free_port()}",
                 "--data-dir",
-                str(root / "m"),
+                str(self.data),
                 "--installer-listen",
                 "off",
                 "--ecs-listen",
                 "off",
                 "--log-level",
                 "WARNING",
+                *shared,
             ],
             stdout=subprocess.DEVNULL,
             stderr=self.log,
         )
-        self.ca_file = root / "m" / "ca.pem"
-        key_file = root / "m" / "admin.key"  # the new cluster's bootstrap admin key
+        origin = first.data if first is not None else self.data
+        self.ca_file = origin / "ca.pem"
+        key_file = origin / "admin.key"  # the new cluster's bootstrap admin key
         wait(self.ca_file.exists, 60)
         wait(key_file.exists, 60)
         self.api = ShoalClient(
             self.endpoint, timeout=30, ca_file=str(self.ca_file), api_key=key_file.read_text().strip()
         )
-        self.etcd_tls = root / "m" / "etcd" / "tls"
+        self.etcd_tls = self.data / "etcd" / "tls"
 
         def up() -> bool:
             try:
@@ -91,11 +106,15 @@ class Manager:
                 return False
 
         wait(up, 60)
-        self.token = self.api.create_join_token(
-            fleet_pb2.CreateJoinTokenRequest(ttl_seconds=0, uses=0)
-        ).secret
+        if first is not None:
+            self.token = first.token
+        else:
+            self.token = self.api.create_join_token(
+                fleet_pb2.CreateJoinTokenRequest(ttl_seconds=0, uses=0)
+            ).secret
         self.ps = psutil.Process(self.proc.pid)
-        self.etcd_endpoint = self._etcd_endpoint()
+        self.etcd_endpoint = etcd or self._etcd_endpoint()
+        self.identity = f"{socket.gethostname()}:{self.proc.pid}"  # as it names itself in the leader key
 
     def _etcd_endpoint(self) -> str:
         for child in self.ps.children():
@@ -111,8 +130,28 @@ class Manager:
         time.sleep(seconds)
         return self.ps.memory_info().rss / 2**20, self.ps.cpu_percent(None)
 
+    def store(self) -> Store:
+        """A client of the manager's etcd (the embedded one answers only its client certificate)."""
+        if not self.etcd_tls.exists():
+            return Store([self.etcd_endpoint], prefix=ETCD_PREFIX)
+        return Store(
+            [self.etcd_endpoint],
+            prefix=ETCD_PREFIX,
+            security=EtcdSecurity(
+                ca_cert=(self.etcd_tls / "ca.pem").read_bytes(),
+                cert_chain=(self.etcd_tls / "client.pem").read_bytes(),
+                cert_key=(self.etcd_tls / "client.key").read_bytes(),
+            ),
+        )
+
+    def kill9(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
+
     def stop(self) -> None:
         self.api.close()
+        if self.proc.poll() is not None:
+            return
         self.proc.terminate()
         try:
             self.proc.wait(30)
@@ -121,8 +160,42 @@ class Manager:
             self.proc.wait(10)
 
 
+class Etcd:
+    """A one-member etcd of the benchmark's own (plaintext, 127.0.0.1 only) for manager replicas."""
+
+    def __init__(self, root: Path) -> None:
+        binary = shutil.which("etcd")
+        if binary is None:
+            raise SystemExit("scenario 4 needs etcd (deploy/setup.sh installs it)")
+        client, peer = free_port(), free_port()
+        self.endpoint = f"127.0.0.1:{client}"
+        self.proc = subprocess.Popen(
+            [
+                binary, "--name", "bench", "--data-dir", str(root / "etcd"),
+                "--listen-client-urls", f"http://{self.endpoint}", "--advertise-client-urls", f"http://{self.endpoint}",
+                "--listen-peer-urls", f"http://127.0.0.1:{peer}",
+                "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
+                "--initial-cluster", f"bench=http://127.0.0.1:{peer}",
+                "--log-outputs", str(root / "etcd.log"), "--logger", "zap",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+        def up() -> bool:
+            with socket.socket() as sock:
+                return sock.connect_ex(("127.0.0.1", client)) == 0
+
+        wait(up, 30)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
 class Simulators:
-    """`shoal-agent simulate` processes; their "N/M connected" lines tell how many are up."""
+    """`shoal-agent simulate` processes; their "N/M connected, K sessions" lines tell how many are up
+    and how many sessions they established in all (each reconnect is one more)."""
 
     def __init__(self, manager: Manager, root: Path) -> None:
         self.manager = manager
@@ -130,7 +203,10 @@ class Simulators:
         self.procs: list[tuple[subprocess.Popen, list[int]]] = []
         self.total = 0
 
-    def add(self, n: int) -> None:
+    def add(self, n: int, managers: str = "") -> list[int]:
+        """n more instances (processes of PER_PROCESS at most) dialling `managers` (default: the manager
+        given first); the state of each new process: [connected, sessions, instances]."""
+        added = []
         while n > 0:
             count = min(n, PER_PROCESS)
             proc = subprocess.Popen(
@@ -138,7 +214,7 @@ class Simulators:
                     str(BIN / "shoal-agent"),
                     "simulate",
                     "--manager",
-                    self.manager.endpoint,
+                    managers or self.manager.endpoint,
                     "--data-dir",
                     str(self.root / "sim"),
                     "--instances",
@@ -154,19 +230,21 @@ class Simulators:
                 stderr=open(self.root / f"sim-{self.total}.log", "w"),  # noqa: SIM115
                 text=True,
             )
-            state = [0]
+            state = [0, 0, count]
             threading.Thread(target=self._read, args=(proc, state), daemon=True).start()
             self.procs.append((proc, state))
+            added.append(state)
             self.total += count
             n -= count
+        return added
 
     @staticmethod
     def _read(proc: subprocess.Popen, state: list[int]) -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
-            m = re.match(r"simulate: (\d+)/(\d+) connected", line)
+            m = re.match(r"simulate: (\d+)/(\d+) connected, (\d+) sessions", line)
             if m:
-                state[0] = int(m.group(1))
+                state[0], state[1] = int(m.group(1)), int(m.group(3))
 
     def connected(self) -> int:
         return sum(state[0] for _, state in self.procs)
@@ -215,15 +293,7 @@ def run_task(api: ShoalClient, count: int) -> api_pb2.RunTaskResponse:
 
 def etcd_status(m: Manager) -> str:
     async def status() -> str:
-        # The embedded etcd answers only with the manager's client certificate.
-        store = Store(
-            [m.etcd_endpoint],
-            security=EtcdSecurity(
-                ca_cert=(m.etcd_tls / "ca.pem").read_bytes(),
-                cert_chain=(m.etcd_tls / "client.pem").read_bytes(),
-                cert_key=(m.etcd_tls / "client.key").read_bytes(),
-            ),
-        )
+        store = m.store()
         await store.connect()
         try:
             assert store.client.maintenance is not None
@@ -242,15 +312,7 @@ def seed_stopped(m: Manager, n: int, instance_arn: str) -> None:
     """n STOPPED task records written straight into etcd (placing them for real would take an hour)."""
 
     async def seed() -> None:
-        # The embedded etcd answers only with the manager's client certificate.
-        store = Store(
-            [m.etcd_endpoint],
-            security=EtcdSecurity(
-                ca_cert=(m.etcd_tls / "ca.pem").read_bytes(),
-                cert_chain=(m.etcd_tls / "client.pem").read_bytes(),
-                cert_key=(m.etcd_tls / "client.key").read_bytes(),
-            ),
-        )
+        store = m.store()
         await store.connect()
         now = tasks.now_ts()
         try:
@@ -303,14 +365,181 @@ def cli_run_task(m: Manager, n: int) -> list[float]:
     return timed(lambda: subprocess.run(cmd, env=env, check=True, capture_output=True), n)
 
 
-def service_counts(api: ShoalClient) -> tuple[int, int]:
+def service_counts(api: ShoalClient, name: str = "scale") -> tuple[int, int]:
     """(running, pending); a manager too busy to answer in time counts as no progress, not an end."""
     try:
-        svc = api.describe_services(api_pb2.DescribeServicesRequest(services=["scale"])).services[0]
+        svc = api.describe_services(api_pb2.DescribeServicesRequest(services=[name])).services[0]
     except ShoalError as exc:
         print(f"  (describe-services: {exc})")
         return -1, -1
     return svc.running_count, svc.pending_count
+
+
+class LeaderWatch(threading.Thread):
+    """Polls the leader key in etcd until `identity` holds it; `at` is when it was first seen there."""
+
+    def __init__(self, m: Manager, identity: str) -> None:
+        super().__init__(daemon=True)
+        self.m, self.identity = m, identity
+        self.at: float | None = None
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        async def poll() -> None:
+            store = self.m.store()
+            await store.connect()
+            try:
+                while not self.done.is_set():
+                    item = await store.get(store.keys.leader(), internal_pb2.SessionRecord)
+                    if item is not None and item.value.owner == self.identity:
+                        self.at = time.perf_counter()
+                        return
+                    await asyncio.sleep(0.02)
+            finally:
+                await store.close()
+
+        asyncio.run(poll())
+
+
+def leader_of(m: Manager) -> str:
+    async def get() -> str:
+        store = m.store()
+        await store.connect()
+        try:
+            item = await store.get(store.keys.leader(), internal_pb2.SessionRecord)
+            return item.value.owner if item is not None else ""
+        finally:
+            await store.close()
+
+    return asyncio.run(get())
+
+
+def failover(root: Path, n: int, before: int, more: int) -> None:
+    """Scenario 4: two manager replicas on one etcd, n simulated instances, half of them dialling each
+    replica first, and a service at `before` tasks; the leader is killed with SIGKILL and the service's
+    desiredCount raised by `more` on the survivor at once. Times from the kill until the survivor leads,
+    until its controller has placed the new tasks (and they run), and until every instance of the
+    killed replica is connected again."""
+    root.mkdir()
+    etcd = Etcd(root)
+    managers: list[Manager] = []
+    sims: Simulators | None = None
+    try:
+        first = Manager(root, "m1", etcd.endpoint)
+        managers.append(first)
+        managers.append(Manager(root, "m2", etcd.endpoint, first=first))
+        wait(lambda: leader_of(first) != "", 30)
+        leader, survivor = sorted(managers, key=lambda m: m.identity != leader_of(first))
+        api = survivor.api
+        api.register_task_definition(api_pb2.RegisterTaskDefinitionRequest(task_definition=TASKDEF))
+        sims = Simulators(first, root)
+        t0 = time.perf_counter()
+        # The instances of the leader's half dial it first, the others the survivor.
+        on_leader = sims.add(n // 2, f"{leader.endpoint},{survivor.endpoint}")
+        sims.add(n - n // 2, f"{survivor.endpoint},{leader.endpoint}")
+        wait(lambda: sims.connected() >= n, 1800)
+        took = time.perf_counter() - t0
+        print(f"  {n} instances connected in {took:.1f} s, {n // 2} of them to the leader")
+        api.create_service(
+            api_pb2.CreateServiceRequest(
+                service_name="failover", task_definition="scale", desired_count=before
+            )
+        )
+        wait(lambda: service_counts(api, "failover")[0] >= before, 600)
+        sessions_before = sum(state[1] for state in on_leader)
+        watch = LeaderWatch(survivor, survivor.identity)
+        watch.start()
+
+        killed = time.perf_counter()
+        leader.kill9()
+        api.update_service(api_pb2.UpdateServiceRequest(service="failover", desired_count=before + more))
+        placed_at = running_at = reconnected_at = None
+        while placed_at is None or running_at is None or reconnected_at is None:
+            now = time.perf_counter()
+            if now - killed > 600:
+                raise SystemExit(
+                    f"failover incomplete after 600 s: placed {placed_at}, running {running_at}, "
+                    f"reconnected {reconnected_at}"
+                )
+            if reconnected_at is None and (
+                sum(state[1] for state in on_leader) >= sessions_before + n // 2
+                and sum(state[0] for state in on_leader) >= n // 2
+            ):
+                reconnected_at = now
+            if placed_at is None and len(service_tasks(api, "failover")) >= before + more:
+                placed_at = time.perf_counter()
+            if (
+                placed_at is not None
+                and running_at is None
+                and service_counts(api, "failover")[0] >= before + more
+            ):
+                running_at = time.perf_counter()
+            time.sleep(0.05)
+        watch.done.set()
+        watch.join(10)
+        if watch.at is None:
+            raise SystemExit("the survivor's controller acted, but it never held the leader key")
+        print(f"  the survivor leads {watch.at - killed:.2f} s after the kill")
+        print(
+            f"  controller acted: all {more} new tasks placed {placed_at - killed:.2f} s after the kill, "
+            f"runningCount {before + more} after {running_at - killed:.2f} s"
+        )
+        print(
+            f"  all {n // 2} instances of the killed replica connected again {reconnected_at - killed:.2f} s "
+            f"after the kill (every one of the {n}: {sims.connected()})"
+        )
+        connected = connected_instances(api)
+        if connected < n:  # not a time: a lost instance is a failure
+            raise SystemExit(f"after the failover the survivor sees {connected} of {n} instances connected")
+        print(f"  the survivor sees all {n} instances connected")
+        rss, cpu = survivor.usage(5)
+        print(f"  survivor RSS {rss:.0f} MiB, CPU {cpu:.1f} % with all {n} sessions")
+        print("  " + etcd_status(survivor))
+    finally:
+        if sims is not None:
+            sims.stop()
+        for m in managers:
+            m.stop()
+        etcd.stop()
+
+
+def connected_instances(api: ShoalClient, timeout: float = 60) -> int:
+    """How many of the cluster's instances the manager sees connected, once all are (or at the timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        listed = api.list_container_instances(api_pb2.ListContainerInstancesRequest(max_results=1000))
+        arns_ = list(listed.container_instance_arns)
+        token = listed.next_token
+        while token:
+            more = api.list_container_instances(
+                api_pb2.ListContainerInstancesRequest(max_results=1000, next_token=token)
+            )
+            arns_ += more.container_instance_arns
+            token = more.next_token
+        n = 0
+        for start in range(0, len(arns_), 100):
+            described = api.describe_container_instances(
+                api_pb2.DescribeContainerInstancesRequest(container_instances=arns_[start : start + 100])
+            )
+            n += sum(1 for i in described.container_instances if i.agent_connected)
+        if n == len(arns_) or time.monotonic() > deadline:
+            return n
+        time.sleep(1)
+
+
+def service_tasks(api: ShoalClient, name: str) -> list[str]:
+    arns_: list[str] = []
+    token = ""
+    while True:
+        resp = api.list_tasks(
+            api_pb2.ListTasksRequest(
+                service_name=name, desired_status="RUNNING", next_token=token, max_results=1000
+            )
+        )
+        arns_ += resp.task_arns
+        token = resp.next_token
+        if not token:
+            return arns_
 
 
 def real_agent(m: Manager, root: Path, n_tasks: int) -> None:
@@ -401,25 +630,11 @@ def real_agent(m: Manager, root: Path, n_tasks: int) -> None:
             )
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="a small run that checks every step (smoke test)")
-    p.add_argument("--sessions", default="1000,2000,5000")
-    p.add_argument("--tasks", type=int, default=10000)
-    p.add_argument("--stopped", type=int, default=40000)
-    p.add_argument("--samples", type=int, default=100)
-    p.add_argument("--real-tasks", type=int, default=50, help="tasks on the real agent of scenario 5")
-    p.add_argument("--no-real-agent", action="store_true", help="skip scenario 5 (needs a Docker Engine)")
-    args = p.parse_args()
-    if args.quick:
-        args.sessions, args.tasks, args.stopped, args.samples = "40,80", 100, 400, 10
-        args.real_tasks = 5
+def fleet(args: argparse.Namespace, root: Path, run_fleets: bool) -> None:
+    """Scenarios 5, 1, 2 and 3: one manager with its embedded etcd, a real agent, then simulated fleets."""
     steps = [int(x) for x in args.sessions.split(",")]
-    _lift_fd_limit()  # inherited by the manager and the simulators: thousands of connections each
-    root = Path(tempfile.mkdtemp(prefix="shoal-scale-"))
     m = Manager(root)
     sims = Simulators(m, root)
-    started = time.perf_counter()
     try:
         api = m.api
         api.register_task_definition(api_pb2.RegisterTaskDefinitionRequest(task_definition=TASKDEF))
@@ -427,6 +642,8 @@ def main() -> None:
         if not args.no_real_agent:
             print("\n== 5. a real agent on Docker (before the simulated fleets, on a quiet machine)")
             real_agent(m, root, args.real_tasks)
+        if not run_fleets:
+            return
 
         print("\n== 1. sessions")
         print("baseline, no instances:")
@@ -496,10 +713,55 @@ def main() -> None:
         for name, s in lat.items():
             print(f"  {name:<24} {percentiles(s)}")
         print("  " + etcd_status(m))
-        print(f"\nwhole run: {time.perf_counter() - started:.0f} s")
     finally:
         sims.stop()
         m.stop()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="a small run that checks every step (smoke test)")
+    p.add_argument(
+        "--scenarios",
+        default="1,2,3,4,5",
+        help="which to run (default all); 2 and 3 run on the fleet of 1, so any of them runs all three",
+    )
+    p.add_argument("--sessions", default="1000,2000,5000")
+    p.add_argument("--tasks", type=int, default=10000)
+    p.add_argument("--stopped", type=int, default=40000)
+    p.add_argument("--samples", type=int, default=100)
+    p.add_argument("--real-tasks", type=int, default=50, help="tasks on the real agent of scenario 5")
+    p.add_argument("--no-real-agent", action="store_true", help="skip scenario 5 (needs a Docker Engine)")
+    p.add_argument("--failover-instances", type=int, default=2000, help="instances of scenario 4")
+    p.add_argument(
+        "--failover-tasks", type=int, default=200, help="scenario 4's service before the kill (default 200)"
+    )
+    p.add_argument("--failover-more", type=int, default=100, help="...and the tasks it wants more after it")
+    args = p.parse_args()
+    if args.quick:
+        args.sessions, args.tasks, args.stopped, args.samples = "40,80", 100, 400, 10
+        args.real_tasks = 5
+        args.failover_instances, args.failover_tasks, args.failover_more = 50, 10, 10
+    wanted = {x.strip() for x in args.scenarios.split(",") if x.strip()}
+    if wanted - {"1", "2", "3", "4", "5"}:
+        p.error(f"--scenarios: unknown {', '.join(sorted(wanted - {'1', '2', '3', '4', '5'}))}")
+    if "5" not in wanted:
+        args.no_real_agent = True
+    _lift_fd_limit()  # inherited by the managers and the simulators: thousands of connections each
+    root = Path(tempfile.mkdtemp(prefix="shoal-scale-"))
+    started = time.perf_counter()
+    try:
+        if wanted & {"1", "2", "3"} or not args.no_real_agent:
+            # The fleet of scenarios 1 to 3 is gone before scenario 4 starts its own.
+            fleet(args, root, run_fleets=bool(wanted & {"1", "2", "3"}))
+        if "4" in wanted:
+            print(
+                f"\n== 4. kill -9 the leader of two manager replicas with {args.failover_instances} "
+                "connected instances"
+            )
+            failover(root / "failover", args.failover_instances, args.failover_tasks, args.failover_more)
+        print(f"\nwhole run: {time.perf_counter() - started:.0f} s")
+    finally:
         if os.environ.get("SHOAL_BENCH_KEEP"):
             print(f"logs kept in {root}")
         else:

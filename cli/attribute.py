@@ -8,6 +8,7 @@ import click
 
 from shoal.cli._common import common, ctx_of
 from shoal.cli.output import print_table, short
+from shoal.cli.paging import paginate, paging_options
 from shoal.v1 import api_pb2, ecs_pb2
 
 
@@ -63,14 +64,33 @@ def attribute_delete(
 @attribute.command("list")
 @click.option("--name", default="")
 @click.option("--value", default="")
+@paging_options
 @common
 def attribute_list(
-    name: str, value: str, endpoint: str | None, cluster: str | None, output: str | None
+    name: str,
+    value: str,
+    max_items: int | None,
+    page_size: int | None,
+    starting_token: str | None,
+    endpoint: str | None,
+    cluster: str | None,
+    output: str | None,
 ) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.client.list_attributes(
+    resp = paginate(
+        c.client.list_attributes,
         api_pb2.ListAttributesRequest(
             cluster=c.cluster, target_type="container-instance", attribute_name=name, attribute_value=value
-        )
+        ),
+        "attributes",
+        max_items=max_items,
+        page_size=page_size,
+        starting_token=starting_token,
     )
-    c.emit(resp, lambda: _attr_rows(resp.attributes))
+
+    def table() -> None:
+        _attr_rows(resp.attributes)
+        if resp.next_token:
+            click.echo(f"NextToken: {resp.next_token}", err=True)
+
+    c.emit(resp, table)

@@ -8,6 +8,7 @@ import click
 
 from shoal.cli._common import common, ctx_of
 from shoal.cli.output import exit_on_failures, print_table
+from shoal.cli.paging import DESCRIBE_CLUSTERS, describe_batched, echo_listing, paginate, paging_options
 from shoal.v1 import api_pb2, ecs_pb2
 
 
@@ -48,11 +49,26 @@ def cluster_create(
 
 
 @cluster.command("list")
+@paging_options
 @common
-def cluster_list(endpoint: str | None, cluster: str | None, output: str | None) -> None:
+def cluster_list(
+    max_items: int | None,
+    page_size: int | None,
+    starting_token: str | None,
+    endpoint: str | None,
+    cluster: str | None,
+    output: str | None,
+) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.client.list_clusters(api_pb2.ListClustersRequest(max_results=1000))
-    c.emit(resp, lambda: [click.echo(a) for a in resp.cluster_arns])
+    resp = paginate(
+        c.client.list_clusters,
+        api_pb2.ListClustersRequest(),
+        "cluster_arns",
+        max_items=max_items,
+        page_size=page_size,
+        starting_token=starting_token,
+    )
+    c.emit(resp, lambda: echo_listing(resp.cluster_arns, resp.next_token))
 
 
 @cluster.command("describe")
@@ -62,7 +78,11 @@ def cluster_describe(
     names: tuple[str, ...], endpoint: str | None, cluster: str | None, output: str | None
 ) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.client.describe_clusters(api_pb2.DescribeClustersRequest(clusters=list(names) or [c.cluster]))
+    resp = describe_batched(
+        lambda batch: c.client.describe_clusters(api_pb2.DescribeClustersRequest(clusters=batch)),
+        list(names) or [c.cluster],
+        DESCRIBE_CLUSTERS,
+    )
     c.emit(resp, lambda: _cluster_rows(resp.clusters))
     exit_on_failures(resp.failures)
 

@@ -8,7 +8,7 @@ import click
 
 from shoal.cli._common import Ctx, common, ctx_of
 from shoal.cli.output import exit_on_failures, print_table
-from shoal.cli.paging import in_batches, paginate, paging_options
+from shoal.cli.paging import DESCRIBE_CONTAINER_INSTANCES, describe_batched, paginate, paging_options
 from shoal.v1 import api_pb2, ecs_pb2
 
 
@@ -78,21 +78,22 @@ def instance_list(
     if c.output == "json" or not resp.container_instance_arns:
         c.emit(resp, lambda: None)
         return
-    _instance_rows(_describe(c, list(resp.container_instance_arns)))
+    desc = _describe(c, list(resp.container_instance_arns))
+    exit_on_failures(desc.failures)
+    _instance_rows(desc.container_instances)
     if resp.next_token:
         click.echo(f"NextToken: {resp.next_token}", err=True)
 
 
-def _describe(c: Ctx, refs: list[str]) -> list[ecs_pb2.ContainerInstance]:
-    """DescribeContainerInstances in calls of at most 100 instances (the API's limit)."""
-    out: list[ecs_pb2.ContainerInstance] = []
-    for batch in in_batches(refs, 100):
-        desc = c.client.describe_container_instances(
+def _describe(c: Ctx, refs: list[str]) -> api_pb2.DescribeContainerInstancesResponse:
+    """DescribeContainerInstances in calls of at most 100 instances (the API's limit), merged."""
+    return describe_batched(
+        lambda batch: c.client.describe_container_instances(
             api_pb2.DescribeContainerInstancesRequest(cluster=c.cluster, container_instances=batch)
-        )
-        exit_on_failures(desc.failures)
-        out.extend(desc.container_instances)
-    return out
+        ),
+        refs,
+        DESCRIBE_CONTAINER_INSTANCES,
+    )
 
 
 @instance.command("describe")
@@ -102,9 +103,7 @@ def instance_describe(
     ids: tuple[str, ...], endpoint: str | None, cluster: str | None, output: str | None
 ) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.client.describe_container_instances(
-        api_pb2.DescribeContainerInstancesRequest(cluster=c.cluster, container_instances=list(ids))
-    )
+    resp = _describe(c, list(ids))
     c.emit(resp, lambda: _instance_rows(resp.container_instances))
     exit_on_failures(resp.failures)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -15,6 +15,11 @@ from shoal.core.errors import InvalidArgument
 _F = TypeVar("_F", bound=Callable[..., Any])
 _R = TypeVar("_R", bound=Message)
 MAX_PAGE = 1000  # the API's largest maxResults
+# The API's per-call limits (ECS's): a command given more arguments calls once per batch.
+DESCRIBE_TASKS = 100
+DESCRIBE_CONTAINER_INSTANCES = 100
+DESCRIBE_CLUSTERS = 100
+DESCRIBE_SERVICES = 10
 
 
 def paging_options(f: _F) -> _F:
@@ -60,7 +65,7 @@ def paginate(
     """Every page of a List call merged into one response, as aws-cli prints it: up to max_items
     results, and a NextToken (`next_token`) to resume from when it stopped early."""
     server_token, skip = _decode(starting_token)
-    merged: list[str] = []
+    merged: list[Any] = []  # ARNs, family names or Attribute messages
     last: _R | None = None
     while True:
         req = type(request)()
@@ -83,7 +88,7 @@ def paginate(
             return _merged(last, field, merged, "")
 
 
-def _merged(resp: _R, field: str, items: list[str], next_token: str) -> _R:
+def _merged(resp: _R, field: str, items: list[Any], next_token: str) -> _R:
     out = type(resp)()
     out.CopyFrom(resp)
     del getattr(out, field)[:]
@@ -95,3 +100,29 @@ def _merged(resp: _R, field: str, items: list[str], next_token: str) -> _R:
 def in_batches(items: Sequence[str], size: int) -> list[list[str]]:
     """Arguments cut to an API's per-call limit (DescribeContainerInstances 100, DescribeTasks 100, ...)."""
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def describe_batched(call: Callable[[list[str]], _R], refs: Sequence[str], size: int) -> _R:
+    """One Describe call per `size` arguments, the responses merged (their lists concatenated).
+    No arguments still makes one call, so that the API says what is missing."""
+    if not refs:
+        return call([])
+    out: _R | None = None
+    for batch in in_batches(refs, size):
+        part = call(batch)
+        if out is None:
+            out = part
+        else:
+            out.MergeFrom(part)
+    assert out is not None
+    return out
+
+
+def echo_listing(lines: Iterable[str], next_token: str) -> None:
+    """A listing's table output: one line per result in a single write (thousands of lines stay fast),
+    then the NextToken on stderr when --max-items cut it short (stdout stays the results only)."""
+    text = "\n".join(lines)
+    if text:
+        click.echo(text)
+    if next_token:
+        click.echo(f"NextToken: {next_token}", err=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import click
 
 from shoal.cli._common import (
+    Ctx,
     add_placement,
     common,
     ctx_of,
@@ -21,6 +22,7 @@ from shoal.cli._common import (
     some_of,
 )
 from shoal.cli.output import exit_on_failures, print_table, ts
+from shoal.cli.paging import DESCRIBE_SERVICES, describe_batched, echo_listing, paginate, paging_options
 from shoal.client.ecsjson import to_dict, to_json
 from shoal.v1 import api_pb2, ecs_pb2
 
@@ -211,28 +213,47 @@ def service_describe(
 ) -> None:
     names = some_of(names, services_flag, "NAME", "--services")
     c = ctx_of(endpoint, cluster, output)
-    resp = c.client.describe_services(
-        api_pb2.DescribeServicesRequest(cluster=c.cluster, services=list(names))
-    )
+    resp = describe_services(c, names)
     c.emit(resp, lambda: _service_rows(resp.services))
     exit_on_failures(resp.failures)
+
+
+def describe_services(c: Ctx, names: Sequence[str]) -> api_pb2.DescribeServicesResponse:
+    """DescribeServices in calls of at most 10 services (the API's limit), merged."""
+    return describe_batched(
+        lambda batch: c.client.describe_services(
+            api_pb2.DescribeServicesRequest(cluster=c.cluster, services=batch)
+        ),
+        list(names),
+        DESCRIBE_SERVICES,
+    )
 
 
 @service.command("list")
 @click.option(
     "--scheduling-strategy", type=click.Choice(["REPLICA", "DAEMON"], case_sensitive=False), default=None
 )
+@paging_options
 @common
 def service_list(
-    scheduling_strategy: str | None, endpoint: str | None, cluster: str | None, output: str | None
+    scheduling_strategy: str | None,
+    max_items: int | None,
+    page_size: int | None,
+    starting_token: str | None,
+    endpoint: str | None,
+    cluster: str | None,
+    output: str | None,
 ) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.client.list_services(
-        api_pb2.ListServicesRequest(
-            cluster=c.cluster, scheduling_strategy=scheduling_strategy, max_results=1000
-        )
+    resp = paginate(
+        c.client.list_services,
+        api_pb2.ListServicesRequest(cluster=c.cluster, scheduling_strategy=scheduling_strategy),
+        "service_arns",
+        max_items=max_items,
+        page_size=page_size,
+        starting_token=starting_token,
     )
-    c.emit(resp, lambda: [click.echo(a) for a in resp.service_arns])
+    c.emit(resp, lambda: echo_listing(resp.service_arns, resp.next_token))
 
 
 @service.command("events")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import click
 
-from shoal.cli._common import add_placement, common, ctx_of, load_json_arg, one_of, parse_into, some_of
+from shoal.cli._common import Ctx, add_placement, common, ctx_of, load_json_arg, one_of, parse_into, some_of
 from shoal.cli.output import exit_on_failures, fail, note, print_failures, print_table, short
-from shoal.cli.paging import in_batches, paginate, paging_options
+from shoal.cli.paging import DESCRIBE_TASKS, describe_batched, echo_listing, paginate, paging_options
 from shoal.core.tasks import is_stopped
 from shoal.v1 import api_pb2, ecs_pb2
 
@@ -224,14 +224,16 @@ def task_list(
         page_size=page_size,
         starting_token=starting_token,
     )
+    c.emit(resp, lambda: echo_listing(resp.task_arns, resp.next_token))
 
-    def table() -> None:
-        if resp.task_arns:
-            click.echo("\n".join(resp.task_arns))  # one write for thousands of lines, not one per line
-        if resp.next_token:
-            click.echo(f"NextToken: {resp.next_token}", err=True)
 
-    c.emit(resp, table)
+def _describe(c: Ctx, ids: Sequence[str]) -> api_pb2.DescribeTasksResponse:
+    """DescribeTasks in calls of at most 100 tasks (the API's limit), merged."""
+    return describe_batched(
+        lambda batch: c.client.describe_tasks(api_pb2.DescribeTasksRequest(cluster=c.cluster, tasks=batch)),
+        list(ids),
+        DESCRIBE_TASKS,
+    )
 
 
 @task.command("describe")
@@ -247,11 +249,7 @@ def task_describe(
 ) -> None:
     ids = some_of(ids, tasks_flag, "ID", "--tasks")
     c = ctx_of(endpoint, cluster, output)
-    resp = api_pb2.DescribeTasksResponse()
-    for batch in in_batches(ids, 100):  # the API's limit per call
-        part = c.client.describe_tasks(api_pb2.DescribeTasksRequest(cluster=c.cluster, tasks=batch))
-        resp.tasks.extend(part.tasks)
-        resp.failures.extend(part.failures)
+    resp = _describe(c, ids)
     c.emit(resp, lambda: _task_rows(resp.tasks))
     exit_on_failures(resp.failures)
 
@@ -275,7 +273,7 @@ def task_wait(
     deadline = time.monotonic() + timeout
     last_line = ""
     while True:
-        resp = c.client.describe_tasks(api_pb2.DescribeTasksRequest(cluster=c.cluster, tasks=list(ids)))
+        resp = _describe(c, ids)
         exit_on_failures(resp.failures)
         waiting = [t for t in resp.tasks if t.last_status != target]
         if target == "RUNNING":

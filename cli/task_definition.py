@@ -6,6 +6,7 @@ import click
 
 from shoal.cli._common import common, ctx_of, load_json_arg, parse_into, parse_items
 from shoal.cli.output import fail, note, print_table
+from shoal.cli.paging import echo_listing, paginate, paging_options
 from shoal.core.taskdef import is_essential
 from shoal.v1 import api_pb2, ecs_pb2
 
@@ -114,20 +115,29 @@ def td_describe(ref: str, endpoint: str | None, cluster: str | None, output: str
 @click.option("--family", "--family-prefix", "family", default="")
 @click.option("--status", default=None, type=click.Choice(["ACTIVE", "INACTIVE"], case_sensitive=False))
 @click.option("--sort", default=None, type=click.Choice(["ASC", "DESC"], case_sensitive=False))
+@paging_options
 @common
 def td_list(
     family: str,
     status: str | None,
     sort: str | None,
+    max_items: int | None,
+    page_size: int | None,
+    starting_token: str | None,
     endpoint: str | None,
     cluster: str | None,
     output: str | None,
 ) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.client.list_task_definitions(
-        api_pb2.ListTaskDefinitionsRequest(family_prefix=family, status=status, sort=sort, max_results=1000)
+    resp = paginate(
+        c.client.list_task_definitions,
+        api_pb2.ListTaskDefinitionsRequest(family_prefix=family, status=status, sort=sort),
+        "task_definition_arns",
+        max_items=max_items,
+        page_size=page_size,
+        starting_token=starting_token,
     )
-    c.emit(resp, lambda: [click.echo(a) for a in resp.task_definition_arns])
+    c.emit(resp, lambda: echo_listing(resp.task_definition_arns, resp.next_token))
 
 
 @task_definition.command("families")
@@ -135,17 +145,28 @@ def td_list(
 @click.option(
     "--status", default=None, type=click.Choice(["ACTIVE", "INACTIVE", "ALL"], case_sensitive=False)
 )
+@paging_options
 @common
 def td_families(
-    family_prefix: str, status: str | None, endpoint: str | None, cluster: str | None, output: str | None
+    family_prefix: str,
+    status: str | None,
+    max_items: int | None,
+    page_size: int | None,
+    starting_token: str | None,
+    endpoint: str | None,
+    cluster: str | None,
+    output: str | None,
 ) -> None:
     c = ctx_of(endpoint, cluster, output)
-    resp = c.client.list_task_definition_families(
-        api_pb2.ListTaskDefinitionFamiliesRequest(
-            family_prefix=family_prefix, status=status, max_results=1000
-        )
+    resp = paginate(
+        c.client.list_task_definition_families,
+        api_pb2.ListTaskDefinitionFamiliesRequest(family_prefix=family_prefix, status=status),
+        "families",
+        max_items=max_items,
+        page_size=page_size,
+        starting_token=starting_token,
     )
-    c.emit(resp, lambda: [click.echo(f) for f in resp.families])
+    c.emit(resp, lambda: echo_listing(resp.families, resp.next_token))
 
 
 @task_definition.command("deregister")

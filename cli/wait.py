@@ -8,7 +8,8 @@ import click
 
 from shoal.cli._common import common, ctx_of
 from shoal.cli.output import exit_on_failures, fail, note
-from shoal.v1 import api_pb2, ecs_pb2
+from shoal.cli.service import describe_services
+from shoal.v1 import ecs_pb2
 
 
 @click.group("wait")
@@ -49,9 +50,7 @@ def wait_services_stable(
     deadline = time.monotonic() + timeout
     last = ""
     while True:
-        resp = c.client.describe_services(
-            api_pb2.DescribeServicesRequest(cluster=c.cluster, services=list(names))
-        )
+        resp = describe_services(c, names)
         exit_on_failures(resp.failures)
         pending = []
         for sv in resp.services:

@@ -53,6 +53,14 @@ class HeartbeatWriter:
         if self._runner is None or self._runner.done():
             self._runner = asyncio.create_task(self._run(), name="heartbeats")
 
+    async def stop(self) -> None:
+        """No more writes (the manager shuts down; what is pending is soft state the next beat brings)."""
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._runner
+        self._pending.clear()
+
     def forget(self, cluster: str, instance_id: str) -> None:
         self._pending.pop((cluster, instance_id), None)
 

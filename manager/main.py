@@ -19,7 +19,7 @@ from grpc_reflection.v1alpha import reflection
 from shoal.core import events as event_rules
 from shoal.core.errors import Unavailable
 from shoal.core.identity import ca_digest
-from shoal.manager import events, webhooks
+from shoal.manager import events, outbox, webhooks
 from shoal.manager.actions import ControlPlane
 from shoal.manager.actions.api_keys import ApiKeys
 from shoal.manager.actions.fleet import JoinTokens
@@ -121,6 +121,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=10,
         help="how often agents send heartbeats; three missed ones end the session (default %(default)s)",
+    )
+    p.add_argument(
+        "--agent-session-buffer-mib",
+        type=int,
+        default=outbox.MAX_BYTES // 2**20,
+        help="what may wait to be sent to one agent that does not keep up before its session is ended "
+        "(it reconnects and gets its full task set) (default %(default)s)",
     )
     p.add_argument(
         "--advertise-address",
@@ -244,6 +251,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.ecs_listen = f"{host}:{int(port) + 3}" if port.isdigit() else "off"
     if args.agent_heartbeat_seconds < 1:
         p.error("--agent-heartbeat-seconds must be at least 1")
+    if args.agent_session_buffer_mib < 1:
+        p.error("--agent-session-buffer-mib must be at least 1")
     if args.agent_certificate_lifetime_seconds < 30:
         p.error("--agent-certificate-lifetime-seconds must be at least 30")
     if bool(args.etcd_cert) != bool(args.etcd_key):
@@ -440,6 +449,7 @@ async def serve(args: argparse.Namespace) -> None:
         ca=ca,
         certificate_lifetime=lifetime,
         heartbeat_interval=args.agent_heartbeat_seconds,
+        outbox_bytes=args.agent_session_buffer_mib * 2**20,
     )
 
     # The API port serves callers (server TLS: they have no client certificate) and what an agent
@@ -626,6 +636,7 @@ async def serve(args: argparse.Namespace) -> None:
     await api.stop(grace=2)
     if agents is not api:
         await agents.stop(grace=2)
+    await sessions.heartbeats.stop()  # before the store closes under it
     await metrics_recorder.stop()
     for sink in sinks:
         await sink.stop()

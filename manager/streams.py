@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from typing import Protocol
 
 from shoal.core.errors import ShoalError, Unavailable
 from shoal.v1 import agent_pb2
@@ -18,10 +19,16 @@ WINDOW = 16  # StreamData messages in flight per stream (each up to a few hundre
 OPEN_TIMEOUT = 30.0  # seconds for the agent's first answer to a stream it was asked to open
 
 
+class Outbox(Protocol):
+    """Where a session's messages wait to be sent (manager/outbox.py; an asyncio.Queue in tests)."""
+
+    def put_nowait(self, msg: agent_pb2.ManagerMessage, /) -> None: ...
+
+
 class SessionLink:
     """One open agent session, as streams see it: where to send, which streams are open on it."""
 
-    def __init__(self, cluster: str, instance_id: str, outbox: asyncio.Queue) -> None:
+    def __init__(self, cluster: str, instance_id: str, outbox: Outbox) -> None:
         self.cluster = cluster
         self.instance_id = instance_id
         self.outbox = outbox
@@ -98,7 +105,7 @@ class StreamRouter:
         self._links: dict[tuple[str, str], SessionLink] = {}
         self._ids = itertools.count(1)
 
-    def attach(self, cluster: str, instance_id: str, outbox: asyncio.Queue) -> SessionLink:
+    def attach(self, cluster: str, instance_id: str, outbox: Outbox) -> SessionLink:
         link = SessionLink(cluster, instance_id, outbox)
         old = self._links.get((cluster, instance_id))
         self._links[(cluster, instance_id)] = link

@@ -30,6 +30,7 @@ from shoal.manager.feeds import TaskFeeds
 from shoal.manager.heartbeats import HeartbeatWriter
 from shoal.manager.lb_feed import LbFeed
 from shoal.manager.leader import ProcessLease
+from shoal.manager.outbox import MAX_BYTES, SessionOutbox
 from shoal.manager.pki import DEFAULT_INSTANCE_LIFETIME, CertificateAuthority
 from shoal.manager.secretbox import SecretsKeyError
 from shoal.manager.store.etcd import Conflict, Item
@@ -75,6 +76,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         ca: CertificateAuthority | None = None,
         certificate_lifetime: timedelta = DEFAULT_INSTANCE_LIFETIME,
         heartbeat_interval: int = HEARTBEAT_INTERVAL_SECONDS,
+        outbox_bytes: int = MAX_BYTES,
     ) -> None:
         self.cp = cp
         self.heartbeat_interval = heartbeat_interval
@@ -86,7 +88,8 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         self.feeds = TaskFeeds(cp.store)
         self.heartbeats = HeartbeatWriter(cp.store, cp.view)  # few transactions for many agents
         self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
-        self._outboxes: set[asyncio.Queue] = set()
+        self.outbox_bytes = outbox_bytes  # what may wait for one slow agent before its session ends
+        self._outboxes: set[SessionOutbox] = set()
         self.streams = StreamRouter()
         # The API endpoint other replicas forward logs and exec calls to (kept in the session record).
         self.stream_endpoint = ""
@@ -108,28 +111,32 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
     def close_all(self) -> None:
         """End every open session (their lease is gone): agents reconnect and register again."""
         for outbox in list(self._outboxes):
-            outbox.put_nowait(None)
+            outbox.close()
 
     async def Session(
         self, request_iterator: AsyncIterator[agent_pb2.AgentMessage], context: grpc.aio.ServicerContext
-    ) -> AsyncIterator[agent_pb2.ManagerMessage]:
+    ) -> None:
         try:
             first = await anext(request_iterator)
         except StopAsyncIteration:
             return
         if first.WhichOneof("body") != "register":
-            yield agent_pb2.ManagerMessage(
-                rejected=agent_pb2.RegisterRejected(reason="first message must be register")
+            await context.write(
+                agent_pb2.ManagerMessage(
+                    rejected=agent_pb2.RegisterRejected(reason="first message must be register")
+                )
             )
             return
         identity = None
         if self.ca is not None:
             identity = self._peer_identity(context)
             if identity is None:
-                yield agent_pb2.ManagerMessage(
-                    rejected=agent_pb2.RegisterRejected(
-                        reason="agent sessions need the instance's client certificate: join with a token "
-                        "(shoal-agent --token ...)"
+                await context.write(
+                    agent_pb2.ManagerMessage(
+                        rejected=agent_pb2.RegisterRejected(
+                            reason="agent sessions need the instance's client certificate: join with a "
+                            "token (shoal-agent --token ...)"
+                        )
                     )
                 )
                 return
@@ -140,52 +147,76 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             await context.abort(grpc.StatusCode.UNAVAILABLE, exc.message)
             return
         except ShoalError as exc:
-            yield agent_pb2.ManagerMessage(rejected=agent_pb2.RegisterRejected(reason=exc.message))
+            await context.write(
+                agent_pb2.ManagerMessage(rejected=agent_pb2.RegisterRejected(reason=exc.message))
+            )
             return
         log.info(
             "agent %s connected to cluster %s (epoch %d)", session.instance_id, session.cluster, session.epoch
         )
-        yield agent_pb2.ManagerMessage(
-            registered=agent_pb2.Registered(
-                container_instance_arn=session.instance_arn,
-                instance_id=session.instance_id,
-                session_epoch=session.epoch,
-                heartbeat_interval_seconds=self.heartbeat_interval,
-                acks_heartbeats=True,
+        outbox = SessionOutbox(self.outbox_bytes)
+        outbox.put_nowait(
+            agent_pb2.ManagerMessage(
+                registered=agent_pb2.Registered(
+                    container_instance_arn=session.instance_arn,
+                    instance_id=session.instance_id,
+                    session_epoch=session.epoch,
+                    heartbeat_interval_seconds=self.heartbeat_interval,
+                    acks_heartbeats=True,
+                )
             )
         )
-        outbox: asyncio.Queue[agent_pb2.ManagerMessage | None] = asyncio.Queue()
         self._outboxes.add(outbox)
         session.link = self.streams.attach(session.cluster, session.instance_id, outbox)
-        reader = asyncio.create_task(self._read_reports(session, request_iterator, outbox))
-        watcher = asyncio.create_task(
-            self._push_desired(session, set(first.register.running_task_arns), outbox)
-        )
-        proxy = asyncio.create_task(self._push_lb_config(session, outbox))
-        watchdog = asyncio.create_task(self._watch_silence(session, outbox))
+        # Writes go through the outbox, whatever puts them there; the session ends when it closes.
+        sender = asyncio.create_task(self._send(outbox, context))
+        tasks = [
+            asyncio.create_task(self._read_reports(session, request_iterator, outbox)),
+            asyncio.create_task(self._push_desired(session, set(first.register.running_task_arns), outbox)),
+            asyncio.create_task(self._push_lb_config(session, outbox)),
+            asyncio.create_task(self._watch_silence(session, outbox)),
+        ]
         try:
-            while True:
-                msg = await outbox.get()
-                if msg is None:
-                    break
-                yield msg
+            await outbox.closed.wait()
+        except asyncio.CancelledError:
+            sender.cancel()  # the call is over (the agent left): nothing more can be written
+            raise
         finally:
+            outbox.close()
             self._outboxes.discard(outbox)
             self.streams.detach(session.link)
-            reader.cancel()
-            watcher.cancel()
-            proxy.cancel()
-            watchdog.cancel()
-            for t in (reader, watcher, proxy, watchdog):
+            for t in tasks:
+                t.cancel()
+            for t in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await t
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._disconnect(session))
             log.info("agent %s disconnected (epoch %d)", session.instance_id, session.epoch)
+        if outbox.overflow:
+            log.warning(
+                "agent %s does not keep up with its session (%s): session ended; it reconnects and gets "
+                "its full task set",
+                session.instance_id,
+                outbox.overflow,
+            )
+            context.set_code(grpc.StatusCode.RESOURCE_EXHAUSTED)
+            context.set_details(f"the agent did not keep up with its session: {outbox.overflow}")
+        # gRPC sends one message at a time: the one in flight goes before the status, as soon as the
+        # agent reads it (or its connection ends). Nothing else waits for it any more.
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await sender
 
-    async def _watch_silence(
-        self, s: _Session, outbox: asyncio.Queue[agent_pb2.ManagerMessage | None]
-    ) -> None:
+    async def _send(self, outbox: SessionOutbox, context: grpc.aio.ServicerContext) -> None:
+        """Write what the outbox holds; a write waits while the agent does not read (flow control), and
+        the outbox bounds what piles up meanwhile."""
+        try:
+            while (msg := await outbox.get()) is not None:
+                await context.write(msg)
+        finally:
+            outbox.close()  # the stream broke (or the session ends anyway)
+
+    async def _watch_silence(self, s: _Session, outbox: SessionOutbox) -> None:
         """End the session of an agent that sent nothing for MISSED_HEARTBEATS intervals."""
         silence = MISSED_HEARTBEATS * self.heartbeat_interval
         loop = asyncio.get_running_loop()
@@ -198,7 +229,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                     silence,
                     MISSED_HEARTBEATS,
                 )
-                await outbox.put(None)
+                outbox.close()
                 return
 
     # -- registration ------------------------------------------------------------------------------
@@ -344,9 +375,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                     return
                 at.secrets.add(container_name=c.name, name=s.name, value=value, log_option=log_option)
 
-    async def _push_desired(
-        self, s: _Session, reported_running: set[str], outbox: asyncio.Queue[agent_pb2.ManagerMessage | None]
-    ) -> None:
+    async def _push_desired(self, s: _Session, reported_running: set[str], outbox: SessionOutbox) -> None:
         # The agent acts on new tasks and on desiredStatus changes; echoing its own reports back
         # would only cost both sides work.
         sent: dict[str, str] = {}
@@ -370,21 +399,19 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                     msg = agent_pb2.DesiredTasks(seq=s.seq, full=update.full)
                     for t in tasks:
                         msg.tasks.append(await self._agent_task(t))
-                    await outbox.put(agent_pb2.ManagerMessage(desired=msg))
+                    outbox.put_nowait(agent_pb2.ManagerMessage(desired=msg))
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("desired-task stream for %s failed; closing the session", s.instance_id)
-            await outbox.put(None)
+            outbox.close()
 
-    async def _push_lb_config(
-        self, s: _Session, outbox: asyncio.Queue[agent_pb2.ManagerMessage | None]
-    ) -> None:
+    async def _push_lb_config(self, s: _Session, outbox: SessionOutbox) -> None:
         if self.lb_feed is None:
             return
         async with self.lb_feed.subscribe(s.cluster, s.instance_arn) as configs:
             while True:
-                await outbox.put(agent_pb2.ManagerMessage(lb_config=await configs.get()))
+                outbox.put_nowait(agent_pb2.ManagerMessage(lb_config=await configs.get()))
 
     async def _lb_status(self, s: _Session, status: lb_pb2.LbStatus) -> None:
         record = lb_pb2.LbStatusRecord(container_instance_arn=s.instance_arn, status=status)
@@ -400,7 +427,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         self,
         s: _Session,
         requests: AsyncIterator[agent_pb2.AgentMessage],
-        outbox: asyncio.Queue[agent_pb2.ManagerMessage | None],
+        outbox: SessionOutbox,
     ) -> None:
         # Reports queue up while a batch is being written: one transaction then carries them all,
         # which keeps etcd writes (and fsyncs) per agent low during bursts of container starts.
@@ -415,11 +442,11 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                         self.streams.deliver(s.link, msg.stream_data)
                     continue
                 if msg.WhichOneof("body") == "renew":
-                    await outbox.put(await self._renew(s, msg.renew))
+                    outbox.put_nowait(await self._renew(s, msg.renew))
                     continue
                 pending.put_nowait(msg)
                 if msg.WhichOneof("body") == "heartbeat":
-                    await outbox.put(HEARTBEAT_ACK)  # we are here: the agent need not look elsewhere
+                    outbox.put_nowait(HEARTBEAT_ACK)  # we are here: the agent need not look elsewhere
                 if applier.done():
                     break
         except asyncio.CancelledError:
@@ -430,7 +457,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         pending.put_nowait(None)
         with contextlib.suppress(Exception):
             await applier
-        await outbox.put(None)
+        outbox.close()
 
     async def _revoked(self, s: _Session) -> bool:
         """Whether the session's instance has been deregistered since it connected."""

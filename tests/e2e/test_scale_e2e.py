@@ -100,3 +100,12 @@ def test_the_scale_benchmark_runs_quick() -> None:
     assert r.returncode == 0, r.stderr[-3000:]
     for figure in ("sessions: all registered in", "placements/s", "RunTask (10), CLI", "etcd: db"):
         assert figure in r.stdout, r.stdout
+    # Scenario 4: after the leader's SIGKILL the survivor's controller placed the new tasks, and every
+    # instance of the killed replica came back (the benchmark exits non-zero otherwise).
+    for figure in (
+        "the survivor leads",
+        "controller acted: all 10 new tasks placed",
+        "all 25 instances of the killed replica connected again",
+        "the survivor sees all 50 instances connected",
+    ):
+        assert figure in r.stdout, r.stdout
