@@ -304,8 +304,7 @@ class Store:
         it is pending!" and "aclose(): asynchronous generator is already running" (the generator
         finalized while suspended in its await). Here the create request is written on the call
         itself (gRPC's reader/writer style): there is no request iterator and so no such task, and
-        the call is cancelled however the loop is left. Reconnecting, its back-off and the revision
-        it resumes at are etcd3aio's.
+        the call is cancelled however the loop is left. Reconnecting and its back-off are etcd3aio's.
         """
         assert self._watch_stub is not None, "connect() first"
         next_revision, backoff = start_revision, WATCH_BACKOFF
@@ -323,8 +322,11 @@ class Store:
                 async for resp in call:
                     if resp.compact_revision > 0:
                         next_revision = resp.compact_revision + 1
-                    elif resp.header.revision > 0:
-                        next_revision = resp.header.revision + 1
+                    elif resp.events:
+                        # Not after the header's revision, as etcd3aio resumes: while a watch catches
+                        # up, etcd sends history in batches of 1000 revisions, each with the current
+                        # revision in its header, and a stream broken between two would skip the rest.
+                        next_revision = resp.events[-1].kv.mod_revision + 1
                     backoff = WATCH_BACKOFF
                     yield resp
                 return  # etcd ended the stream without an error

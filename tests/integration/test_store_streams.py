@@ -4,6 +4,7 @@ and leave nothing behind for asyncio to report at ERROR level (a real etcd proce
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import secrets
@@ -170,3 +171,36 @@ def test_watches_and_lease_refreshes_across_a_frozen_and_a_killed_etcd_leave_no_
     assert keys == ["k0", "k1", "k2"]  # every change once, none lost
     assert [a > 0 for a in answers] == [True, False, False], answers
     assert _noise(caplog) == []
+
+
+def test_a_watch_broken_while_catching_up_resumes_after_the_last_change_it_delivered(
+    etcd: EtcdProcess,
+) -> None:
+    # etcd sends a watch's history in batches of 1000 revisions, each headed with the current revision.
+    changes = 3000
+
+    async def main() -> list[str]:
+        await _until(etcd.listening, "etcd to listen")
+        store = Store([etcd.endpoint], prefix=f"/catch-up-{secrets.token_hex(4)}/")
+        await store.connect(timeout=10)
+        for first in range(0, changes, 200):  # one revision each
+            await asyncio.gather(
+                *(store.client.kv.put(f"{store.prefix}k{n:05}", b"v") for n in range(first, first + 200))
+            )
+        watch = store.watch_raw(store.prefix, 1)
+        async with contextlib.aclosing(watch):
+            seen = [ev.key for ev in await anext(watch)]
+            assert 0 < len(seen) < changes  # a first batch only: the stream breaks while catching up
+            etcd.signal(signal.SIGKILL)
+            await asyncio.sleep(0.2)
+            etcd.start()
+            while len(seen) < changes:
+                try:
+                    batch = await asyncio.wait_for(anext(watch), 20)
+                except TimeoutError:
+                    raise AssertionError(f"{len(seen)} of {changes} changes came, then none") from None
+                seen += [ev.key for ev in batch]
+        await store.close()
+        return [key.removeprefix(store.prefix) for key in seen]
+
+    assert sorted(asyncio.run(main())) == [f"k{n:05}" for n in range(changes)]  # each once
