@@ -10,6 +10,7 @@ failover) is stored once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import time
@@ -312,8 +313,10 @@ class Emitter:
 
         async def produce() -> None:
             try:
-                async for batch in self.store.watch_changes(start, end, self.revision + 1):
-                    queue.put_nowait(batch)
+                watch = self.store.watch_changes(start, end, self.revision + 1)
+                async with contextlib.aclosing(watch):  # its etcd stream ends with the task, not later
+                    async for batch in watch:
+                        queue.put_nowait(batch)
                 queue.put_nowait(done)
             except asyncio.CancelledError:
                 raise
@@ -432,13 +435,16 @@ async def stream(store: Store, f: event_rules.StreamFilter) -> AsyncIterator[eve
         yield item.value
     while f.follow:
         try:
-            async for batch in store.watch(prefix, events_pb2.Event, last + 1):
-                for change in batch:
-                    # Deletions are retention at work (lease expiry, the cap), not events.
-                    if change.value is not None and passes(change.value):
-                        change.value.revision = change.mod_revision
-                        yield change.value
-                last = batch[-1].mod_revision
+            watch = store.watch(prefix, events_pb2.Event, last + 1)
+            # Closed with this stream of events (a client gone), not when the garbage is collected.
+            async with contextlib.aclosing(watch):
+                async for batch in watch:
+                    for change in batch:
+                        # Deletions are retention at work (lease expiry, the cap), not events.
+                        if change.value is not None and passes(change.value):
+                            change.value.revision = change.mod_revision
+                            yield change.value
+                    last = batch[-1].mod_revision
         except Compacted:
             # Only what is still stored can be sent: list again and go on after the last one sent.
             items, revision = await store.list(prefix, events_pb2.Event)

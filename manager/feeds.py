@@ -85,16 +85,18 @@ class TaskFeeds:
                 for instance_arn, queues in feed.subscribers.items():
                     for q in queues:
                         q.put_nowait(Update(True, feed.of_instance(instance_arn)))
-                async for batch in self.store.watch(prefix, ecs_pb2.Task, revision + 1):
-                    changed: dict[str, list[ecs_pb2.Task]] = {}
-                    for ev in batch:
-                        feed.put(ev.key, ev.value)
-                        if ev.value is None:
-                            continue
-                        changed.setdefault(ev.value.container_instance_arn, []).append(ev.value)
-                    for instance_arn, tasks in changed.items():
-                        for q in feed.subscribers.get(instance_arn, ()):
-                            q.put_nowait(Update(False, tasks))
+                watch = self.store.watch(prefix, ecs_pb2.Task, revision + 1)
+                async with contextlib.aclosing(watch):  # its etcd stream ends with the loop, not later
+                    async for batch in watch:
+                        changed: dict[str, list[ecs_pb2.Task]] = {}
+                        for ev in batch:
+                            feed.put(ev.key, ev.value)
+                            if ev.value is None:
+                                continue
+                            changed.setdefault(ev.value.container_instance_arn, []).append(ev.value)
+                        for instance_arn, tasks in changed.items():
+                            for q in feed.subscribers.get(instance_arn, ()):
+                                q.put_nowait(Update(False, tasks))
             except asyncio.CancelledError:
                 raise
             except Compacted:

@@ -9,6 +9,7 @@ transaction this process committed (as kube-apiserver's watch cache waits for a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import logging
@@ -185,9 +186,11 @@ class View:
                 # One watch of the whole prefix: every write of ours lands in it, so the view's revision
                 # reaches the revision of each of our commits, whatever kind of key it touched. After a
                 # broken stream it resumes where it was; only a compaction forces a new listing.
-                async for batch in self.store.watch_raw(self.keys.prefix, self.revision + 1):
-                    self._apply_events(batch)
-                    self._advance(batch[-1].mod_revision)
+                watch = self.store.watch_raw(self.keys.prefix, self.revision + 1)
+                async with contextlib.aclosing(watch):  # its etcd stream ends with the loop, not later
+                    async for batch in watch:
+                        self._apply_events(batch)
+                        self._advance(batch[-1].mod_revision)
             except asyncio.CancelledError:
                 raise
             except Compacted:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from datetime import timedelta
+from typing import Any
 
 import grpc
 from cryptography import x509
@@ -45,6 +46,25 @@ MISSED_HEARTBEATS = 3
 HEARTBEAT_ACK = agent_pb2.ManagerMessage(heartbeat_ack=agent_pb2.HeartbeatAck())
 REPORT_RETRY_SECONDS = 0.5  # first pause before reports etcd could not take are tried again
 REPORT_RETRY_MAX_SECONDS = 5.0
+
+
+_finishing: set[asyncio.Task] = set()  # asyncio holds tasks weakly: these must outlive their callers
+
+
+async def _finish(coro: Coroutine[Any, Any, None]) -> None:
+    """Await `coro` to its end even when the caller is cancelled meanwhile (a stream torn down while
+    etcd is slow): its own outcome is then retrieved, not left for asyncio to report at ERROR level
+    ("Task exception was never retrieved"), as a bare asyncio.shield would."""
+    task = asyncio.ensure_future(coro)
+    _finishing.add(task)
+
+    def done(t: asyncio.Task) -> None:
+        _finishing.discard(t)
+        if not t.cancelled():
+            t.exception()  # retrieved; the caller, when still there, gets it from the shield
+
+    task.add_done_callback(done)
+    await asyncio.shield(task)
 
 
 class Superseded(Exception):
@@ -191,7 +211,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await t
             with contextlib.suppress(Exception):
-                await asyncio.shield(self._disconnect(session))
+                await _finish(self._disconnect(session))
             log.info("agent %s disconnected (epoch %d)", session.instance_id, session.epoch)
         if outbox.overflow:
             log.warning(

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import grpc
 from etcd3aio import Etcd3Client
-from etcd3aio._protobuf import Compare
+from etcd3aio._protobuf import Compare, WatchCreateRequest, WatchRequest, WatchResponse, WatchStub
 from etcd3aio.auth import TokenRefresher
+from etcd3aio.base import TRANSIENT_CODES
+from etcd3aio.connections import ConnectionManager
 from etcd3aio.errors import EtcdError
 from etcd3aio.kv import KVService, SortOrder, SortTarget, prefix_range_end
 from google.protobuf.message import Message
@@ -32,6 +35,9 @@ CONFLICT_RETRIES = 64
 MAX_TXN_OPS = 128
 # The quorum probe: a linearizable read this often; this many failures in a row mean "no quorum".
 PROBE_SECONDS, PROBE_TIMEOUT, PROBE_FAILURES = 1.0, 3.0, 2
+# A broken watch stream is opened again after this pause, doubled on each failure up to the cap
+# (etcd3aio's defaults, which the watches used before they had their own loop).
+WATCH_BACKOFF, WATCH_MAX_BACKOFF = 0.25, 5.0
 
 
 @dataclass(frozen=True)
@@ -87,9 +93,15 @@ class Store:
             tls = {"ca_cert": self.security.ca_cert}
             if self.security.cert_chain:
                 tls.update(cert_chain=self.security.cert_chain, cert_key=self.security.cert_key)
+        self._tls = tls
         # A generous retry budget lets calls ride out an etcd restart.
         self._client = Etcd3Client(self.endpoints, rpc_max_attempts=8, **tls)
         self._refresher: TokenRefresher | None = None
+        self._token: str | None = None
+        # The watches' own channel (see _watch_responses); gRPC shares its connections with the
+        # client's channel when their settings are the same.
+        self._streams: grpc.aio.Channel | None = None
+        self._watch_stub: WatchStub | None = None
         # Revisions this process has seen etcd at: the view waits for them so callers read their writes.
         self.written_revision = 0  # the latest transaction this process committed
         self.observed_revision = 0  # the store's revision when a compare of ours last failed
@@ -99,11 +111,13 @@ class Store:
 
     async def connect(self, timeout: float = 30.0) -> None:
         await self._client.connect()
+        self._streams = ConnectionManager(self.endpoints).get_channel(**self._tls)
+        self._watch_stub = WatchStub(self._streams)
         if self.security.username:
             # etcd auth tokens expire (5 min by default): the refresher renews ours in the background.
             assert self._client.auth is not None
             self._refresher = TokenRefresher(
-                self._client.auth, self._client.set_token, self.security.username, self.security.password
+                self._client.auth, self._set_token, self.security.username, self.security.password
             )
             try:
                 await self._refresher.__aenter__()
@@ -121,6 +135,10 @@ class Store:
                 if asyncio.get_running_loop().time() > deadline:
                     raise Unavailable(f"etcd at {', '.join(self.endpoints)} is not reachable: {exc}") from exc
                 await asyncio.sleep(0.2)
+
+    def _set_token(self, token: str | None) -> None:
+        self._token = token  # for the watches, which do not go through the client's services
+        self._client.set_token(token)
 
     def start_probe(self) -> None:
         """Probe etcd in the background: while it has no quorum, calls fail at once with UNAVAILABLE
@@ -156,6 +174,8 @@ class Store:
             await asyncio.gather(self._probe, return_exceptions=True)
         if self._refresher is not None:
             await self._refresher.__aexit__(None, None, None)
+        if self._streams is not None:
+            await self._streams.close()
         await self._client.close()
 
     @property
@@ -270,62 +290,102 @@ class Store:
         return Compare(result=Compare.EQUAL, target=Compare.MOD, key=key.encode(), mod_revision=mod_revision)
 
     # -- watches -----------------------------------------------------------------------------------
+    async def _watch_responses(
+        self, key: str, range_end: str | bytes, start_revision: int, prev_kv: bool = False
+    ) -> AsyncIterator[WatchResponse]:
+        """etcd's watch responses for [key, range_end) from start_revision; a stream broken by a
+        transient error (a member killed, a lost connection) is opened again where it stopped.
+
+        This replaces etcd3aio's WatchService.watch, which the manager cannot use without noise: its
+        request iterator never ends (it awaits a bare Future after the create request), and gRPC
+        cancels the task that consumes a request iterator only when the call is cancelled while still
+        running. A stream ended by etcd's side (UNAVAILABLE) thus left that task pending for ever,
+        until the garbage collector destroyed it and asyncio logged, at ERROR, "Task was destroyed but
+        it is pending!" and "aclose(): asynchronous generator is already running" (the generator
+        finalized while suspended in its await). Here the create request is written on the call
+        itself (gRPC's reader/writer style): there is no request iterator and so no such task, and
+        the call is cancelled however the loop is left. Reconnecting and its back-off are etcd3aio's.
+        """
+        assert self._watch_stub is not None, "connect() first"
+        next_revision, backoff = start_revision, WATCH_BACKOFF
+        while True:
+            create = WatchCreateRequest(
+                key=key.encode(),
+                range_end=range_end.encode() if isinstance(range_end, str) else range_end,
+                start_revision=next_revision,
+                prev_kv=prev_kv,
+            )
+            call = self._watch_stub.Watch(metadata=(("token", self._token),) if self._token else None)
+            try:
+                with contextlib.suppress(asyncio.InvalidStateError):  # ended already: reading raises why
+                    await call.write(WatchRequest(create_request=create))
+                async for resp in call:
+                    if resp.compact_revision > 0:
+                        next_revision = resp.compact_revision + 1
+                    elif resp.events:
+                        # Not after the header's revision, as etcd3aio resumes: while a watch catches
+                        # up, etcd sends history in batches of 1000 revisions, each with the current
+                        # revision in its header, and a stream broken between two would skip the rest.
+                        next_revision = resp.events[-1].kv.mod_revision + 1
+                    backoff = WATCH_BACKOFF
+                    yield resp
+                return  # etcd ended the stream without an error
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() not in TRANSIENT_CODES:
+                    raise
+                log.warning(
+                    "watch of %s: transient error (%s), reconnecting in %.2f s", key, exc.code().name, backoff
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, WATCH_MAX_BACKOFF)
+            finally:
+                call.cancel()
+
+    async def _watch_batches(
+        self, start: str, end: str | bytes, start_revision: int, prev_kv: bool = False
+    ) -> AsyncIterator[Sequence[Any]]:
+        """The events (mvccpb.Event) of each non-empty response; raises Compacted when history is gone."""
+        # Closed here, not left to the garbage collector, whichever way the caller leaves.
+        async with contextlib.aclosing(self._watch_responses(start, end, start_revision, prev_kv)) as stream:
+            async for resp in stream:
+                if resp.compact_revision:
+                    raise Compacted(resp.compact_revision)
+                if resp.canceled:
+                    raise Compacted(0)
+                if resp.events:
+                    yield resp.events
+
     async def watch(
         self, prefix: str, cls: type[M], start_revision: int
     ) -> AsyncIterator[list[WatchEvent[M]]]:
         """Batches of changes under a prefix from start_revision; raises Compacted when history is gone."""
-        stream = self._client.watch.watch(
-            prefix, range_end=prefix_range_end(prefix), start_revision=start_revision
-        )
-        async for resp in stream:
-            if resp.compact_revision:
-                raise Compacted(resp.compact_revision)
-            if resp.canceled:
-                raise Compacted(0)
-            batch = []
-            for ev in resp.events:
-                deleted = ev.type == 1
-                value = None if deleted else cls.FromString(ev.kv.value)
-                batch.append(WatchEvent(ev.kv.key.decode(), value, ev.kv.mod_revision))
-            if batch:
+        batches = self._watch_batches(prefix, prefix_range_end(prefix), start_revision)
+        async with contextlib.aclosing(batches):
+            async for events in batches:
+                batch = []
+                for ev in events:
+                    deleted = ev.type == 1
+                    value = None if deleted else cls.FromString(ev.kv.value)
+                    batch.append(WatchEvent(ev.kv.key.decode(), value, ev.kv.mod_revision))
                 yield batch
 
     async def watch_raw(self, prefix: str, start_revision: int) -> AsyncIterator[list[RawEvent]]:
         """Undecoded batches of changes under a prefix (for watchers of several kinds of value)."""
-        stream = self._client.watch.watch(
-            prefix, range_end=prefix_range_end(prefix), start_revision=start_revision
-        )
-        async for resp in stream:
-            if resp.compact_revision:
-                raise Compacted(resp.compact_revision)
-            if resp.canceled:
-                raise Compacted(0)
-            batch = [
-                RawEvent(ev.kv.key.decode(), None if ev.type == 1 else ev.kv.value, ev.kv.mod_revision)
-                for ev in resp.events
-            ]
-            if batch:
-                yield batch
+        batches = self._watch_batches(prefix, prefix_range_end(prefix), start_revision)
+        async with contextlib.aclosing(batches):
+            async for events in batches:
+                yield [_raw_event(ev) for ev in events]
 
     async def watch_changes(
-        self, start: str, end: str, start_revision: int
+        self, start: str, end: str | bytes, start_revision: int
     ) -> AsyncIterator[list[tuple[RawEvent, bytes | None]]]:
         """Batches of (change, the value before it) for keys in [start, end), from start_revision."""
-        stream = self._client.watch.watch(start, range_end=end, start_revision=start_revision, prev_kv=True)
-        async for resp in stream:
-            if resp.compact_revision:
-                raise Compacted(resp.compact_revision)
-            if resp.canceled:
-                raise Compacted(0)
-            batch = [
-                (
-                    RawEvent(ev.kv.key.decode(), None if ev.type == 1 else ev.kv.value, ev.kv.mod_revision),
-                    ev.prev_kv.value if ev.HasField("prev_kv") else None,
-                )
-                for ev in resp.events
-            ]
-            if batch:
-                yield batch
+        batches = self._watch_batches(start, end, start_revision, prev_kv=True)
+        async with contextlib.aclosing(batches):
+            async for events in batches:
+                yield [
+                    (_raw_event(ev), ev.prev_kv.value if ev.HasField("prev_kv") else None) for ev in events
+                ]
 
     async def keys_under(self, prefix: str) -> list[str]:
         """Every key under a prefix, without the values."""
@@ -422,6 +482,10 @@ class Store:
         telemetry.ETCD_REQUESTS.labels("ok").inc()
         telemetry.ETCD_SECONDS.observe(time.perf_counter() - started)
         return result
+
+
+def _raw_event(ev: Any) -> RawEvent:
+    return RawEvent(ev.kv.key.decode(), None if ev.type == 1 else ev.kv.value, ev.kv.mod_revision)
 
 
 class Compacted(Exception):

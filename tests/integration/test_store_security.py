@@ -91,19 +91,30 @@ def tls_etcd() -> Iterator[tuple[str, CertificateAuthority]]:
             yield endpoint, ca
 
 
+async def _watched_commit(store: Store, name: str = "c") -> str:
+    """Commit a cluster while watching the prefix; returns the name the watch saw."""
+    revision = await store.current_revision()
+    watch = store.watch(store.keys.clusters_prefix(), ecs_pb2.Cluster, revision + 1)
+    async with contextlib.aclosing(watch):
+        await store.commit({store.keys.cluster(name): ecs_pb2.Cluster(cluster_name=name)})
+        batch = await asyncio.wait_for(anext(watch), 20)
+    assert batch[0].value is not None
+    return batch[0].value.cluster_name
+
+
 def test_store_speaks_client_tls_to_etcd(tls_etcd: tuple[str, CertificateAuthority]) -> None:
     endpoint, ca = tls_etcd
     cert, key = _client_cert(ca)
 
-    async def main() -> str:
+    async def main() -> tuple[str, str]:
         store = Store([endpoint], f"/t-{secrets.token_hex(3)}/", EtcdSecurity(ca.cert_pem, cert, key))
         await store.connect(timeout=20)
-        await store.commit({store.keys.cluster("c"): ecs_pb2.Cluster(cluster_name="c")})
+        watched = await _watched_commit(store)
         got = await store.get(store.keys.cluster("c"), ecs_pb2.Cluster)
         await store.close()
-        return got.value.cluster_name
+        return got.value.cluster_name, watched
 
-    assert asyncio.run(main()) == "c"
+    assert asyncio.run(main()) == ("c", "c")
 
     async def without_client_cert() -> None:
         store = Store([endpoint], "/t/", EtcdSecurity(ca_cert=ca.cert_pem))
@@ -134,7 +145,8 @@ def test_store_authenticates_as_an_etcd_user() -> None:
             store = Store([endpoint], "/auth/", EtcdSecurity(username="root", password=pw))
             try:
                 await store.connect(timeout=5)
-                await store.commit({store.keys.cluster("x"): ecs_pb2.Cluster(cluster_name="x")})
+                # The watches have their own gRPC channel: they send the user's token too.
+                assert await _watched_commit(store, "x") == "x"
                 return await store.count(store.keys.clusters_prefix())
             finally:
                 await store.close()
