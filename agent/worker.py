@@ -9,7 +9,6 @@ import itertools
 import logging
 import os
 import threading
-import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -18,6 +17,7 @@ from shoal.agent.containers import ContainerEvent, RuntimeFailure
 from shoal.agent.policy import HostPolicy
 from shoal.agent.runtime.base import ContainerRuntime
 from shoal.agent.statefile import StateFile
+from shoal.core import clock
 from shoal.core.logs import docker_log_config
 from shoal.v1 import agent_pb2, ecs_pb2
 
@@ -99,7 +99,7 @@ class TaskWorker:
 
     # -- events in ---------------------------------------------------------------------------------
     def _stamp(self, source: str) -> dict:
-        return {"stimulus_id": f"{source}-{next(self._ids)}", "at": time.time()}
+        return {"stimulus_id": f"{source}-{next(self._ids)}", "at": clock.time()}
 
     def handle(self, event: sm.Event) -> None:
         """Feed one event to the state machine and execute what it says."""
