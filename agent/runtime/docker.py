@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 import docker
 import docker.errors
 import requests
+import urllib3
 from docker.types import CancellableStream, LogConfig, Ulimit
 from docker.utils import socket as docker_socket
 
@@ -376,7 +377,13 @@ class DockerRuntime:
                 if stop.is_set():
                     return
                 latest[:] = [stats_reading(s)]
-        except (docker.errors.DockerException, OSError, ValueError) as exc:
+        except (
+            docker.errors.DockerException,
+            requests.exceptions.RequestException,
+            urllib3.exceptions.HTTPError,  # the engine went away mid-stream (a restart)
+            OSError,
+            ValueError,
+        ) as exc:
             log.debug("stats stream of %s ended: %s", cid[:12], exc)
         finally:
             with self._streams_lock:
