@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,6 +213,13 @@ class Dockerd:
         return self.proc is not None and self.proc.poll() is None
 
     def start(self, timeout: float = 60) -> None:
+        self.launch()
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        wait_until(lambda: self.alive and self.client.ping(), timeout, f"the dockerd of {self.name}")
+
+    def launch(self) -> None:
         self.data_root.mkdir(parents=True, exist_ok=True)
         self.exec_root.mkdir(parents=True, exist_ok=True)
         config = self.data_root.with_suffix(".json")  # never the machine's /etc/docker/daemon.json
@@ -232,7 +240,6 @@ class Dockerd:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
-        wait_until(lambda: self.alive and self.client.ping(), timeout, f"the dockerd of {self.name}")
 
     @property
     def client(self) -> docker.DockerClient:
@@ -396,7 +403,9 @@ class Fleet:
                     self.root / f"{n.name}-dockerd.log",
                 )
                 self.dockerds[n.name] = d
-                d.start()
+                d.launch()  # all at once: each takes seconds to come up
+            for d in self.dockerds.values():
+                d.wait_ready()
         self.build_image()
         self._start_etcd()
         self._start_managers()
@@ -426,8 +435,9 @@ class Fleet:
             (Path(ctx) / "Dockerfile").write_text(
                 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
             )
-            for engine in self.engines():
-                engine.images.build(path=ctx, tag=IMAGE, rm=True)
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                for _ in pool.map(lambda e: e.images.build(path=ctx, tag=IMAGE, rm=True), self.engines()):
+                    pass
 
     def engines(self) -> list[docker.DockerClient]:
         """The Docker Engines the agents run on: their own, or the machine's shared one."""

@@ -342,7 +342,7 @@ class EngineRelay:
 def test_an_engine_away_fails_starts_cleanly_and_its_return_is_announced(
     runtime: DockerRuntime, tmp_path, busybox_image
 ) -> None:
-    relay = EngineRelay(str(tmp_path / "docker.sock"))
+    relay, real = EngineRelay(str(tmp_path / "docker.sock")), runtime.client
     runtime.client = docker.DockerClient(base_url=f"unix://{relay.path}", version="1.41", timeout=10)
     events: list[ContainerEvent] = []
     stop, connected = threading.Event(), threading.Event()
@@ -367,7 +367,11 @@ def test_an_engine_away_fails_starts_cleanly_and_its_return_is_announced(
     finally:
         relay.up()
     # Back: the stream reopens and says so (deaths in the gap are not in a restarted engine's log).
-    wait_for(lambda: any(e.action == "reconnected" for e in events), 15, "the reconnected event")
-    stop.set()
-    runtime.start(cid)
-    assert runtime.inspect(cid).running
+    try:
+        wait_for(lambda: any(e.action == "reconnected" for e in events), 15, "the reconnected event")
+        runtime.start(cid)
+        assert runtime.inspect(cid).running
+    finally:
+        stop.set()
+        runtime.client = real  # the fixture removes the container through the engine itself
+        relay.down()
