@@ -33,7 +33,7 @@ class ContainerState:
 class ContainerEvent:
     """One engine event about a labelled task container."""
 
-    action: str  # start | die | oom | health_status | destroy
+    action: str  # start | die | oom | health_status | destroy | reconnected (the stream reopened)
     container_id: str
     task_arn: str
     name: str

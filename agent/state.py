@@ -115,6 +115,14 @@ class Recovered(Event):
 
 
 @dataclass(frozen=True)
+class EngineResynced(Event):
+    """The engine's event stream broke (the engine restarted) and is open again: every labelled container
+    of this instance as listed after it reopened. Deaths in the gap may never come as events."""
+
+    containers: tuple[ContainerState, ...]
+
+
+@dataclass(frozen=True)
 class ImagePulled(Event):
     arn: str
     container: str
@@ -324,6 +332,7 @@ class AgentState:
         self._handlers: dict[type, Callable[..., list[Instruction]]] = {
             DesiredSet: self._desired_set,
             Recovered: self._recovered,
+            EngineResynced: self._engine_resynced,
             ImagePulled: self._image_pulled,
             ContainerCreated: self._container_created,
             ContainerStarted: self._container_started,
@@ -503,6 +512,39 @@ class AgentState:
                 out += self._stop_containers(lt, ev)  # the agent died while stopping it
             elif lt.status == "PENDING" and lt.desired == "RUNNING":
                 out += self._advance(lt, ev)  # finish a start the crash cut short (adopts containers)
+        return out
+
+    def _engine_resynced(self, ev: EngineResynced) -> list[Instruction]:
+        """A running container the engine no longer runs died in the gap: as if its die event had come.
+        Containers being pulled, created or started are left to the outcome of that call."""
+        existing = {st.container_id: st for st in ev.containers}
+        out: list[Instruction] = []
+        for lt in list(self.tasks.values()):
+            if lt.status == "STOPPED":
+                continue
+            for c in list(lt.containers.values()):
+                if not c.container_id or c.status not in ("RUNNING", "STOPPING"):
+                    continue
+                st = existing.get(c.container_id)
+                if st is not None and st.running:
+                    if c.status == "STOPPING":  # the stop call may have met the engine down: again
+                        out.append(
+                            StopContainer(lt.arn, c.name, c.container_id, self._stop_timeout(lt.arn, c.name))
+                        )
+                    continue
+                self._note(lt.arn, ev, f"{c.name} is {_describe(st)} after the engine came back")
+                gone = ContainerExited(
+                    lt.arn,
+                    c.name,
+                    c.container_id,
+                    None if st is None else st.exit_code,
+                    removed=st is None,
+                    stimulus_id=ev.stimulus_id,
+                    at=ev.at,
+                )
+                if st is not None and st.oom_killed:
+                    c.oom = True
+                out += self._container_exited(gone)
         return out
 
     # -- starting: one container at a time, in start order --------------------------------------------

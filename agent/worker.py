@@ -9,7 +9,6 @@ import itertools
 import logging
 import os
 import threading
-import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -18,6 +17,7 @@ from shoal.agent.containers import ContainerEvent, RuntimeFailure
 from shoal.agent.policy import HostPolicy
 from shoal.agent.runtime.base import ContainerRuntime
 from shoal.agent.statefile import StateFile
+from shoal.core import clock
 from shoal.core.logs import docker_log_config
 from shoal.v1 import agent_pb2, ecs_pb2
 
@@ -99,7 +99,7 @@ class TaskWorker:
 
     # -- events in ---------------------------------------------------------------------------------
     def _stamp(self, source: str) -> dict:
-        return {"stimulus_id": f"{source}-{next(self._ids)}", "at": time.time()}
+        return {"stimulus_id": f"{source}-{next(self._ids)}", "at": clock.time()}
 
     def handle(self, event: sm.Event) -> None:
         """Feed one event to the state machine and execute what it says."""
@@ -122,7 +122,9 @@ class TaskWorker:
 
     def _on_engine_event(self, ev: ContainerEvent) -> None:
         stamp = self._stamp(f"docker-{ev.action}")
-        if ev.action == "oom":
+        if ev.action == "reconnected":
+            self._spawn(self._resync())
+        elif ev.action == "oom":
             self.handle(sm.ContainerOOM(ev.task_arn, ev.name, ev.container_id, **stamp))
         elif ev.action in ("die", "destroy"):
             removed = ev.action == "destroy"
@@ -132,6 +134,15 @@ class TaskWorker:
         elif ev.action == "health_status":
             health = "HEALTHY" if ev.health == "HEALTHY" else "UNHEALTHY"
             self.handle(sm.HealthChanged(ev.task_arn, ev.name, ev.container_id, health, **stamp))
+
+    async def _resync(self) -> None:
+        """After the engine's event stream reopened: what died while it was away is found by listing."""
+        try:
+            containers = await self._call(self.runtime.list_task_containers)
+        except Exception as exc:  # gone again: its next reopening lists again
+            log.warning("could not list containers after the engine came back: %s", exc)
+            return
+        self.handle(sm.EngineResynced(tuple(containers), **self._stamp("docker-resync")))
 
     # -- instructions out --------------------------------------------------------------------------
     def _execute(self, instructions: list[sm.Instruction], cause: str) -> None:
@@ -235,8 +246,19 @@ class TaskWorker:
         self.handle(sm.StartTimedOut(i.arn, i.container, **self._stamp("timer")))
 
     async def _stop(self, i: sm.StopContainer) -> None:
-        await self._call(self.runtime.stop, i.container_id, i.timeout)
-        st = await self._call(self.runtime.inspect, i.container_id)
+        try:
+            await self._call(self.runtime.stop, i.container_id, i.timeout)
+            st = await self._call(self.runtime.inspect, i.container_id)
+        except Exception as exc:
+            # The engine is away: the container stays STOPPING, and the look at every container once
+            # the engine's events flow again sees it dead, or stops it again.
+            log.warning(
+                "stop of %s of %s failed (%s); retried when the engine is back",
+                i.container_id[:12],
+                i.arn,
+                exc,
+            )
+            return
         if st is not None and st.running:
             log.warning("container %s of %s still runs after stop", i.container_id[:12], i.arn)
         self.handle(sm.StopCompleted(i.arn, i.container, st, **self._stamp("stopped")))

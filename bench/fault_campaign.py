@@ -105,6 +105,15 @@ def inject(fleet: Fleet, kind: str, rng: random.Random) -> Fault:
         n = _pick(rng, agents + managers + etcds)
         n.degrade(rng.choice((5, 15, 30)), rng.choice((256, 1024)), rng.choice((100, 300)), fleet.has_netem)
         return Fault(kind, n.name, n.clear_degrade)
+    if kind in ("dockerd-restart", "dockerd-kill"):  # the agent's own engine, never the machine's
+        n = _pick(rng, agents)
+        fleet.stop_docker(n, kill=kind == "dockerd-kill")
+        return Fault(kind, n.name, lambda: fleet.start_docker(n))
+    if kind in ("clock-jump-agent", "clock-jump-manager"):  # an NTP step of one process's wall clock
+        n = _pick(rng, agents if kind == "clock-jump-agent" else managers)
+        step = rng.choice((-1, 1)) * rng.randint(90, 600)
+        n.step_clock(step)
+        return Fault(kind, f"{n.name}{step:+d}s", lambda: n.step_clock(0))
     if kind == "disk-full-agent":
         n = _pick(rng, agents)
         fleet.fill_disk(n)
@@ -128,11 +137,14 @@ FAULT_KINDS = (
     "partition-etcd-member",
     "lossy-slow-link",
     "disk-full-agent",
+    "dockerd-restart",
+    "dockerd-kill",
+    "clock-jump-agent",
+    "clock-jump-manager",
 )
 NOT_COVERED = {
     "added-latency": "without sch_netem in the kernel (as here) the bad link is loss plus a token bucket",
-    "dockerd-restart": "the machine's Docker Engine is shared with other work; it is never restarted",
-    "clock-jump": "ip netns exec gives no time namespace per process; timeouts use the monotonic clock",
+    "clock-jump-etcd": "etcd (Go) reads the clock through the vDSO, not libc: libfaketime cannot step it",
 }
 
 
@@ -434,7 +446,9 @@ def campaign(args: argparse.Namespace) -> int:
     api_after_heal: list[float] = []
     converge_rounds: list[float] = []
     t_start = time.monotonic()
-    with Fleet(root, managers=args.managers, agents=args.agents) as fleet:
+    with Fleet(
+        root, managers=args.managers, agents=args.agents, private_docker=True, fake_clocks=True
+    ) as fleet:
         print(f"fleet up in {time.monotonic() - t_start:.1f}s (logs in {root})", flush=True)
         w = Workload(fleet, rng)
         w.setup()

@@ -6,15 +6,22 @@ runs even when setup fails half-way. Traffic stays inside: the switch is a bridg
 of its own (so the machine's FORWARD policy never applies), joined to this host by one veth through
 which the benchmark talks to the managers.
 
-Not covered: restarting dockerd (the machine's engine is shared by everyone on it) and clock jumps
-(a process's clock cannot be moved on its own without a time namespace per process, which
-`ip netns exec` does not give; Shoal's timeouts use the monotonic clock, its timestamps wall time).
+With `private_docker`, each agent runs its containers on a Docker Engine of its own, started inside the
+agent's namespace (own data root, exec root, socket and managed containerd; its docker0 and iptables
+rules are that namespace's): it can be restarted or killed as `systemctl restart docker` would, while
+the machine's own dockerd is never touched. Without it, agents share the machine's engine.
+
+With `fake_clocks`, managers and agents run under libfaketime (the build the `libfaketime` Python
+package ships; Debian's 0.9.10 fails `time.sleep` under DONT_FAKE_MONOTONIC): `Node.step_clock()`
+steps one process's wall clock, as an NTP step would, while its monotonic clock runs on. etcd (Go,
+which reads the clock without libc) cannot be stepped this way.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -24,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,6 +128,18 @@ class Node:
             self.proc.send_signal(signal.SIGCONT)
         self.paused = False
 
+    @property
+    def clock_file(self) -> Path:
+        assert self.log is not None
+        return self.log.with_suffix(".faketime")
+
+    def step_clock(self, seconds: int) -> None:
+        """Step this process's wall clock by `seconds` from the true time (0: back to it); it notices
+        within FAKETIME_CACHE_DURATION. Only with Fleet(fake_clocks=True)."""
+        tmp = self.clock_file.with_suffix(".tmp")
+        tmp.write_text(f"{seconds:+d}\n")
+        tmp.replace(self.clock_file)
+
     def _in_ns(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return run("ip", "netns", "exec", self.ns, *args, check=check)
 
@@ -160,6 +180,134 @@ class Node:
         self.heal_partition()
 
 
+def faketime_library() -> Path:
+    """libfaketime.so.1 as the `libfaketime` package ships it (a build with the DONT_FAKE_MONOTONIC
+    fixes of clock_nanosleep that Debian's 0.9.10 lacks)."""
+    spec = importlib.util.find_spec("libfaketime")
+    for base in (spec.submodule_search_locations or []) if spec else []:
+        lib = Path(base) / "vendor" / "libfaketime" / "src" / "libfaketime.so.1"
+        if lib.exists():
+            return lib
+    raise SystemExit("ha_fleet: fake clocks need the libfaketime package (pip install -e '.[test]')")
+
+
+@dataclass
+class Dockerd:
+    """A Docker Engine of one agent's own, in that agent's network namespace."""
+
+    name: str
+    ns: str
+    data_root: Path
+    exec_root: Path  # short: containerd's sockets live under it
+    cgroup_parent: str
+    log: Path
+    proc: subprocess.Popen | None = None
+    _client: docker.DockerClient | None = None
+
+    @property
+    def socket(self) -> str:
+        return f"unix://{self.exec_root}/docker.sock"
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self, timeout: float = 60) -> None:
+        self.launch()
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        wait_until(lambda: self.alive and self.client.ping(), timeout, f"the dockerd of {self.name}")
+
+    def launch(self) -> None:
+        self.data_root.mkdir(parents=True, exist_ok=True)
+        self.exec_root.mkdir(parents=True, exist_ok=True)
+        config = self.data_root.with_suffix(".json")  # never the machine's /etc/docker/daemon.json
+        config.write_text(json.dumps({"live-restore": False}))
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen(
+                [
+                    "nsenter", f"--net=/run/netns/{self.ns}",  # the netns only: cgroups stay mounted
+                    shutil.which("dockerd") or "dockerd",
+                    "--data-root", str(self.data_root),
+                    "--exec-root", str(self.exec_root),
+                    "--pidfile", str(self.exec_root / "docker.pid"),
+                    "--host", self.socket,
+                    "--config-file", str(config),
+                    "--cgroup-parent", self.cgroup_parent,
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+
+    @property
+    def client(self) -> docker.DockerClient:
+        if self._client is None:
+            self._client = docker.DockerClient(base_url=self.socket, timeout=30)
+        return self._client
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 60) -> None:
+        """SIGTERM (as `systemctl stop docker`: without live-restore its containers are stopped) or
+        SIGKILL (its containerd dies with it; the shims keep the containers running)."""
+        if self.alive:
+            assert self.proc is not None
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout)
+
+    def leftover_shims(self) -> list[int]:
+        """containerd-shim processes of this engine (they outlive a killed dockerd)."""
+        out = []
+        for d in Path("/proc").iterdir():
+            if not d.name.isdigit():
+                continue
+            with contextlib.suppress(OSError):
+                argv = (d / "cmdline").read_bytes().split(b"\0")
+                if (
+                    argv
+                    and argv[0].endswith(b"containerd-shim-runc-v2")
+                    and (f"{self.exec_root}/".encode() in b" ".join(argv))
+                ):
+                    out.append(int(d.name))
+        return out
+
+    def close(self) -> None:
+        if self.alive:
+            with contextlib.suppress(Exception):
+                for ctr in self.client.containers.list(all=True, sparse=True):
+                    ctr.remove(force=True)
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                self._client.close()
+        try:
+            self.stop()
+        except subprocess.TimeoutExpired:
+            self.stop(signal.SIGKILL, 10)
+        for pid in self.leftover_shims():  # the engine was down: its containers outlived it
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        mounts = []
+        with open("/proc/self/mounts") as f:
+            for line in f:
+                where = line.split()[1]
+                if any(
+                    where == str(r) or where.startswith(f"{r}/") for r in (self.data_root, self.exec_root)
+                ):
+                    mounts.append(where)
+        for where in sorted(mounts, key=len, reverse=True):
+            run("umount", "-l", where, check=False)
+        name = self.cgroup_parent.lstrip("/")
+        for top in [Path("/sys/fs/cgroup", name), *Path("/sys/fs/cgroup").glob(f"*/{name}")]:
+            for d in sorted(
+                (p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True
+            ):
+                with contextlib.suppress(OSError):
+                    d.rmdir()
+            with contextlib.suppress(OSError):
+                top.rmdir()
+        shutil.rmtree(self.exec_root, ignore_errors=True)
+
+
 class Fleet:
     """`with Fleet(root) as f:` three etcd members, managers, agents; faults as methods."""
 
@@ -172,8 +320,17 @@ class Fleet:
         heartbeat_seconds: int = 2,
         grace_seconds: int = 10,
         agent_disk: str = "4m",
+        private_docker: bool = False,
+        fake_clocks: bool = False,
+        manager_args: tuple[str, ...] = (),
     ) -> None:
-        require("ip", "iptables", "tc", "etcd", "etcdctl")
+        require(
+            "ip", "iptables", "tc", "etcd", "etcdctl", *(("nsenter", "dockerd") if private_docker else ())
+        )
+        self.faketime = faketime_library() if fake_clocks else None
+        self.private_docker = private_docker
+        self.manager_args = manager_args
+        self.dockerds: dict[str, Dockerd] = {}  # agent name -> its own engine
         self.root = root
         self.n_managers, self.n_agents = managers, agents
         self.heartbeat_seconds, self.grace_seconds = heartbeat_seconds, grace_seconds
@@ -235,6 +392,20 @@ class Fleet:
             self._host(name, 10 + n)
         self.has_netem = run("ip", "netns", "exec", self.switch, "tc", "qdisc", "add", "dev", "lo", "root",
                              "netem", "delay", "1ms", check=False).returncode == 0  # fmt: skip
+        if self.private_docker:
+            for n in self.of("agent"):
+                d = Dockerd(
+                    n.name,
+                    n.ns,
+                    self.root / f"{n.name}-docker",
+                    Path(f"/run/shoal-ha{self.index}/{n.name}"),
+                    f"/shoal-ha{self.index}-{n.name}",
+                    self.root / f"{n.name}-dockerd.log",
+                )
+                self.dockerds[n.name] = d
+                d.launch()  # all at once: each takes seconds to come up
+            for d in self.dockerds.values():
+                d.wait_ready()
         self.build_image()
         self._start_etcd()
         self._start_managers()
@@ -264,7 +435,26 @@ class Fleet:
             (Path(ctx) / "Dockerfile").write_text(
                 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
             )
-            self.docker.images.build(path=ctx, tag=IMAGE, rm=True)
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                for _ in pool.map(lambda e: e.images.build(path=ctx, tag=IMAGE, rm=True), self.engines()):
+                    pass
+
+    def engines(self) -> list[docker.DockerClient]:
+        """The Docker Engines the agents run on: their own, or the machine's shared one."""
+        if self.private_docker:
+            return [d.client for d in self.dockerds.values()]
+        return [self.docker]
+
+    def _clock_env(self, node: Node) -> dict[str, str]:
+        if self.faketime is None:
+            return {}
+        node.step_clock(0)
+        return {
+            "LD_PRELOAD": str(self.faketime),
+            "FAKETIME_TIMESTAMP_FILE": str(node.clock_file),
+            "FAKETIME_CACHE_DURATION": "1",  # a step lands within a second or two
+            "DONT_FAKE_MONOTONIC": "1",  # an NTP step moves the wall clock only
+        }
 
     def of(self, kind: str) -> list[Node]:
         return [n for n in self.nodes.values() if n.kind == kind]
@@ -313,9 +503,11 @@ class Fleet:
                 "--etcd-prefix", ETCD_PREFIX,
                 "--agent-heartbeat-seconds", str(self.heartbeat_seconds),
                 "--agent-disconnect-grace-seconds", str(self.grace_seconds),
+                *self.manager_args,
             ]  # fmt: skip
             if n is not first:  # replicas share the key sealing secrets (and the CA's key) in etcd
                 n.args += ["--secrets-key-file", str(self.root / first.name / "secrets.key")]
+            n.env = dict(os.environ, **self._clock_env(n))
             n.start()
             if n is first:
                 key = self.root / first.name / "admin.key"
@@ -390,7 +582,9 @@ class Fleet:
                 "--cpu-units", "4096",
                 "--memory-mib", "2048",
             ]  # fmt: skip
-            n.env = dict(os.environ, SHOAL_JOIN_TOKEN=token.secret)
+            n.env = dict(os.environ, SHOAL_JOIN_TOKEN=token.secret, **self._clock_env(n))
+            if n.name in self.dockerds:
+                n.env["DOCKER_HOST"] = self.dockerds[n.name].socket
             n.start()
         for n in self.of("agent"):
             state = self.root / n.name / "agent-state.json"
@@ -430,13 +624,17 @@ class Fleet:
                     n.proc.kill()
                     n.proc.wait(5)
         ids = set(self.instance_ids.values())
-        if ids:
+        if ids and not self.private_docker:
             for ctr in self.docker.containers.list(
                 all=True, sparse=True, filters={"label": LABEL_INSTANCE_ID}
             ):
                 if (ctr.attrs.get("Labels") or {}).get(LABEL_INSTANCE_ID) in ids:
                     with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
                         ctr.remove(force=True)
+        for d in self.dockerds.values():
+            d.close()
+        if self.dockerds:
+            shutil.rmtree(f"/run/shoal-ha{self.index}", ignore_errors=True)
         for m in self.mounts:
             run("umount", "-l", str(m), check=False)
         for ns in reversed(self.namespaces):  # deleting a namespace deletes its veths (and their peers)
@@ -471,15 +669,24 @@ class Fleet:
         """Running containers of this fleet's agents (Docker's truth)."""
         ids = set(self.instance_ids.values())
         out = []
-        for ctr in self.docker.containers.list(sparse=True, filters={"label": LABEL_INSTANCE_ID}):
-            if (ctr.attrs.get("Labels") or {}).get(LABEL_INSTANCE_ID) in ids:
-                out.append(ctr)
+        for engine in self.engines():
+            for ctr in engine.containers.list(sparse=True, filters={"label": LABEL_INSTANCE_ID}):
+                if (ctr.attrs.get("Labels") or {}).get(LABEL_INSTANCE_ID) in ids:
+                    out.append(ctr)
         return out
 
     # -- faults ------------------------------------------------------------------------------------
     def restart(self, node: Node) -> None:
         node.kill9()
         node.start()
+
+    def stop_docker(self, agent: Node, kill: bool = False) -> None:
+        """The agent's own engine goes down: SIGTERM as `systemctl stop docker` (its containers stop),
+        or kill -9 (its containers run on under their shims until the engine is back)."""
+        self.dockerds[agent.name].stop(signal.SIGKILL if kill else signal.SIGTERM)
+
+    def start_docker(self, agent: Node) -> None:
+        self.dockerds[agent.name].start()
 
     def fill_disk(self, agent: Node) -> None:
         filler = self.root / agent.name / "filler"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from shoal.core import clock
 from shoal.v1 import ecs_pb2
 
 # lastStatus never moves backwards along this order.
@@ -30,7 +31,7 @@ STOP_CODES = (
 
 def now_ts(at: datetime | None = None) -> Timestamp:
     ts = Timestamp()
-    ts.FromDatetime(at or datetime.now(UTC))
+    ts.FromDatetime(at or clock.now())
     return ts
 
 

@@ -15,13 +15,13 @@ import inspect
 import logging
 import math
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
 from shoal.core import metrics as m
 from shoal.core import tasks as task_rules
 from shoal.core.arns import ACCOUNT, REGION, cluster_name
+from shoal.core.clock import time as steady_time
 from shoal.core.errors import InvalidArgument, NotFound, Unavailable, quote
 from shoal.manager.actions.clusters import Clusters
 from shoal.manager.metrics import TICK_SECONDS, MetricsRecorder
@@ -276,7 +276,7 @@ class AlarmEvaluator:
         *,
         publish: Callable[..., Any] | None = None,
         tick: float = TICK_SECONDS,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = steady_time,
     ) -> None:
         self.store = store
         self.keys = store.keys

@@ -13,17 +13,17 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from etcd3aio.kv import prefix_range_end
 from google.protobuf.message import Message
 
 from shoal.client import ecsjson
+from shoal.core import clock
 from shoal.core import events as event_rules
 from shoal.core.errors import Unavailable
 from shoal.manager.store.etcd import MAX_TXN_OPS, Compacted, Conflict, Item, RawEvent, Store
@@ -57,7 +57,7 @@ class Recorder:
 
     async def lease(self) -> int:
         """The lease of the current time slice: it lives the retention time past the slice's end."""
-        now_slice = int(time.time() // self.slice_seconds)
+        now_slice = int(clock.time() // self.slice_seconds)
         if now_slice == self._lease_slice and self._lease:
             return self._lease
         async with self._lock:
@@ -188,7 +188,7 @@ async def publish(
             detail_type=detail_type,
             resources=list(resources),
             detail=detail,
-            time=datetime.now(UTC),
+            time=clock.now(),
         )
         await recorder(store).write([event])
     except asyncio.CancelledError:
@@ -344,7 +344,7 @@ class Emitter:
             await asyncio.gather(producer, return_exceptions=True)
 
     async def _emit(self, batches: list[list[tuple[RawEvent, bytes | None]]], fence: dict[str, int]) -> None:
-        now = datetime.now(UTC)
+        now = clock.now()
         out: list[events_pb2.Event] = []
         n = 0
         for batch in batches:

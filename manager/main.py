@@ -362,8 +362,10 @@ def _start_installer(
 
 
 async def _purge_loop(cp: ControlPlane) -> None:
+    # Every minute, or every tenth of a shorter retention: a task is kept at most 10% past it.
+    interval = max(1.0, min(60.0, cp.tasks.stopped_task_retention.total_seconds() / 10))
     while True:
-        await asyncio.sleep(60)
+        await asyncio.sleep(interval)
         try:
             n = await cp.tasks.purge_stopped()
             if n:

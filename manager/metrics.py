@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from shoal.core import metrics as m
+from shoal.core.clock import time as steady_time
 from shoal.core.errors import InvalidArgument, NotFound, quote
 from shoal.core.resources import resource_value
 from shoal.manager import resources
@@ -74,7 +75,7 @@ class _Pair:
 class MetricsRecorder:
     """Every replica runs one: per-instance figures from the view's watch, samples every tick."""
 
-    def __init__(self, view: View, store: Store, *, tick: float = TICK_SECONDS, clock=time.time) -> None:
+    def __init__(self, view: View, store: Store, *, tick: float = TICK_SECONDS, clock=steady_time) -> None:
         self.view = view
         self.store = store
         self.tick = tick

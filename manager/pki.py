@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from shoal.core import clock
 from shoal.core.errors import InvalidArgument
 from shoal.core.identity import instance_subject
 from shoal.manager.secretbox import SecretsKey, SecretsKeyError
@@ -28,11 +29,13 @@ CA_LIFETIME = dt.timedelta(days=10 * 365)
 SERVER_LIFETIME = dt.timedelta(days=365)
 DEFAULT_INSTANCE_LIFETIME = dt.timedelta(days=30)
 _CA_CONTEXT = b"shoal cluster CA private key"
-_BACKDATE = dt.timedelta(minutes=5)  # tolerate clocks a little behind (a tenth of short lifetimes)
+# Valid from an hour back (a tenth of short lifetimes): a peer whose clock is behind, or was stepped
+# back minutes by NTP, must still accept a certificate issued just now (as swarmkit backdates).
+_BACKDATE = dt.timedelta(hours=1)
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 def _pem(cert: x509.Certificate) -> bytes:

@@ -59,4 +59,6 @@ class ContainerRuntime(Protocol):
         self, deliver: Callable[[ContainerEvent], None], connected: threading.Event
     ) -> Callable[[], None]:
         """Call `deliver` (from any thread) for each container event of this instance, until the returned
-        function is called. `connected` is set once no event can be missed any more."""
+        function is called. `connected` is set once no event can be missed any more. When the stream
+        had broken (the engine restarted), a `reconnected` event follows its reopening: deaths in the
+        gap may never come as events."""

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 import docker
 import docker.errors
 import requests
+import urllib3
 from docker.types import CancellableStream, LogConfig, Ulimit
 from docker.utils import socket as docker_socket
 
@@ -52,6 +53,9 @@ __all__ = [
     "volume_source",
 ]
 _FRAME_SIZE = struct.Struct(">L")
+# Reopening a broken event stream: at once-ish, then at most every 2 s while the engine is down.
+EVENTS_RETRY_FIRST = 0.25
+EVENTS_RETRY_MAX = 2.0
 # ECS linuxParameters.devices permissions -> the cgroup permission letters Docker takes.
 DEVICE_PERMISSIONS = {"read": "r", "write": "w", "mknod": "m"}
 
@@ -159,6 +163,8 @@ class DockerRuntime:
             return True
         except docker.errors.ImageNotFound:
             return False
+        except requests.exceptions.ConnectionError as exc:
+            raise RuntimeFailure(f"CannotPullContainerError: {_unreachable(exc)}") from exc
 
     # -- containers --------------------------------------------------------------------------------
     def _pick_port(self, proto: str) -> int:
@@ -280,6 +286,9 @@ class DockerRuntime:
         except (docker.errors.APIError, TypeError, ValueError) as exc:
             self.release_ports(bindings)  # no container holds them
             raise RuntimeFailure(f"CannotCreateContainerError: {_short(exc)}") from exc
+        except requests.exceptions.ConnectionError as exc:
+            self.release_ports(bindings)
+            raise RuntimeFailure(f"CannotCreateContainerError: {_unreachable(exc)}") from exc
         return container.id, bindings
 
     def start(self, container_id: str) -> None:
@@ -287,6 +296,8 @@ class DockerRuntime:
             self.client.api.start(container_id)
         except docker.errors.APIError as exc:
             raise RuntimeFailure(f"CannotStartContainerError: {_short(exc)}") from exc
+        except requests.exceptions.ConnectionError as exc:
+            raise RuntimeFailure(f"CannotStartContainerError: {_unreachable(exc)}") from exc
 
     def stop(self, container_id: str, timeout: int) -> None:
         """SIGTERM (or the image's STOPSIGNAL), then SIGKILL after `timeout` seconds."""
@@ -366,7 +377,13 @@ class DockerRuntime:
                 if stop.is_set():
                     return
                 latest[:] = [stats_reading(s)]
-        except (docker.errors.DockerException, OSError, ValueError) as exc:
+        except (
+            docker.errors.DockerException,
+            requests.exceptions.RequestException,
+            urllib3.exceptions.HTTPError,  # the engine went away mid-stream (a restart)
+            OSError,
+            ValueError,
+        ) as exc:
             log.debug("stats stream of %s ended: %s", cid[:12], exc)
         finally:
             with self._streams_lock:
@@ -384,6 +401,8 @@ class DockerRuntime:
                 pid = self.client.api.inspect_container(cid).get("State", {}).get("Pid") or 0
             except docker.errors.APIError:
                 pid = 0
+            except requests.exceptions.ConnectionError:
+                return None  # the engine is away: left out of this sample, looked up again next one
             paths = cgroups.paths_from_proc(pid) if pid else None
         if paths is None:
             self._cgroup_misses[cid] = time.monotonic()
@@ -498,11 +517,22 @@ class DockerRuntime:
         """
         filters = {"type": "container", "label": [LABEL_INSTANCE_ID]}
         since: float | None = None
+        broke_at: float | None = None  # monotonic time the stream broke (None: it is open)
+        delay = EVENTS_RETRY_FIRST
         while not stop.is_set():
             try:
                 stream = self.client.events(decode=True, filters=filters, since=since)
                 if connected is not None:
                     connected.set()
+                if broke_at is not None:
+                    log.info(
+                        "docker event stream reopened after %.1f s; checking every container",
+                        time.monotonic() - broke_at,
+                    )
+                    broke_at, delay = None, EVENTS_RETRY_FIRST
+                    # `since` replays only what this engine process logged: a restarted one forgot
+                    # the deaths before it went down, and logs those at its start before it listens.
+                    deliver(ContainerEvent("reconnected", "", "", "", None, ""))
                 for ev in stream:
                     if stop.is_set():
                         stream.close()
@@ -534,11 +564,19 @@ class DockerRuntime:
                             health=health,
                         )
                     )
+                if not stop.is_set() and broke_at is None:  # the engine closed it (shutting down)
+                    broke_at = time.monotonic()
+                    log.warning("docker event stream ended; reopening")
             except Exception as exc:
                 if stop.is_set():
                     return
-                log.warning("docker event stream broke (%s); reopening", _short(exc))
-                stop.wait(1.0)
+                if broke_at is None:
+                    broke_at = time.monotonic()
+                    log.warning("docker event stream broke (%s); reopening", _short(exc))
+                else:  # said once per outage, not once per attempt
+                    log.debug("docker event stream still closed (%s)", _short(exc))
+                stop.wait(delay)
+                delay = min(delay * 2, EVENTS_RETRY_MAX)
 
 
 class LogFrames:
@@ -691,6 +729,10 @@ def _split_image(image: str) -> tuple[str, str | None]:
     if sep and "/" not in tag:
         return name, tag
     return image, "latest"
+
+
+def _unreachable(exc: Exception) -> str:
+    return f"the Docker Engine is not reachable ({_short(exc)})"
 
 
 def _short(exc: Exception) -> str:

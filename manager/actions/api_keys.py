@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from google.protobuf.message import Message
 
-from shoal.core import arns
+from shoal.core import arns, clock
 from shoal.core import tasks as task_rules
 from shoal.core.errors import FailedPrecondition, InvalidArgument, NotFound, Unauthenticated, quote
 from shoal.manager.secretbox import SecretsKey
@@ -71,7 +71,7 @@ def _aws_context(key_id: str, access_key_id: str) -> bytes:
 def _shown(k: auth_pb2.ApiKey) -> auth_pb2.ApiKey:
     out = auth_pb2.ApiKey()
     out.CopyFrom(k)
-    out.status = key_status(k, datetime.now(UTC))
+    out.status = key_status(k, clock.now())
     return out
 
 
@@ -112,7 +112,7 @@ class ApiKeys:
         k = auth_pb2.ApiKey(
             id=key_id, name=name, role=role, cluster=cluster, status="ACTIVE", created_by=created_by
         )
-        now = datetime.now(UTC)
+        now = clock.now()
         k.created_at.CopyFrom(task_rules.now_ts(now))
         if expires_in_seconds:
             k.expires_at.CopyFrom(task_rules.now_ts(now + timedelta(seconds=expires_in_seconds)))
@@ -167,7 +167,7 @@ class ApiKeys:
         if item is None or not hmac.compare_digest(item.value.secret_sha256, _sha(secret)):
             raise Unauthenticated("the API key is not valid", reason="BAD_KEY")
         k = item.value.key
-        status = key_status(k, datetime.now(UTC))
+        status = key_status(k, clock.now())
         if status == "REVOKED":
             raise Unauthenticated(f"API key {k.id} ({k.name}) was revoked", reason="KEY_REVOKED")
         if status == "EXPIRED":
@@ -187,7 +187,7 @@ class ApiKeys:
         if item is None or item.value.key.aws_access_key_id != access_key_id:
             raise invalid
         rec = item.value
-        status = key_status(rec.key, datetime.now(UTC))
+        status = key_status(rec.key, clock.now())
         if status == "REVOKED":
             raise Unauthenticated(f"API key {rec.key.id} ({rec.key.name}) was revoked", reason="KEY_REVOKED")
         if status == "EXPIRED":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from shoal.core import clock
 from shoal.core import tasks as task_rules
 from shoal.core.errors import InvalidArgument, NotFound, Unauthenticated
 from shoal.core.identity import JoinToken, secret_sha256
@@ -29,7 +30,7 @@ def token_status(t: fleet_pb2.JoinToken, now: datetime) -> str:
 def _shown(t: fleet_pb2.JoinToken) -> fleet_pb2.JoinToken:
     out = fleet_pb2.JoinToken()
     out.CopyFrom(t)
-    out.status = token_status(t, datetime.now(UTC))
+    out.status = token_status(t, clock.now())
     return out
 
 
@@ -59,7 +60,7 @@ class JoinTokens:
             max_uses=uses,
             status="ACTIVE",
         )
-        now = datetime.now(UTC)
+        now = clock.now()
         token.created_at.CopyFrom(task_rules.now_ts(now))
         if ttl_seconds:
             token.expires_at.CopyFrom(task_rules.now_ts(now + timedelta(seconds=ttl_seconds)))
@@ -103,7 +104,7 @@ class JoinTokens:
             if rec is None or not token.matches(rec.secret_sha256):
                 raise Unauthenticated("the join token is not known to this cluster", reason="TOKEN_UNKNOWN")
             t = rec.token
-            status = token_status(t, datetime.now(UTC))
+            status = token_status(t, clock.now())
             if status == "REVOKED":
                 raise Unauthenticated(f"join token {t.id} was revoked", reason="TOKEN_REVOKED")
             if status == "EXPIRED":

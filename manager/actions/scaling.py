@@ -7,12 +7,11 @@ import itertools
 import math
 import re
 import secrets as pysecrets
-import time
 from collections.abc import Sequence
 
 from google.protobuf import timestamp_pb2
 
-from shoal.core import arns
+from shoal.core import arns, clock
 from shoal.core import metrics as m
 from shoal.core import scaling as rules
 from shoal.core import tasks as task_rules
@@ -481,7 +480,7 @@ class Scaling:
         fence: dict[str, int] | None = None,
     ) -> scaling_pb2.ScalingActivity:
         """Store an activity (newest last by key) and drop the oldest beyond KEEP_ACTIVITIES."""
-        activity.activity_id = f"{time.time_ns():020d}-{pysecrets.token_hex(4)}"
+        activity.activity_id = f"{int(clock.time() * 1e9):020d}-{pysecrets.token_hex(4)}"
         activity.service_namespace = NAMESPACE
         activity.resource_id = resource_id(cluster, service)
         activity.scalable_dimension = DIMENSION
@@ -504,7 +503,7 @@ def with_next_run(
     out.CopyFrom(action)
     try:
         schedule = rules.parse_schedule(action.schedule)
-        base = time.time() if now is None else now
+        base = clock.time() if now is None else now
         if action.HasField("start_time"):
             base = max(base, _seconds(action.start_time) - 1)
         t = rules.next_run(schedule, action.timezone, base)

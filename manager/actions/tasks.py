@@ -6,9 +6,9 @@ import hashlib
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
-from shoal.core import arns
+from shoal.core import arns, clock
 from shoal.core.errors import InvalidArgument, NotFound, quote
 from shoal.core.tags import check_tags
 from shoal.manager import lifecycle, telemetry
@@ -313,7 +313,7 @@ class Tasks:
 
     async def purge_stopped(self) -> int:
         """Forget STOPPED tasks older than the retention period; returns how many."""
-        cutoff = datetime.now(UTC) - self.stopped_task_retention
+        cutoff = clock.now() - self.stopped_task_retention
         removed = 0
         items, _ = await self.store.list(self.keys.all_tasks_prefix(), ecs_pb2.Task)
         for i in items:

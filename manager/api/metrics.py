@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-import time
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from shoal.core import clock
 from shoal.core import metrics as m
 from shoal.core.errors import InvalidArgument, quote
 from shoal.manager.actions.clusters import Clusters
@@ -130,7 +130,7 @@ class MetricsServicer(metrics_pb2_grpc.MetricsServicer):
             raise InvalidArgument("metric_name", "name a metric: " + ", ".join(m.CLUSTER_METRICS))
         cluster, service = dimensions_of(list(request.dimensions), request.cluster)
         await self.clusters.get(cluster)
-        end = _seconds(request.end_time) if request.HasField("end_time") else time.time()
+        end = _seconds(request.end_time) if request.HasField("end_time") else clock.time()
         start = (
             _seconds(request.start_time) if request.HasField("start_time") else end - DEFAULT_RANGE_SECONDS
         )

@@ -13,11 +13,11 @@ import asyncio
 import contextlib
 import logging
 import math
-import time
 from dataclasses import dataclass
 from typing import Protocol
 
 from shoal.core import scaling as rules
+from shoal.core.clock import time as steady_time
 from shoal.core.errors import NotFound, ShoalError
 from shoal.manager.actions import ControlPlane
 from shoal.manager.actions.scaling import (
@@ -113,7 +113,7 @@ class ScalingController:
         out_datapoints: int = rules.OUT_DATAPOINTS,
         in_datapoints: int = rules.IN_DATAPOINTS,
         tick: float = 5.0,
-        clock=time.time,
+        clock=steady_time,
     ) -> None:
         self.cp = cp
         self.store = cp.store

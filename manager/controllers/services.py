@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from shoal.core import clock
 from shoal.core import lb as lb_rules
 from shoal.core import tasks as task_rules
 from shoal.core.errors import ShoalError
@@ -236,7 +237,7 @@ class ServiceController:
     async def _reconcile_service(
         self, cluster: str, key: str, revision: int, svc: ecs_pb2.Service, rnd: _Round
     ) -> None:
-        now = datetime.now(UTC)
+        now = clock.now()
         instances = rnd.instances
         all_tasks = [t for t, _ in rnd.tasks.values()]
         self._task_revisions = {k: rev for k, (_, rev) in rnd.tasks.items()}
@@ -306,7 +307,7 @@ class ServiceController:
         cb = svc.deployment_configuration.deployment_circuit_breaker
         deps = tuple(
             dm.DeploymentView(
-                d.id, d.task_definition, d.status, d.rollout_state, _dt(d.created_at) or datetime.now(UTC)
+                d.id, d.task_definition, d.status, d.rollout_state, _dt(d.created_at) or clock.now()
             )
             for d in svc.deployments
         )

@@ -12,13 +12,12 @@ import ssl
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import h11
 from google.protobuf.message import Message
 
-from shoal.core import arns
+from shoal.core import arns, clock
 from shoal.core.errors import ShoalError
 from shoal.manager.actions.api_keys import ApiKeys, Principal
 from shoal.manager.api.auth import authorize, caller
@@ -150,7 +149,7 @@ class EcsEndpoint:
     async def _authenticate(self, req: sigv4.RawRequest, service: str = SERVICE) -> Principal | None:
         if self.keys is None:
             return None
-        claim = sigv4.parse(req, now=datetime.now(UTC), regions=REGIONS, service=service)
+        claim = sigv4.parse(req, now=clock.now(), regions=REGIONS, service=service)
         who, secret = await self.keys.aws_secret(claim.access_key_id)
         sigv4.verify(req, claim, secret)
         return who

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Iterator
 
+import docker
 import pytest
 from google.protobuf import json_format
 
@@ -286,3 +290,88 @@ def test_health_check_none_turns_the_images_own_check_off(
     kept, _ = runtime.create(kept_task, kept_td, kept_td.container_definitions[0])
     assert docker_client.api.inspect_container(off)["Config"]["Healthcheck"]["Test"] == ["NONE"]
     assert docker_client.api.inspect_container(kept)["Config"]["Healthcheck"]["Test"] == ["CMD", "false"]
+
+
+class EngineRelay:
+    """A unix socket relayed to the machine's Docker Engine that can go away and come back, as a
+    restarted dockerd's socket does, without touching the engine itself."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.conns: list[socket.socket] = []
+        self.server: socket.socket | None = None
+        self.up()
+
+    def up(self) -> None:
+        self.server = socket.socket(socket.AF_UNIX)
+        self.server.bind(self.path)
+        self.server.listen(16)
+        threading.Thread(target=self._accept, args=(self.server,), daemon=True).start()
+
+    def down(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        os.unlink(self.path)
+        for c in self.conns:
+            with contextlib.suppress(OSError):
+                c.shutdown(socket.SHUT_RDWR)
+            c.close()
+        self.conns.clear()
+
+    def _accept(self, server: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            engine = socket.socket(socket.AF_UNIX)
+            engine.connect("/var/run/docker.sock")
+            self.conns += [client, engine]
+            for a, b in ((client, engine), (engine, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a: socket.socket, b: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := a.recv(65536):
+                b.sendall(data)
+        with contextlib.suppress(OSError):
+            b.shutdown(socket.SHUT_WR)
+
+
+def test_an_engine_away_fails_starts_cleanly_and_its_return_is_announced(
+    runtime: DockerRuntime, tmp_path, busybox_image
+) -> None:
+    relay, real = EngineRelay(str(tmp_path / "docker.sock")), runtime.client
+    runtime.client = docker.DockerClient(base_url=f"unix://{relay.path}", version="1.41", timeout=10)
+    events: list[ContainerEvent] = []
+    stop, connected = threading.Event(), threading.Event()
+    threading.Thread(target=runtime.stream_events, args=(events.append, stop, connected), daemon=True).start()
+    assert connected.wait(10)
+    task, td = make({"name": "app", "image": busybox_image, "memory": 32, "command": ["sleep", "60"]})
+    cid, _ = runtime.create(task, td, td.container_definitions[0])
+    relay.down()
+    try:
+        # Away: a start is an ECS start failure naming the cause, usage leaves the container out.
+        with pytest.raises(
+            RuntimeFailure, match=r"^CannotStartContainerError: the Docker Engine is not reach"
+        ):
+            runtime.start(cid)
+        with pytest.raises(
+            RuntimeFailure, match=r"^CannotPullContainerError: the Docker Engine is not reach"
+        ):
+            runtime.ensure_image(busybox_image, "prefer-cached")
+        assert runtime.container_usage([cid]) == {}
+        time.sleep(1)
+        assert not any(e.action == "reconnected" for e in events)
+    finally:
+        relay.up()
+    # Back: the stream reopens and says so (deaths in the gap are not in a restarted engine's log).
+    try:
+        wait_for(lambda: any(e.action == "reconnected" for e in events), 15, "the reconnected event")
+        runtime.start(cid)
+        assert runtime.inspect(cid).running
+    finally:
+        stop.set()
+        runtime.client = real  # the fixture removes the container through the engine itself
+        relay.down()

@@ -18,6 +18,7 @@ from shoal.agent.state import (
     ContainerStarted,
     CreateContainer,
     DesiredSet,
+    EngineResynced,
     Forget,
     HealthChanged,
     ImagePulled,
@@ -660,6 +661,57 @@ def test_recovery_stops_the_rest_when_an_essential_container_died_meanwhile() ->
     found = (engine("a", "c-a", running=False, exit_code=1), engine("b", "c-b", running=True))
     assert m.handle(Recovered(found)) == [Report(arn), StopContainer(arn, "b", "c-b", 30)]
     assert (m.tasks[arn].status, m.tasks[arn].stop_code) == ("STOPPING", "EssentialContainerExited")
+
+
+def test_after_an_engine_restart_containers_that_died_unseen_stop_their_task() -> None:
+    m, lt = running(WEB_AND_SIDECAR)
+    # The engine came back: it lists web dead (no die event ever came) and the sidecar still running.
+    found = (
+        engine("web", "c-web", running=False, exit_code=143),
+        engine("sidecar", "c-sidecar", running=True),
+    )
+    assert m.handle(EngineResynced(found)) == [
+        StopContainer(lt.arn, "sidecar", "c-sidecar", 30),
+        Report(lt.arn),
+    ]
+    assert (lt.status, lt.stop_code, lt.containers["web"].exit_code) == (
+        "STOPPING",
+        "EssentialContainerExited",
+        143,
+    )
+    assert m.handle(exited(lt, "sidecar", 0)) == [Report(lt.arn)]
+    assert reported(lt) == ("STOPPED", {"web": "STOPPED", "sidecar": "STOPPED"})
+
+
+def test_after_an_engine_restart_a_vanished_container_stops_its_task_and_live_ones_are_kept() -> None:
+    m, gone = running(arn="t1")
+    m, kept = running(arn="t2", m=m)
+    live = ContainerState("c-web", kept.arn, "web", True, None, False, "UNKNOWN", [])
+    # Both tasks' containers are called c-web here: only t2's is listed (t1's is removed)...
+    m.tasks[gone.arn].containers["web"].container_id = "c-gone"
+    assert m.handle(EngineResynced((live,))) == [Report(gone.arn)]
+    assert (gone.status, gone.containers["web"].reason) == ("STOPPED", sm.VANISHED_OUTSIDE)
+    assert statuses(kept) == ("RUNNING", {"web": "RUNNING"})
+    # ...and a second look changes nothing.
+    assert m.handle(EngineResynced((live,))) == []
+
+
+def test_after_an_engine_restart_a_stop_that_met_the_engine_down_is_sent_again() -> None:
+    m, lt = running()
+    assert m.handle(desired(agent_task(desired="STOPPED", version=2), full=False)) == [
+        StopContainer(lt.arn, "web", "c-web", 30),
+        Report(lt.arn),
+    ]
+    # The stop call failed (engine down, under kill -9 the container ran on under its shim).
+    assert m.handle(EngineResynced((engine("web", "c-web", running=True),))) == [
+        StopContainer(lt.arn, "web", "c-web", 30)
+    ]
+    # Being pulled, created or started is left to that call's outcome.
+    m2 = sm.AgentState()
+    at = agent_task("t3")
+    bring_up(m2, m2.handle(desired(at, full=False)), stop_at="web")
+    assert m2.handle(EngineResynced(())) == []
+    assert m2.tasks[at.task.task_arn].containers["web"].status == "PULLING"
 
 
 def test_unwanted_leftover_containers_are_removed() -> None:

@@ -259,6 +259,27 @@ def test_essential_exit_stops_the_rest_with_its_stop_timeout_and_frees_ports(tmp
     run(main())
 
 
+def test_an_engine_restart_that_swallowed_the_die_event_still_stops_the_task(tmp_path: Path) -> None:
+    async def main() -> None:
+        rt = MemoryRuntime()
+        w = await started_worker(rt, tmp_path)
+        at = agent_task("t1", [web()])
+        w.handle_desired(agent_pb2.DesiredTasks(tasks=[at], full=True))
+        await until(lambda: status(w, "t1") == "RUNNING", "the task to run")
+        w.take_reports()
+        # The engine restarted: its containers died while no event stream was open.
+        rt.containers[rt.id_of(at.task.task_arn, "web")].update(running=False, exit=143)
+        assert rt._deliver is not None
+        rt._deliver(ContainerEvent("reconnected", "", "", "", None, ""))
+        await until(lambda: status(w, "t1") == "STOPPED", "the task to stop")
+        assert ("list",) in rt.calls
+        msg = reports(w)[at.task.task_arn]
+        assert (msg.last_status, msg.stop_code) == ("STOPPED", "EssentialContainerExited")
+        assert {c.name: c.exit_code for c in msg.containers} == {"web": 143}
+
+    run(main())
+
+
 def test_missing_image_fails_the_task_to_start(tmp_path: Path) -> None:
     async def main() -> None:
         rt = MemoryRuntime()

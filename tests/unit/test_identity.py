@@ -66,7 +66,16 @@ def test_instance_certificate_names_the_instance_not_what_the_csr_asks() -> None
     assert ca.issued(cert)
     assert not CertificateAuthority.create().issued(cert)
     life = cert.not_valid_after_utc - cert.not_valid_before_utc
-    assert dt.timedelta(days=30) <= life <= dt.timedelta(days=30, minutes=5)
+    assert dt.timedelta(days=30) <= life <= dt.timedelta(days=30, hours=1)
+
+
+def test_certificates_issued_now_hold_for_a_peer_whose_clock_was_stepped_back_minutes() -> None:
+    # An NTP step of a few minutes back (or a peer that far behind) must not fail TLS handshakes.
+    ca = CertificateAuthority.create()
+    behind = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+    server, _ = ca.issue_server(["10.1.2.3"])
+    for pem in (ca.cert_pem, server, ca.issue_instance(csr(), "prod", "i-00000001", dt.timedelta(days=30))):
+        assert x509.load_pem_x509_certificate(pem).not_valid_before_utc < behind
 
 
 def test_bad_csrs_are_refused_before_anything_is_issued() -> None:
