@@ -581,6 +581,7 @@ class Fleet:
                 "--availability-zone", f"az-{k % 2 + 1}",
                 "--cpu-units", "4096",
                 "--memory-mib", "2048",
+                "--image-pull-behavior", "prefer-cached",  # built here: no public registry asked
             ]  # fmt: skip
             n.env = dict(os.environ, SHOAL_JOIN_TOKEN=token.secret, **self._clock_env(n))
             if n.name in self.dockerds:

@@ -236,6 +236,9 @@ class LocalCluster:
                 str(cpu),
                 "--memory-mib",
                 str(memory),
+                # Test images are built here: never ask a public registry for them (tests stay local).
+                "--image-pull-behavior",
+                "prefer-cached",
                 *extra,
             ],
             self.root / f"{name}.log",
