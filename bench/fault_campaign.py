@@ -445,6 +445,7 @@ def campaign(args: argparse.Namespace) -> int:
     failovers: list[float] = []
     api_after_heal: list[float] = []
     converge_rounds: list[float] = []
+    harness_errors: list[str] = []
     t_start = time.monotonic()
     with Fleet(
         root, managers=args.managers, agents=args.agents, private_docker=True, fake_clocks=True
@@ -465,7 +466,13 @@ def campaign(args: argparse.Namespace) -> int:
             with contextlib.suppress(ShoalError, TimeoutError):
                 w.step()
             w.in_fault = True
-            fault = inject(fleet, kind, rng)
+            try:
+                fault = inject(fleet, kind, rng)
+            except Exception as exc:  # the harness's own trouble must not lose the run's findings
+                w.in_fault = False
+                harness_errors.append(f"fault {n} {kind}: {type(exc).__name__}: {exc}")
+                print(f"  fault {n:3d} {kind:24s} not injected: {harness_errors[-1]}", flush=True)
+                continue
             faults[kind] += 1
             if fault.failover is not None:
                 failovers.append(fault.failover)
@@ -542,6 +549,8 @@ def campaign(args: argparse.Namespace) -> int:
         print(f"{name:52s} {count:6d} {bad[name]:10d}")
     for name, detail in checks.violations:
         print(f"  VIOLATION {name}: {detail}")
+    for err in harness_errors:
+        print(f"  HARNESS ERROR (fault skipped): {err}")
     print()
     p99_fault, p99_calm = _p(calls_fault, 0.99), _p(calls_calm, 0.99)
     print("figures")

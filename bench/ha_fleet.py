@@ -662,7 +662,8 @@ class Fleet:
             if r.returncode != 0:
                 continue
             st = json.loads(r.stdout)[0]["Status"]
-            if st["leader"] == st["header"]["member_id"]:
+            # A member that has no leader yet (just after a heal or a restart) has no "leader" field.
+            if st.get("leader") and st["leader"] == st.get("header", {}).get("member_id"):
                 return n
         return None
 
