@@ -1,0 +1,98 @@
+"""A graceful, prompt stop on SIGTERM (an operator's `systemctl stop`) of the real manager, while
+streams are open.
+
+The bounds below are generous (several times what a stop takes on a busy machine): they fail only when
+a stop waits out something it should not, such as gRPC's grace for streams that never end on their own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN, TEST_IMAGE, LocalCluster, Proc, wait_for
+
+NO_PULL = ("--image-pull-behavior", "prefer-cached")  # the test image is local: no registry asked
+
+
+def sigterm(proc: Proc, within: float, what: str) -> int:
+    """SIGTERM the process and return its exit code; fail if it is still running after `within` s."""
+    assert proc.popen is not None
+    proc.popen.terminate()
+    try:
+        return proc.popen.wait(within)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{what} still runs {within:.0f} s after SIGTERM; its log:\n{proc.log()[-3000:]}")
+
+
+def follow(c: LocalCluster, name: str, *args: str) -> tuple[subprocess.Popen, Path, Path]:
+    """A `shoal ... --follow` left running, its output and errors in files."""
+    out, err = c.root / f"{name}.out", c.root / f"{name}.err"
+    env = dict(os.environ, SHOAL_ENDPOINT=c.endpoint, SHOAL_CA_FILE=str(c.ca_file), SHOAL_API_KEY=c.admin_key)
+    with open(out, "wb") as o, open(err, "wb") as e:
+        proc = subprocess.Popen([str(BIN / "shoal"), *args], stdout=o, stderr=e, env=env)
+    return proc, out, err
+
+
+def ended(proc: subprocess.Popen, what: str) -> int:
+    try:
+        return proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"{what} did not end")
+
+
+def run_task(c: LocalCluster, family: str, command: str, **container: object) -> str:
+    doc = {
+        "family": family,
+        "containerDefinitions": [
+            {"name": "app", "image": TEST_IMAGE, "memory": 32, "command": ["sh", "-c", command], **container}
+        ],
+    }
+    (c.root / f"{family}.json").write_text(json.dumps(doc))
+    c.shoal("task-definition", "register", "--cli-input-json", f"file://{c.root / f'{family}.json'}")
+    arn = c.json("task", "run", "--task-definition", family)["tasks"][0]["taskArn"]
+    c.shoal("task", "wait", "running", arn, "--timeout", "60")
+    return arn
+
+
+@pytest.mark.e2e
+def test_manager_ends_open_streams_and_exits_at_once_on_sigterm(local_cluster: LocalCluster) -> None:
+    c = local_cluster
+    c.add_agent("a", "az-1", *NO_PULL)
+    c.wait_connected(1)
+    arn = run_task(c, "ticker", "trap 'exit 0' TERM; while true; do echo tick; sleep 1; done")
+    logs, logs_out, logs_err = follow(c, "logs", "task", "logs", arn, "--follow")
+    events, events_out, events_err = follow(c, "events", "events", "--follow")
+    try:
+        wait_for(lambda: "tick" in logs_out.read_text(), 30, "the logs follow to print")
+        wait_for(lambda: "ECS Task State Change" in events_out.read_text(), 30, "the events follow to print")
+
+        assert sigterm(c.manager, 10, "the manager") == 0
+        # Each stream ended at once with a reason the caller can act on (before, gRPC's grace ran out
+        # and cut them off: all the CLI could say was that it cannot reach the manager).
+        assert ended(logs, "the logs follow") != 0
+        assert "the manager is shutting down" in logs_err.read_text(), logs_err.read_text()
+        # An events follow goes on after a manager restart: it says why it lost the stream and retries.
+        wait_for(
+            lambda: (
+                "connection lost (the Shoal manager" in events_err.read_text()
+                and "the manager is shutting down" in events_err.read_text()
+            ),
+            15,
+            "the events follow to say why its stream ended",
+        )
+        assert events.poll() is None, "the events follow reconnects rather than ending"
+    finally:
+        for proc in (logs, events):
+            proc.kill()
+            proc.wait(10)
+    assert "Traceback" not in logs_err.read_text() + events_err.read_text()
+    assert "shut down" in c.manager.log()
+    # The agent was told too, and goes on trying to reconnect.
+    wait_for(lambda: "the manager is shutting down" in c.agents["a"].log(), 10, "the agent to hear why")
+    assert c.agents["a"].popen is not None and c.agents["a"].popen.poll() is None
