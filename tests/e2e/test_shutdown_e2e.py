@@ -1,8 +1,9 @@
-"""A graceful, prompt stop on SIGTERM (an operator's `systemctl stop`) of the real manager, while
-streams are open.
+"""A graceful, prompt stop on SIGTERM (an operator's `systemctl stop`) of the real manager and agent,
+while streams are open and engine calls are in flight.
 
 The bounds below are generous (several times what a stop takes on a busy machine): they fail only when
-a stop waits out something it should not, such as gRPC's grace for streams that never end on their own.
+a stop waits out something it should not, such as a container's stopTimeout or gRPC's grace for
+streams that never end on their own.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from tests.conftest import BIN, TEST_IMAGE, LocalCluster, Proc, wait_for
 
 NO_PULL = ("--image-pull-behavior", "prefer-cached")  # the test image is local: no registry asked
+STOP_TIMEOUT = 12  # the stubborn container's: a docker stop of it takes this long
 
 
 def sigterm(proc: Proc, within: float, what: str) -> int:
@@ -96,3 +98,37 @@ def test_manager_ends_open_streams_and_exits_at_once_on_sigterm(local_cluster: L
     # The agent was told too, and goes on trying to reconnect.
     wait_for(lambda: "the manager is shutting down" in c.agents["a"].log(), 10, "the agent to hear why")
     assert c.agents["a"].popen is not None and c.agents["a"].popen.poll() is None
+
+
+@pytest.mark.e2e
+def test_agent_exits_at_once_on_sigterm_while_a_container_stop_is_in_flight(
+    local_cluster: LocalCluster,
+) -> None:
+    c = local_cluster
+    c.add_agent("a", "az-1", *NO_PULL)
+    c.wait_connected(1)
+    # The trap answers SIGTERM and carries on: the engine's stop waits out the whole stopTimeout.
+    arn = run_task(
+        c,
+        "stubborn",
+        "trap 'echo got-term' TERM; while true; do echo tick; sleep 1; done",
+        stopTimeout=STOP_TIMEOUT,
+    )
+    logs, logs_out, logs_err = follow(c, "logs", "task", "logs", arn, "--follow")
+    wait_for(lambda: "tick" in logs_out.read_text(), 30, "the logs follow to print")
+    [container] = c.containers_of(arn)
+    c.shoal("task", "stop", arn)
+    wait_for(lambda: b"got-term" in container.logs(), 30, "the agent's docker stop to signal the container")
+
+    # Before, the agent's exit waited for that docker stop (the interpreter joins executor threads).
+    assert sigterm(c.agents["a"], 8, "the agent") == 0
+    container.reload()
+    assert container.status == "running", "the engine, not the agent, finishes the stop"
+    assert ended(logs, "the logs follow") != 0
+    assert "disconnected during the stream" in logs_err.read_text(), logs_err.read_text()
+
+    # A restarted agent takes up the outcome of the stop it left to the engine.
+    c.add_agent("a", "az-1", *NO_PULL)
+    c.shoal("task", "wait", "stopped", arn, "--timeout", "60")
+    task = c.describe_task(arn)
+    assert task["lastStatus"] == "STOPPED" and task["stopCode"] == "UserInitiated", task
