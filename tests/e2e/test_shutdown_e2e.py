@@ -2,20 +2,22 @@
 while streams are open and engine calls are in flight.
 
 The bounds below are generous (several times what a stop takes on a busy machine): they fail only when
-a stop waits out something it should not, such as a container's stopTimeout or gRPC's grace for
-streams that never end on their own.
+a stop waits out something it should not, such as a container's stopTimeout, gRPC's grace for streams
+that never end on their own, or a TLS client that does not answer the close of its connection.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
+import ssl
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, TEST_IMAGE, LocalCluster, Proc, wait_for
+from tests.conftest import BIN, TEST_IMAGE, LocalCluster, Proc, free_port, wait_for
 
 NO_PULL = ("--image-pull-behavior", "prefer-cached")  # the test image is local: no registry asked
 STOP_TIMEOUT = 12  # the stubborn container's: a docker stop of it takes this long
@@ -132,3 +134,43 @@ def test_agent_exits_at_once_on_sigterm_while_a_container_stop_is_in_flight(
     c.shoal("task", "wait", "stopped", arn, "--timeout", "60")
     task = c.describe_task(arn)
     assert task["lastStatus"] == "STOPPED" and task["stopCode"] == "UserInitiated", task
+
+
+@pytest.mark.e2e
+def test_manager_exits_at_once_on_sigterm_with_idle_keep_alive_tls_clients(
+    tmp_path: Path, docker_client
+) -> None:
+    ecs, metrics = free_port(), free_port()
+    c = LocalCluster(
+        tmp_path,
+        docker_client,
+        "--ecs-listen",
+        f"127.0.0.1:{ecs}",
+        "--metrics-listen",
+        f"127.0.0.1:{metrics}",
+    )
+    c.start_manager()
+    clients = []
+    try:
+        # A keep-alive client between requests (an SDK's pool, Prometheus between scrapes): it holds
+        # the connection open and reads nothing, so it never answers the manager's TLS close_notify.
+        tls = ssl.create_default_context(cafile=str(c.ca_file))
+        for port, request in (
+            (ecs, b"POST / HTTP/1.1\r\nHost: m\r\nContent-Length: 2\r\n\r\n{}"),
+            (metrics, b"GET /metrics HTTP/1.1\r\nHost: m\r\n\r\n"),
+        ):
+            s = tls.wrap_socket(
+                socket.create_connection(("127.0.0.1", port), timeout=10), server_hostname="127.0.0.1"
+            )
+            clients.append(s)
+            s.sendall(request)
+            assert s.recv(64).startswith(b"HTTP/1.1 4")  # answered (unsigned, no key); kept open
+
+        # Before, asyncio waited 30 s for each close_notify answer, past the end of the event loop.
+        assert sigterm(c.manager, 10, "the manager") == 0
+        log = c.manager.log()
+        assert "shut down" in log and "Traceback" not in log, log[-3000:]
+    finally:
+        for s in clients:
+            s.close()
+        c.close()
