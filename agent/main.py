@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from shoal.agent import host
+from shoal.agent.engine_pool import EngineCallPool
 from shoal.agent.identity import AgentIdentity, JoinError
 from shoal.agent.policy import HostPolicy
 from shoal.agent.proxy import Proxy
@@ -26,6 +27,7 @@ from shoal.core.resources import integer_resource, ports_resource
 from shoal.v1 import agent_pb2, ecs_pb2
 
 AGENT_VERSION = "0.1.0"
+SHUTDOWN_GRACE_SECONDS = 2.0  # how long a SIGTERM waits for engine calls in flight
 log = logging.getLogger("shoal.agent")
 
 
@@ -194,8 +196,9 @@ async def run(args: argparse.Namespace) -> None:
             return
     host.prime()
     # Docker calls are blocking and many run at once (one per container being started or stopped).
+    # (Daemon threads: a stop waiting out a stopTimeout must not hold up the agent's own exit.)
     asyncio.get_running_loop().set_default_executor(
-        ThreadPoolExecutor(max_workers=32, thread_name_prefix="docker")
+        EngineCallPool(max_workers=32, thread_name_prefix="docker")
     )
     runtime = DockerRuntime(
         "", args.cluster, args.host_ip, args.log_driver, args.log_max_size, args.log_max_files
@@ -220,11 +223,19 @@ async def run(args: argparse.Namespace) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    log.info("shutting down")
     # Task containers keep running across an agent restart; only the session ends.
     runner.cancel()
     cleanup.cancel()
+    await asyncio.gather(runner, cleanup, return_exceptions=True)
+    # Engine calls in flight get a moment, so that what they did is in the state file; slower ones (a
+    # stop waiting out its stopTimeout, a long pull) the engine finishes alone, as after a kill -9, and
+    # the next start of the agent finds their outcome.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(worker.idle(), SHUTDOWN_GRACE_SECONDS)
     worker.stop_events()
     worker.flush()
+    log.info("shut down")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,6 +28,7 @@ from shoal.manager.actions.secrets import Secrets
 from shoal.manager.alarms import AlarmEvaluator, Alarms
 from shoal.manager.api.agent import AgentSessionServicer
 from shoal.manager.api.auth import AuthInterceptor
+from shoal.manager.api.drain import StreamDrain
 from shoal.manager.api.ecs import EcsServicer
 from shoal.manager.api.events import EventsServicer
 from shoal.manager.api.fleet import FleetServicer, install_command_for
@@ -74,6 +75,7 @@ from shoal.v1 import (
 )
 
 log = logging.getLogger("shoal.manager")
+STOP_GRACE_SECONDS = 2.0  # unary calls in flight at shutdown get this long to finish
 
 SERVER_OPTIONS = [
     # Agents ping every 15 s to notice dead connections; allow that.
@@ -458,9 +460,11 @@ async def serve(args: argparse.Namespace) -> None:
     # needs to join; agent sessions have a server of their own that demands instance certificates,
     # so that no API call is ever reachable with an agent's certificate, nor a session without one.
     # Every API call is authenticated by its key (--insecure: none are, as before).
-    interceptors = [] if ca is None else [AuthInterceptor(api_keys)]
+    # The drain comes first: on shutdown it ends every open stream, authenticated or not.
+    drain = StreamDrain()
+    interceptors = [drain] if ca is None else [drain, AuthInterceptor(api_keys)]
     api = grpc.aio.server(options=SERVER_OPTIONS, interceptors=interceptors)
-    agents = api if ca is None else grpc.aio.server(options=SERVER_OPTIONS)
+    agents = api if ca is None else grpc.aio.server(options=SERVER_OPTIONS, interceptors=[drain])
     wheels = _agent_wheelhouse(args)
     installer_pin = _installer_pin(args, serving_key)
     api_pb2_grpc.add_EcsServicer_to_server(EcsServicer(cp), api)
@@ -626,18 +630,23 @@ async def serve(args: argparse.Namespace) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("shutting down")
-    purge.cancel()
-    leadership.cancel()
-    keep_lease.cancel()
+    background = (purge, leadership, keep_lease)
+    for t in background:
+        t.cancel()  # the leader hands over at once: Leadership revokes its lease as it ends
     if installer is not None:
         installer.stop()
     if ecs_api is not None:
         await ecs_api.close()
     if prometheus is not None:
         await prometheus.close()
-    await api.stop(grace=2)
-    if agents is not api:
-        await agents.stop(grace=2)
+    await health_servicer.enter_graceful_shutdown()
+    # Open streams (agent sessions, events, logs, exec) end now with SHUTTING_DOWN: agents reconnect
+    # and followers retry. Only unary calls in flight are waited for, at most STOP_GRACE_SECONDS.
+    streams = drain.drain()
+    servers = [api] if agents is api else [api, agents]
+    await asyncio.gather(*(s.stop(grace=STOP_GRACE_SECONDS) for s in servers))
+    await asyncio.wait(background, timeout=STOP_GRACE_SECONDS)
+    log.info("stopped serving (%d open stream(s) ended)", streams)
     await sessions.heartbeats.stop()  # before the store closes under it
     await metrics_recorder.stop()
     for sink in sinks:
@@ -646,6 +655,7 @@ async def serve(args: argparse.Namespace) -> None:
     await store.close()
     if etcd:
         await etcd.stop()
+    log.info("shut down")
 
 
 async def _bootstrap_admin_key(keys: ApiKeys, data_dir: Path) -> None:

@@ -24,6 +24,7 @@ from shoal.core.errors import ShoalError
 from shoal.manager import telemetry
 from shoal.manager.actions.api_keys import ApiKeys
 from shoal.manager.api.auth import bearer
+from shoal.manager.http_connections import end_connections
 from shoal.manager.metrics import MetricsRecorder
 
 log = logging.getLogger(__name__)
@@ -216,6 +217,7 @@ class PrometheusEndpoint:
         self.sessions = sessions
         self.is_leader = is_leader
         self.server: asyncio.Server | None = None
+        self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def render(
         self, method: str, target: str, headers: list[tuple[str, str]]
@@ -251,12 +253,15 @@ class PrometheusEndpoint:
         )
 
     async def close(self) -> None:
+        """Stop listening and end open connections (Prometheus keeps its connection between scrapes)."""
         if self.server is not None:
             self.server.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.server.wait_closed(), 2)
+        await end_connections(self._connections)
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections[task] = writer
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=16 * 1024)
         try:
             while True:
@@ -287,6 +292,7 @@ class PrometheusEndpoint:
         except Exception:
             log.exception("/metrics request failed")
         finally:
+            self._connections.pop(task, None)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()

@@ -145,6 +145,11 @@ class Proc:
         self.popen.send_signal(signal.SIGKILL)
         self.popen.wait(10)
 
+    def terminate(self) -> None:
+        """SIGTERM, without waiting (stop() waits); several processes then stop at the same time."""
+        if self.popen and self.popen.poll() is None:
+            self.popen.terminate()
+
     def stop(self) -> None:
         if self.popen and self.popen.poll() is None:
             self.popen.terminate()
@@ -313,6 +318,8 @@ class LocalCluster:
         return self.docker.containers.list(all=all, filters={"label": f"com.shoal.task-arn={task_arn}"})
 
     def close(self) -> None:
+        for a in self.agents.values():
+            a.terminate()  # every agent at once, as the VMs of a fleet would stop
         for a in self.agents.values():
             a.stop()
         self.manager.stop()

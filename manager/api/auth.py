@@ -14,6 +14,7 @@ from grpc_status import rpc_status
 from shoal.core import arns
 from shoal.core.errors import PermissionDenied, ShoalError, Unauthenticated
 from shoal.manager.actions.api_keys import ApiKeys, Principal, role_allows
+from shoal.manager.api.drain import stream_items
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +275,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                     await abort(context, exc)
                     return
                 caller.set(who)
-                async for item in _aiter(inner_us(request, context)):
+                async for item in stream_items(inner_us(request, context)):
                     yield item
 
             return grpc.unary_stream_rpc_method_handler(
@@ -290,25 +291,10 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                     await abort(context, exc)
                     return
                 caller.set(who)
-                async for item in _aiter(inner_ss(requests, context)):
+                async for item in stream_items(inner_ss(requests, context)):
                     yield item
 
             return grpc.stream_stream_rpc_method_handler(
                 stream_stream, handler.request_deserializer, handler.response_serializer
             )
         return handler
-
-
-async def _aiter(result: Any):
-    """Stream handlers may be async generators or return an awaitable iterator (reflection's is sync)."""
-    if hasattr(result, "__aiter__"):
-        async for item in result:
-            yield item
-    elif hasattr(result, "__await__"):
-        out = await result
-        if out is not None:
-            for item in out:
-                yield item
-    else:
-        for item in result:
-            yield item

@@ -33,6 +33,7 @@ from shoal.manager.ecs_http.mapping import (
     encode_response,
     grpc_method,
 )
+from shoal.manager.http_connections import end_connections
 
 log = logging.getLogger(__name__)
 
@@ -173,12 +174,7 @@ class EcsHttpServer:
         """Stop listening and end open connections (keep-alive clients would hold them for minutes)."""
         if self.server is not None:
             self.server.close()
-        # Closing the transport ends each connection's read with EOF, so its handler returns on its own
-        # (cancelling it instead trips asyncio's stream callback, which logs the CancelledError).
-        for writer in list(self._connections.values()):
-            writer.close()
-        if self._connections:
-            await asyncio.wait(list(self._connections), timeout=2)
+        await end_connections(self._connections)
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
