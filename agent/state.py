@@ -120,6 +120,10 @@ class EngineResynced(Event):
     of this instance as listed after it reopened. Deaths in the gap may never come as events."""
 
     containers: tuple[ContainerState, ...]
+    # Ids of the containers that were up when the listing began (None: all). One that came up while
+    # the list call ran is absent from it but alive: judging it by the listing would stop a running
+    # task and leave its container running, unknown (seen in the fault campaign).
+    listed_after: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -525,6 +529,8 @@ class AgentState:
             for c in list(lt.containers.values()):
                 if not c.container_id or c.status not in ("RUNNING", "STOPPING"):
                     continue
+                if ev.listed_after is not None and c.container_id not in ev.listed_after:
+                    continue  # came up after the listing began: the listing says nothing of it
                 st = existing.get(c.container_id)
                 if st is not None and st.running:
                     if c.status == "STOPPING":  # the stop call may have met the engine down: again

@@ -137,12 +137,18 @@ class TaskWorker:
 
     async def _resync(self) -> None:
         """After the engine's event stream reopened: what died while it was away is found by listing."""
+        up = frozenset(
+            c.container_id
+            for lt in self.state.tasks.values()
+            for c in lt.containers.values()
+            if c.container_id and c.status in ("RUNNING", "STOPPING")
+        )
         try:
             containers = await self._call(self.runtime.list_task_containers)
         except Exception as exc:  # gone again: its next reopening lists again
             log.warning("could not list containers after the engine came back: %s", exc)
             return
-        self.handle(sm.EngineResynced(tuple(containers), **self._stamp("docker-resync")))
+        self.handle(sm.EngineResynced(tuple(containers), listed_after=up, **self._stamp("docker-resync")))
 
     # -- instructions out --------------------------------------------------------------------------
     def _execute(self, instructions: list[sm.Instruction], cause: str) -> None:

@@ -922,3 +922,14 @@ def test_dependency_conditions(
         sm.dependency_met(condition, started=started, running=running, exit_code=exit_code, health=health)
         is want
     )
+
+
+def test_after_an_engine_restart_a_container_that_came_up_during_the_listing_is_kept() -> None:
+    """The listing ran while the task's container started: it is absent from the list but alive."""
+    m, lt = running()
+    # Not up when the listing began (an empty set of ids), so the listing does not judge it.
+    assert m.handle(EngineResynced((), listed_after=frozenset())) == []
+    assert statuses(lt) == ("RUNNING", {"web": "RUNNING"})
+    # Up when the listing began and missing from it: gone.
+    assert m.handle(EngineResynced((), listed_after=frozenset({"c-web"}))) == [Report(lt.arn)]
+    assert lt.status == "STOPPED"
