@@ -17,12 +17,14 @@ import shutil
 import signal
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 from shoal.core import haproxy
 from shoal.v1 import lb_pb2
 
 log = logging.getLogger(__name__)
+START_WAIT_SECONDS = 5.0  # for the daemon to write its pid file after `haproxy -D` returned
 
 
 class Proxy:
@@ -75,6 +77,11 @@ class Proxy:
             text=True,
             timeout=30,
         )
+        # -D forks: the command can return before the daemon has written its pid file (seen on a
+        # loaded machine), and until then the proxy would look stopped.
+        deadline = time.monotonic() + START_WAIT_SECONDS
+        while not self.running() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def _check(self) -> None:
         r = subprocess.run(
