@@ -403,7 +403,7 @@ def final_checks(fleet: Fleet, w: Workload, checks: Checks, peaks: Counter) -> N
             strays.append(t.task_arn.rsplit("/", 1)[-1])
     checks.check("no ghosts (RUNNING in Shoal, absent in Docker)", not ghosts, f"{ghosts[:5]}")
     checks.check("no orphan containers", not strays, f"desired STOPPED but running: {strays[:5]}")
-    for token, (count, arns) in w.tokens.items():
+    for token, (count, arns) in list(w.tokens.items()):
         made = [t for t in tasks.values() if t.started_by == token]
         if arns is None:  # never acknowledged: at most one set of tasks may exist for it
             checks.check(
@@ -415,6 +415,9 @@ def final_checks(fleet: Fleet, w: Workload, checks: Checks, peaks: Counter) -> N
                 len(made) == count and {t.task_arn for t in made} == arns,
                 f"{token}: {len(made)} task(s) for count {count}, answered {len(arns)}",
             )
+            # Judged once, while its tasks are still kept: a long run outlives the stopped-task
+            # retention (an hour), after which a token's tasks are rightly gone.
+            del w.tokens[token]
     for rev in sorted(w.revisions):
         try:
             fleet.call(
