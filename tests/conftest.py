@@ -207,9 +207,20 @@ class LocalCluster:
 
     def start_manager(self) -> None:
         self.manager.start()
-        wait_for(lambda: bool(self.admin_key), 60, "the manager's admin.key")
+
+        def alive() -> None:
+            # A manager that exited (e.g. its port was taken meanwhile) fails the wait now, not in 60 s.
+            assert self.manager.popen is not None
+            if self.manager.popen.poll() is not None:
+                raise AssertionError(
+                    f"the manager exited ({self.manager.popen.returncode}): {self.manager.log()[-2000:]}"
+                )
+
+        wait_for(lambda: alive() or bool(self.admin_key), 60, "the manager's admin.key")
         wait_for(
-            lambda: self.shoal("cluster", "list", check=False).returncode == 0, 60, "the manager to serve"
+            lambda: alive() or self.shoal("cluster", "list", check=False).returncode == 0,
+            60,
+            "the manager to serve",
         )
 
     def add_agent(
