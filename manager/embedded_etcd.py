@@ -119,6 +119,12 @@ class EmbeddedEtcd:
             f"shoal={peer}",
             "--initial-cluster-state",
             "new",
+            # One member: no peer to wait for, so the first election need not wait etcd's default second
+            # (a start of the manager waited for it); a lone leader keeps its quorum however busy it is.
+            "--heartbeat-interval",
+            "25",
+            "--election-timeout",
+            "250",
             "--auto-compaction-mode",
             "revision",
             "--auto-compaction-retention",
