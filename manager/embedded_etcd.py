@@ -149,7 +149,23 @@ class EmbeddedEtcd:
 
     async def start(self) -> None:
         await self._spawn()
+        await self._listening()
         self._supervisor = asyncio.create_task(self._supervise())
+
+    async def _listening(self, timeout: float = 30.0) -> None:
+        """Wait until etcd accepts connections: a gRPC channel whose first attempt is refused waits
+        its reconnect back-off (a second) before trying again, which every manager start then paid."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline and self._proc is not None and self._proc.returncode is None:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.client_port)
+            except OSError:
+                await asyncio.sleep(0.02)
+                continue
+            writer.close()
+            return
+        # Not listening (yet): the store's connect says what is wrong, with its own deadline.
 
     async def _supervise(self) -> None:
         delay = 0.5
