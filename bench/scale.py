@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import resource
@@ -60,7 +61,9 @@ class Manager:
     replica on that etcd instead (`first`: the replica that created the cluster, whose CA, secrets key
     and admin key it shares)."""
 
-    def __init__(self, root: Path, name: str = "m", etcd: str = "", first: Manager | None = None) -> None:
+    def __init__(
+        self, root: Path, name: str = "m", etcd: str = "", first: Manager | None = None, heartbeat: int = 10
+    ) -> None:
         self.root = root
         self.data = root / name
         self.endpoint = f"127.0.0.1:{free_port()}"
@@ -81,6 +84,8 @@ class Manager:
                 "off",
                 "--ecs-listen",
                 "off",
+                "--agent-heartbeat-seconds",
+                str(heartbeat),
                 "--log-level",
                 "WARNING",
                 *shared,
@@ -542,7 +547,14 @@ def service_tasks(api: ShoalClient, name: str) -> list[str]:
             return arns_
 
 
-def real_agent(m: Manager, root: Path, n_tasks: int) -> None:
+def described(api: ShoalClient, task_arns: list[str]) -> list[ecs_pb2.Task]:
+    out: list[ecs_pb2.Task] = []
+    for start in range(0, len(task_arns), 100):
+        out += api.describe_tasks(api_pb2.DescribeTasksRequest(tasks=task_arns[start : start + 100])).tasks
+    return out
+
+
+def real_agent(m: Manager, root: Path, n_tasks: int, heartbeat: float, window: float) -> None:
     """Scenario 5: one real shoal-agent on Docker, idle and with n_tasks running: its RSS and CPU."""
     import docker
     from local_cluster import IMAGE, build_image
@@ -589,8 +601,8 @@ def real_agent(m: Manager, root: Path, n_tasks: int) -> None:
     arns_: list[str] = []
     try:
         wait(lambda: (root / "real" / "agent-state.json").exists(), 120)
-        time.sleep(12)  # past its first heartbeat
-        print(f"  idle: {usage(20)}")
+        time.sleep(heartbeat + 2)  # past its first heartbeat
+        print(f"  idle: {usage(window)}")
         for _ in range(0, n_tasks, 10):
             resp = api.run_task(
                 api_pb2.RunTaskRequest(
@@ -602,20 +614,17 @@ def real_agent(m: Manager, root: Path, n_tasks: int) -> None:
             arns_ += [t.task_arn for t in resp.tasks]
 
         def running() -> bool:
-            tasks_ = []
-            for start in range(0, len(arns_), 100):
-                tasks_ += api.describe_tasks(
-                    api_pb2.DescribeTasksRequest(tasks=arns_[start : start + 100])
-                ).tasks
-            return sum(1 for t in tasks_ if t.last_status == "RUNNING") >= n_tasks
+            return sum(1 for t in described(api, arns_) if t.last_status == "RUNNING") >= n_tasks
 
         wait(running, 300)
-        time.sleep(12)
-        print(f"  with {len(arns_)} running tasks: {usage(20)}")
+        time.sleep(heartbeat + 2)
+        print(f"  with {len(arns_)} running tasks: {usage(window)}")
     finally:
         for arn in arns_:
             api.stop_task(api_pb2.StopTaskRequest(task=arn, reason="bench done"))
-        time.sleep(5)
+        # The agent stops them (stopTimeout 1 s) before it goes.
+        with contextlib.suppress(SystemExit, ShoalError):
+            wait(lambda: not arns_ or all(t.last_status == "STOPPED" for t in described(api, arns_)), 30)
         proc.terminate()
         proc.wait(30)
         for c in client.containers.list(all=True, filters={"label": "com.shoal.cluster"}):
@@ -633,7 +642,7 @@ def real_agent(m: Manager, root: Path, n_tasks: int) -> None:
 def fleet(args: argparse.Namespace, root: Path, run_fleets: bool) -> None:
     """Scenarios 5, 1, 2 and 3: one manager with its embedded etcd, a real agent, then simulated fleets."""
     steps = [int(x) for x in args.sessions.split(",")]
-    m = Manager(root)
+    m = Manager(root, heartbeat=args.heartbeat)
     sims = Simulators(m, root)
     try:
         api = m.api
@@ -641,7 +650,7 @@ def fleet(args: argparse.Namespace, root: Path, run_fleets: bool) -> None:
         print(f"manager {m.endpoint}, embedded etcd {m.etcd_endpoint}, logs in {root}")
         if not args.no_real_agent:
             print("\n== 5. a real agent on Docker (before the simulated fleets, on a quiet machine)")
-            real_agent(m, root, args.real_tasks)
+            real_agent(m, root, args.real_tasks, args.heartbeat, args.window)
         if not run_fleets:
             return
 
@@ -656,8 +665,8 @@ def fleet(args: argparse.Namespace, root: Path, run_fleets: bool) -> None:
             sims.add(n - sims.total)
             wait(lambda n=n: sims.connected() >= n, 1800)
             took = time.perf_counter() - t0
-            time.sleep(12)  # a full heartbeat interval, so that every session has beaten at least once
-            rss, cpu = m.usage(10)
+            time.sleep(args.heartbeat + 2)  # a full heartbeat interval: every session has beaten once
+            rss, cpu = m.usage(args.window / 2)
             print(f"{n} sessions: all registered in {took:.1f} s; manager RSS {rss:.0f} MiB, CPU {cpu:.1f} %")
             lat = api_calls(api, args.samples, task_arns)
             for name, s in lat.items():
@@ -696,7 +705,7 @@ def fleet(args: argparse.Namespace, root: Path, run_fleets: bool) -> None:
             f"  all {args.tasks} placed in {placed_at:.1f} s ({args.tasks / placed_at:.0f} placements/s), "
             f"runningCount {args.tasks} after {steady:.1f} s"
         )
-        rss, cpu = m.usage(5)
+        rss, cpu = m.usage(args.window / 4)
         print(f"  manager RSS {rss:.0f} MiB, CPU {cpu:.1f} % with the service running")
         print("  " + etcd_status(m))
 
@@ -737,11 +746,17 @@ def main() -> None:
         "--failover-tasks", type=int, default=200, help="scenario 4's service before the kill (default 200)"
     )
     p.add_argument("--failover-more", type=int, default=100, help="...and the tasks it wants more after it")
+    p.add_argument(
+        "--heartbeat", type=int, default=10, help="the agents' heartbeat interval (s; default as shipped)"
+    )
+    p.add_argument("--window", type=float, default=20, help="seconds over which RSS and CPU are measured")
     args = p.parse_args()
     if args.quick:
         args.sessions, args.tasks, args.stopped, args.samples = "40,80", 100, 400, 10
         args.real_tasks = 5
         args.failover_instances, args.failover_tasks, args.failover_more = 50, 10, 10
+        # The smoke run checks that each step happens, not the figures: short heartbeats and windows.
+        args.heartbeat, args.window = 2, 2
     wanted = {x.strip() for x in args.scenarios.split(",") if x.strip()}
     if wanted - {"1", "2", "3", "4", "5"}:
         p.error(f"--scenarios: unknown {', '.join(sorted(wanted - {'1', '2', '3', '4', '5'}))}")
