@@ -13,6 +13,7 @@ import contextlib
 import heapq
 import itertools
 import logging
+import secrets
 from collections.abc import Callable, Iterable
 
 from google.protobuf.message import Message
@@ -20,6 +21,7 @@ from google.protobuf.message import Message
 from shoal.core import tasks as task_rules
 from shoal.core.errors import Unavailable
 from shoal.manager import resources
+from shoal.manager.scheduler import Placer
 from shoal.manager.scheduler.model import ClusterSnapshot, ContainerInstanceView, TaskView
 from shoal.manager.store.etcd import Compacted, Item, RawEvent, Store
 from shoal.v1 import ecs_pb2, internal_pb2
@@ -60,6 +62,10 @@ class ClusterView:
         self._instance_views: dict[str, ContainerInstanceView] = {}  # cache, dropped on any change
         # Counts every change but heartbeats: the controller skips rounds in which nothing happened.
         self.generation = 0
+        # RunTask's placer, kept across calls: instances whose tasks changed since (or that it placed on)
+        # are refreshed, any other change of an instance (registration, drain, agent connection) drops it.
+        self._placer: Placer | None = None
+        self._placer_stale: set[str] = set()
 
     # -- changes -----------------------------------------------------------------------------------
     def apply(self, kind: str, name: str, item: Item | None) -> None:
@@ -75,6 +81,7 @@ class ClusterView:
             # every other write of an instance bumps its version (registration, drain, attributes...).
             if item is None or old is None or _placement_key(old.value) != _placement_key(item.value):
                 self._instance_views.pop(name, None)
+                self._placer = None
         elif kind == "services":
             if item is None:
                 self.services.pop(name, None)
@@ -100,6 +107,7 @@ class ClusterView:
             held = self._holding.get(iid)
             if held is not None and held.pop(task_id, None) is not None:
                 self._instance_views.pop(iid, None)
+                self._placer_stale.add(iid)
                 if not held:
                     del self._holding[iid]
             self._task_views.pop(task_id, None)
@@ -112,6 +120,7 @@ class ClusterView:
             self._holding.setdefault(iid, {})[task_id] = t
             self._task_views[task_id] = resources.task_view(t)
             self._instance_views.pop(iid, None)
+            self._placer_stale.add(iid)
 
     # -- reads -------------------------------------------------------------------------------------
     def holding(self, instance_id: str) -> list[ecs_pb2.Task]:
@@ -132,6 +141,33 @@ class ClusterView:
         return ClusterSnapshot(
             instances=tuple(self.instance_view(iid) for iid in live), tasks=tuple(self._task_views.values())
         )
+
+    def placer(self) -> Placer:
+        """A placer over the cluster as of now, kept across calls (see `placed`): rebuilt only after an
+        instance itself changed, else brought up to date where tasks changed, O(changes) per call."""
+        placer = self._placer
+        stale = self._placer_stale
+        if placer is None:
+            placer = self._placer = Placer(self.snapshot(), seed=secrets.randbits(32))
+        else:
+            for iid in stale:
+                if placer.knows(iid):
+                    placer.refresh(self.instance_view(iid), self._groups(iid))
+        stale.clear()
+        return placer
+
+    def placed(self, instance_ids: Iterable[str]) -> None:
+        """A plan of `placer()` placed on these: committed or not, the next call takes them as etcd has them
+        (by then the view has seen the commit, if there was one: reads wait for our own writes)."""
+        if self._placer is not None:
+            self._placer_stale.update(instance_ids)
+
+    def _groups(self, instance_id: str) -> dict[str, int]:
+        groups: dict[str, int] = {}
+        for task_id in self._holding.get(instance_id, ()):
+            group = self._task_views[task_id].group
+            groups[group] = groups.get(group, 0) + 1
+        return groups
 
     def instance_values(self) -> list[ecs_pb2.ContainerInstance]:
         return [i.value for i in self.instances.values()]

@@ -7,8 +7,9 @@ so that fencing and the shape of a new task are decided in one place.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from shoal.core import arns, taskdef
 from shoal.core import tasks as task_rules
@@ -16,7 +17,7 @@ from shoal.core.errors import InvalidArgument
 from shoal.core.logs import awslogs_names
 from shoal.manager import resources
 from shoal.manager.actions import reads
-from shoal.manager.scheduler import PlacementRequestError, validate_placement
+from shoal.manager.scheduler import PlacementRequestError, Placer, validate_placement
 from shoal.manager.scheduler.model import (
     ClusterSnapshot,
     PlacementConstraint,
@@ -25,8 +26,11 @@ from shoal.manager.scheduler.model import (
     PlacementStrategy,
     TaskRequest,
 )
-from shoal.manager.store.etcd import Store
+from shoal.manager.store.etcd import Item, Store
 from shoal.v1 import ecs_pb2, internal_pb2
+
+if TYPE_CHECKING:
+    from shoal.manager.view import ClusterView
 
 
 @dataclass(frozen=True)
@@ -40,13 +44,39 @@ class TaskSpec:
     enable_execute_command: bool = False
 
 
+class _Values(Mapping[str, ecs_pb2.ContainerInstance]):
+    """The view's instances by id without copying them all for each placement."""
+
+    def __init__(self, items: Mapping[str, Item[ecs_pb2.ContainerInstance]]) -> None:
+        self._items = items
+
+    def __getitem__(self, key: str) -> ecs_pb2.ContainerInstance:
+        return self._items[key].value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 @dataclass(frozen=True)
 class Snapshot:
-    """A cluster as one placement sees it; `allocations` were read first, so they fence the rest."""
+    """A cluster as one placement sees it; `allocations` were read first, so they fence the rest.
 
-    cluster: ClusterSnapshot
-    instances: dict[str, ecs_pb2.ContainerInstance]  # by instance id
+    From the view, `placer` is the view's own, kept across calls (no rebuild per RunTask) and `cluster`
+    is not built; from etcd, `cluster` is, and `placer()` builds a placer on it."""
+
+    cluster: ClusterSnapshot | None
+    instances: Mapping[str, ecs_pb2.ContainerInstance]  # by instance id
     allocations: dict[str, int]  # instance id -> mod_revision of its allocation key
+    view: ClusterView | None = None
+
+    def placer(self, seed: int) -> Placer:
+        if self.view is not None:
+            return self.view.placer()
+        assert self.cluster is not None
+        return Placer(self.cluster, seed=seed)
 
 
 @dataclass
@@ -180,12 +210,10 @@ class Placement:
     async def snapshot(self, cluster: str) -> Snapshot:
         view = self.reader.view
         if view is not None:
-            # From the view, at one revision: instance views are rebuilt only where something changed.
+            # From the view, at one revision: its placer is brought up to date where something changed.
             cv = await view.read(cluster)
             return Snapshot(
-                cluster=cv.snapshot(),
-                instances={iid: i.value for iid, i in cv.instances.items()},
-                allocations=dict(cv.allocations),
+                cluster=None, instances=_Values(cv.instances), allocations=dict(cv.allocations), view=cv
             )
         allocations = await self.allocation_revisions(cluster)  # first: later placements must conflict
         instances = await reads.instances(self.store, cluster)
@@ -221,6 +249,8 @@ class Placement:
         self, cluster: str, td: ecs_pb2.TaskDefinition, spec: TaskSpec, plan: PlacementPlan, snap: Snapshot
     ) -> Writes:
         """The new tasks of a plan and the fenced writes that commit them."""
+        if snap.view is not None:  # the view's placer accounted these: it re-reads them next time
+            snap.view.placed(p.instance_id for p in plan.placements)
         tasks = [new_task(cluster, td, spec, snap.instances[p.instance_id]) for p in plan.placements]
         for t, p in zip(tasks, plan.placements, strict=True):
             t.placement_reason = p.reason

@@ -22,7 +22,6 @@ from shoal.manager.actions.placement import (
     task_request,
 )
 from shoal.manager.actions.task_definitions import TaskDefinitions
-from shoal.manager.scheduler import place, place_on
 from shoal.manager.scheduler.model import PlacementPlan
 from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import ecs_pb2, internal_pb2
@@ -149,7 +148,7 @@ class Tasks:
             cluster.cluster_name,
             td,
             spec,
-            lambda snap: place(snap.cluster, request, count, seed=seed),
+            lambda snap: snap.placer(seed).place(request, count),
             inp,
         )
 
@@ -174,7 +173,7 @@ class Tasks:
         )
         request = task_request(td, spec, [], definition_constraints(td))
         return await self._place_and_commit(
-            cluster.cluster_name, td, spec, lambda snap: place_on(snap.cluster, request, ids), inp
+            cluster.cluster_name, td, spec, lambda snap: snap.placer(0).place_on(request, ids), inp
         )
 
     async def _place_and_commit(

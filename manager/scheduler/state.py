@@ -83,6 +83,18 @@ class InstanceState:
             self._eval_view = dataclasses.replace(self.view, running_tasks_count=self.running)
         return self._eval_view
 
+    def refresh(self, view: ContainerInstanceView, groups: Mapping[str, int]) -> None:
+        """The instance as the cluster has it now (its tasks changed): what was accounted on it so far
+        is replaced by the truth. Its identity, status and attributes are the same as before."""
+        self.view = self._eval_view = view
+        self.cpu = view.remaining_cpu
+        self.memory = view.remaining_memory
+        self.ports = view.used_ports
+        self.dynamic_free = DYNAMIC_PORT_COUNT - _held_dynamic(view.used_ports)
+        self.running = view.running_tasks_count
+        self.groups = dict(groups)
+        self.version += 1
+
     def commit(
         self, request: TaskRequest, static_dynamic_range: tuple[int, ...], priority_step: float
     ) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from shoal.core import arns
 from shoal.manager import resources
+from shoal.manager.scheduler import Placer, TaskRequest
 from shoal.manager.store.etcd import Store
 from shoal.manager.view import View
 from shoal.v1 import ecs_pb2, internal_pb2
@@ -91,6 +92,21 @@ async def _compare(store: Store, view: View, cluster: str) -> None:
         snap.instances, key=lambda v: v.instance_id
     )
     assert sorted(fresh.tasks, key=lambda v: v.task_id) == sorted(snap.tasks, key=lambda v: v.task_id)
+    # RunTask's placer, kept across calls and refreshed where tasks changed, equals one built afresh.
+    kept = {n.instance_id: n for n in cv.placer().nodes}
+    built = {n.instance_id: n for n in Placer(fresh).nodes}
+    assert kept.keys() == built.keys()
+    for iid, a in kept.items():
+        b = built[iid]
+        assert (a.usable, a.cpu, a.memory, a.ports, a.dynamic_free, a.running) == (
+            b.usable,
+            b.cpu,
+            b.memory,
+            b.ports,
+            b.dynamic_free,
+            b.running,
+        ), iid
+        assert {g: n for g, n in a.groups.items() if n} == b.groups, iid
     for i in live:  # DescribeContainerInstances' remaining resources too
         assert cv.with_remaining(i) == resources.with_remaining(
             i, [t.value for t in task_items if t.value.container_instance_arn == i.container_instance_arn]
@@ -140,6 +156,11 @@ def test_the_view_matches_a_fresh_listing_under_churn(etcd_endpoint: str, seed: 
                         )
                     else:
                         await store.commit(deletes=[keys.session(cluster, iid)])
+                elif roll < 0.91:
+                    # A RunTask whose commit never happened: its placements are provisional only.
+                    cv = await view.read(cluster)
+                    plan = cv.placer().place(TaskRequest("family:x", 64, 32), rng.randint(1, 3))
+                    cv.placed(p.instance_id for p in plan.placements)
                 elif roll < 0.93:
                     store.break_next = True  # the stream breaks on the next batch; the view resumes
                 else:
