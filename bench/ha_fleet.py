@@ -88,6 +88,7 @@ class Node:
     env: dict[str, str] | None = None
     proc: subprocess.Popen | None = None
     paused: bool = False
+    delayer: subprocess.Popen | None = None  # bench/link_delay.py, while latency is added to its link
 
     def start(self) -> None:
         assert self.log is not None
@@ -154,9 +155,49 @@ class Node:
         self._in_ns("iptables", "-F", "INPUT")
         self._in_ns("iptables", "-F", "OUTPUT")
 
-    def degrade(self, loss_percent: int, rate_kbit: int, delay_ms: int, netem: bool) -> None:
-        """A bad link: random loss both ways and little bandwidth; added latency where the kernel has
-        netem (this one may not: then a small token bucket's queueing is the only delay)."""
+    def add_latency(self, delay_ms: int, jitter_ms: int, netem: bool) -> None:
+        """Delay what this host sends by `delay_ms` ± `jitter_ms`: with netem where the kernel has it,
+        else through an NFQUEUE rule and bench/link_delay.py in the namespace (`--queue-bypass`: the
+        traffic flows undelayed again if that process is gone)."""
+        if netem:
+            self._in_ns(
+                "tc", "qdisc", "replace", "dev", "eth0", "root", "netem",
+                "delay", f"{delay_ms}ms", f"{jitter_ms}ms",
+            )  # fmt: skip
+            return
+        assert self.log is not None and self.delayer is None
+        log = open(self.log.with_suffix(".delay.log"), "ab")  # noqa: SIM115 - the process's own
+        self.delayer = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns, sys.executable, str(Path(__file__).with_name("link_delay.py")),
+             "--delay-ms", str(delay_ms), "--jitter-ms", str(jitter_ms)],
+            stdout=subprocess.PIPE, stderr=log, start_new_session=True,
+        )  # fmt: skip
+        log.close()
+        assert self.delayer.stdout is not None
+        line = self.delayer.stdout.readline()  # bound to its queue: only then may packets be sent there
+        if not line.startswith(b"delaying"):
+            self.delayer.wait(5)
+            self.delayer = None
+            raise RuntimeError(f"link_delay.py did not start in {self.ns} (see {self.log}.delay.log)")
+        self._in_ns("iptables", "-I", "OUTPUT", "-o", "eth0", "-j", "NFQUEUE", "--queue-num", "0",
+                    "--queue-bypass")  # fmt: skip
+
+    def clear_latency(self) -> None:
+        self._in_ns("iptables", "-D", "OUTPUT", "-o", "eth0", "-j", "NFQUEUE", "--queue-num", "0",
+                    "--queue-bypass", check=False)  # fmt: skip
+        if self.delayer is not None:
+            self.delayer.terminate()  # it lets the packets it holds go first
+            try:
+                self.delayer.wait(10)
+            except subprocess.TimeoutExpired:
+                self.delayer.kill()
+                self.delayer.wait(5)
+            self.delayer = None
+        self._in_ns("tc", "qdisc", "del", "dev", "eth0", "root", check=False)
+
+    def degrade(self, loss_percent: int, rate_kbit: int, delay_ms: int, netem: bool, nfqueue: bool) -> None:
+        """A bad link: random loss both ways, little bandwidth and added latency (netem's, or else a
+        token bucket and bench/link_delay.py; without either, the bucket's queueing is the only delay)."""
         if netem:
             self._in_ns(
                 "tc", "qdisc", "replace", "dev", "eth0", "root", "netem",
@@ -174,8 +215,11 @@ class Node:
             "tc", "qdisc", "replace", "dev", "eth0", "root", "tbf",
             "rate", f"{rate_kbit}kbit", "burst", "16kbit", "latency", f"{max(delay_ms, 50)}ms",
         )  # fmt: skip
+        if nfqueue:
+            self.add_latency(delay_ms, delay_ms // 4, netem=False)
 
     def clear_degrade(self) -> None:
+        self.clear_latency()
         self._in_ns("tc", "qdisc", "del", "dev", "eth0", "root", check=False)
         self.heal_partition()
 
@@ -337,6 +381,7 @@ class Fleet:
         self.agent_disk = agent_disk
         self.index = -1
         self.has_netem = False
+        self.has_nfqueue = False  # NFQUEUE in the kernel and netfilterqueue here: bench/link_delay.py
         self.namespaces: list[str] = []
         self.mounts: list[Path] = []
         self.nodes: dict[str, Node] = {}
@@ -392,6 +437,13 @@ class Fleet:
             self._host(name, 10 + n)
         self.has_netem = run("ip", "netns", "exec", self.switch, "tc", "qdisc", "add", "dev", "lo", "root",
                              "netem", "delay", "1ms", check=False).returncode == 0  # fmt: skip
+        nfq = ("ip", "netns", "exec", self.switch, "iptables", "OUTPUT", "-o", "lo", "-j", "NFQUEUE",
+               "--queue-num", "0", "--queue-bypass")  # fmt: skip
+        self.has_nfqueue = (
+            importlib.util.find_spec("netfilterqueue") is not None
+            and run(*nfq[:5], "-A", *nfq[5:], check=False).returncode == 0
+            and run(*nfq[:5], "-D", *nfq[5:], check=False).returncode == 0
+        )
         if self.private_docker:
             for n in self.of("agent"):
                 d = Dockerd(
@@ -613,6 +665,10 @@ class Fleet:
             with contextlib.suppress(Exception):
                 c.close()
         for n in self.nodes.values():
+            if n.delayer is not None:  # a process in a namespace outlives the namespace's deletion
+                n.delayer.kill()
+                n.delayer.wait(5)
+                n.delayer = None
             if n.alive:
                 n.resume()
                 assert n.proc is not None

@@ -6,8 +6,11 @@ cd "$(dirname "$0")/.."
 need=()
 # debootstrap and shellcheck: the install-agent.sh test (a fresh Debian tree) and its lint.
 # haproxy: the load balancers' proxy (the agent runs it; the package's own service is not used).
-# iptables and iproute2 (tc netem): the fault campaign partitions and slows its namespaced fleet.
-for pkg in docker.io etcd-server etcd-client busybox-static python3-venv debootstrap shellcheck haproxy iptables iproute2; do
+# iptables and iproute2 (tc netem): the fault campaign partitions and slows its namespaced fleet;
+# libnetfilter-queue-dev, build-essential, python3-dev: the netfilterqueue package it delays links with
+# where the kernel has no netem (it builds from source).
+for pkg in docker.io etcd-server etcd-client busybox-static python3-venv debootstrap shellcheck haproxy iptables iproute2 \
+  libnetfilter-queue-dev build-essential python3-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if ((${#need[@]})); then

@@ -38,3 +38,6 @@ def test_a_short_fault_campaign_keeps_every_invariant(docker_client) -> None:
     table = r.stdout.split("injected", 1)[1].split("\n\n", 1)[0]
     counts = [line.split()[1] for line in table.strip().splitlines() if line.split()[1] != "-"]
     assert counts and all(int(c) >= 1 for c in counts), table
+    # Added latency is covered here (NFQUEUE and bench/link_delay.py, as this kernel has no netem).
+    latency = [line.split() for line in table.splitlines() if line.startswith("added-latency ")]
+    assert latency and latency[0][1] != "-", table
