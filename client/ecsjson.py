@@ -50,28 +50,48 @@ def to_json(msg: Message, indent: int | None = 2) -> str:
     return json.dumps(to_dict(msg), indent=indent, ensure_ascii=False)
 
 
-def _keep_lists(msg: Message, data: dict[str, Any]) -> dict[str, Any]:
-    desc = msg.DESCRIPTOR
+_MAP, _LIST, _ONE = 0, 1, 2
+# Per message type, its fields as _keep_lists walks them: (JSON name, attribute, shape, nested). Field-
+# number order is the order protobuf's own output uses (ListFields), so present fields keep their
+# places and the added lists fall where they belong. Worked out once per type: events render every
+# task change, and the CLI thousands of rows.
+_PLANS: dict[str, list[tuple[str, str, int, bool]] | None] = {}
+
+
+def _plan(desc: Descriptor) -> list[tuple[str, str, int, bool]] | None:
+    if desc.full_name in _PLANS:
+        return _PLANS[desc.full_name]
+    plan: list[tuple[str, str, int, bool]] | None
     if _is_well_known(desc):
+        plan = None
+    else:
+        plan = []
+        for f in sorted(desc.fields, key=lambda f: f.number):
+            nested = f.message_type is not None and not _is_well_known(f.message_type)
+            shape = _MAP if _is_map(f) else _LIST if f.is_repeated else _ONE
+            plan.append((f.json_name, f.name, shape, nested))
+    _PLANS[desc.full_name] = plan
+    return plan
+
+
+def _keep_lists(msg: Message, data: dict[str, Any]) -> dict[str, Any]:
+    plan = _plan(msg.DESCRIPTOR)
+    if plan is None:
         return data
     out: dict[str, Any] = {}
-    # Field-number order is the order protobuf's own output uses (ListFields), so present
-    # fields keep their places and the added lists fall where they belong.
-    for f in sorted(desc.fields, key=lambda f: f.number):
-        name = f.json_name
-        nested = f.message_type is not None and not _is_well_known(f.message_type)
-        if _is_map(f):
+    for name, attr, shape, nested in plan:
+        if shape == _MAP:
             # Empty maps stay out, as ECS leaves out empty dockerLabels or options; the API's maps
             # all hold scalars, so there is nothing inside to fill in.
             if name in data:
                 out[name] = data[name]
-        elif f.is_repeated:
+        elif shape == _LIST:
             items = data.get(name, [])
-            if nested:
-                items = [_keep_lists(m, d) for m, d in zip(getattr(msg, f.name), items, strict=True)]
+            if nested and items:
+                items = [_keep_lists(m, d) for m, d in zip(getattr(msg, attr), items, strict=True)]
             out[name] = items
         elif name in data:
-            out[name] = _keep_lists(getattr(msg, f.name), data[name]) if nested else data[name]
+            out[name] = _keep_lists(getattr(msg, attr), data[name]) if nested else data[name]
     return out
 
 
