@@ -33,7 +33,9 @@ class ContainerState:
 class ContainerEvent:
     """One engine event about a labelled task container."""
 
-    action: str  # start | die | oom | health_status | destroy | reconnected (the stream reopened)
+    # start | die | oom | health_status | destroy; disconnected (the stream broke: the engine is not
+    # answering) and reconnected (it reopened)
+    action: str
     container_id: str
     task_arn: str
     name: str

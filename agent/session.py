@@ -258,12 +258,19 @@ class AgentSession:
                 if status is not None:
                     await self._write(call, agent_pb2.AgentMessage(lb_status=status))
                 next_proxy = loop.time() + PROXY_STATUS_INTERVAL
+            if self.worker.runtime_changed:  # the manager must know now, not at the next beat
+                next_beat = loop.time()
             if loop.time() >= next_beat:
                 renewal = self._renewal()
                 if renewal is not None:
                     await self._write(call, renewal)
                 cpu, used, total = self.usage()
                 usage = ecs_pb2.HostUsage(cpu_percent=cpu, memory_used_mib=used, memory_total_mib=total)
-                beat = agent_pb2.Heartbeat(usage=usage, task_usage=self.sampler.take())
+                self.worker.runtime_changed = False
+                beat = agent_pb2.Heartbeat(
+                    usage=usage,
+                    task_usage=self.sampler.take(),
+                    container_runtime_impaired=self.worker.runtime_impaired,
+                )
                 await self._write(call, agent_pb2.AgentMessage(heartbeat=beat))
                 next_beat = loop.time() + heartbeat_interval

@@ -49,6 +49,10 @@ class TaskWorker:
         self.state = sm.AgentState()
         self.dirty: set[str] = set()  # tasks whose latest state the manager has not been sent
         self.dirty_event = asyncio.Event()
+        # The engine's event stream broke and has not reopened: the instance's CONTAINER_RUNTIME health
+        # is IMPAIRED. `runtime_changed` makes the session send a heartbeat at once.
+        self.runtime_impaired = False
+        self.runtime_changed = False
         self._inflight: set[asyncio.Task] = set()
         self._stop_events: Callable[[], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -122,6 +126,11 @@ class TaskWorker:
 
     def _on_engine_event(self, ev: ContainerEvent) -> None:
         stamp = self._stamp(f"docker-{ev.action}")
+        if ev.action in ("disconnected", "reconnected"):
+            impaired = ev.action == "disconnected"
+            if impaired != self.runtime_impaired:
+                self.runtime_impaired, self.runtime_changed = impaired, True
+                self.dirty_event.set()
         if ev.action == "reconnected":
             self._spawn(self._resync())
         elif ev.action == "oom":

@@ -10,6 +10,7 @@ from google.protobuf.message import Message
 
 from shoal.core import tasks as task_rules
 from shoal.core.errors import Unavailable
+from shoal.manager import resources
 from shoal.manager.store.etcd import MAX_TXN_OPS, Conflict, Item, Store
 from shoal.manager.view import ClusterView, View
 from shoal.v1 import ecs_pb2, metrics_pb2
@@ -35,7 +36,9 @@ class HeartbeatWriter:
         self.keys = store.keys
         self.view = view
         self.interval = interval
-        self._pending: dict[tuple[str, str], tuple[int, ecs_pb2.HostUsage, list[metrics_pb2.TaskUsage]]] = {}
+        self._pending: dict[
+            tuple[str, str], tuple[int, ecs_pb2.HostUsage, list[metrics_pb2.TaskUsage], bool]
+        ] = {}
         self._runner: asyncio.Task | None = None
         self.transactions = 0
         self.heartbeats = 0
@@ -47,9 +50,10 @@ class HeartbeatWriter:
         session_rev: int,
         usage: ecs_pb2.HostUsage,
         task_usage: list[metrics_pb2.TaskUsage] | None = None,
+        runtime_impaired: bool = False,
     ) -> None:
         """Queue an instance's heartbeat; a newer one before the next flush replaces it."""
-        self._pending[(cluster, instance_id)] = (session_rev, usage, list(task_usage or ()))
+        self._pending[(cluster, instance_id)] = (session_rev, usage, list(task_usage or ()), runtime_impaired)
         if self._runner is None or self._runner.done():
             self._runner = asyncio.create_task(self._run(), name="heartbeats")
 
@@ -83,7 +87,7 @@ class HeartbeatWriter:
         writes: list[tuple[dict[str, Message], dict[str, int]]] = []
         now = task_rules.now_ts()
         views: dict[str, ClusterView] = {}
-        for (cluster, iid), (session_rev, usage, task_usage) in pending.items():
+        for (cluster, iid), (session_rev, usage, task_usage, impaired) in pending.items():
             if self.view is not None:
                 if cluster not in views:
                     views[cluster] = await self.view.read(cluster)
@@ -96,6 +100,15 @@ class HeartbeatWriter:
             inst.CopyFrom(item.value)  # the view's value is shared: never change it in place
             inst.host_usage.CopyFrom(usage)
             inst.host_usage.reported_at.CopyFrom(now)
+            if resources.set_runtime_health(inst, impaired, now):
+                inst.version += 1  # placement sees it: an IMPAIRED instance gets no new tasks
+                log.warning(
+                    "container instance %s: container runtime %s",
+                    iid,
+                    "IMPAIRED (its Docker Engine is not answering); no new tasks go there"
+                    if impaired
+                    else "OK again",
+                )
             key = self.keys.instance(cluster, iid)
             puts: dict[str, Message] = {key: inst}
             if task_usage:

@@ -6,6 +6,8 @@ import logging
 import re
 from datetime import UTC
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from shoal.core import tasks as task_rules
 from shoal.core.resources import (
     attribute_map,
@@ -71,7 +73,32 @@ def instance_view(instance: ecs_pb2.ContainerInstance, tasks: list[ecs_pb2.Task]
         agent_version=instance.version_info.agent_version or "0.0.0",
         registered_at=registered_at,
         running_tasks_count=sum(1 for t in holding if t.last_status == "RUNNING"),
+        runtime_ok=runtime_ok(instance),
     )
+
+
+CONTAINER_RUNTIME = "CONTAINER_RUNTIME"
+
+
+def runtime_ok(instance: ecs_pb2.ContainerInstance) -> bool:
+    """False once the agent said its container runtime does not answer (no health reported yet: OK)."""
+    return instance.health_status.overall_status != "IMPAIRED"
+
+
+def set_runtime_health(instance: ecs_pb2.ContainerInstance, impaired: bool, now: Timestamp) -> bool:
+    """ECS healthStatus from the agent's word on its Docker Engine; True when the status changed."""
+    status = "IMPAIRED" if impaired else "OK"
+    health = instance.health_status
+    check = next((d for d in health.details if d.type == CONTAINER_RUNTIME), None)
+    if check is None:
+        check = health.details.add(type=CONTAINER_RUNTIME)
+    changed = (check.status or "OK") != status
+    if check.status != status:
+        check.status = status
+        check.last_status_change.CopyFrom(now)
+    check.last_updated.CopyFrom(now)
+    health.overall_status = status
+    return changed
 
 
 def build_snapshot(instances: list[ecs_pb2.ContainerInstance], tasks: list[ecs_pb2.Task]) -> ClusterSnapshot:

@@ -567,12 +567,16 @@ class DockerRuntime:
                 if not stop.is_set() and broke_at is None:  # the engine closed it (shutting down)
                     broke_at = time.monotonic()
                     log.warning("docker event stream ended; reopening")
+                    deliver(ContainerEvent("disconnected", "", "", "", None, ""))
             except Exception as exc:
                 if stop.is_set():
                     return
                 if broke_at is None:
                     broke_at = time.monotonic()
                     log.warning("docker event stream broke (%s); reopening", _short(exc))
+                    # The engine is not answering: no new work here until it does (the instance's
+                    # CONTAINER_RUNTIME health); its reopening says `reconnected`.
+                    deliver(ContainerEvent("disconnected", "", "", "", None, ""))
                 else:  # said once per outage, not once per attempt
                     log.debug("docker event stream still closed (%s)", _short(exc))
                 stop.wait(delay)

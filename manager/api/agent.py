@@ -604,4 +604,11 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             if known is not None and known.value.status == "INACTIVE":
                 # Deregistered while connected: end the session; its certificate is refused from now on.
                 raise Superseded()
-        self.heartbeats.offer(s.cluster, s.instance_id, s.session_rev, hb.usage, list(hb.task_usage))
+        self.heartbeats.offer(
+            s.cluster,
+            s.instance_id,
+            s.session_rev,
+            hb.usage,
+            list(hb.task_usage),
+            runtime_impaired=hb.container_runtime_impaired,
+        )

@@ -359,8 +359,11 @@ class ServiceController:
         in_grace = [
             i for i in instances.values() if i.status == "ACTIVE" and self._instance_state(i, now) == "ok"
         ]
-        candidates = [i for i in in_grace if i.agent_connected]
-        keep = frozenset(i.ec2_instance_id for i in in_grace if not i.agent_connected)
+        # A disconnected agent or an engine not answering: its daemon task is kept, none is started there.
+        candidates = [i for i in in_grace if i.agent_connected and resources.runtime_ok(i)]
+        keep = frozenset(
+            i.ec2_instance_id for i in in_grace if not i.agent_connected or not resources.runtime_ok(i)
+        )
         eligible = []
         if constraints and candidates:
             snapshot = resources.build_snapshot(candidates, all_tasks)

@@ -17,6 +17,9 @@ from shoal.manager.scheduler.state import InstanceState
 
 EMPTY_CLUSTER = "no container instances registered in the cluster"
 NONE_USABLE = "no container instance is ACTIVE with a connected agent"
+NONE_HEALTHY = (
+    "no container instance is ACTIVE with a connected agent and a container runtime that answers"
+)
 
 
 def explain_failure(
@@ -53,7 +56,9 @@ def explain_failure(
         return PlacementFailure(REASON_MISSING, EMPTY_CLUSTER, ordered, "", count)
     rejection, node = closest
     if rejection.stage <= STAGE_AGENT:
-        return PlacementFailure(rejection.reason, NONE_USABLE, ordered, "", count)
+        impaired = any(n.view.agent_connected and not n.view.runtime_ok for n in nodes)
+        detail = NONE_HEALTHY if impaired else NONE_USABLE
+        return PlacementFailure(rejection.reason, detail, ordered, "", count)
     detail = rejection.detail
     if rejection.stage == STAGE_CONSTRAINT and rejection.constraint:
         member = next(m for m in compiled.member_of if m.text == rejection.constraint)

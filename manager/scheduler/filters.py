@@ -148,17 +148,20 @@ def first_failure(node: InstanceState, compiled: CompiledRequest) -> Rejection |
         return Rejection(STAGE_INACTIVE, f"{name} is {node.status}, not ACTIVE", 0.0)
     if not node.view.agent_connected:
         return Rejection(STAGE_AGENT, f"the agent of {name} is disconnected", 0.0)
+    if not node.view.runtime_ok:
+        why = f"the container runtime of {name} is IMPAIRED: its Docker Engine is not answering"
+        return Rejection(STAGE_AGENT, why, 0.0)
     if node.cpu < request.cpu:
         return Rejection(
             STAGE_CPU,
             f"{name} has {node.cpu} CPU units remaining, the task needs {request.cpu}",
-            (request.cpu - node.cpu) / request.cpu,
+            (request.cpu - node.cpu) / max(request.cpu, 1),  # an overcommitted instance is below 0
         )
     if node.memory < request.memory:
         return Rejection(
             STAGE_MEMORY,
             f"{name} has {node.memory} MiB memory remaining, the task needs {request.memory}",
-            (request.memory - node.memory) / request.memory,
+            (request.memory - node.memory) / max(request.memory, 1),
         )
     busy = sorted(request.static_ports & node.ports)
     if busy:

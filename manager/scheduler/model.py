@@ -51,6 +51,7 @@ class ContainerInstanceView:
     agent_version: str = "0.0.0"
     registered_at: datetime | None = None
     running_tasks_count: int = 0  # ECS runningTasksCount: tasks with lastStatus RUNNING
+    runtime_ok: bool = True  # healthStatus CONTAINER_RUNTIME not IMPAIRED: its Docker Engine answers
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ class ReferencePlacer:
     def fits(self, view: ContainerInstanceView, request: TaskRequest) -> bool:
         """Every filter of the pipeline for one instance."""
         instance_id = view.instance_id
-        if view.status != "ACTIVE" or not view.agent_connected:
+        if view.status != "ACTIVE" or not view.agent_connected or not view.runtime_ok:
             return False
         if self.cpu[instance_id] < request.cpu or self.memory[instance_id] < request.memory:
             return False

@@ -52,7 +52,7 @@ class InstanceState:
         self.instance_id = view.instance_id
         self.attributes: Mapping[str, str] = view.attributes
         self.status = view.status
-        self.usable = view.status == "ACTIVE" and view.agent_connected
+        self.usable = view.status == "ACTIVE" and view.agent_connected and view.runtime_ok
         self.cpu = view.remaining_cpu
         self.memory = view.remaining_memory
         self.ports: frozenset[Port] = view.used_ports

@@ -146,6 +146,15 @@ def test_an_agents_engine_restarted_or_killed_leaves_no_ghost_and_the_service_re
     f.restart(a1)
     wait_for(lambda: len(f.connected_instances()) == 2, 60, "a1 to reconnect")
     for kill in (True, False):  # kill -9 (shims keep the containers until the engine is back), SIGTERM
+        if not any(t.container_instance_arn.endswith(iid) for t in settled(f)):
+            # The last outage moved a1's share to a2 (an IMPAIRED instance gets no task): spread again.
+            wait_for(lambda: _health(f.client("m1"), iid)[0] == "OK", 60, "a1 to be OK again")
+            f.client("m1").update_service(
+                api_pb2.UpdateServiceRequest(service="web", force_new_deployment=True)
+            )
+            wait_for(
+                lambda: any(t.container_instance_arn.endswith(iid) for t in settled(f)), 120, "web on a1"
+            )
         on_a1 = [t.task_arn for t in settled(f) if t.container_instance_arn.endswith(iid)]
         assert on_a1, [t.container_instance_arn for t in before]
         f.stop_docker(a1, kill=kill)
@@ -162,6 +171,43 @@ def test_an_agents_engine_restarted_or_killed_leaves_no_ghost_and_the_service_re
     assert log.count("docker event stream broke") + log.count("docker event stream ended") == 2
     # The machine's own engine, its docker0 and iptables were not touched.
     assert host_engine() == f.host_before  # type: ignore[attr-defined]
+
+
+def _health(api: ShoalClient, iid: str) -> tuple[str, list[tuple[str, str]]]:
+    (inst,) = api.describe_container_instances(
+        api_pb2.DescribeContainerInstancesRequest(container_instances=[iid])
+    ).container_instances
+    h = inst.health_status
+    return h.overall_status, [(d.type, d.status) for d in h.details]
+
+
+def test_an_instance_whose_engine_is_down_is_impaired_and_gets_no_new_tasks(fleet: Fleet) -> None:
+    """As Kubernetes keeps pods off a node whose runtime is down: healthStatus CONTAINER_RUNTIME IMPAIRED
+    while the agent's engine does not answer, and no task placed there (that would only fail)."""
+    f = fleet
+    a1, iid = f.nodes["a1"], f.instance_ids["a1"]
+    api = f.client("m1")
+    settled(f)
+    wait_for(lambda: _health(api, iid)[0] == "OK", 30, "a1's health to be reported OK")
+    f.stop_docker(a1, kill=True)
+    try:
+        wait_for(lambda: _health(api, iid)[0] == "IMPAIRED", 30, "a1 to be IMPAIRED")
+        assert _health(api, iid)[1] == [("CONTAINER_RUNTIME", "IMPAIRED")]
+        run = api.run_task(api_pb2.RunTaskRequest(task_definition="job", count=4))
+        assert len(run.tasks) == 4 and not run.failures, run.failures
+        assert all(not t.container_instance_arn.endswith(iid) for t in run.tasks), "placed on a1"
+        refused = api.start_task(api_pb2.StartTaskRequest(task_definition="job", container_instances=[iid]))
+        assert not refused.tasks
+        (failure,) = refused.failures
+        assert failure.reason == "AGENT" and "IMPAIRED" in failure.detail, failure
+    finally:
+        f.start_docker(a1)
+    wait_for(lambda: _health(api, iid)[0] == "OK", 60, "a1 to be OK again")
+    started = api.start_task(api_pb2.StartTaskRequest(task_definition="job", container_instances=[iid]))
+    assert len(started.tasks) == 1 and not started.failures, started.failures
+    for t in [*run.tasks, *started.tasks]:
+        api.stop_task(api_pb2.StopTaskRequest(task=t.task_arn, reason="test done"))
+    settled(f)
 
 
 def test_a_manager_clock_stepped_ahead_purges_nothing_early_and_loses_no_instance(fleet: Fleet) -> None:

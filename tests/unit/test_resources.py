@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from shoal.manager import resources
 from shoal.manager.scheduler import place
 from shoal.manager.scheduler.model import TaskRequest
@@ -62,3 +64,23 @@ def test_remaining_resources_and_counts_in_ecs_shape() -> None:
     )
     assert resources.resource_value(inst.remaining_resources, "MEMORY") == 512
     assert (inst.running_tasks_count, inst.pending_tasks_count) == (1, 1)
+
+
+def test_container_runtime_health_follows_the_agent_and_marks_each_change() -> None:
+    r = resources
+    inst = ecs_pb2.ContainerInstance()
+    assert r.runtime_ok(inst)  # nothing reported yet: placed on as before
+    t1, t2, t3 = (Timestamp(seconds=s) for s in (100, 200, 300))
+    assert not r.set_runtime_health(inst, False, t1)  # first word, OK: no change placement would see
+    assert inst.health_status.overall_status == "OK" and r.runtime_ok(inst)
+    assert r.set_runtime_health(inst, True, t2)
+    (check,) = inst.health_status.details
+    assert (check.type, check.status, check.last_status_change.seconds) == (
+        "CONTAINER_RUNTIME",
+        "IMPAIRED",
+        200,
+    )
+    assert not r.runtime_ok(inst) and r.instance_view(inst, []).runtime_ok is False
+    assert not r.set_runtime_health(inst, True, t3)  # still impaired: only lastUpdated moves
+    assert (check.last_updated.seconds, check.last_status_change.seconds) == (300, 200)
+    assert r.set_runtime_health(inst, False, t3) and r.runtime_ok(inst)

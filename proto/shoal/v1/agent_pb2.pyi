@@ -196,12 +196,14 @@ class TaskStateChange(_message.Message):
     def __init__(self, task_arn: _Optional[str] = ..., task_version: _Optional[int] = ..., last_status: _Optional[str] = ..., containers: _Optional[_Iterable[_Union[_ecs_pb2.Container, _Mapping]]] = ..., stop_code: _Optional[str] = ..., stopped_reason: _Optional[str] = ..., health_status: _Optional[str] = ..., pull_started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., pull_stopped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., execution_stopped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Heartbeat(_message.Message):
-    __slots__ = ("usage", "task_usage")
+    __slots__ = ("usage", "task_usage", "container_runtime_impaired")
     USAGE_FIELD_NUMBER: _ClassVar[int]
     TASK_USAGE_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_RUNTIME_IMPAIRED_FIELD_NUMBER: _ClassVar[int]
     usage: _ecs_pb2.HostUsage
     task_usage: _containers.RepeatedCompositeFieldContainer[_metrics_pb2.TaskUsage]
-    def __init__(self, usage: _Optional[_Union[_ecs_pb2.HostUsage, _Mapping]] = ..., task_usage: _Optional[_Iterable[_Union[_metrics_pb2.TaskUsage, _Mapping]]] = ...) -> None: ...
+    container_runtime_impaired: bool
+    def __init__(self, usage: _Optional[_Union[_ecs_pb2.HostUsage, _Mapping]] = ..., task_usage: _Optional[_Iterable[_Union[_metrics_pb2.TaskUsage, _Mapping]]] = ..., container_runtime_impaired: _Optional[bool] = ...) -> None: ...
 
 class StreamLogs(_message.Message):
     __slots__ = ("task_arn", "container_name", "follow", "since", "tail")

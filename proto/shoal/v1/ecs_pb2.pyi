@@ -562,8 +562,28 @@ class HostUsage(_message.Message):
     reported_at: _timestamp_pb2.Timestamp
     def __init__(self, cpu_percent: _Optional[float] = ..., memory_used_mib: _Optional[int] = ..., memory_total_mib: _Optional[int] = ..., reported_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class InstanceHealthCheckResult(_message.Message):
+    __slots__ = ("type", "status", "last_updated", "last_status_change")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LAST_UPDATED_FIELD_NUMBER: _ClassVar[int]
+    LAST_STATUS_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    status: str
+    last_updated: _timestamp_pb2.Timestamp
+    last_status_change: _timestamp_pb2.Timestamp
+    def __init__(self, type: _Optional[str] = ..., status: _Optional[str] = ..., last_updated: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_status_change: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ContainerInstanceHealthStatus(_message.Message):
+    __slots__ = ("overall_status", "details")
+    OVERALL_STATUS_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    overall_status: str
+    details: _containers.RepeatedCompositeFieldContainer[InstanceHealthCheckResult]
+    def __init__(self, overall_status: _Optional[str] = ..., details: _Optional[_Iterable[_Union[InstanceHealthCheckResult, _Mapping]]] = ...) -> None: ...
+
 class ContainerInstance(_message.Message):
-    __slots__ = ("container_instance_arn", "ec2_instance_id", "version", "version_info", "remaining_resources", "registered_resources", "status", "status_reason", "agent_connected", "running_tasks_count", "pending_tasks_count", "attributes", "registered_at", "tags", "session_epoch", "host_usage", "disconnected_at", "host_ip")
+    __slots__ = ("container_instance_arn", "ec2_instance_id", "version", "version_info", "remaining_resources", "registered_resources", "status", "status_reason", "agent_connected", "running_tasks_count", "pending_tasks_count", "attributes", "registered_at", "tags", "health_status", "session_epoch", "host_usage", "disconnected_at", "host_ip")
     CONTAINER_INSTANCE_ARN_FIELD_NUMBER: _ClassVar[int]
     EC2_INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -578,6 +598,7 @@ class ContainerInstance(_message.Message):
     ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     REGISTERED_AT_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
+    HEALTH_STATUS_FIELD_NUMBER: _ClassVar[int]
     SESSION_EPOCH_FIELD_NUMBER: _ClassVar[int]
     HOST_USAGE_FIELD_NUMBER: _ClassVar[int]
     DISCONNECTED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -596,11 +617,12 @@ class ContainerInstance(_message.Message):
     attributes: _containers.RepeatedCompositeFieldContainer[Attribute]
     registered_at: _timestamp_pb2.Timestamp
     tags: _containers.RepeatedCompositeFieldContainer[Tag]
+    health_status: ContainerInstanceHealthStatus
     session_epoch: int
     host_usage: HostUsage
     disconnected_at: _timestamp_pb2.Timestamp
     host_ip: str
-    def __init__(self, container_instance_arn: _Optional[str] = ..., ec2_instance_id: _Optional[str] = ..., version: _Optional[int] = ..., version_info: _Optional[_Union[VersionInfo, _Mapping]] = ..., remaining_resources: _Optional[_Iterable[_Union[Resource, _Mapping]]] = ..., registered_resources: _Optional[_Iterable[_Union[Resource, _Mapping]]] = ..., status: _Optional[str] = ..., status_reason: _Optional[str] = ..., agent_connected: _Optional[bool] = ..., running_tasks_count: _Optional[int] = ..., pending_tasks_count: _Optional[int] = ..., attributes: _Optional[_Iterable[_Union[Attribute, _Mapping]]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tags: _Optional[_Iterable[_Union[Tag, _Mapping]]] = ..., session_epoch: _Optional[int] = ..., host_usage: _Optional[_Union[HostUsage, _Mapping]] = ..., disconnected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., host_ip: _Optional[str] = ...) -> None: ...
+    def __init__(self, container_instance_arn: _Optional[str] = ..., ec2_instance_id: _Optional[str] = ..., version: _Optional[int] = ..., version_info: _Optional[_Union[VersionInfo, _Mapping]] = ..., remaining_resources: _Optional[_Iterable[_Union[Resource, _Mapping]]] = ..., registered_resources: _Optional[_Iterable[_Union[Resource, _Mapping]]] = ..., status: _Optional[str] = ..., status_reason: _Optional[str] = ..., agent_connected: _Optional[bool] = ..., running_tasks_count: _Optional[int] = ..., pending_tasks_count: _Optional[int] = ..., attributes: _Optional[_Iterable[_Union[Attribute, _Mapping]]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tags: _Optional[_Iterable[_Union[Tag, _Mapping]]] = ..., health_status: _Optional[_Union[ContainerInstanceHealthStatus, _Mapping]] = ..., session_epoch: _Optional[int] = ..., host_usage: _Optional[_Union[HostUsage, _Mapping]] = ..., disconnected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., host_ip: _Optional[str] = ...) -> None: ...
 
 class ContainerOverride(_message.Message):
     __slots__ = ("name", "command", "environment", "cpu", "memory", "memory_reservation")

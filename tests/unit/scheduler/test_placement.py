@@ -49,12 +49,23 @@ def instance(
     ports: frozenset = frozenset(),
     attributes: Mapping[str, str] | None = None,
     running: int = 0,
+    runtime_ok: bool = True,
 ) -> ContainerInstanceView:
     attrs = dict(attributes or {})
     if az is not None:
         attrs[AZ] = az
     return ContainerInstanceView(
-        instance_id, status, connected, attrs, 4096, 8192, cpu, memory, ports, running_tasks_count=running
+        instance_id,
+        status,
+        connected,
+        attrs,
+        4096,
+        8192,
+        cpu,
+        memory,
+        ports,
+        running_tasks_count=running,
+        runtime_ok=runtime_ok,
     )
 
 
@@ -344,6 +355,19 @@ def test_empty_cluster() -> None:
     assert failure.eliminated == {} and failure.closest_instance_id == ""
 
 
+def test_an_instance_whose_container_runtime_is_impaired_gets_no_task() -> None:
+    snapshot = cluster(instance("i-1", runtime_ok=False), instance("i-2", memory=1024))
+    plan = place(snapshot, request(memory=512), 3)
+    assert [p.instance_id for p in plan.placements] == ["i-2", "i-2"]
+    (failure,) = plan.failures
+    assert failure.eliminated == {"AGENT": 1, "RESOURCE:MEMORY": 1}
+    (failure,) = place(cluster(instance("i-1", runtime_ok=False)), request(), 1).failures
+    assert (failure.reason, failure.detail) == (
+        "AGENT",
+        "no container instance is ACTIVE with a connected agent and a container runtime that answers",
+    )
+
+
 def test_no_instance_active_with_a_connected_agent() -> None:
     snapshot = cluster(instance("i-1", status="DRAINING"), instance("i-2", connected=False))
     (failure,) = place(snapshot, request(), 1).failures
@@ -441,6 +465,12 @@ def test_start_task_same_instance_twice_must_fit_twice() -> None:
         (None, request(), "MISSING", "container instance i-9 is not registered in the cluster"),
         (instance("i-9", status="DRAINING"), request(), "INACTIVE", "i-9 is DRAINING, not ACTIVE"),
         (instance("i-9", connected=False), request(), "AGENT", "the agent of i-9 is disconnected"),
+        (
+            instance("i-9", runtime_ok=False),
+            request(),
+            "AGENT",
+            "the container runtime of i-9 is IMPAIRED: its Docker Engine is not answering",
+        ),
         (
             instance("i-9", cpu=10),
             request(cpu=256),
