@@ -59,6 +59,10 @@ class ClusterView:
         # Only tasks that hold resources take part in placement: STOPPED ones cost nothing there.
         self._holding: dict[str, dict[str, ecs_pb2.Task]] = {}  # instance id -> task id -> task
         self._task_views: dict[str, TaskView] = {}
+        # What the service controller's round reads: every task not STOPPED, and the STOPPED ones of
+        # services (their deployments count failures). STOPPED standalone tasks, kept an hour for
+        # DescribeTasks, cost it nothing.
+        self._controlled: dict[str, Item[ecs_pb2.Task]] = {}
         self._instance_views: dict[str, ContainerInstanceView] = {}  # cache, dropped on any change
         # Counts every change but heartbeats: the controller skips rounds in which nothing happened.
         self.generation = 0
@@ -102,6 +106,7 @@ class ClusterView:
 
     def _put_task(self, task_id: str, item: Item[ecs_pb2.Task] | None) -> None:
         old = self.tasks.pop(task_id, None)
+        self._controlled.pop(task_id, None)
         if old is not None and old.value.container_instance_arn:
             iid = _iid(old.value.container_instance_arn)
             held = self._holding.get(iid)
@@ -115,6 +120,8 @@ class ClusterView:
             return
         self.tasks[task_id] = item
         t = item.value
+        if not task_rules.is_stopped(t) or t.group.startswith("service:"):
+            self._controlled[task_id] = item
         if task_rules.holds_resources(t):
             iid = _iid(t.container_instance_arn)
             self._holding.setdefault(iid, {})[task_id] = t
@@ -174,6 +181,10 @@ class ClusterView:
 
     def task_values(self) -> list[ecs_pb2.Task]:
         return [i.value for i in self.tasks.values()]
+
+    def controlled_tasks(self) -> dict[str, Item[ecs_pb2.Task]]:
+        """By task id: every task not STOPPED, and the STOPPED ones of services (see `_controlled`)."""
+        return self._controlled
 
     def live_task_values(self) -> list[ecs_pb2.Task]:
         return [t for held in self._holding.values() for t in held.values()]

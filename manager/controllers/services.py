@@ -227,7 +227,10 @@ class ServiceController:
             return _Round(
                 dict(cv.allocations),
                 {i.value.container_instance_arn: i.value for i in cv.instances.values()},
-                {self.keys.task(cluster, tid): (i.value, i.mod_revision) for tid, i in cv.tasks.items()},
+                {
+                    self.keys.task(cluster, tid): (i.value, i.mod_revision)
+                    for tid, i in cv.controlled_tasks().items()
+                },
             )
         allocations = await self.cp.placement.allocation_revisions(cluster)  # before the snapshot it fences
         instances = {i.container_instance_arn: i for i in await reads.instances(self.store, cluster)}

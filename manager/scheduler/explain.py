@@ -17,9 +17,7 @@ from shoal.manager.scheduler.state import InstanceState
 
 EMPTY_CLUSTER = "no container instances registered in the cluster"
 NONE_USABLE = "no container instance is ACTIVE with a connected agent"
-NONE_HEALTHY = (
-    "no container instance is ACTIVE with a connected agent and a container runtime that answers"
-)
+NONE_HEALTHY = "no container instance is ACTIVE with a connected agent and a container runtime that answers"
 
 
 def explain_failure(

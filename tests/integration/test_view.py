@@ -92,6 +92,12 @@ async def _compare(store: Store, view: View, cluster: str) -> None:
         snap.instances, key=lambda v: v.instance_id
     )
     assert sorted(fresh.tasks, key=lambda v: v.task_id) == sorted(snap.tasks, key=lambda v: v.task_id)
+    # What the service controller's round reads: no STOPPED standalone task.
+    assert {k: i.value for k, i in cv.controlled_tasks().items()} == {
+        keys.last(i.key): i.value
+        for i in task_items
+        if i.value.last_status != "STOPPED" or i.value.group.startswith("service:")
+    }
     # RunTask's placer, kept across calls and refreshed where tasks changed, equals one built afresh.
     kept = {n.instance_id: n for n in cv.placer().nodes}
     built = {n.instance_id: n for n in Placer(fresh).nodes}
