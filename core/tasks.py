@@ -10,6 +10,8 @@ from shoal.core import clock
 from shoal.v1 import ecs_pb2
 
 # lastStatus never moves backwards along this order.
+# How a task's stoppedReason says the agent's engine did not answer: the instance failed, not the task.
+ENGINE_UNREACHABLE = "the Docker Engine is not reachable"
 STATUS_ORDER = {
     "PROVISIONING": 0,
     "PENDING": 1,

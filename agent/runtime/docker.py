@@ -35,6 +35,7 @@ from shoal.core.labels import (
 )
 from shoal.core.logs import docker_log_config
 from shoal.core.ports import DYNAMIC_PORT_FIRST, DYNAMIC_PORT_LAST
+from shoal.core.tasks import ENGINE_UNREACHABLE
 from shoal.v1 import ecs_pb2
 
 log = logging.getLogger(__name__)
@@ -736,7 +737,7 @@ def _split_image(image: str) -> tuple[str, str | None]:
 
 
 def _unreachable(exc: Exception) -> str:
-    return f"the Docker Engine is not reachable ({_short(exc)})"
+    return f"{ENGINE_UNREACHABLE} ({_short(exc)})"
 
 
 def _short(exc: Exception) -> str:

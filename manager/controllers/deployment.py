@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from shoal.core.tasks import ENGINE_UNREACHABLE
+
 BACKOFF_START_SECONDS = 5
 BACKOFF_MAX_SECONDS = 900
 BACKOFF_AFTER_FAILURES = 3
@@ -143,7 +145,9 @@ def _consecutive_failures(tasks: list[ServiceTask], primary: str) -> tuple[int, 
     healthy_marks = [t.started_at for t in mine if t.healthy() and t.started_at]
     since = max(healthy_marks) if healthy_marks else None
     recent = [t for t in failures if since is None or (t.stopped_at and t.stopped_at > since)]
-    never_started = [t for t in recent if t.started_at is None]
+    # A start that met its instance's engine down says nothing of the task (that instance is IMPAIRED
+    # and gets no more): counting it let a 5-second engine restart hold a service back for 15 minutes.
+    never_started = [t for t in recent if t.started_at is None and ENGINE_UNREACHABLE not in t.stopped_reason]
     last = never_started[-1] if never_started else None
     return len(recent), len(never_started), last
 

@@ -206,6 +206,26 @@ def test_repeated_start_failures_back_off_with_event() -> None:
     assert later.start == 2
 
 
+def test_starts_that_met_the_engine_down_do_not_back_the_service_off() -> None:
+    """The instance failed (its Docker Engine was restarting), not the task: no back-off for it."""
+    failed = [
+        dm.ServiceTask(
+            f"f{i}",
+            "d0",
+            "i-1",
+            "STOPPED",
+            "STOPPED",
+            stop_code="TaskFailedToStart",
+            stopped_reason="CannotCreateContainerError: the Docker Engine is not reachable (refused)",
+            stopped_at=NOW - timedelta(seconds=1),
+        )
+        for i in range(12)
+    ]
+    d = dm.decide_replica(svc(2, deployments=1), failed, NOW)
+    assert d.start == 2 and d.next_launch_at is None
+    assert not any("unable to consistently start" in e for e in d.events)
+
+
 def test_daemon_one_per_instance_old_stops_first_and_draining_last() -> None:
     view = svc(0, max_p=100, min_p=0)
     current = [
