@@ -186,8 +186,9 @@ def test_failures_before_a_healthy_task_do_not_count() -> None:
     assert d.failed_reason == "" and d.consecutive_failures == 0
 
 
-def test_repeated_start_failures_back_off_with_event() -> None:
-    failed = [
+def _start_failures(n: int, reason: str = "") -> list[dm.ServiceTask]:
+    """n tasks of deployment d0 that never started, stopped a second ago."""
+    return [
         dm.ServiceTask(
             f"f{i}",
             "d0",
@@ -195,10 +196,15 @@ def test_repeated_start_failures_back_off_with_event() -> None:
             "STOPPED",
             "STOPPED",
             stop_code="TaskFailedToStart",
+            stopped_reason=reason,
             stopped_at=NOW - timedelta(seconds=1),
         )
-        for i in range(4)
+        for i in range(n)
     ]
+
+
+def test_repeated_start_failures_back_off_with_event() -> None:
+    failed = _start_failures(4)
     d = dm.decide_replica(svc(2, deployments=1), failed, NOW)
     assert d.start == 0 and d.next_launch_at == NOW - timedelta(seconds=1) + timedelta(seconds=10)
     assert any("unable to consistently start tasks successfully" in e for e in d.events)
@@ -208,19 +214,9 @@ def test_repeated_start_failures_back_off_with_event() -> None:
 
 def test_starts_that_met_the_engine_down_do_not_back_the_service_off() -> None:
     """The instance failed (its Docker Engine was restarting), not the task: no back-off for it."""
-    failed = [
-        dm.ServiceTask(
-            f"f{i}",
-            "d0",
-            "i-1",
-            "STOPPED",
-            "STOPPED",
-            stop_code="TaskFailedToStart",
-            stopped_reason="CannotCreateContainerError: the Docker Engine is not reachable (refused)",
-            stopped_at=NOW - timedelta(seconds=1),
-        )
-        for i in range(12)
-    ]
+    failed = _start_failures(
+        12, reason="CannotCreateContainerError: the Docker Engine is not reachable (refused)"
+    )
     d = dm.decide_replica(svc(2, deployments=1), failed, NOW)
     assert d.start == 2 and d.next_launch_at is None
     assert not any("unable to consistently start" in e for e in d.events)
