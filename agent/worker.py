@@ -19,6 +19,7 @@ from shoal.agent.runtime.base import ContainerRuntime
 from shoal.agent.statefile import StateFile
 from shoal.core import clock
 from shoal.core.logs import docker_log_config
+from shoal.core.tasks import ENGINE_UNREACHABLE
 from shoal.v1 import agent_pb2, ecs_pb2
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ SAVE_DELAY_SECONDS = 0.2
 # pull, create and start without waiting behind every other task's first step (the engine itself
 # serialises much of the work).
 START_CONCURRENCY = 8
+# While an engine call found the engine unreachable, how often it is asked again whether it answers.
+ENGINE_PROBE_SECONDS = 2.0
 
 
 class TaskWorker:
@@ -49,10 +52,15 @@ class TaskWorker:
         self.state = sm.AgentState()
         self.dirty: set[str] = set()  # tasks whose latest state the manager has not been sent
         self.dirty_event = asyncio.Event()
-        # The engine's event stream broke and has not reopened: the instance's CONTAINER_RUNTIME health
-        # is IMPAIRED. `runtime_changed` makes the session send a heartbeat at once.
+        # The instance's CONTAINER_RUNTIME health is IMPAIRED while the engine's event stream is broken
+        # or an engine call found the engine unreachable and no probe has had an answer since (dockerd
+        # removes its socket seconds before the stream ends). `runtime_changed` makes the session send
+        # a heartbeat at once.
         self.runtime_impaired = False
         self.runtime_changed = False
+        self._stream_down = False
+        self._calls_failing = False
+        self._probe: asyncio.Task | None = None  # not in _inflight: `idle()` must not wait for the engine
         self._inflight: set[asyncio.Task] = set()
         self._stop_events: Callable[[], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -89,6 +97,8 @@ class TaskWorker:
     def stop_events(self) -> None:
         if self._stop_events is not None:
             self._stop_events()
+        if self._probe is not None:
+            self._probe.cancel()
 
     def set_instance(self, instance_id: str) -> None:
         if instance_id != self.instance_id:
@@ -127,10 +137,10 @@ class TaskWorker:
     def _on_engine_event(self, ev: ContainerEvent) -> None:
         stamp = self._stamp(f"docker-{ev.action}")
         if ev.action in ("disconnected", "reconnected"):
-            impaired = ev.action == "disconnected"
-            if impaired != self.runtime_impaired:
-                self.runtime_impaired, self.runtime_changed = impaired, True
-                self.dirty_event.set()
+            self._stream_down = ev.action == "disconnected"
+            if not self._stream_down:  # the engine answers again: calls will too
+                self._calls_failing = False
+            self._set_impaired()
         if ev.action == "reconnected":
             self._spawn(self._resync())
         elif ev.action == "oom":
@@ -143,6 +153,33 @@ class TaskWorker:
         elif ev.action == "health_status":
             health = "HEALTHY" if ev.health == "HEALTHY" else "UNHEALTHY"
             self.handle(sm.HealthChanged(ev.task_arn, ev.name, ev.container_id, health, **stamp))
+
+    def _set_impaired(self) -> None:
+        impaired = self._stream_down or self._calls_failing
+        if impaired != self.runtime_impaired:
+            self.runtime_impaired, self.runtime_changed = impaired, True
+            self.dirty_event.set()
+
+    def _engine_unreachable(self) -> None:
+        """An engine call could not reach the engine: IMPAIRED now, until a probe gets an answer."""
+        if self._calls_failing:
+            return
+        log.warning("the Docker Engine is not answering; no new task here until it does")
+        self._calls_failing = True
+        self._set_impaired()
+        self._probe = asyncio.ensure_future(self._probe_engine())
+
+    async def _probe_engine(self) -> None:
+        while self._calls_failing:
+            await asyncio.sleep(ENGINE_PROBE_SECONDS)
+            try:
+                await self._call(self.runtime.list_task_containers)
+            except Exception:
+                continue
+            if self._calls_failing:
+                log.info("the Docker Engine answers again")
+                self._calls_failing = False
+                self._set_impaired()
 
     async def _resync(self) -> None:
         """After the engine's event stream reopened: what died while it was away is found by listing."""
@@ -210,6 +247,8 @@ class TaskWorker:
                 event = await step()
         except RuntimeFailure as exc:
             log.warning("task %s failed to start: %s", arn, exc)
+            if ENGINE_UNREACHABLE in str(exc):
+                self._engine_unreachable()
             event = sm.StartFailed(arn, container, str(exc), **self._stamp("start-failed"))
         except Exception as exc:
             log.exception("task %s failed to start", arn)

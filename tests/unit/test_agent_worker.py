@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 from google.protobuf import json_format
 
+from shoal.agent import worker as worker_module
 from shoal.agent.containers import Binding, ContainerEvent, ContainerState, RuntimeFailure
 from shoal.agent.policy import HostPolicy
 from shoal.agent.runtime.base import ContainerRuntime
 from shoal.agent.statefile import StateFile
 from shoal.agent.worker import START_CONCURRENCY, TaskWorker
+from shoal.core.tasks import ENGINE_UNREACHABLE
 from shoal.v1 import agent_pb2, ecs_pb2
 
 PREFIX = "arn:shoal:ecs:local:000000000000:task/default/"
@@ -36,6 +38,7 @@ class MemoryRuntime:
         self.released: list[Binding] = []
         self.removed_volumes: list[str] = []
         self.delay = 0.0  # seconds each create/start takes
+        self.engine_down = False  # every call fails as a stopped dockerd's would
         self.busy = 0
         self.max_busy = 0
         self._ids = itertools.count(1)
@@ -55,6 +58,8 @@ class MemoryRuntime:
     def create(
         self, task: ecs_pb2.Task, td: ecs_pb2.TaskDefinition, c: ecs_pb2.ContainerDefinition
     ) -> tuple[str, list[Binding]]:
+        if self.engine_down:
+            raise RuntimeFailure(f"CannotCreateContainerError: {ENGINE_UNREACHABLE} (connection refused)")
         self._busy()
         cid = f"ctr-{next(self._ids)}"
         bindings = [("127.0.0.1", pm.container_port, next(self._ports), "tcp") for pm in c.port_mappings]
@@ -106,6 +111,8 @@ class MemoryRuntime:
 
     def list_task_containers(self) -> list[ContainerState]:
         self.calls.append(("list",))
+        if self.engine_down:
+            raise ConnectionError("connection refused")
         return [s for s in (self.inspect(cid) for cid in list(self.containers)) if s is not None]
 
     def watch_events(
@@ -280,6 +287,57 @@ def test_an_engine_restart_that_swallowed_the_die_event_still_stops_the_task(tmp
     run(main())
 
 
+def test_a_start_that_finds_the_engine_unreachable_impairs_the_instance_until_a_probe_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dockerd removes its socket seconds before its event stream ends: the failed call must say so.
+    monkeypatch.setattr(worker_module, "ENGINE_PROBE_SECONDS", 0.05)
+
+    async def main() -> None:
+        rt = MemoryRuntime()
+        w = await started_worker(rt, tmp_path)
+        rt.engine_down = True
+        w.handle_desired(agent_pb2.DesiredTasks(tasks=[agent_task("t1", [web()])], full=True))
+        await until(lambda: status(w, "t1") == "STOPPED", "the task to fail")
+        assert (w.runtime_impaired, w.runtime_changed) == (True, True)
+        w.runtime_changed = False  # the session sent its heartbeat
+        await until(lambda: rt.calls.count(("list",)) >= 3, "the probe to ask again")
+        assert w.runtime_impaired, "no answer yet: still IMPAIRED"
+        rt.engine_down = False
+        await until(lambda: not w.runtime_impaired, "the probe to clear the health")
+        assert w.runtime_changed
+        w.handle_desired(agent_pb2.DesiredTasks(tasks=[agent_task("t2", [web()])], full=True))
+        await until(lambda: status(w, "t2") == "RUNNING", "a task to run again")
+        assert not w.runtime_impaired
+        w.stop_events()
+
+    run(main())
+
+
+def test_a_probe_answer_does_not_clear_a_broken_event_stream(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker_module, "ENGINE_PROBE_SECONDS", 0.05)
+
+    async def main() -> None:
+        rt = MemoryRuntime()
+        w = await started_worker(rt, tmp_path)
+        assert rt._deliver is not None
+        rt.engine_down = True
+        rt._deliver(ContainerEvent("disconnected", "", "", "", None, ""))
+        w.handle_desired(agent_pb2.DesiredTasks(tasks=[agent_task("t1", [web()])], full=True))
+        await until(lambda: status(w, "t1") == "STOPPED", "the task to fail")
+        rt.engine_down = False  # calls answer, but events are not flowing yet
+        await until(lambda: rt.calls.count(("list",)) >= 1, "the probe to answer")
+        await asyncio.sleep(0.2)
+        assert w.runtime_impaired, "the event stream is still broken"
+        rt._deliver(ContainerEvent("reconnected", "", "", "", None, ""))
+        await until(lambda: not w.runtime_impaired, "the reopened stream to clear the health")
+        w.stop_events()
+
+    run(main())
+
+
 def test_missing_image_fails_the_task_to_start(tmp_path: Path) -> None:
     async def main() -> None:
         rt = MemoryRuntime()
@@ -291,6 +349,7 @@ def test_missing_image_fails_the_task_to_start(tmp_path: Path) -> None:
         msg = reports(w)[at.task.task_arn]
         assert msg.stop_code == "TaskFailedToStart"
         assert msg.containers[0].reason.startswith("CannotPullContainerError")
+        assert not w.runtime_impaired, "a missing image says nothing of the engine"
 
     run(main())
 
