@@ -141,13 +141,17 @@ def _consecutive_failures(tasks: list[ServiceTask], primary: str) -> tuple[int, 
     The first counts for the circuit breaker; the second, tasks that never started, for the back-off.
     """
     mine = [t for t in tasks if t.deployment_id == primary]
-    failures = sorted((t for t in mine if t.failed()), key=lambda t: t.stopped_at or datetime.min)
+    # A start that met its instance's engine down says nothing of the task (that instance is IMPAIRED
+    # and gets no more): counting it let a 5-second engine restart hold a service back for 15 minutes,
+    # and would let it roll a good deployment back.
+    failures = sorted(
+        (t for t in mine if t.failed() and ENGINE_UNREACHABLE not in t.stopped_reason),
+        key=lambda t: t.stopped_at or datetime.min,
+    )
     healthy_marks = [t.started_at for t in mine if t.healthy() and t.started_at]
     since = max(healthy_marks) if healthy_marks else None
     recent = [t for t in failures if since is None or (t.stopped_at and t.stopped_at > since)]
-    # A start that met its instance's engine down says nothing of the task (that instance is IMPAIRED
-    # and gets no more): counting it let a 5-second engine restart hold a service back for 15 minutes.
-    never_started = [t for t in recent if t.started_at is None and ENGINE_UNREACHABLE not in t.stopped_reason]
+    never_started = [t for t in recent if t.started_at is None]
     last = never_started[-1] if never_started else None
     return len(recent), len(never_started), last
 

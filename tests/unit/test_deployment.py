@@ -222,6 +222,15 @@ def test_starts_that_met_the_engine_down_do_not_back_the_service_off() -> None:
     assert not any("unable to consistently start" in e for e in d.events)
 
 
+def test_starts_that_met_the_engine_down_do_not_trip_the_circuit_breaker() -> None:
+    """An engine restart during a rollout must not roll a good task definition back."""
+    down = _start_failures(6, reason="CannotStartContainerError: the Docker Engine is not reachable (gone)")
+    view = svc(2, circuit_breaker=True, rollback=True, stable_task_definition="td:1")
+    d = dm.decide_replica(view, down, NOW)
+    assert (d.failed_reason, d.rollback_to, d.consecutive_failures) == ("", "", 0)
+    assert dm.decide_replica(view, _start_failures(6), NOW).failed_reason, "real failures still trip it"
+
+
 def test_daemon_one_per_instance_old_stops_first_and_draining_last() -> None:
     view = svc(0, max_p=100, min_p=0)
     current = [
