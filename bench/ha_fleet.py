@@ -261,7 +261,18 @@ class Dockerd:
         self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float = 60) -> None:
-        wait_until(lambda: self.alive and self.client.ping(), timeout, f"the dockerd of {self.name}")
+        """Until it answers; relaunched when it exits on the way, as systemd's docker.service does
+        (Restart=always): a dockerd started while its killed predecessor's containerd is still going
+        away waits for that containerd and gives up after ~15 s."""
+        deadline = time.monotonic() + timeout
+
+        def ready() -> bool:
+            if not self.alive and time.monotonic() < deadline - 5:
+                time.sleep(2)  # RestartSec=2
+                self.launch()
+            return self.alive and bool(self.client.ping())
+
+        wait_until(ready, timeout, f"the dockerd of {self.name}")
 
     def launch(self) -> None:
         self.data_root.mkdir(parents=True, exist_ok=True)
