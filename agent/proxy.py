@@ -25,6 +25,7 @@ from shoal.v1 import lb_pb2
 
 log = logging.getLogger(__name__)
 START_WAIT_SECONDS = 5.0  # for the daemon to write its pid file after `haproxy -D` returned
+RELOAD_WAIT_SECONDS = 10.0  # for a new worker to answer on the stats socket
 
 
 class Proxy:
@@ -36,6 +37,7 @@ class Proxy:
         self.pid_file = self.dir / "haproxy.pid"
         self.stats_socket = self.dir / "stats.sock"
         self.master_socket = self.dir / "master.sock"
+        self.state_file = self.dir / "servers.state"  # what checks found, carried over a reload
         self.current: lb_pb2.LbConfig | None = None
         self.error = ""
         self._lock = asyncio.Lock()
@@ -96,7 +98,9 @@ class Proxy:
     def _write(self, cfg: lb_pb2.LbConfig) -> None:
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         new = Path(str(self.config_file) + ".new")
-        new.write_text(haproxy.render(cfg, str(self.stats_socket)))
+        if not self.state_file.exists():
+            self.state_file.write_text("1\n")  # HAProxy warns of a missing one
+        new.write_text(haproxy.render(cfg, str(self.stats_socket), str(self.state_file)))
         if self.binary:
             self._check()
         new.replace(self.config_file)
@@ -124,6 +128,38 @@ class Proxy:
                 chunks.append(chunk)
         return b"".join(chunks).decode(errors="replace")
 
+    def _worker(self) -> str:
+        """The pid of the worker that answers on the stats socket ("" while none does)."""
+        with contextlib.suppress(OSError):
+            for line in self.command("show info").splitlines():
+                if line.startswith("Pid:"):
+                    return line.split(":", 1)[1].strip()
+        return ""
+
+    def _hold(self, servers: list[tuple[str, str]], old_worker: str = "") -> None:
+        """Keep new servers out of rotation until their checks pass, once a worker other than
+        `old_worker` answers (a reloaded one; any, after a start)."""
+        if not servers:
+            return
+        deadline = time.monotonic() + RELOAD_WAIT_SECONDS
+        while (self._worker() or old_worker) == old_worker:
+            if time.monotonic() > deadline:
+                log.warning("the load balancer proxy did not answer; %d new target(s) not held", len(servers))
+                return
+            time.sleep(0.02)
+        self.command("; ".join(haproxy.hold(be, name) for be, name in servers))
+
+    def _save_states(self, cfg: lb_pb2.LbConfig) -> None:
+        """What the running worker's checks found, for the next one (only servers it will still have)."""
+        try:
+            dump = self.command("show servers state")
+        except OSError as exc:
+            log.warning("could not read the servers' state before a reload: %s", exc)
+            dump = ""
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(haproxy.kept_server_states(dump, cfg))
+        tmp.replace(self.state_file)
+
     # -- configuration -----------------------------------------------------------------------------
     def restore(self) -> None:
         """At agent start: the configuration it had, and HAProxy running it (started again if needed)."""
@@ -138,6 +174,8 @@ class Proxy:
             log.info("adopted the running load balancer proxy (pid %d)", self._pid())
             return
         try:
+            # After a reboot its targets were checked before: they start from the states last kept,
+            # not held DOWN (that would be an outage of healthyThresholdCount checks).
             self._write(self.current)
             self._start()
             log.info("started the load balancer proxy from the saved configuration")
@@ -154,8 +192,10 @@ class Proxy:
             self.error = ""
             return
         if not self.running():
+            self.state_file.unlink(missing_ok=True)  # a new process: nothing has been checked yet
             self._write(cfg)
             self._start()
+            self._hold(haproxy.new_servers(None, cfg))
             log.info("started the load balancer proxy (%d listener(s))", len(cfg.frontends))
         else:
             p = haproxy.plan(self.current, cfg)
@@ -167,12 +207,17 @@ class Proxy:
                     if out and not out.startswith(("New server registered", "Server deleted")):
                         failed = f"{line}: {out[:200]}"
                         break
-            self._write(cfg)
             if p.reload or failed:
                 if failed:
                     log.info("runtime change refused (%s); reloading instead", failed)
+                self._save_states(cfg)
+                self._write(cfg)
+                old = self._worker()
                 os.kill(self._pid(), signal.SIGUSR2)
+                self._hold(haproxy.new_servers(self.current, cfg), old or "?")
                 log.info("reloaded the load balancer proxy")
+            else:
+                self._write(cfg)
         self.current = cfg
         self.error = ""
 

@@ -3,6 +3,10 @@ that turn one LbConfig into the next without a reload, and the parsing of `show 
 
 Only listener, rule and target-group changes need a reload (master-worker, seamless); targets come and
 go through the runtime API (`add server`, `set server … state drain|maint|ready`, `del server`).
+
+As an ELB target, a new server gets no request before its health checks pass: HAProxy 2.6 starts a
+server UP, so each new one is forced DOWN (`set server … health down`) and rises after
+healthyThresholdCount checks. A reload keeps what the checks found through a server-state file.
 """
 
 from __future__ import annotations
@@ -72,7 +76,7 @@ def _server_line(b: lb_pb2.LbBackend, s: lb_pb2.LbServer) -> str:
     return line + (" disabled" if s.draining else "")
 
 
-def render(cfg: lb_pb2.LbConfig, stats_socket: str) -> str:
+def render(cfg: lb_pb2.LbConfig, stats_socket: str, state_file: str = "") -> str:
     """The whole haproxy.cfg of a configuration (servers included, so a reload or restart keeps them)."""
     lines = [
         "# Written by shoal-agent from the manager's load balancers; changes here are overwritten.",
@@ -80,7 +84,9 @@ def render(cfg: lb_pb2.LbConfig, stats_socket: str) -> str:
         f"    stats socket {stats_socket} mode 600 level admin expose-fd listeners",
         # Old workers finish established connections after a reload, but not forever.
         "    hard-stop-after 15m",
+        *([f"    server-state-file {state_file}"] if state_file else []),
         "defaults",
+        *(["    load-server-state-from-file global"] if state_file else []),
         "    timeout connect 5s",
         "    timeout client 60s",
         "    timeout server 60s",
@@ -166,11 +172,47 @@ def plan(current: lb_pb2.LbConfig | None, desired: lb_pb2.LbConfig) -> Plan:
                     f"add server {be}/{name} {s.address}:{s.port} {server_options(b)}",
                     f"enable health {be}/{name}",
                 ]
-                if not s.draining:
-                    p.commands.append(f"set server {be}/{name} state ready")
+                if not s.draining:  # one line: no request slips in between
+                    p.commands.append(f"set server {be}/{name} state ready; {hold(be, name)}")
             elif was.draining != s.draining:
                 p.commands.append(f"set server {be}/{name} state {'drain' if s.draining else 'ready'}")
     return p
+
+
+def hold(backend: str, server: str) -> str:
+    """The command that keeps a new server out of rotation until its checks pass (it must be ready)."""
+    return f"set server {backend}/{server} health down"
+
+
+def new_servers(current: lb_pb2.LbConfig | None, desired: lb_pb2.LbConfig) -> list[tuple[str, str]]:
+    """(backend, server) of the desired servers the running proxy has never checked at that address."""
+    known = {
+        (b.name, s.name, s.address, s.port) for b in (current.backends if current else []) for s in b.servers
+    }
+    return [
+        (backend_name(b.name), s.name)
+        for b in desired.backends
+        for s in b.servers
+        if (b.name, s.name, s.address, s.port) not in known and not s.draining
+    ]
+
+
+def kept_server_states(dump: str, desired: lb_pb2.LbConfig) -> str:
+    """`show servers state` less the servers that are gone or moved: what a reload may restore (HAProxy
+    would otherwise bring a moved server back at its old address)."""
+    lines = dump.splitlines()
+    if len(lines) < 2 or not lines[1].startswith("# "):
+        return "1\n"
+    header = lines[1][2:].split()
+    want = {
+        (backend_name(b.name), s.name, s.address, str(s.port)) for b in desired.backends for s in b.servers
+    }
+    keep = [lines[0], lines[1]]
+    for line in lines[2:]:
+        row = dict(zip(header, line.split(), strict=False))
+        if (row.get("be_name"), row.get("srv_name"), row.get("srv_addr"), row.get("srv_port")) in want:
+            keep.append(line)
+    return "\n".join(keep) + "\n"
 
 
 def parse_stat(text: str) -> list[lb_pb2.LbServerStatus]:
@@ -194,4 +236,6 @@ def parse_stat(text: str) -> list[lb_pb2.LbServerStatus]:
                 current_sessions=int(row.get("scur") or 0),
             )
         )
+        if (row.get("chkfail") or "").isdigit():
+            out[-1].failed_checks = int(row["chkfail"])
     return out

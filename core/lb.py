@@ -103,6 +103,13 @@ def _seen(t: Target, reports: Iterable[Report]) -> list[lb_pb2.LbServerStatus]:
     return [s for r in reports for s in r.status.servers if s.backend == backend and s.server == t.server]
 
 
+def _initial(s: lb_pb2.LbServerStatus) -> bool:
+    """Not checked yet, or held DOWN since it was added and rising: no check of it has failed."""
+    if not s.check_status or s.check_status.startswith("INI"):
+        return True
+    return s.status.startswith("DOWN") and s.HasField("failed_checks") and s.failed_checks == 0
+
+
 def health(t: Target, reports: Sequence[Report]) -> lb_pb2.TargetHealthDescription:
     """ELB's TargetHealth of a target from what its proxies report: healthy when one proxy has it UP,
     unhealthy when every proxy that checks it has it DOWN, initial until then."""
@@ -115,7 +122,7 @@ def health(t: Target, reports: Sequence[Report]) -> lb_pb2.TargetHealthDescripti
         current_connections=sum(s.current_sessions for s in seen),
     )
     th = d.target_health
-    checked = [s for s in seen if s.check_status and not s.check_status.startswith("INI")]
+    checked = [s for s in seen if not _initial(s)]
     if t.draining:
         th.state, th.reason = "draining", "Target.DeregistrationInProgress"
         th.description = "Target deregistration is in progress"

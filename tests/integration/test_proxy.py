@@ -71,15 +71,22 @@ def config(port: int, servers: list[tuple[str, int, bool]], route: bool = False)
     return cfg
 
 
-def get(port: int, path: str = "/") -> str:
+def answer(port: int, path: str = "/") -> str:
+    """The name of the target that answered, or "HTTP <status>" (503 while no target is UP)."""
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         c.request("GET", path)
         r = c.getresponse()
-        assert r.status == 200
-        return r.read().decode().split()[0]
+        body = r.read().decode()
+        return body.split()[0] if r.status == 200 else f"HTTP {r.status}"
     finally:
         c.close()
+
+
+def get(port: int, path: str = "/") -> str:
+    got = answer(port, path)
+    assert not got.startswith("HTTP "), got
+    return got
 
 
 def worker_pid(p: Proxy) -> str:
@@ -91,13 +98,13 @@ def test_targets_change_at_runtime_and_a_reload_keeps_requests_in_flight(proxy: 
     s1, s2 = (s.server_address[1] for s in targets)
     asyncio.run(proxy.apply(config(port, [("s1", s1, False)])))
     assert proxy.error == "" and proxy.running()
-    wait_for(lambda: get(port) == "s1", 10, "the proxy to answer")
+    wait_for(lambda: answer(port) == "s1", 10, "the proxy to answer")
     worker = worker_pid(proxy)
 
-    # A new target: runtime API only, the same worker serves both.
+    # A new target: runtime API only, the same worker serves both (once s2 passed its check).
     asyncio.run(proxy.apply(config(port, [("s1", s1, False), ("s2", s2, False)])))
     assert worker_pid(proxy) == worker
-    assert {get(port) for _ in range(6)} == {"s1", "s2"}
+    wait_for(lambda: {get(port) for _ in range(6)} == {"s1", "s2"}, 10, "s2 to take requests")
 
     # A rule change reloads; a request in flight on the old worker still completes.
     answers: list[str] = []
@@ -124,6 +131,58 @@ def test_targets_change_at_runtime_and_a_reload_keeps_requests_in_flight(proxy: 
     assert " s1 " not in proxy.command("show servers state tg_web")
 
 
+def test_a_new_target_gets_no_request_before_its_checks_pass_nor_after_a_reload(
+    proxy: Proxy, targets
+) -> None:
+    """As an ELB target group: `initial` until healthyThresholdCount checks pass. HAProxy itself starts
+    a server UP (after a reload too) and one passed check keeps it there."""
+    port = free_port()
+    s1 = targets[0].server_address[1]
+    late, later = web("late"), web("later")
+
+    def with_servers(cfg: lb_pb2.LbConfig, *names: str, route: bool = False) -> lb_pb2.LbConfig:
+        out = lb_pb2.LbConfig()
+        out.CopyFrom(cfg)
+        ports = {"late": late.server_address[1], "later": later.server_address[1]}
+        for name in names:
+            out.backends[0].servers.add(name=name, address="127.0.0.1", port=ports[name])
+        if route:
+            out.frontends[0].routes.add(priority=1, path_patterns=["/other/*"], backend="web")
+        return out
+
+    def served_by(n: int = 20) -> set[str]:
+        return {get(port) for _ in range(n)}
+
+    def reload(cfg: lb_pb2.LbConfig) -> None:
+        worker = worker_pid(proxy)
+        asyncio.run(proxy.apply(cfg))
+        wait_for(lambda: worker_pid(proxy) != worker, 10, "the new worker")
+
+    try:
+        quick = config(port, [("s1", s1, False)])
+        asyncio.run(proxy.apply(quick))
+        wait_for(lambda: answer(port) == "s1", 10, "the proxy to answer")
+        ten = with_servers(quick)
+        ten.backends[0].healthy_threshold_count = 10  # a target group change: a reload
+        reload(ten)
+        assert served_by() == {"s1"}, "s1 lost its UP state over the reload"
+
+        asyncio.run(proxy.apply(with_servers(ten, "late")))  # runtime API: held DOWN
+        assert served_by() == {"s1"}
+        (st,) = [s for s in asyncio.run(proxy.status_if_changed()).servers if s.server == "late"]
+        assert st.status.startswith("DOWN") and st.failed_checks == 0, st
+
+        time.sleep(2)  # late has passed a check or two of its ten
+        reload(with_servers(ten, "late", "later", route=True))  # late keeps rising; later is held
+        assert served_by() == {"s1"}, "a reload put a target in rotation before its checks passed"
+
+        wait_for(lambda: "late" in served_by(6), 20, "late to pass its ten checks")
+        wait_for(lambda: served_by(9) == {"s1", "late", "later"}, 20, "later to pass its checks")
+    finally:
+        late.shutdown()
+        later.shutdown()
+
+
 def test_a_new_agent_adopts_the_running_proxy_and_its_configuration(
     proxy: Proxy, targets, tmp_path: Path
 ) -> None:
@@ -131,7 +190,7 @@ def test_a_new_agent_adopts_the_running_proxy_and_its_configuration(
     s1 = targets[0].server_address[1]
     cfg = config(port, [("s1", s1, False)])
     asyncio.run(proxy.apply(cfg))
-    wait_for(lambda: get(port) == "s1", 10, "the proxy to answer")
+    wait_for(lambda: answer(port) == "s1", 10, "the proxy to answer")
     pid = proxy._pid()
     again = Proxy(tmp_path / "agent")  # the agent restarted
     again.restore()
@@ -146,7 +205,7 @@ def test_a_new_agent_adopts_the_running_proxy_and_its_configuration(
     third = Proxy(tmp_path / "agent")
     third.restore()
     assert third.running() and third._pid() != pid
-    wait_for(lambda: get(port) == "s1", 10, "the restarted proxy to answer")
+    wait_for(lambda: answer(port) == "s1", 10, "the restarted proxy to answer")
 
 
 def test_a_configuration_haproxy_refuses_is_reported_not_applied(proxy: Proxy, targets) -> None:

@@ -89,9 +89,39 @@ def test_target_changes_are_runtime_commands_without_a_reload() -> None:
         "set server tg_web/t1 state drain",
         "add server tg_web/t3 10.0.0.1:32770 check inter 2000 rise 3 fall 2",
         "enable health tg_web/t3",
-        "set server tg_web/t3 state ready",
+        "set server tg_web/t3 state ready; set server tg_web/t3 health down",
     ]
     assert haproxy.plan(new, new).commands == []
+
+
+def test_new_servers_are_those_the_running_proxy_never_checked_there() -> None:
+    old = config(("t1", 32768, False), ("t2", 32769, False))
+    new = config(("t1", 32768, False), ("t2", 40000, False), ("t3", 32770, False), ("t4", 32771, True))
+    assert haproxy.new_servers(old, new) == [("tg_web", "t2"), ("tg_web", "t3")]  # t4 is draining
+    assert haproxy.new_servers(None, old) == [("tg_web", "t1"), ("tg_web", "t2")]
+
+
+def test_a_reload_restores_only_servers_that_stay_where_they_were() -> None:
+    dump = (
+        "1\n"
+        "# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight "
+        "srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state "
+        "srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord\n"
+        "3 tg_web 1 t1 10.0.0.1 0 0 1 1 25 8 2 0 6 0 0 0 - 32768 -\n"
+        "3 tg_web 2 t2 10.0.0.1 2 0 1 1 19 15 3 3 6 0 0 0 - 32769 -\n"
+        "3 tg_web 3 gone 10.0.0.1 2 0 1 1 19 15 3 3 6 0 0 0 - 32772 -\n"
+    )
+    kept = haproxy.kept_server_states(dump, config(("t1", 32768, False), ("t2", 40000, False)))
+    rows = kept.splitlines()
+    assert rows[0] == "1" and rows[1].startswith("# be_id")
+    assert [r.split()[3] for r in rows[2:]] == ["t1"]  # t2 moved: never back at its old port
+    assert haproxy.kept_server_states("", config()) == "1\n"
+
+
+def test_the_configuration_keeps_server_states_over_a_reload() -> None:
+    text = haproxy.render(config(("t1", 32768, False)), "/s", "/lb/servers.state")
+    assert "    server-state-file /lb/servers.state\n" in text
+    assert "defaults\n    load-server-state-from-file global\n" in text
 
 
 def test_listener_or_rule_changes_reload() -> None:
@@ -122,4 +152,5 @@ def test_show_stat_parsing_keeps_target_group_servers_only() -> None:
         ("t2", "DOWN", 0, "L7STS"),
     ]
     assert servers[1].check_description == "Layer7 wrong status"
+    assert [s.failed_checks for s in servers] == [0, 3]
     assert haproxy.parse_stat("") == [] and haproxy.parse_stat("Unknown command\n") == []
