@@ -19,7 +19,7 @@ from shoal.agent.proxy import Proxy
 from shoal.agent.runtime.docker import DockerRuntime
 from shoal.agent.session import AgentSession
 from shoal.agent.statefile import StateFile
-from shoal.agent.worker import TaskWorker
+from shoal.agent.worker import TaskWorker, until_engine_answers
 from shoal.core.errors import InvalidArgument
 from shoal.core.logs import DEFAULT_AGENT_DRIVERS, check_size
 from shoal.core.ports import RESERVED_PORTS
@@ -200,18 +200,20 @@ async def run(args: argparse.Namespace) -> None:
     asyncio.get_running_loop().set_default_executor(
         EngineCallPool(max_workers=32, thread_name_prefix="docker")
     )
-    runtime = DockerRuntime(
-        "", args.cluster, args.host_ip, args.log_driver, args.log_max_size, args.log_max_files
+    # A VM that boots the agent before Docker, or a dockerd restarting: wait, as the ECS agent does.
+    # (The Docker client asks the engine its API version as it is made.)
+    runtime = await until_engine_answers(
+        lambda: DockerRuntime(
+            "", args.cluster, args.host_ip, args.log_driver, args.log_max_size, args.log_max_files
+        ),
+        "start",
     )
-    try:
-        docker_version = await asyncio.to_thread(runtime.version)
-    except Exception as exc:
-        raise SystemExit(f"shoal-agent: cannot reach the Docker Engine: {exc}") from None
     policy = HostPolicy(
         disable_privileged=args.disable_privileged,
         allowed_host_paths=tuple(p.strip() for p in args.allowed_host_paths.split(",") if p.strip()),
     )
     worker = TaskWorker(runtime, StateFile(args.data_dir), args.image_pull_behavior, policy)
+    docker_version = await until_engine_answers(runtime.version, "start")
     await worker.start()
     proxy = Proxy(args.data_dir)
     proxy.restore()  # before the session: a load balancer keeps serving while the manager is away

@@ -91,8 +91,13 @@ class TaskWorker:
         if not connected.is_set() and not await asyncio.to_thread(connected.wait, 30):
             log.warning("the Docker event stream did not open within 30 s; continuing")
         if instance_id:
-            containers = await self._call(self.runtime.list_task_containers)
+            containers = await self.until_engine_answers(
+                self.runtime.list_task_containers, "look at this instance's containers"
+            )
             self.handle(sm.Recovered(tuple(containers), **self._stamp("recover")))
+
+    async def until_engine_answers(self, fn: Callable[[], T], what: str) -> T:
+        return await until_engine_answers(fn, what, self._call)
 
     def stop_events(self) -> None:
         if self._stop_events is not None:
@@ -403,6 +408,30 @@ class TaskWorker:
             if arn not in self._encoded:
                 self._encoded[arn] = base64.b64encode(without_secrets(at).SerializeToString()).decode()
         self.statefile.save(self.instance_id, self.state.tasks, self._encoded)
+
+
+async def until_engine_answers(
+    fn: Callable[[], T], what: str, call: Callable[[Callable[[], T]], Awaitable[T]] | None = None
+) -> T:
+    """`fn()` (in a thread), tried again every ENGINE_PROBE_SECONDS while the engine does not answer:
+    an agent started while dockerd restarts, or on a VM that boots it before Docker, waits for it (as
+    the ECS agent does) instead of exiting."""
+    waited = 0.0
+    while True:
+        try:
+            return await (call(fn) if call is not None else asyncio.to_thread(fn))
+        except Exception as exc:
+            if waited % 30 < ENGINE_PROBE_SECONDS:  # at once, then every 30 s
+                log.warning(
+                    "the Docker Engine is not answering (%s); waiting for it to %s", _short(exc), what
+                )
+        await asyncio.sleep(ENGINE_PROBE_SECONDS)
+        waited += ENGINE_PROBE_SECONDS
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
 
 
 def with_secrets(cdef: ecs_pb2.ContainerDefinition, at: agent_pb2.AgentTask) -> ecs_pb2.ContainerDefinition:

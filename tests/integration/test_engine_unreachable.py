@@ -10,7 +10,10 @@ import logging
 import os
 import secrets
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,3 +167,36 @@ def test_a_call_that_finds_the_engine_gone_impairs_the_instance_before_its_strea
                 c.remove(force=True)
 
     asyncio.run(asyncio.wait_for(main(), 120))
+
+
+def test_an_agent_started_before_its_engine_waits_for_it(door: EngineDoor, tmp_path: Path) -> None:
+    """A VM that boots the agent before Docker (or a dockerd restarting): the agent waits, saying so,
+    and carries on once the engine answers; it used to exit."""
+    door.shut()
+    agent = subprocess.Popen(
+        [sys.executable, "-m", "shoal.agent.main", "--insecure", "--manager", "127.0.0.1:9",
+         "--data-dir", str(tmp_path / "agent")],
+        stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+    )  # fmt: skip
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(agent.stderr or []), daemon=True).start()
+
+    def said(text: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line in lines):
+                return True
+            time.sleep(0.1)
+        return False
+
+    try:
+        assert said("the Docker Engine is not answering", 20), "".join(lines)
+        time.sleep(3)
+        assert agent.poll() is None, "the agent exited: " + "".join(lines)
+        door.open()
+        # Past the engine: it now tries to reach the (absent) manager.
+        assert said("session to 127.0.0.1:9", 30), "".join(lines)
+        assert agent.poll() is None and "Traceback" not in "".join(lines), "".join(lines)
+    finally:
+        agent.terminate()
+        agent.wait(20)

@@ -314,6 +314,32 @@ def test_a_start_that_finds_the_engine_unreachable_impairs_the_instance_until_a_
     run(main())
 
 
+def test_an_agent_restarted_while_its_engine_is_down_waits_for_it_to_recover(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agent restarted in the seconds a dockerd restart takes: it used to exit on the failed listing."""
+    monkeypatch.setattr(worker_module, "ENGINE_PROBE_SECONDS", 0.05)
+
+    async def main() -> None:
+        rt = MemoryRuntime()
+        w = await started_worker(rt, tmp_path)
+        at = agent_task("t1", [web()])
+        w.handle_desired(agent_pb2.DesiredTasks(tasks=[at], full=True))
+        await until(lambda: status(w, "t1") == "RUNNING", "the task to run")
+        w.flush()
+
+        rt.engine_down = True
+        again = TaskWorker(rt, CountingStateFile(tmp_path), "once")
+        starting = asyncio.ensure_future(again.start())
+        await until(lambda: rt.calls.count(("list",)) >= 3, "the restarted agent to ask again")
+        assert not starting.done(), "it gave up (or recovered without the engine)"
+        rt.engine_down = False
+        await asyncio.wait_for(starting, 5)
+        assert status(again, "t1") == "RUNNING"
+
+    run(main())
+
+
 def test_a_probe_answer_does_not_clear_a_broken_event_stream(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
