@@ -366,6 +366,31 @@ def converged(fleet: Fleet, w: Workload, peaks: Counter, gap: list[str] | None =
     return not why
 
 
+def restart_exited(fleet: Fleet) -> list[str]:
+    """Every process is running once a fault is healed: one that exited on its own (a crash) is named
+    with its log's last line and started again, as systemd would."""
+    out = []
+    for node in fleet.nodes.values():
+        if node.proc is not None and not node.alive:
+            out.append(f"{node.name} exited ({node.proc.returncode}): {_last_line(node.log)}")
+            node.start()
+    for d in fleet.dockerds.values():
+        if d.proc is not None and not d.alive:
+            out.append(f"the dockerd of {d.name} exited ({d.proc.returncode}): {_last_line(d.log)}")
+            with contextlib.suppress(Exception):
+                d.start()
+    return out
+
+
+def _last_line(log: Path | None) -> str:
+    if log is None or not log.exists():
+        return "?"
+    with open(log, "rb") as f:
+        f.seek(max(0, log.stat().st_size - 2000))
+        lines = [line for line in f.read().decode(errors="replace").splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "?"
+
+
 def final_checks(fleet: Fleet, w: Workload, checks: Checks, peaks: Counter) -> None:
     connected = fleet.connected_instances()
     checks.check(
@@ -494,8 +519,18 @@ def campaign(args: argparse.Namespace) -> int:
                 with contextlib.suppress(ShoalError, TimeoutError):
                     w.call(lambda s: s.list_services(api_pb2.ListServicesRequest()), deadline=3)
                 time.sleep(0.3)
-            fault.heal()
+            try:
+                fault.heal()
+            except Exception as exc:  # e.g. a dockerd that would not come back: note it, go on
+                harness_errors.append(f"fault {n} {kind} heal: {type(exc).__name__}: {exc}")
+                print(f"  fault {n:3d} {kind:24s} not healed: {harness_errors[-1]}", flush=True)
             w.in_fault = False
+            exited = restart_exited(fleet)
+            checks.check(
+                "no process exits on its own",
+                not exited,
+                f"after fault {n} ({kind} on {fault.target}): {'; '.join(exited)}",
+            )
             healed = time.monotonic()
             try:
                 fleet.call(lambda s: s.list_services(api_pb2.ListServicesRequest()), deadline=API_DEADLINE)
