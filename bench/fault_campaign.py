@@ -14,6 +14,7 @@ import contextlib
 import functools
 import random
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -633,6 +634,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep-logs", action="store_true", help="keep the fleet's logs even when all is well")
     p.add_argument("--settle", type=int, default=10, help="wait for convergence every N faults (0: never)")
     args = p.parse_args(argv)
+    # `kill` (or a CI timeout) tears the fleet down as Ctrl-C does: no namespace, mount or process left.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         return campaign(args)
     except Exception:
