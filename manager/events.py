@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from etcd3aio.kv import prefix_range_end
@@ -213,20 +214,55 @@ TRIM_SECONDS = 30.0
 
 
 def render(derived: event_rules.Derived, *, key: str, mod_revision: int, cluster: str, now: datetime):
+    """The event of a change as stored: a task's or an instance's detail stays the object itself until
+    it is read (`detailed`), since the leader writes one for every change of every task."""
+    subject = derived.subject
+    kept = isinstance(subject, ecs_pb2.Task | ecs_pb2.ContainerInstance)
     detail: dict[str, Any] = {}
-    if derived.subject is not None:
-        detail = ecsjson.to_dict(derived.subject)
-        if derived.detail_type == event_rules.TASK_STATE_CHANGE:
-            detail["updatedAt"] = now.isoformat().replace("+00:00", "Z")
+    if subject is not None and not kept:
+        detail = ecsjson.to_dict(subject)
     detail.update(derived.extra)
-    return event_rules.new_event(
+    event = event_rules.new_event(
         event_id=derived_event_id(key, mod_revision, derived.what),
         cluster=cluster,
         detail_type=derived.detail_type,
         resources=derived.resources,
-        detail=detail,
+        detail={} if kept else detail,
         time=now,
     )
+    if isinstance(subject, ecs_pb2.Task):
+        event.subject_task = subject.SerializeToString()
+        event.service = event_rules.service_of(derived.resources, {"group": subject.group, **detail})
+    elif isinstance(subject, ecs_pb2.ContainerInstance):
+        event.subject_instance = subject.SerializeToString()
+    if kept:
+        event.detail_json = ""
+        if derived.extra:
+            event.extra_json = json.dumps(
+                derived.extra, separators=(",", ":"), ensure_ascii=False, default=str
+            )
+    return event
+
+
+def detailed(event: events_pb2.Event) -> events_pb2.Event:
+    """The event as the API and webhooks send it: its detail as JSON text, rendered now if it was kept
+    as the object (in place; an event already detailed is left as it is)."""
+    which = event.WhichOneof("subject")
+    if which is None:
+        return event_rules.unpacked(event)
+    if which == "subject_task":
+        detail = ecsjson.to_dict(ecs_pb2.Task.FromString(event.subject_task))
+        if event.detail_type == event_rules.TASK_STATE_CHANGE:
+            when = event.time.ToDatetime(tzinfo=UTC)
+            detail["updatedAt"] = when.isoformat().replace("+00:00", "Z")
+    else:
+        detail = ecsjson.to_dict(ecs_pb2.ContainerInstance.FromString(event.subject_instance))
+    if event.extra_json:
+        detail.update(json.loads(event.extra_json))
+    event.detail_json = json.dumps(detail, separators=(",", ":"), ensure_ascii=False, default=str)
+    event.ClearField("subject")
+    event.extra_json = ""
+    return event
 
 
 def derive(
@@ -423,7 +459,7 @@ async def stream(store: Store, f: event_rules.StreamFilter) -> AsyncIterator[eve
             event, detail_types=f.detail_types, service=f.service, since_seconds=f.since_seconds
         ):
             return False
-        event_rules.unpacked(event)
+        detailed(event)
         return True
 
     items, last = await store.list(prefix, events_pb2.Event)

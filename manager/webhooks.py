@@ -14,6 +14,7 @@ import urllib.parse
 from typing import Any
 
 from shoal.core import events as event_rules
+from shoal.manager.events import detailed
 from shoal.v1 import events_pb2
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class WebhookSink:
                 self.failed += 1
 
     async def deliver(self, event: events_pb2.Event) -> bool:
-        body = event_rules.to_eventbridge(event)
+        body = event_rules.to_eventbridge(detailed(event))
         delay = self.first_delay
         for attempt in range(1, self.attempts + 1):
             try:

@@ -30,9 +30,7 @@ def _store(endpoint: str) -> Store:
 
 async def _stored(store: Store, cluster: str) -> list[events_pb2.Event]:
     items, _ = await store.list(store.keys.events_prefix(cluster), events_pb2.Event)
-    return [
-        event_rules.unpacked(i.value) for i in sorted(items, key=lambda i: (i.mod_revision, i.value.sequence))
-    ]
+    return [events.detailed(i.value) for i in sorted(items, key=lambda i: (i.mod_revision, i.value.sequence))]
 
 
 @pytest.mark.etcd

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15shoal/v1/events.proto\x12\x08shoal.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x86\x02\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65tail_type\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x04 \x01(\t\x12(\n\x04time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06region\x18\x06 \x01(\t\x12\x11\n\tresources\x18\x07 \x03(\t\x12\x13\n\x0b\x64\x65tail_json\x18\x08 \x01(\t\x12\x0f\n\x07\x63luster\x18\t \x01(\t\x12\x0f\n\x07service\x18\n \x01(\t\x12\x10\n\x08revision\x18\x0b \x01(\x03\x12\x10\n\x08sequence\x18\x0c \x01(\x05\x12\x13\n\x0b\x64\x65tail_zlib\x18\r \x01(\x0c\"\x97\x01\n\x13StreamEventsRequest\x12\x0f\n\x07\x63luster\x18\x01 \x01(\t\x12\x14\n\x0c\x64\x65tail_types\x18\x02 \x03(\t\x12\x0f\n\x07service\x18\x03 \x01(\t\x12)\n\x05since\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x66ollow\x18\x05 \x01(\x08\x12\r\n\x05limit\x18\x06 \x01(\x05\"6\n\x14StreamEventsResponse\x12\x1e\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x0f.shoal.v1.Event\"#\n\x0f\x45ventCheckpoint\x12\x10\n\x08revision\x18\x01 \x01(\x03\x32Y\n\x06\x45vents\x12O\n\x0cStreamEvents\x12\x1d.shoal.v1.StreamEventsRequest\x1a\x1e.shoal.v1.StreamEventsResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15shoal/v1/events.proto\x12\x08shoal.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd9\x02\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65tail_type\x18\x02 \x01(\t\x12\x0e\n\x06source\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x04 \x01(\t\x12(\n\x04time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06region\x18\x06 \x01(\t\x12\x11\n\tresources\x18\x07 \x03(\t\x12\x13\n\x0b\x64\x65tail_json\x18\x08 \x01(\t\x12\x0f\n\x07\x63luster\x18\t \x01(\t\x12\x0f\n\x07service\x18\n \x01(\t\x12\x10\n\x08revision\x18\x0b \x01(\x03\x12\x10\n\x08sequence\x18\x0c \x01(\x05\x12\x13\n\x0b\x64\x65tail_zlib\x18\r \x01(\x0c\x12\x16\n\x0csubject_task\x18\x0e \x01(\x0cH\x00\x12\x1a\n\x10subject_instance\x18\x0f \x01(\x0cH\x00\x12\x12\n\nextra_json\x18\x10 \x01(\tB\t\n\x07subject\"\x97\x01\n\x13StreamEventsRequest\x12\x0f\n\x07\x63luster\x18\x01 \x01(\t\x12\x14\n\x0c\x64\x65tail_types\x18\x02 \x03(\t\x12\x0f\n\x07service\x18\x03 \x01(\t\x12)\n\x05since\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x66ollow\x18\x05 \x01(\x08\x12\r\n\x05limit\x18\x06 \x01(\x05\"6\n\x14StreamEventsResponse\x12\x1e\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x0f.shoal.v1.Event\"#\n\x0f\x45ventCheckpoint\x12\x10\n\x08revision\x18\x01 \x01(\x03\x32Y\n\x06\x45vents\x12O\n\x0cStreamEvents\x12\x1d.shoal.v1.StreamEventsRequest\x1a\x1e.shoal.v1.StreamEventsResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,13 +33,13 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'shoal.v1.events_pb2', _glob
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_EVENT']._serialized_start=69
-  _globals['_EVENT']._serialized_end=331
-  _globals['_STREAMEVENTSREQUEST']._serialized_start=334
-  _globals['_STREAMEVENTSREQUEST']._serialized_end=485
-  _globals['_STREAMEVENTSRESPONSE']._serialized_start=487
-  _globals['_STREAMEVENTSRESPONSE']._serialized_end=541
-  _globals['_EVENTCHECKPOINT']._serialized_start=543
-  _globals['_EVENTCHECKPOINT']._serialized_end=578
-  _globals['_EVENTS']._serialized_start=580
-  _globals['_EVENTS']._serialized_end=669
+  _globals['_EVENT']._serialized_end=414
+  _globals['_STREAMEVENTSREQUEST']._serialized_start=417
+  _globals['_STREAMEVENTSREQUEST']._serialized_end=568
+  _globals['_STREAMEVENTSRESPONSE']._serialized_start=570
+  _globals['_STREAMEVENTSRESPONSE']._serialized_end=624
+  _globals['_EVENTCHECKPOINT']._serialized_start=626
+  _globals['_EVENTCHECKPOINT']._serialized_end=661
+  _globals['_EVENTS']._serialized_start=663
+  _globals['_EVENTS']._serialized_end=752
 # @@protoc_insertion_point(module_scope)

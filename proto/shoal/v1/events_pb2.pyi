@@ -10,7 +10,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Event(_message.Message):
-    __slots__ = ("id", "detail_type", "source", "account", "time", "region", "resources", "detail_json", "cluster", "service", "revision", "sequence", "detail_zlib")
+    __slots__ = ("id", "detail_type", "source", "account", "time", "region", "resources", "detail_json", "cluster", "service", "revision", "sequence", "detail_zlib", "subject_task", "subject_instance", "extra_json")
     ID_FIELD_NUMBER: _ClassVar[int]
     DETAIL_TYPE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -24,6 +24,9 @@ class Event(_message.Message):
     REVISION_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     DETAIL_ZLIB_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_TASK_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_JSON_FIELD_NUMBER: _ClassVar[int]
     id: str
     detail_type: str
     source: str
@@ -37,7 +40,10 @@ class Event(_message.Message):
     revision: int
     sequence: int
     detail_zlib: bytes
-    def __init__(self, id: _Optional[str] = ..., detail_type: _Optional[str] = ..., source: _Optional[str] = ..., account: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., region: _Optional[str] = ..., resources: _Optional[_Iterable[str]] = ..., detail_json: _Optional[str] = ..., cluster: _Optional[str] = ..., service: _Optional[str] = ..., revision: _Optional[int] = ..., sequence: _Optional[int] = ..., detail_zlib: _Optional[bytes] = ...) -> None: ...
+    subject_task: bytes
+    subject_instance: bytes
+    extra_json: str
+    def __init__(self, id: _Optional[str] = ..., detail_type: _Optional[str] = ..., source: _Optional[str] = ..., account: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., region: _Optional[str] = ..., resources: _Optional[_Iterable[str]] = ..., detail_json: _Optional[str] = ..., cluster: _Optional[str] = ..., service: _Optional[str] = ..., revision: _Optional[int] = ..., sequence: _Optional[int] = ..., detail_zlib: _Optional[bytes] = ..., subject_task: _Optional[bytes] = ..., subject_instance: _Optional[bytes] = ..., extra_json: _Optional[str] = ...) -> None: ...
 
 class StreamEventsRequest(_message.Message):
     __slots__ = ("cluster", "detail_types", "service", "since", "follow", "limit")
