@@ -66,8 +66,9 @@ class ClusterView:
         self._instance_views: dict[str, ContainerInstanceView] = {}  # cache, dropped on any change
         # Counts every change but heartbeats: the controller skips rounds in which nothing happened.
         self.generation = 0
-        # RunTask's placer, kept across calls: instances whose tasks changed since (or that it placed on)
-        # are refreshed, any other change of an instance (registration, drain, agent connection) drops it.
+        # RunTask's placer, kept across calls: instances whose tasks, status, agent connection or health
+        # changed since (or that it placed on) are refreshed; a new registration (attributes, resources)
+        # or a new or removed instance drops it.
         self._placer: Placer | None = None
         self._placer_stale: set[str] = set()
 
@@ -85,7 +86,10 @@ class ClusterView:
             # every other write of an instance bumps its version (registration, drain, attributes...).
             if item is None or old is None or _placement_key(old.value) != _placement_key(item.value):
                 self._instance_views.pop(name, None)
-                self._placer = None
+                if item is None or old is None:
+                    self._placer = None  # a new instance, or one gone
+                else:  # a drain, an agent (dis)connecting, its runtime health: refreshed if that is all
+                    self._placer_stale.add(name)
         elif kind == "services":
             if item is None:
                 self.services.pop(name, None)
@@ -158,8 +162,19 @@ class ClusterView:
             placer = self._placer = Placer(self.snapshot(), seed=secrets.randbits(32))
         else:
             for iid in stale:
-                if placer.knows(iid):
-                    placer.refresh(self.instance_view(iid), self._groups(iid))
+                if iid not in self.instances:
+                    continue
+                view = self.instance_view(iid)
+                if not placer.knows(iid):
+                    if view.status == "INACTIVE":
+                        continue  # never in a snapshot
+                    placer = None
+                    break
+                if not placer.refresh(view, self._groups(iid)):
+                    placer = None
+                    break
+            if placer is None:
+                placer = self._placer = Placer(self.snapshot(), seed=secrets.randbits(32))
         stale.clear()
         return placer
 

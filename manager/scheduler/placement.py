@@ -42,7 +42,7 @@ from shoal.manager.scheduler.model import (
     PlacementPlan,
     TaskRequest,
 )
-from shoal.manager.scheduler.state import InstanceState, build_states
+from shoal.manager.scheduler.state import InstanceState, build_states, same_registration
 from shoal.manager.scheduler.strategies import (
     BINPACK_CPU,
     BINPACK_MEMORY,
@@ -333,11 +333,22 @@ class Placer:
     def knows(self, instance_id: str) -> bool:
         return instance_id in self._by_id
 
-    def refresh(self, view: ContainerInstanceView, groups: Mapping[str, int]) -> None:
+    def refresh(self, view: ContainerInstanceView, groups: Mapping[str, int]) -> bool:
         """Bring one instance back to the cluster's truth: its tasks changed since this placer was built
-        (or it placed tasks there that may not have been committed). Its status, agent connection and
-        attributes must be those it was built with: a change there needs a new placer."""
+        (or it placed tasks there that may not have been committed), or its status, agent connection
+        or runtime health did. False, changing nothing, when its registration (attributes, resources,
+        agent version) changed or it is INACTIVE: that needs a new placer."""
         node = self._by_id[view.instance_id]
+        if view.status == "INACTIVE" or not same_registration(node.view, view):
+            return False
+        usable = view.status == "ACTIVE" and view.agent_connected and view.runtime_ok
+        if (node.status, node.usable) != (view.status, usable):
+            # Who can take a task changed: the indexes (built from usable instances) are built again
+            # as requests come, and memberOf results (agentConnected is one) are evaluated again.
+            self._indexes.clear()
+            self._last = (None, None)
+            for results in self._static.values():
+                results[node.index] = None
         old = node.groups
         node.refresh(view, groups)
         changed = [g for g in old.keys() | groups.keys() if old.get(g, 0) != groups.get(g, 0)]
@@ -352,6 +363,7 @@ class Placer:
             self.log.append((node.index, ""))
         if len(self.log) > _LOG_TRIM:
             self._trim_log()
+        return True
 
     def remaining(self, instance_id: str) -> tuple[int, int]:
         """(CPU units, MiB) still unreserved on an instance after the placements made so far."""

@@ -84,9 +84,12 @@ class InstanceState:
         return self._eval_view
 
     def refresh(self, view: ContainerInstanceView, groups: Mapping[str, int]) -> None:
-        """The instance as the cluster has it now (its tasks changed): what was accounted on it so far
-        is replaced by the truth. Its identity, status and attributes are the same as before."""
+        """The instance as the cluster has it now (its tasks, status, agent connection or runtime health
+        changed): what was accounted on it so far is replaced by the truth. Its identity, attributes and
+        registration are the same as before (`same_registration`)."""
         self.view = self._eval_view = view
+        self.status = view.status
+        self.usable = view.status == "ACTIVE" and view.agent_connected and view.runtime_ok
         self.cpu = view.remaining_cpu
         self.memory = view.remaining_memory
         self.ports = view.used_ports
@@ -109,6 +112,17 @@ class InstanceState:
         self.groups[request.group] = self.groups.get(request.group, 0) + 1
         self.version += 1
         self.priority += priority_step
+
+
+def same_registration(a: ContainerInstanceView, b: ContainerInstanceView) -> bool:
+    """What a placer keeps of an instance for good: a change here needs a new placer."""
+    return (a.instance_id, a.attributes, a.registered_cpu, a.registered_memory, a.agent_version) == (
+        b.instance_id,
+        b.attributes,
+        b.registered_cpu,
+        b.registered_memory,
+        b.agent_version,
+    ) and a.registered_at == b.registered_at
 
 
 def build_states(snapshot: ClusterSnapshot, priorities: Iterable[float]) -> list[InstanceState]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shoal.manager.scheduler import ClusterSnapshot, ContainerInstanceView, Placer, TaskRequest, TaskView
@@ -51,13 +51,13 @@ class Cluster:
         return ClusterSnapshot(views, tuple(t for ts in self.tasks.values() for t in ts))
 
 
-@SETTINGS
+@settings(parent=SETTINGS, max_examples=300)  # instances turning (un)usable mid-run need the examples
 @given(
     base=instances(min_size=2, max_size=8),
     batch=st.tuples(requests(), requests(), requests(GROUPS[0])),
     steps=st.lists(
         st.tuples(
-            st.sampled_from(("run", "run", "other-replica", "stopped")),
+            st.sampled_from(("run", "run", "other-replica", "stopped", "drain", "agent", "runtime")),
             st.integers(0, 2),  # which request
             st.integers(1, 3),  # how many
             st.integers(0, 7),  # which instance, for the changes made elsewhere
@@ -68,7 +68,7 @@ class Cluster:
     ),
     seed=st.integers(0, 3),
 )
-def test_a_kept_placer_refreshed_where_tasks_changed_decides_as_a_fresh_one(
+def test_a_kept_placer_refreshed_where_instances_changed_decides_as_a_fresh_one(
     base: tuple[ContainerInstanceView, ...], batch: tuple[TaskRequest, ...], steps: list, seed: int
 ) -> None:
     cluster = Cluster(base)
@@ -78,7 +78,7 @@ def test_a_kept_placer_refreshed_where_tasks_changed_decides_as_a_fresh_one(
     for kind, which, count, where, committed in steps:
         request = batch[which]
         for iid in stale:  # what the view does on the next RunTask
-            kept.refresh(cluster.view(iid), cluster.groups(iid))
+            assert kept.refresh(cluster.view(iid), cluster.groups(iid)), "the same registration"
         stale.clear()
         if kind == "run":
             reference = ReferencePlacer(cluster.snapshot())
@@ -101,16 +101,29 @@ def test_a_kept_placer_refreshed_where_tasks_changed_decides_as_a_fresh_one(
             iid = ids[where % len(ids)]
             cluster.add(iid, request)
             stale.add(iid)
-        else:  # a task stopped and its resources released
+        elif kind == "stopped":  # a task stopped and its resources released
             iid = ids[where % len(ids)]
             if cluster.tasks[iid]:
                 cluster.tasks[iid].pop(0)
                 stale.add(iid)
+        else:  # the instance drained (or active again), its agent (dis)connected, its engine down or up
+            iid = ids[where % len(ids)]
+            b = cluster.base[iid]
+            if kind == "drain":
+                b = dataclasses.replace(b, status="DRAINING" if b.status == "ACTIVE" else "ACTIVE")
+            elif kind == "agent":
+                b = dataclasses.replace(b, agent_connected=not b.agent_connected)
+            else:
+                b = dataclasses.replace(b, runtime_ok=not b.runtime_ok)
+            cluster.base[iid] = b
+            stale.add(iid)
     for iid in stale:
-        kept.refresh(cluster.view(iid), cluster.groups(iid))
+        assert kept.refresh(cluster.view(iid), cluster.groups(iid))
     fresh = Placer(cluster.snapshot(), seed=seed)
     for a, b in zip(kept.nodes, fresh.nodes, strict=True):
-        assert (a.instance_id, a.cpu, a.memory, a.ports, a.dynamic_free, a.running) == (
+        assert (a.status, a.usable, a.instance_id, a.cpu, a.memory, a.ports, a.dynamic_free, a.running) == (
+            b.status,
+            b.usable,
             b.instance_id,
             b.cpu,
             b.memory,
