@@ -26,6 +26,7 @@ from shoal.v1 import lb_pb2
 log = logging.getLogger(__name__)
 START_WAIT_SECONDS = 5.0  # for the daemon to write its pid file after `haproxy -D` returned
 RELOAD_WAIT_SECONDS = 10.0  # for a new worker to answer on the stats socket
+HOLDS_PER_LINE = 50  # runtime API commands on one line (about 100 bytes each)
 
 
 class Proxy:
@@ -146,16 +147,20 @@ class Proxy:
             if time.monotonic() > deadline:
                 log.warning("the load balancer proxy did not answer; %d new target(s) not held", len(servers))
                 return
-            time.sleep(0.02)
-        self.command("; ".join(haproxy.hold(be, name) for be, name in servers))
+            time.sleep(0.005)
+        for start in range(0, len(servers), HOLDS_PER_LINE):  # within HAProxy's line buffer
+            chunk = servers[start : start + HOLDS_PER_LINE]
+            out = self.command("; ".join(haproxy.hold(be, name) for be, name in chunk)).strip()
+            if out:  # a refusal says why
+                log.warning("holding %d new target(s) DOWN until checked: %s", len(chunk), out[:200])
 
     def _save_states(self, cfg: lb_pb2.LbConfig) -> None:
         """What the running worker's checks found, for the next one (only servers it will still have)."""
         try:
             dump = self.command("show servers state")
         except OSError as exc:
-            log.warning("could not read the servers' state before a reload: %s", exc)
-            dump = ""
+            log.warning("could not read the servers' state: %s", exc)
+            return  # the states kept before stay
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(haproxy.kept_server_states(dump, cfg))
         tmp.replace(self.state_file)
@@ -192,10 +197,14 @@ class Proxy:
             self.error = ""
             return
         if not self.running():
-            self.state_file.unlink(missing_ok=True)  # a new process: nothing has been checked yet
+            # The first configuration: nothing is checked yet. After a crash of HAProxy its targets
+            # start from the states last kept (holding them all would be an outage of checks).
+            previous = self.current
+            if previous is None:
+                self.state_file.unlink(missing_ok=True)
             self._write(cfg)
             self._start()
-            self._hold(haproxy.new_servers(None, cfg))
+            self._hold(haproxy.new_servers(previous, cfg))
             log.info("started the load balancer proxy (%d listener(s))", len(cfg.frontends))
         else:
             p = haproxy.plan(self.current, cfg)
@@ -240,6 +249,9 @@ class Proxy:
                 st.servers.extend(haproxy.parse_stat(self.command("show stat")))
             except OSError as exc:
                 st.running, st.error = False, st.error or f"stats socket: {exc}"
+            else:
+                with contextlib.suppress(OSError):  # a full disk: the states kept before stay
+                    self._save_states(self.current)  # what a restart after a crash starts from
         return st
 
     def forget_reported(self) -> None:

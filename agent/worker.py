@@ -172,13 +172,14 @@ class TaskWorker:
         log.warning("the Docker Engine is not answering; no new task here until it does")
         self._calls_failing = True
         self._set_impaired()
-        self._probe = asyncio.ensure_future(self._probe_engine())
+        if self._probe is None or self._probe.done():
+            self._probe = asyncio.ensure_future(self._probe_engine())
 
     async def _probe_engine(self) -> None:
         while self._calls_failing:
             await asyncio.sleep(ENGINE_PROBE_SECONDS)
             try:
-                await self._call(self.runtime.list_task_containers)
+                await self._call(self.runtime.version)  # no effect but the answer
             except Exception:
                 continue
             if self._calls_failing:
@@ -421,12 +422,27 @@ async def until_engine_answers(
         try:
             return await (call(fn) if call is not None else asyncio.to_thread(fn))
         except Exception as exc:
+            if not _unreachable(exc):
+                raise  # a bug, or a refusal: waiting would not change it
             if waited % 30 < ENGINE_PROBE_SECONDS:  # at once, then every 30 s
                 log.warning(
                     "the Docker Engine is not answering (%s); waiting for it to %s", _short(exc), what
                 )
         await asyncio.sleep(ENGINE_PROBE_SECONDS)
         waited += ENGINE_PROBE_SECONDS
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether an engine call failed for want of an answer: a connection error (OSError: requests'
+    errors are ones) anywhere in its chain; the Docker client wraps the one it meets as it is made."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) and not isinstance(seen, PermissionError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _short(exc: Exception) -> str:

@@ -236,6 +236,4 @@ def parse_stat(text: str) -> list[lb_pb2.LbServerStatus]:
                 current_sessions=int(row.get("scur") or 0),
             )
         )
-        if (row.get("chkfail") or "").isdigit():
-            out[-1].failed_checks = int(row["chkfail"])
     return out

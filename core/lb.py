@@ -103,11 +103,16 @@ def _seen(t: Target, reports: Iterable[Report]) -> list[lb_pb2.LbServerStatus]:
     return [s for r in reports for s in r.status.servers if s.backend == backend and s.server == t.server]
 
 
+_PASSED = ("L4OK", "L6OK", "L7OK", "L7OKC")
+
+
 def _initial(s: lb_pb2.LbServerStatus) -> bool:
-    """Not checked yet, or held DOWN since it was added and rising: no check of it has failed."""
-    if not s.check_status or s.check_status.startswith("INI"):
+    """Not checked yet, or DOWN with its last check passed: rising towards healthyThresholdCount (the
+    proxy holds each new server DOWN until then). A DOWN server whose last check failed is unhealthy."""
+    check = s.check_status.lstrip("* ")  # "* " while a check is running
+    if not check or check.startswith("INI"):
         return True
-    return s.status.startswith("DOWN") and s.HasField("failed_checks") and s.failed_checks == 0
+    return s.status.startswith("DOWN") and check in _PASSED
 
 
 def health(t: Target, reports: Sequence[Report]) -> lb_pb2.TargetHealthDescription:

@@ -454,21 +454,20 @@ async def stream(store: Store, f: event_rules.StreamFilter) -> AsyncIterator[eve
     prefix = store.keys.events_prefix(f.cluster)
 
     def passes(event: events_pb2.Event) -> bool:
-        """The filter; an event that passes is unpacked for sending."""
-        if not event_rules.matches(
+        """The filter (on what is stored: the detail is rendered only for what is sent)."""
+        return event_rules.matches(
             event, detail_types=f.detail_types, service=f.service, since_seconds=f.since_seconds
-        ):
-            return False
-        detailed(event)
-        return True
+        )
 
     items, last = await store.list(prefix, events_pb2.Event)
     matched = [i for i in sorted(items, key=_order) if passes(i.value)]
     if f.limit:
         matched = matched[-f.limit :]
-    for item in matched:
+    for n, item in enumerate(matched):
         item.value.revision = item.mod_revision
-        yield item.value
+        yield detailed(item.value)
+        if n % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)  # thousands of stored events must not stall sessions and leases
     while f.follow:
         try:
             watch = store.watch(prefix, events_pb2.Event, last + 1)
@@ -479,7 +478,7 @@ async def stream(store: Store, f: event_rules.StreamFilter) -> AsyncIterator[eve
                         # Deletions are retention at work (lease expiry, the cap), not events.
                         if change.value is not None and passes(change.value):
                             change.value.revision = change.mod_revision
-                            yield change.value
+                            yield detailed(change.value)
                     last = batch[-1].mod_revision
         except Compacted:
             # Only what is still stored can be sent: list again and go on after the last one sent.
@@ -487,5 +486,5 @@ async def stream(store: Store, f: event_rules.StreamFilter) -> AsyncIterator[eve
             for item in sorted(items, key=_order):
                 if item.mod_revision > last and passes(item.value):
                     item.value.revision = item.mod_revision
-                    yield item.value
+                    yield detailed(item.value)
             last = revision

@@ -19,6 +19,9 @@ class ContainerRuntime(Protocol):
     agents fit in one process.
     """
 
+    def version(self) -> str:
+        """The engine's version; raises while the engine does not answer (no other effect)."""
+
     def set_instance(self, instance_id: str) -> None:
         """The container instance id to label new containers with and to list and watch by."""
 

@@ -47,6 +47,12 @@ class MemoryRuntime:
         self._lock = threading.Lock()
 
     # -- ContainerRuntime ------------------------------------------------------------------------------
+    def version(self) -> str:
+        self.calls.append(("version",))
+        if self.engine_down:
+            raise ConnectionError("connection refused")
+        return "memory"
+
     def set_instance(self, instance_id: str) -> None:
         self.instance_id = instance_id
 
@@ -301,7 +307,7 @@ def test_a_start_that_finds_the_engine_unreachable_impairs_the_instance_until_a_
         await until(lambda: status(w, "t1") == "STOPPED", "the task to fail")
         assert (w.runtime_impaired, w.runtime_changed) == (True, True)
         w.runtime_changed = False  # the session sent its heartbeat
-        await until(lambda: rt.calls.count(("list",)) >= 3, "the probe to ask again")
+        await until(lambda: rt.calls.count(("version",)) >= 3, "the probe to ask again")
         assert w.runtime_impaired, "no answer yet: still IMPAIRED"
         rt.engine_down = False
         await until(lambda: not w.runtime_impaired, "the probe to clear the health")
@@ -354,7 +360,7 @@ def test_a_probe_answer_does_not_clear_a_broken_event_stream(
         w.handle_desired(agent_pb2.DesiredTasks(tasks=[agent_task("t1", [web()])], full=True))
         await until(lambda: status(w, "t1") == "STOPPED", "the task to fail")
         rt.engine_down = False  # calls answer, but events are not flowing yet
-        await until(lambda: rt.calls.count(("list",)) >= 1, "the probe to answer")
+        await until(lambda: rt.calls.count(("version",)) >= 1, "the probe to answer")
         await asyncio.sleep(0.2)
         assert w.runtime_impaired, "the event stream is still broken"
         rt._deliver(ContainerEvent("reconnected", "", "", "", None, ""))
@@ -600,3 +606,24 @@ def test_host_policy_allows_what_it_allows() -> None:
     assert policy.violation(td, td.container_definitions[0]) == ""
     # A symlink under /data that points elsewhere is judged by where it leads.
     assert "outside" in policy.violation(td, td.container_definitions[0], resolve=lambda p: "/etc")
+
+
+def test_waiting_for_the_engine_retries_connection_errors_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(worker_module, "ENGINE_PROBE_SECONDS", 0.01)
+    calls: list[int] = []
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise ConnectionRefusedError("connection refused")
+        return "up"
+
+    def broken() -> str:
+        raise ValueError("a bug, not an engine away")
+
+    async def main() -> None:
+        assert await worker_module.until_engine_answers(flaky, "start") == "up" and len(calls) == 3
+        with pytest.raises(ValueError):
+            await worker_module.until_engine_answers(broken, "start")
+
+    run(main())

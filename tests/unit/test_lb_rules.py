@@ -37,14 +37,11 @@ def report(
     sessions: int = 0,
     at: datetime = NOW + timedelta(seconds=1),
     check: str = "L7OK",
-    failed: int | None = None,
 ):
     st = lb_pb2.LbStatus(running=True)
-    s = st.servers.add(
+    st.servers.add(
         backend="tg_web", server="abc", status=status, check_status=check, current_sessions=sessions
     )
-    if failed is not None:
-        s.failed_checks = failed
     return lb.Report(EDGE, at, st)
 
 
@@ -83,16 +80,16 @@ def test_health_follows_the_proxies_reports() -> None:
 
 def test_a_new_target_held_down_until_its_checks_pass_is_initial_not_unhealthy() -> None:
     """The proxy holds each new server DOWN until healthyThresholdCount checks pass (as ELB sends a new
-    target nothing before): while no check of it failed, it is `initial`."""
+    target nothing before): rising, it is `initial`; once a check fails, `unhealthy` (HAProxy counts
+    no failed check of a server held DOWN, so the last check's result decides)."""
     [t] = lb.targets_of(task(), LBS, {TG: "web"}, "10.0.0.1", False)
     state = lambda *r: lb.health(t, list(r)).target_health.state  # noqa: E731
-    assert state(report("DOWN", check="INI", failed=0)) == "initial"
-    assert state(report("DOWN 1/3", check="L7OK", failed=0)) == "initial"  # rising
-    assert state(report("UP", check="L7OK", failed=0)) == "healthy"
-    assert state(report("DOWN", check="L7STS", failed=1)) == "unhealthy"
-    assert state(report("DOWN 1/3", check="L7OK", failed=2)) == "unhealthy"  # recovering, not new
-    # An older agent does not say how many checks failed: DOWN is unhealthy, as before.
-    assert state(report("DOWN 1/3", check="L7OK")) == "unhealthy"
+    assert state(report("DOWN", check="INI")) == "initial"
+    assert state(report("DOWN 1/3", check="L7OK")) == "initial"  # rising
+    assert state(report("DOWN", check="L4OK")) == "initial"
+    assert state(report("UP", check="L7OK")) == "healthy"
+    assert state(report("DOWN", check="L7STS")) == "unhealthy"
+    assert state(report("DOWN", check="L4CON")) == "unhealthy"  # held, and its checks fail
 
 
 def test_drained_needs_every_proxy_to_have_seen_the_drain_with_no_connection() -> None:

@@ -388,22 +388,20 @@ class LbConfig(_message.Message):
     def __init__(self, frontends: _Optional[_Iterable[_Union[LbFrontend, _Mapping]]] = ..., backends: _Optional[_Iterable[_Union[LbBackend, _Mapping]]] = ...) -> None: ...
 
 class LbServerStatus(_message.Message):
-    __slots__ = ("backend", "server", "status", "check_status", "check_description", "current_sessions", "failed_checks")
+    __slots__ = ("backend", "server", "status", "check_status", "check_description", "current_sessions")
     BACKEND_FIELD_NUMBER: _ClassVar[int]
     SERVER_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CHECK_STATUS_FIELD_NUMBER: _ClassVar[int]
     CHECK_DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     CURRENT_SESSIONS_FIELD_NUMBER: _ClassVar[int]
-    FAILED_CHECKS_FIELD_NUMBER: _ClassVar[int]
     backend: str
     server: str
     status: str
     check_status: str
     check_description: str
     current_sessions: int
-    failed_checks: int
-    def __init__(self, backend: _Optional[str] = ..., server: _Optional[str] = ..., status: _Optional[str] = ..., check_status: _Optional[str] = ..., check_description: _Optional[str] = ..., current_sessions: _Optional[int] = ..., failed_checks: _Optional[int] = ...) -> None: ...
+    def __init__(self, backend: _Optional[str] = ..., server: _Optional[str] = ..., status: _Optional[str] = ..., check_status: _Optional[str] = ..., check_description: _Optional[str] = ..., current_sessions: _Optional[int] = ...) -> None: ...
 
 class LbStatus(_message.Message):
     __slots__ = ("running", "error", "servers")
