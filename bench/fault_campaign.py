@@ -608,7 +608,8 @@ def campaign(args: argparse.Namespace) -> int:
     print("figures")
     if failovers:
         print(f"  leader failover (kill -9 to new leader): median {statistics.median(failovers):.2f}s, "
-              f"max {max(failovers):.2f}s over {len(failovers)}")  # fmt: skip
+              f"max {max(failovers):.2f}s over {len(failovers)}; over 5 s: "
+              f"{', '.join(f'{x:.2f}s' for x in sorted(failovers) if x > 5) or 'none'}")  # fmt: skip
     if api_after_heal:
         print(f"  API answer after heal: median {statistics.median(api_after_heal):.2f}s, "
               f"max {max(api_after_heal):.2f}s")  # fmt: skip
