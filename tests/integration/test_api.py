@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,15 +14,20 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
 
+from shoal.agent.identity import AgentIdentity
 from shoal.client import UNREACHABLE, ShoalClient
 from shoal.core import errors
-from shoal.v1 import api_pb2, api_pb2_grpc, ecs_pb2
+from shoal.v1 import agent_pb2, agent_pb2_grpc, api_pb2, api_pb2_grpc, ecs_pb2, fleet_pb2, fleet_pb2_grpc
 from tests.conftest import BIN, Proc, free_port, wait_for
 
 
-@pytest.fixture(scope="module")
-def api(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[api_pb2_grpc.EcsStub]:
-    root: Path = tmp_path_factory.mktemp("api")
+def start_manager(
+    root: Path, etcd_endpoint: str, prefix: str, *extra: str, replica_of: Path | None = None
+) -> api_pb2_grpc.EcsStub:
+    """A shoal-manager on a real etcd, and an admin's stub of its API; `stub.proc` stops it. A replica
+    (`replica_of` the first manager's data dir) shares its secrets key, CA and admin key."""
+    if replica_of is not None:
+        extra = (*extra, "--secrets-key-file", str(replica_of / "secrets.key"))
     endpoint = f"127.0.0.1:{free_port()}"
     agent_endpoint = f"127.0.0.1:{free_port()}"
     proc = Proc(
@@ -38,13 +44,14 @@ def api(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             "--etcd-endpoints",
             f"http://{etcd_endpoint}",
             "--etcd-prefix",
-            f"/api-{secrets.token_hex(4)}/",
+            prefix,
+            *extra,
         ],
         root / "manager.log",
     ).start()
     ca_file = root / "ca.pem"  # written by the manager on start: the API is TLS with the cluster CA
     wait_for(ca_file.exists, 60, "the manager's ca.pem")
-    key_file = root / "admin.key"  # the bootstrap admin key of this new cluster
+    key_file = (replica_of or root) / "admin.key"  # the bootstrap admin key of this new cluster
     wait_for(key_file.exists, 60, "the manager's admin.key")
     admin_key = key_file.read_text().strip()
     creds = grpc.composite_channel_credentials(
@@ -68,7 +75,52 @@ def api(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     stub.agent_endpoint = agent_endpoint  # type: ignore[attr-defined]
     stub.root = root  # type: ignore[attr-defined]
     stub.admin_key = admin_key  # type: ignore[attr-defined]
+    return stub
+
+
+def register_instance(api, reg: agent_pb2.RegisterInstance) -> agent_pb2.ManagerMessage:
+    """The registration sent over a session of a freshly joined instance (mutual TLS, as agents do)."""
+    if not getattr(api, "join_token", ""):
+        api.join_token = (
+            fleet_pb2_grpc.FleetStub(api.channel)
+            .CreateJoinToken(fleet_pb2.CreateJoinTokenRequest(), timeout=10)
+            .secret
+        )
+    ident = AgentIdentity(Path(tempfile.mkdtemp(dir=api.root)))
+    joined = agent_pb2_grpc.AgentJoinStub(api.channel).Join(
+        agent_pb2.JoinRequest(token=api.join_token, csr_pem=ident.csr_pem()), timeout=10
+    )
+    ca = Path(api.ca_file).read_bytes()
+    ident.store_certificate(joined.certificate_pem, ca)
+    c = ident.load()
+    creds = grpc.ssl_channel_credentials(ca, private_key=c.key_pem, certificate_chain=c.cert_pem)
+    stub = agent_pb2_grpc.AgentSessionStub(grpc.secure_channel(api.agent_endpoint, creds))
+    stream = stub.Session(iter([agent_pb2.AgentMessage(register=reg)]), timeout=10)
+    first = next(stream)
+    stream.cancel()
+    return first
+
+
+def instance_registration(**kw) -> agent_pb2.RegisterInstance:
+    base = dict(
+        cluster="default",
+        registered_resources=[
+            ecs_pb2.Resource(name="CPU", type="INTEGER", integer_value=1024),
+            ecs_pb2.Resource(name="MEMORY", type="INTEGER", integer_value=1024),
+            ecs_pb2.Resource(name="PORTS", type="STRINGSET", string_set_value=["22"]),
+        ],
+        attributes=[ecs_pb2.Attribute(name="ecs.availability-zone", value="az1")],
+        version_info=ecs_pb2.VersionInfo(agent_version="0.1.0"),
+    )
+    base.update(kw)
+    return agent_pb2.RegisterInstance(**base)
+
+
+@pytest.fixture(scope="module")
+def api(etcd_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[api_pb2_grpc.EcsStub]:
+    stub = start_manager(tmp_path_factory.mktemp("api"), etcd_endpoint, f"/api-{secrets.token_hex(4)}/")
     yield stub
+    proc = stub.proc  # type: ignore[attr-defined]
     proc.stop()
     assert "Traceback" not in proc.log(), proc.log()
 

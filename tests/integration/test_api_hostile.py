@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import grpc
 import pytest
 
-from shoal.agent.identity import AgentIdentity
-from shoal.v1 import agent_pb2, agent_pb2_grpc, api_pb2, ecs_pb2, fleet_pb2, fleet_pb2_grpc
-from tests.integration.test_api import api, container, error_of, register_req  # noqa: F401 - fixture
+from shoal.v1 import api_pb2, ecs_pb2
+from tests.integration.test_api import (  # noqa: F401 - the api fixture
+    api,
+    container,
+    error_of,
+    instance_registration,
+    register_instance,
+    register_req,
+)
 
 P = "arn:shoal:ecs:local:000000000000:"
 BIG = "4" + "0" * 399
@@ -187,44 +190,6 @@ def test_per_call_caps(hostile, method: str, request_, field: str) -> None:
 
 
 # -- agents ------------------------------------------------------------------------------------------
-def _register(api, reg: agent_pb2.RegisterInstance) -> agent_pb2.ManagerMessage:  # noqa: F811
-    """The registration sent over a session of a freshly joined instance (mutual TLS, as agents do)."""
-    if not getattr(api, "join_token", ""):
-        api.join_token = (
-            fleet_pb2_grpc.FleetStub(api.channel)
-            .CreateJoinToken(fleet_pb2.CreateJoinTokenRequest(), timeout=10)
-            .secret
-        )
-    ident = AgentIdentity(Path(tempfile.mkdtemp(dir=api.root)))
-    joined = agent_pb2_grpc.AgentJoinStub(api.channel).Join(
-        agent_pb2.JoinRequest(token=api.join_token, csr_pem=ident.csr_pem()), timeout=10
-    )
-    ca = Path(api.ca_file).read_bytes()
-    ident.store_certificate(joined.certificate_pem, ca)
-    c = ident.load()
-    creds = grpc.ssl_channel_credentials(ca, private_key=c.key_pem, certificate_chain=c.cert_pem)
-    stub = agent_pb2_grpc.AgentSessionStub(grpc.secure_channel(api.agent_endpoint, creds))
-    stream = stub.Session(iter([agent_pb2.AgentMessage(register=reg)]), timeout=10)
-    first = next(stream)
-    stream.cancel()
-    return first
-
-
-def _good(**kw) -> agent_pb2.RegisterInstance:
-    base = dict(
-        cluster="default",
-        registered_resources=[
-            ecs_pb2.Resource(name="CPU", type="INTEGER", integer_value=1024),
-            ecs_pb2.Resource(name="MEMORY", type="INTEGER", integer_value=1024),
-            ecs_pb2.Resource(name="PORTS", type="STRINGSET", string_set_value=["22"]),
-        ],
-        attributes=[ecs_pb2.Attribute(name="ecs.availability-zone", value="az1")],
-        version_info=ecs_pb2.VersionInfo(agent_version="0.1.0"),
-    )
-    base.update(kw)
-    return agent_pb2.RegisterInstance(**base)
-
-
 @pytest.mark.parametrize(
     ("resources", "words"),
     [
@@ -236,7 +201,7 @@ def _good(**kw) -> agent_pb2.RegisterInstance:
     ],
 )
 def test_bad_registration_is_refused_and_the_cluster_keeps_working(hostile, resources, words: str) -> None:
-    reply = _register(hostile, _good(registered_resources=resources))
+    reply = register_instance(hostile, instance_registration(registered_resources=resources))
     assert reply.WhichOneof("body") == "rejected"
     assert words in reply.rejected.reason and "registeredResources[0]" in reply.rejected.reason
     # The cluster is whole: reads, placement and deletion all answer.
@@ -260,13 +225,13 @@ def test_bad_registration_is_refused_and_the_cluster_keeps_working(hostile, reso
     ],
 )
 def test_bad_registration_fields(hostile, kw: dict, words: str) -> None:
-    reply = _register(hostile, _good(**kw))
+    reply = register_instance(hostile, instance_registration(**kw))
     assert reply.WhichOneof("body") == "rejected"
     assert words in reply.rejected.reason and len(reply.rejected.reason) < 400
 
 
 def test_list_attributes_pages(hostile) -> None:
-    reply = _register(hostile, _good())
+    reply = register_instance(hostile, instance_registration())
     assert reply.WhichOneof("body") == "registered"
     iid = reply.registered.instance_id
     attrs = [ecs_pb2.Attribute(name=f"a{i}", value="v", target_id=iid) for i in range(3)]
