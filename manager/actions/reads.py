@@ -63,7 +63,9 @@ class Reads:
         if self.view is None:
             items, _ = await self.store.list(self.keys.services_prefix(cluster), ecs_pb2.Service)
             return items
-        return list((await self.view.read(cluster)).services.values())
+        # etcd's order (by name), whatever order the view learnt them in: pages resume by offset.
+        services = (await self.view.read(cluster)).services
+        return [services[name] for name in sorted(services)]
 
     async def service(self, cluster: str, name: str) -> Item[ecs_pb2.Service] | None:
         if self.view is None:

@@ -293,7 +293,7 @@ class Tasks:
             raise InvalidArgument("family", f"{quote(inp.family)} is not a valid family name")
         out = []
         all_tasks = await self.placement.reader.tasks(name)
-        for t in sorted(all_tasks, key=lambda t: (t.created_at.seconds, t.created_at.nanos)):
+        for t in sorted(all_tasks, key=lambda t: (t.created_at.seconds, t.created_at.nanos, t.task_arn)):
             if desired == "PENDING":
                 if t.desired_status != "RUNNING" or t.last_status not in ("PROVISIONING", "PENDING"):
                     continue
