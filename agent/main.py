@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from shoal.agent import host
+from shoal.agent.engine import until_engine_answers
 from shoal.agent.engine_pool import EngineCallPool
 from shoal.agent.identity import AgentIdentity, JoinError
 from shoal.agent.policy import HostPolicy
@@ -19,7 +20,7 @@ from shoal.agent.proxy import Proxy
 from shoal.agent.runtime.docker import DockerRuntime
 from shoal.agent.session import AgentSession
 from shoal.agent.statefile import StateFile
-from shoal.agent.worker import TaskWorker, until_engine_answers
+from shoal.agent.worker import TaskWorker
 from shoal.core.errors import InvalidArgument
 from shoal.core.logs import DEFAULT_AGENT_DRIVERS, check_size
 from shoal.core.ports import RESERVED_PORTS

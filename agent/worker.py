@@ -12,6 +12,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from shoal.agent import engine
 from shoal.agent import state as sm
 from shoal.agent.containers import ContainerEvent, RuntimeFailure
 from shoal.agent.policy import HostPolicy
@@ -30,8 +31,6 @@ SAVE_DELAY_SECONDS = 0.2
 # pull, create and start without waiting behind every other task's first step (the engine itself
 # serialises much of the work).
 START_CONCURRENCY = 8
-# While an engine call found the engine unreachable, how often it is asked again whether it answers.
-ENGINE_PROBE_SECONDS = 2.0
 
 
 class TaskWorker:
@@ -97,7 +96,7 @@ class TaskWorker:
             self.handle(sm.Recovered(tuple(containers), **self._stamp("recover")))
 
     async def until_engine_answers(self, fn: Callable[[], T], what: str) -> T:
-        return await until_engine_answers(fn, what, self._call)
+        return await engine.until_engine_answers(fn, what, self._call)
 
     def stop_events(self) -> None:
         if self._stop_events is not None:
@@ -177,7 +176,7 @@ class TaskWorker:
 
     async def _probe_engine(self) -> None:
         while self._calls_failing:
-            await asyncio.sleep(ENGINE_PROBE_SECONDS)
+            await asyncio.sleep(engine.ENGINE_PROBE_SECONDS)
             try:
                 await self._call(self.runtime.version)  # no effect but the answer
             except Exception:
@@ -409,45 +408,6 @@ class TaskWorker:
             if arn not in self._encoded:
                 self._encoded[arn] = base64.b64encode(without_secrets(at).SerializeToString()).decode()
         self.statefile.save(self.instance_id, self.state.tasks, self._encoded)
-
-
-async def until_engine_answers(
-    fn: Callable[[], T], what: str, call: Callable[[Callable[[], T]], Awaitable[T]] | None = None
-) -> T:
-    """`fn()` (in a thread), tried again every ENGINE_PROBE_SECONDS while the engine does not answer:
-    an agent started while dockerd restarts, or on a VM that boots it before Docker, waits for it (as
-    the ECS agent does) instead of exiting."""
-    waited = 0.0
-    while True:
-        try:
-            return await (call(fn) if call is not None else asyncio.to_thread(fn))
-        except Exception as exc:
-            if not _unreachable(exc):
-                raise  # a bug, or a refusal: waiting would not change it
-            if waited % 30 < ENGINE_PROBE_SECONDS:  # at once, then every 30 s
-                log.warning(
-                    "the Docker Engine is not answering (%s); waiting for it to %s", _short(exc), what
-                )
-        await asyncio.sleep(ENGINE_PROBE_SECONDS)
-        waited += ENGINE_PROBE_SECONDS
-
-
-def _unreachable(exc: BaseException) -> bool:
-    """Whether an engine call failed for want of an answer: a connection error (OSError: requests'
-    errors are ones) anywhere in its chain; the Docker client wraps the one it meets as it is made."""
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            return False
-        if isinstance(seen, OSError) and not isinstance(seen, PermissionError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
 
 
 def with_secrets(cdef: ecs_pb2.ContainerDefinition, at: agent_pb2.AgentTask) -> ecs_pb2.ContainerDefinition:

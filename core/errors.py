@@ -31,6 +31,13 @@ def clip(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     return data[: limit - 3].decode(errors="ignore") + "…"
 
 
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception for a log line or a reason: its first line, cut short (the Docker client's errors
+    carry the engine's own words in `explanation`)."""
+    text = str(getattr(exc, "explanation", None) or exc).strip().splitlines()
+    return text[0][:limit] if text else type(exc).__name__
+
+
 class ShoalError(Exception):
     """A failure the caller can act on; never a bug."""
 

@@ -26,6 +26,7 @@ from shoal.agent.containers import (
     RuntimeFailure,
 )
 from shoal.agent.runtime import cgroups
+from shoal.core.errors import one_line
 from shoal.core.labels import (
     LABEL_CLUSTER,
     LABEL_CONTAINER_NAME,
@@ -154,9 +155,9 @@ class DockerRuntime:
                 # Said once per image: without a registry every start would repeat it.
                 level = logging.DEBUG if image in self._fallback_logged else logging.INFO
                 self._fallback_logged.add(image)
-                log.log(level, "pull of %s failed (%s); using the cached image", image, _short(exc))
+                log.log(level, "pull of %s failed (%s); using the cached image", image, one_line(exc))
                 return
-            raise RuntimeFailure(f"CannotPullContainerError: pull image {image}: {_short(exc)}") from exc
+            raise RuntimeFailure(f"CannotPullContainerError: pull image {image}: {one_line(exc)}") from exc
 
     def _has_image(self, image: str) -> bool:
         try:
@@ -282,11 +283,11 @@ class DockerRuntime:
         except docker.errors.ImageNotFound as exc:
             self.release_ports(bindings)
             raise RuntimeFailure(
-                f"CannotPullContainerError: image {c.image} not found: {_short(exc)}"
+                f"CannotPullContainerError: image {c.image} not found: {one_line(exc)}"
             ) from exc
         except (docker.errors.APIError, TypeError, ValueError) as exc:
             self.release_ports(bindings)  # no container holds them
-            raise RuntimeFailure(f"CannotCreateContainerError: {_short(exc)}") from exc
+            raise RuntimeFailure(f"CannotCreateContainerError: {one_line(exc)}") from exc
         except requests.exceptions.ConnectionError as exc:
             self.release_ports(bindings)
             raise RuntimeFailure(f"CannotCreateContainerError: {_unreachable(exc)}") from exc
@@ -296,7 +297,7 @@ class DockerRuntime:
         try:
             self.client.api.start(container_id)
         except docker.errors.APIError as exc:
-            raise RuntimeFailure(f"CannotStartContainerError: {_short(exc)}") from exc
+            raise RuntimeFailure(f"CannotStartContainerError: {one_line(exc)}") from exc
         except requests.exceptions.ConnectionError as exc:
             raise RuntimeFailure(f"CannotStartContainerError: {_unreachable(exc)}") from exc
 
@@ -307,7 +308,7 @@ class DockerRuntime:
         except docker.errors.NotFound:
             pass
         except docker.errors.APIError as exc:
-            log.warning("stop of %s failed: %s", container_id[:12], _short(exc))
+            log.warning("stop of %s failed: %s", container_id[:12], one_line(exc))
 
     def remove(self, container_id: str) -> None:
         with contextlib.suppress(docker.errors.NotFound):
@@ -323,7 +324,7 @@ class DockerRuntime:
                 except docker.errors.NotFound:
                     pass
                 except docker.errors.APIError as exc:
-                    log.warning("could not remove volume %s: %s", source, _short(exc))
+                    log.warning("could not remove volume %s: %s", source, one_line(exc))
 
     def release_ports(self, bindings: list[Binding]) -> None:
         with self._ports_lock:
@@ -474,9 +475,9 @@ class DockerRuntime:
             )
             api._raise_for_status(res)
         except docker.errors.NotFound as exc:
-            raise RuntimeFailure(f"ContainerVanishedError: {_short(exc)}") from exc
+            raise RuntimeFailure(f"ContainerVanishedError: {one_line(exc)}") from exc
         except docker.errors.APIError as exc:
-            raise RuntimeFailure(f"CannotReadLogsError: {_short(exc)}") from exc
+            raise RuntimeFailure(f"CannotReadLogsError: {one_line(exc)}") from exc
         return LogFrames(res)
 
     def exec_open(
@@ -489,9 +490,9 @@ class DockerRuntime:
             )["Id"]
             sock = self.client.api.exec_start(exec_id, tty=tty, socket=True)
         except docker.errors.NotFound as exc:
-            raise RuntimeFailure(f"ContainerVanishedError: {_short(exc)}") from exc
+            raise RuntimeFailure(f"ContainerVanishedError: {one_line(exc)}") from exc
         except docker.errors.APIError as exc:
-            raise RuntimeFailure(f"ExecuteCommandError: {_short(exc)}") from exc
+            raise RuntimeFailure(f"ExecuteCommandError: {one_line(exc)}") from exc
         return ExecSession(self.client.api, exec_id, sock, tty)
 
     # -- events ------------------------------------------------------------------------------------
@@ -574,12 +575,12 @@ class DockerRuntime:
                     return
                 if broke_at is None:
                     broke_at = time.monotonic()
-                    log.warning("docker event stream broke (%s); reopening", _short(exc))
+                    log.warning("docker event stream broke (%s); reopening", one_line(exc))
                     # The engine is not answering: no new work here until it does (the instance's
                     # CONTAINER_RUNTIME health); its reopening says `reconnected`.
                     deliver(ContainerEvent("disconnected", "", "", "", None, ""))
                 else:  # said once per outage, not once per attempt
-                    log.debug("docker event stream still closed (%s)", _short(exc))
+                    log.debug("docker event stream still closed (%s)", one_line(exc))
                 stop.wait(delay)
                 delay = min(delay * 2, EVENTS_RETRY_MAX)
 
@@ -737,9 +738,4 @@ def _split_image(image: str) -> tuple[str, str | None]:
 
 
 def _unreachable(exc: Exception) -> str:
-    return f"{ENGINE_UNREACHABLE} ({_short(exc)})"
-
-
-def _short(exc: Exception) -> str:
-    text = getattr(exc, "explanation", None) or str(exc)
-    return str(text).strip().splitlines()[0][:300] if text else type(exc).__name__
+    return f"{ENGINE_UNREACHABLE} ({one_line(exc)})"

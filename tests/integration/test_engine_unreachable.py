@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from google.protobuf import json_format
 
-from shoal.agent import worker as worker_module
+from shoal.agent import engine
 from shoal.agent.runtime.docker import DockerRuntime
 from shoal.agent.statefile import StateFile
 from shoal.agent.worker import TaskWorker
@@ -131,7 +131,7 @@ def test_a_call_that_finds_the_engine_gone_impairs_the_instance_before_its_strea
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(worker_module, "ENGINE_PROBE_SECONDS", 0.2)
+    monkeypatch.setattr(engine, "ENGINE_PROBE_SECONDS", 0.2)
     instance = f"i-{secrets.token_hex(6)}"
     caplog.set_level(logging.INFO)
 
