@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from google.protobuf import json_format
 
-from shoal.agent import worker as worker_module
+from shoal.agent import engine
 from shoal.agent.containers import Binding, ContainerEvent, ContainerState, RuntimeFailure
 from shoal.agent.policy import HostPolicy
 from shoal.agent.runtime.base import ContainerRuntime
@@ -293,18 +293,27 @@ def test_an_engine_restart_that_swallowed_the_die_event_still_stops_the_task(tmp
     run(main())
 
 
+@pytest.fixture
+def fast_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "ENGINE_PROBE_SECONDS", 0.05)
+
+
+async def fail_a_start(w: TaskWorker, rt: MemoryRuntime) -> None:
+    """A task sent while the engine is down: its start fails with the engine unreachable."""
+    rt.engine_down = True
+    w.handle_desired(agent_pb2.DesiredTasks(tasks=[agent_task("t1", [web()])], full=True))
+    await until(lambda: status(w, "t1") == "STOPPED", "the task to fail")
+
+
+@pytest.mark.usefixtures("fast_probe")
 def test_a_start_that_finds_the_engine_unreachable_impairs_the_instance_until_a_probe_answers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     # dockerd removes its socket seconds before its event stream ends: the failed call must say so.
-    monkeypatch.setattr(worker_module, "ENGINE_PROBE_SECONDS", 0.05)
-
     async def main() -> None:
         rt = MemoryRuntime()
         w = await started_worker(rt, tmp_path)
-        rt.engine_down = True
-        w.handle_desired(agent_pb2.DesiredTasks(tasks=[agent_task("t1", [web()])], full=True))
-        await until(lambda: status(w, "t1") == "STOPPED", "the task to fail")
+        await fail_a_start(w, rt)
         assert (w.runtime_impaired, w.runtime_changed) == (True, True)
         w.runtime_changed = False  # the session sent its heartbeat
         await until(lambda: rt.calls.count(("version",)) >= 3, "the probe to ask again")
@@ -320,11 +329,9 @@ def test_a_start_that_finds_the_engine_unreachable_impairs_the_instance_until_a_
     run(main())
 
 
-def test_an_agent_restarted_while_its_engine_is_down_waits_for_it_to_recover(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("fast_probe")
+def test_an_agent_restarted_while_its_engine_is_down_waits_for_it_to_recover(tmp_path: Path) -> None:
     """The agent restarted in the seconds a dockerd restart takes: it used to exit on the failed listing."""
-    monkeypatch.setattr(worker_module, "ENGINE_PROBE_SECONDS", 0.05)
 
     async def main() -> None:
         rt = MemoryRuntime()
@@ -346,19 +353,14 @@ def test_an_agent_restarted_while_its_engine_is_down_waits_for_it_to_recover(
     run(main())
 
 
-def test_a_probe_answer_does_not_clear_a_broken_event_stream(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(worker_module, "ENGINE_PROBE_SECONDS", 0.05)
-
+@pytest.mark.usefixtures("fast_probe")
+def test_a_probe_answer_does_not_clear_a_broken_event_stream(tmp_path: Path) -> None:
     async def main() -> None:
         rt = MemoryRuntime()
         w = await started_worker(rt, tmp_path)
         assert rt._deliver is not None
-        rt.engine_down = True
         rt._deliver(ContainerEvent("disconnected", "", "", "", None, ""))
-        w.handle_desired(agent_pb2.DesiredTasks(tasks=[agent_task("t1", [web()])], full=True))
-        await until(lambda: status(w, "t1") == "STOPPED", "the task to fail")
+        await fail_a_start(w, rt)
         rt.engine_down = False  # calls answer, but events are not flowing yet
         await until(lambda: rt.calls.count(("version",)) >= 1, "the probe to answer")
         await asyncio.sleep(0.2)
@@ -609,7 +611,7 @@ def test_host_policy_allows_what_it_allows() -> None:
 
 
 def test_waiting_for_the_engine_retries_connection_errors_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(worker_module, "ENGINE_PROBE_SECONDS", 0.01)
+    monkeypatch.setattr(engine, "ENGINE_PROBE_SECONDS", 0.01)
     calls: list[int] = []
 
     def flaky() -> str:
@@ -622,8 +624,8 @@ def test_waiting_for_the_engine_retries_connection_errors_only(monkeypatch: pyte
         raise ValueError("a bug, not an engine away")
 
     async def main() -> None:
-        assert await worker_module.until_engine_answers(flaky, "start") == "up" and len(calls) == 3
+        assert await engine.until_engine_answers(flaky, "start") == "up" and len(calls) == 3
         with pytest.raises(ValueError):
-            await worker_module.until_engine_answers(broken, "start")
+            await engine.until_engine_answers(broken, "start")
 
     run(main())
