@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import secrets
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +15,7 @@ from google.protobuf import json_format
 from shoal.agent.runtime.docker import ContainerEvent, DockerRuntime, RuntimeFailure, cpu_shares
 from shoal.v1 import ecs_pb2
 from tests.conftest import wait_for
+from tests.engine_relay import EngineRelay
 
 
 @pytest.fixture
@@ -292,57 +290,10 @@ def test_health_check_none_turns_the_images_own_check_off(
     assert docker_client.api.inspect_container(kept)["Config"]["Healthcheck"]["Test"] == ["CMD", "false"]
 
 
-class EngineRelay:
-    """A unix socket relayed to the machine's Docker Engine that can go away and come back, as a
-    restarted dockerd's socket does, without touching the engine itself."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.conns: list[socket.socket] = []
-        self.server: socket.socket | None = None
-        self.up()
-
-    def up(self) -> None:
-        self.server = socket.socket(socket.AF_UNIX)
-        self.server.bind(self.path)
-        self.server.listen(16)
-        threading.Thread(target=self._accept, args=(self.server,), daemon=True).start()
-
-    def down(self) -> None:
-        assert self.server is not None
-        self.server.close()
-        os.unlink(self.path)
-        for c in self.conns:
-            with contextlib.suppress(OSError):
-                c.shutdown(socket.SHUT_RDWR)
-            c.close()
-        self.conns.clear()
-
-    def _accept(self, server: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = server.accept()
-            except OSError:
-                return
-            engine = socket.socket(socket.AF_UNIX)
-            engine.connect("/var/run/docker.sock")
-            self.conns += [client, engine]
-            for a, b in ((client, engine), (engine, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(a: socket.socket, b: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := a.recv(65536):
-                b.sendall(data)
-        with contextlib.suppress(OSError):
-            b.shutdown(socket.SHUT_WR)
-
-
 def test_an_engine_away_fails_starts_cleanly_and_its_return_is_announced(
     runtime: DockerRuntime, tmp_path, busybox_image
 ) -> None:
-    relay, real = EngineRelay(str(tmp_path / "docker.sock")), runtime.client
+    relay, real = EngineRelay(tmp_path / "docker.sock"), runtime.client
     runtime.client = docker.DockerClient(base_url=f"unix://{relay.path}", version="1.41", timeout=10)
     events: list[ContainerEvent] = []
     stop, connected = threading.Event(), threading.Event()

@@ -5,11 +5,9 @@ machine's engine behind a socket the test can shut."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -27,72 +25,14 @@ from shoal.agent.worker import TaskWorker
 from shoal.core.labels import LABEL_INSTANCE_ID
 from shoal.core.tasks import ENGINE_UNREACHABLE
 from shoal.v1 import agent_pb2, ecs_pb2
-
-ENGINE = "/var/run/docker.sock"
-
-
-class EngineDoor:
-    """A unix socket that forwards to the machine's engine. `shut()` does what a stopping dockerd does:
-    the socket goes away and calls fail, while the event streams already open stay open."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._server: socket.socket | None = None
-        self._calls: list[socket.socket] = []  # client ends of connections that are not event streams
-        self._lock = threading.Lock()
-        self.open()
-
-    def open(self) -> None:
-        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        server.bind(str(self.path))
-        server.listen(64)
-        self._server = server
-        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
-
-    def shut(self) -> None:
-        assert self._server is not None
-        self._server.close()
-        self.path.unlink()
-        with self._lock:
-            for conn in self._calls:  # pooled keep-alive connections die with the engine's listener
-                with contextlib.suppress(OSError):
-                    conn.shutdown(socket.SHUT_RDWR)
-            self._calls.clear()
-
-    def _accept(self, server: socket.socket) -> None:
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        up.connect(ENGINE)
-        first = conn.recv(65536)
-        if b"/events" not in first.split(b"\r\n", 1)[0]:  # the request line
-            with self._lock:
-                self._calls.append(conn)
-        up.sendall(first)
-        threading.Thread(target=_pump, args=(up, conn), daemon=True).start()
-        _pump(conn, up)
-
-
-def _pump(src: socket.socket, dst: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        while data := src.recv(65536):
-            dst.sendall(data)
-    for s in (src, dst):
-        with contextlib.suppress(OSError):
-            s.shutdown(socket.SHUT_RDWR)
+from tests.engine_relay import ENGINE, EngineRelay
 
 
 @pytest.fixture
-def door(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, docker_client) -> Iterator[EngineDoor]:
+def door(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, docker_client) -> Iterator[EngineRelay]:
     if not os.path.exists(ENGINE):
         pytest.fail(f"{ENGINE} is missing: the machine's dockerd must run (see .ci/run)", pytrace=False)
-    d = EngineDoor(tmp_path / "engine.sock")
+    d = EngineRelay(tmp_path / "engine.sock")
     monkeypatch.setenv("DOCKER_HOST", f"unix://{d.path}")
     yield d
 
@@ -124,7 +64,7 @@ async def _until(predicate, what: str, timeout: float = 30.0) -> None:
 
 
 def test_a_call_that_finds_the_engine_gone_impairs_the_instance_before_its_stream_ends(
-    door: EngineDoor,
+    door: EngineRelay,
     busybox_image: str,
     docker_client,
     tmp_path: Path,
@@ -146,7 +86,7 @@ def test_a_call_that_finds_the_engine_gone_impairs_the_instance_before_its_strea
             await _until(lambda: w.tasks[first.task.task_arn].status == "RUNNING", "the first task to run")
             assert not w.runtime_impaired
 
-            door.shut()
+            door.down(keep_streams=True)
             w.handle_desired(agent_pb2.DesiredTasks(tasks=[first, second], full=True))
             await _until(lambda: w.tasks[second.task.task_arn].status == "STOPPED", "the second to fail")
             (why,) = [c.reason for c in w.tasks[second.task.task_arn].containers.values()]
@@ -155,7 +95,7 @@ def test_a_call_that_finds_the_engine_gone_impairs_the_instance_before_its_strea
             assert "docker event stream" not in caplog.text, "the stream broke: this is not what is tested"
             assert w.tasks[first.task.task_arn].status == "RUNNING"
 
-            door.open()
+            door.up()
             await _until(lambda: not w.runtime_impaired, "the probe to find the engine back")
             w.handle_desired(agent_pb2.DesiredTasks(tasks=[first, third], full=True))
             await _until(lambda: w.tasks[third.task.task_arn].status == "RUNNING", "the third task to run")
@@ -169,10 +109,10 @@ def test_a_call_that_finds_the_engine_gone_impairs_the_instance_before_its_strea
     asyncio.run(asyncio.wait_for(main(), 120))
 
 
-def test_an_agent_started_before_its_engine_waits_for_it(door: EngineDoor, tmp_path: Path) -> None:
+def test_an_agent_started_before_its_engine_waits_for_it(door: EngineRelay, tmp_path: Path) -> None:
     """A VM that boots the agent before Docker (or a dockerd restarting): the agent waits, saying so,
     and carries on once the engine answers; it used to exit."""
-    door.shut()
+    door.down(keep_streams=True)
     agent = subprocess.Popen(
         [sys.executable, "-m", "shoal.agent.main", "--insecure", "--manager", "127.0.0.1:9",
          "--data-dir", str(tmp_path / "agent")],
@@ -193,7 +133,7 @@ def test_an_agent_started_before_its_engine_waits_for_it(door: EngineDoor, tmp_p
         assert said("the Docker Engine is not answering", 20), "".join(lines)
         time.sleep(3)
         assert agent.poll() is None, "the agent exited: " + "".join(lines)
-        door.open()
+        door.up()
         # Past the engine: it now tries to reach the (absent) manager.
         assert said("session to 127.0.0.1:9", 30), "".join(lines)
         assert agent.poll() is None and "Traceback" not in "".join(lines), "".join(lines)
