@@ -43,6 +43,8 @@ def unreachable(exc: BaseException) -> bool:
     for _ in range(8):
         if seen is None:
             return False
+        if getattr(seen, "response", None) is not None:
+            return False  # an HTTP answer (the Docker client's APIError is an OSError): it did answer
         if isinstance(seen, OSError) and not isinstance(seen, PermissionError):
             return True
         seen = seen.__cause__ or seen.__context__

@@ -12,7 +12,9 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import docker.errors
 import pytest
+import requests
 from google.protobuf import json_format
 
 from shoal.agent import engine
@@ -623,9 +625,16 @@ def test_waiting_for_the_engine_retries_connection_errors_only(monkeypatch: pyte
     def broken() -> str:
         raise ValueError("a bug, not an engine away")
 
+    def refused() -> str:  # the engine answered 404: an HTTP error, which requests makes an OSError
+        response = requests.Response()
+        response.status_code = 404
+        raise docker.errors.NotFound("No such container: x", response=response)
+
     async def main() -> None:
         assert await engine.until_engine_answers(flaky, "start") == "up" and len(calls) == 3
         with pytest.raises(ValueError):
             await engine.until_engine_answers(broken, "start")
+        with pytest.raises(docker.errors.NotFound):
+            await asyncio.wait_for(engine.until_engine_answers(refused, "start"), 2)
 
     run(main())
