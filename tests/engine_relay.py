@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 ENGINE = "/var/run/docker.sock"
@@ -50,24 +51,40 @@ class EngineRelay:
                 conn, _ = server.accept()
             except OSError:
                 return
+            with self._lock:  # counted from the start: one accepted just before down() is cut too
+                self._calls.append(conn)
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
         up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        up.connect(ENGINE)
-        first = conn.recv(65536)
-        stream = b"/events" in first.split(b"\r\n", 1)[0]  # the request line
-        with self._lock:
-            (self._streams if stream else self._calls).append(conn)
-        up.sendall(first)
+        try:
+            up.connect(ENGINE)
+        except OSError:
+            conn.close()
+            return
         threading.Thread(target=_pump, args=(up, conn), daemon=True).start()
-        _pump(conn, up)
+        _pump(conn, up, self._saw_request)
+
+    def _saw_request(self, conn: socket.socket, data: bytes) -> None:
+        """A keep-alive connection may carry calls first and then an event stream (GET /events)."""
+        if b" /events" in data or b"/events?" in data:
+            with self._lock:
+                if conn in self._calls:
+                    self._calls.remove(conn)
+                    self._streams.append(conn)
 
 
-def _pump(src: socket.socket, dst: socket.socket) -> None:
+def _pump(
+    src: socket.socket, dst: socket.socket, seen: Callable[[socket.socket, bytes], None] | None = None
+) -> None:
     with contextlib.suppress(OSError):
         while data := src.recv(65536):
+            if seen is not None:
+                seen(src, data)
             dst.sendall(data)
     for s in (src, dst):
         with contextlib.suppress(OSError):
             s.shutdown(socket.SHUT_RDWR)
+    if seen is not None:  # the client side's pump is the last user of both sockets
+        src.close()
+        dst.close()
