@@ -342,6 +342,7 @@ def delete_scheduled_action(
 @scaling.command("describe-activities")
 @_service_opt
 @click.option("--max-results", type=int, default=50)
+@click.option("--starting-token", default="", help="the NextToken printed by an earlier listing: older ones")
 @click.option(
     "--include-not-scaled-activities/--exclude-not-scaled-activities",
     default=True,
@@ -351,6 +352,7 @@ def delete_scheduled_action(
 def describe_activities(
     service: str,
     max_results: int,
+    starting_token: str,
     include_not_scaled_activities: bool,
     endpoint: str | None,
     cluster: str | None,
@@ -364,12 +366,16 @@ def describe_activities(
             service=service,
             max_results=max_results,
             include_not_scaled_activities=include_not_scaled_activities,
+            next_token=starting_token,
         )
     )
-    c.emit(
-        resp,
-        lambda: print_table(
+
+    def table() -> None:
+        print_table(
             ["TIME", "STATUS", "CAUSE"],
             [[ts(a.start_time), a.status_code, a.cause] for a in resp.scaling_activities],
-        ),
-    )
+        )
+        if resp.next_token:
+            click.echo(f"NextToken: {resp.next_token}", err=True)
+
+    c.emit(resp, table)

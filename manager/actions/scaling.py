@@ -22,6 +22,8 @@ from shoal.v1 import ecs_pb2, metrics_pb2, scaling_pb2
 
 NAMESPACE = "ecs"
 DIMENSION = "ecs:service:DesiredCount"
+# record_activity's ids: nanoseconds since the epoch, zero-padded, and a random suffix.
+ACTIVITY_ID_RE = re.compile(r"[0-9]{20}-[0-9a-f]{8}")
 NAME_RE = re.compile(r"[A-Za-z0-9_.:+=@ -]{1,256}")  # AWS allows printable names; `/` would split the key
 MAX_CAPACITY = 10000  # UpdateService's desiredCount limit
 MAX_COOLDOWN = 86400
@@ -462,15 +464,33 @@ class Scaling:
     async def describe_activities(
         self, cluster_ref: str, service: str, max_results: int, include_not_scaled: bool
     ) -> list[scaling_pb2.ScalingActivity]:
+        """The newest activities (one page)."""
+        page, _ = await self.activities_page(cluster_ref, service, max_results, include_not_scaled, "")
+        return page
+
+    async def activities_page(
+        self, cluster_ref: str, service: str, max_results: int, include_not_scaled: bool, next_token: str
+    ) -> tuple[list[scaling_pb2.ScalingActivity], str]:
+        """Newest first, and a NextToken when older ones remain: the last returned activity's id, so
+        that activities recorded meanwhile neither repeat nor hide one on the next page."""
         cluster = (await self.clusters.get(cluster_ref)).cluster_name
         svc = arns.service_name(service, "service")
         if not 0 <= max_results <= 1000:
             raise InvalidArgument("MaxResults", f"must be between 1 and 1000, got {max_results}")
+        if next_token and not ACTIVITY_ID_RE.fullmatch(next_token):
+            raise InvalidArgument("NextToken", "is not a token returned by a previous call")
         items, _ = await self.store.list(
             self.keys.scaling_activities_prefix(cluster, svc), scaling_pb2.ScalingActivity
         )
-        out = [i.value for i in reversed(items) if include_not_scaled or not i.value.not_scaled_reasons]
-        return out[: max_results or 50]
+        out = [
+            i.value
+            for i in reversed(items)
+            if (include_not_scaled or not i.value.not_scaled_reasons)
+            and (not next_token or i.value.activity_id < next_token)
+        ]
+        size = max_results or 50
+        page = out[:size]
+        return page, (page[-1].activity_id if len(out) > size else "")
 
     async def record_activity(
         self,

@@ -63,7 +63,11 @@ class ScalingServicer(scaling_pb2_grpc.ScalingServicer):
 
     @handles_errors
     async def DescribeScalingActivities(self, request, context):
-        activities = await self.scaling.describe_activities(
-            request.cluster, request.service, request.max_results, request.include_not_scaled_activities
+        activities, nxt = await self.scaling.activities_page(
+            request.cluster,
+            request.service,
+            request.max_results,
+            request.include_not_scaled_activities,
+            request.next_token,
         )
-        return scaling_pb2.DescribeScalingActivitiesResponse(scaling_activities=activities)
+        return scaling_pb2.DescribeScalingActivitiesResponse(scaling_activities=activities, next_token=nxt)

@@ -67,6 +67,7 @@ _FIELDS: dict[str, dict[str, str | None]] = {
     "DescribeScalingActivities": {
         "MaxResults": "max_results",
         "IncludeNotScaledActivities": "include_not_scaled_activities",
+        "NextToken": "next_token",
     },
 }
 # Where AWS requires ResourceId (and ScalableDimension); the Describe actions take it optionally.
@@ -194,7 +195,10 @@ def encode_response(action: str, responses: list[Message]) -> dict[str, Any]:
     if action == "DescribeScheduledActions":
         return {"ScheduledActions": [_aws(a) for a in r.scheduled_actions]}
     if action == "DescribeScalingActivities":
-        return {"ScalingActivities": [_aws(a) for a in r.scaling_activities]}
+        out: dict = {"ScalingActivities": [_aws(a) for a in r.scaling_activities]}
+        if r.next_token:
+            out["NextToken"] = r.next_token
+        return out
     return {}  # the Deregister/Delete/PutScheduledAction actions answer an empty object
 
 

@@ -461,6 +461,23 @@ def test_boto3_application_autoscaling(ecs: Ecs, busybox_image: str) -> None:
         time.sleep(0.5)
     assert activities and activities[0]["ResourceId"] == rid, activities
     assert activities[0]["StartTime"].year >= 2024
+    # boto3's paginator follows NextToken: pages of one read what one call reads. A second activity:
+    # MinCapacity raised again.
+    aas.register_scalable_target(**dim, MinCapacity=2, MaxCapacity=3)
+    every = {"ServiceNamespace": "ecs", "ResourceId": rid, "IncludeNotScaledActivities": True}
+    for _ in range(120):
+        whole = aas.describe_scaling_activities(**every)["ScalingActivities"]
+        if len(whole) >= 2:
+            break
+        time.sleep(0.5)
+    assert len(whole) >= 2, whole
+    pages = list(
+        aas.get_paginator("describe_scaling_activities").paginate(**every, PaginationConfig={"PageSize": 1})
+    )
+    paged = [a["ActivityId"] for p in pages for a in p["ScalingActivities"]]
+    ids = [a["ActivityId"] for a in whole]
+    assert len(pages) >= 2 and len(set(paged)) == len(paged), paged  # no repeat
+    assert [i for i in paged if i in ids] == ids, (paged, ids)  # no gap (newer ones may come first)
 
     # A key of its own: test_every_error_is_the_aws_error revokes the fixture's read-only key.
     out = ecs.cluster.shoal(

@@ -188,6 +188,18 @@ def test_target_tracking_schedule_and_step_policy(cluster: LocalCluster, tmp_pat
     print(f"load stop -> scale-in (with a manager restart): {time.monotonic() - load_off:.1f} s")
     causes = [a["Cause"] for a in activities(c, "burn")]
     assert any("above target 20 %" in x for x in causes), causes  # the scale-out, from before the restart
+    # Older ones, one page at a time through --starting-token (the scaler may add newer ones meanwhile).
+    ids = [a["ActivityId"] for a in activities(c, "burn")]
+    paged, token = [], ""
+    while True:
+        more = ("--starting-token", token) if token else ()
+        page = c.json("scaling", "describe-activities", "--service", "burn", "--max-results", "2", *more)
+        paged += [a["ActivityId"] for a in page["ScalingActivities"]]
+        token = page.get("NextToken", "")
+        if not token:
+            break
+    assert len(ids) > 2 and len(set(paged)) == len(paged), paged
+    assert [i for i in paged if i in ids] == ids, (paged, ids)
     policies = c.json("scaling", "describe-policies", "--service", "burn")["ScalingPolicies"]
     assert policies[0]["TargetTrackingScalingPolicyConfiguration"]["ScaleInCooldown"] == 30
 

@@ -253,3 +253,29 @@ def test_step_policy_on_alarm_and_scheduled_action(etcd_endpoint: str) -> None:
         await store.close()
 
     asyncio.run(asyncio.wait_for(body(), 60))
+
+
+def test_activities_page_newest_first_and_resume_after_their_last(etcd_endpoint: str) -> None:
+    async def body() -> None:
+        store, _, scaling = await setup(etcd_endpoint)
+        for n in range(7):
+            await scaling.record_activity("default", "web", scaling_pb2.ScalingActivity(cause=f"a{n}"))
+        whole = [a.cause for a in await scaling.describe_activities("default", "web", 100, True)]
+        assert whole == [f"a{n}" for n in reversed(range(7))]
+        pieces: list[str] = []
+        page, token = await scaling.activities_page("default", "web", 3, True, "")
+        while True:
+            pieces += [a.cause for a in page]
+            # One recorded between pages is newer than the token: it neither repeats nor hides one.
+            await scaling.record_activity("default", "web", scaling_pb2.ScalingActivity(cause="later"))
+            if not token:
+                break
+            page, token = await scaling.activities_page("default", "web", 3, True, token)
+        assert pieces == whole
+        for bad in ("3", "x" * 29, page[0].activity_id + "\n"):
+            with pytest.raises(InvalidArgument) as err:
+                await scaling.activities_page("default", "web", 3, True, bad)
+            assert err.value.field == "NextToken"
+        await store.close()
+
+    asyncio.run(asyncio.wait_for(body(), 60))

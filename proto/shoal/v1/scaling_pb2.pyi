@@ -372,22 +372,26 @@ class DeleteScheduledActionResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class DescribeScalingActivitiesRequest(_message.Message):
-    __slots__ = ("cluster", "service", "max_results", "include_not_scaled_activities")
+    __slots__ = ("cluster", "service", "max_results", "include_not_scaled_activities", "next_token")
     CLUSTER_FIELD_NUMBER: _ClassVar[int]
     SERVICE_FIELD_NUMBER: _ClassVar[int]
     MAX_RESULTS_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_NOT_SCALED_ACTIVITIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_TOKEN_FIELD_NUMBER: _ClassVar[int]
     cluster: str
     service: str
     max_results: int
     include_not_scaled_activities: bool
-    def __init__(self, cluster: _Optional[str] = ..., service: _Optional[str] = ..., max_results: _Optional[int] = ..., include_not_scaled_activities: _Optional[bool] = ...) -> None: ...
+    next_token: str
+    def __init__(self, cluster: _Optional[str] = ..., service: _Optional[str] = ..., max_results: _Optional[int] = ..., include_not_scaled_activities: _Optional[bool] = ..., next_token: _Optional[str] = ...) -> None: ...
 
 class DescribeScalingActivitiesResponse(_message.Message):
-    __slots__ = ("scaling_activities",)
+    __slots__ = ("scaling_activities", "next_token")
     SCALING_ACTIVITIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_TOKEN_FIELD_NUMBER: _ClassVar[int]
     scaling_activities: _containers.RepeatedCompositeFieldContainer[ScalingActivity]
-    def __init__(self, scaling_activities: _Optional[_Iterable[_Union[ScalingActivity, _Mapping]]] = ...) -> None: ...
+    next_token: str
+    def __init__(self, scaling_activities: _Optional[_Iterable[_Union[ScalingActivity, _Mapping]]] = ..., next_token: _Optional[str] = ...) -> None: ...
 
 class PolicyHistory(_message.Message):
     __slots__ = ("last_scale_out", "last_scale_in")
