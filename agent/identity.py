@@ -6,25 +6,25 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import socket
 import ssl
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
-from shoal.core.identity import InstanceIdentity, JoinToken, instance_identity
+from shoal.core.identity import InstanceIdentity, JoinToken
 from shoal.v1 import agent_pb2, agent_pb2_grpc
 
 log = logging.getLogger(__name__)
 RENEW_AT_REMAINING = 1 / 3  # renew once two thirds of the lifetime have passed
 JOIN_TIMEOUT_SECONDS = 30
+KEYTOOL_TIMEOUT_SECONDS = 60
 
 
 class JoinError(Exception):
@@ -72,12 +72,18 @@ def fetch_ca(endpoint: str, digest: str, timeout: float = 10.0) -> bytes:
 
 
 class AgentIdentity:
-    """agent.key (0600, never leaves this VM), agent.pem and ca.pem in the agent's data directory."""
+    """agent.key (0600, never leaves this VM), agent.pem and ca.pem in the agent's data directory.
 
-    def __init__(self, data_dir: Path) -> None:
+    Key and certificate work runs in a child process (agent/keytool.py) unless `in_process`: what the
+    agent asks of its certificate on every connect and heartbeat is read once per certificate file.
+    """
+
+    def __init__(self, data_dir: Path, in_process: bool = False) -> None:
         self.key_path = data_dir / "agent.key"
         self.cert_path = data_dir / "agent.pem"
         self.ca_path = data_dir / "ca.pem"
+        self.in_process = in_process
+        self._facts: tuple[tuple[int, int, int], dict] | None = None  # (the file's stat, its facts)
 
     def exists(self) -> bool:
         return self.key_path.exists() and self.cert_path.exists() and self.ca_path.exists()
@@ -85,41 +91,60 @@ class AgentIdentity:
     def load(self) -> Credentials:
         return Credentials(self.key_path.read_bytes(), self.cert_path.read_bytes(), self.ca_path.read_bytes())
 
-    def identity(self) -> InstanceIdentity | None:
-        return instance_identity(self.cert_path.read_bytes()) if self.cert_path.exists() else None
+    def _keytool(self, command: str, path: Path) -> str:
+        if self.in_process:
+            from shoal.agent import keytool  # cryptography only where it is used
 
-    def _key(self) -> ec.EllipticCurvePrivateKey:
-        if self.key_path.exists():
-            key = serialization.load_pem_private_key(self.key_path.read_bytes(), password=None)
-            assert isinstance(key, ec.EllipticCurvePrivateKey)
-            return key
-        key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            return json.dumps(keytool.facts(path.read_bytes())) if command == "facts" else keytool.csr(path)
+        done = subprocess.run(
+            [sys.executable, "-m", "shoal.agent.keytool", command, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=KEYTOOL_TIMEOUT_SECONDS,
+            check=False,
         )
-        _write(self.key_path, pem, 0o600)
-        return key
+        if done.returncode != 0:
+            raise ValueError(done.stderr.strip() or f"keytool {command} exited with {done.returncode}")
+        return done.stdout
+
+    def facts(self) -> dict | None:
+        """Whom agent.pem names and when it is valid; None without a readable certificate."""
+        try:
+            st = self.cert_path.stat()
+        except FileNotFoundError:
+            return None
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if self._facts is None or self._facts[0] != stamp:
+            try:
+                self._facts = (stamp, json.loads(self._keytool("facts", self.cert_path)))
+            except ValueError as exc:
+                log.warning("cannot read the instance certificate %s: %s", self.cert_path, exc)
+                return None
+        return self._facts[1]
+
+    def identity(self) -> InstanceIdentity | None:
+        f = self.facts()
+        if not f or not f["instance_id"]:
+            return None
+        return InstanceIdentity(f["cluster"], f["instance_id"])
 
     def csr_pem(self) -> str:
         """A request for a certificate of our own key (the manager decides the subject)."""
-        csr = (
-            x509.CertificateSigningRequestBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "shoal-agent")]))
-            .sign(self._key(), hashes.SHA256())
-        )
-        return csr.public_bytes(serialization.Encoding.PEM).decode()
+        return self._keytool("csr", self.key_path)
 
     def store_certificate(self, cert_pem: str | bytes, ca_pem: bytes | None = None) -> None:
         data = cert_pem.encode() if isinstance(cert_pem, str) else cert_pem
         if ca_pem is not None:
-            _write(self.ca_path, ca_pem, 0o644)
-        _write(self.cert_path, data, 0o644)
+            write_file(self.ca_path, ca_pem, 0o644)
+        write_file(self.cert_path, data, 0o644)
 
     def needs_renewal(self, now: dt.datetime | None = None) -> bool:
-        cert = x509.load_pem_x509_certificate(self.cert_path.read_bytes())
-        start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
-        now = now or dt.datetime.now(dt.UTC)
-        return (end - now) < (end - start) * RENEW_AT_REMAINING
+        f = self.facts()
+        if f is None:
+            return False
+        start, end = f["not_before"], f["not_after"]
+        at = (now or dt.datetime.now(dt.UTC)).timestamp()
+        return (end - at) < (end - start) * RENEW_AT_REMAINING
 
     async def join(self, managers: list[str], token_text: str, cluster: str) -> InstanceIdentity:
         """Trade the token for a certificate; the first manager that answers decides."""
@@ -134,7 +159,7 @@ class AgentIdentity:
             except OSError as exc:
                 last = exc
                 continue
-            csr = self.csr_pem()
+            csr = await asyncio.to_thread(self.csr_pem)
             creds = grpc.ssl_channel_credentials(root_certificates=ca_pem)
             async with grpc.aio.secure_channel(endpoint, creds) as channel:
                 stub = agent_pb2_grpc.AgentJoinStub(channel)
@@ -154,7 +179,7 @@ class AgentIdentity:
         raise ConnectionError(f"no manager answered ({', '.join(managers)}): {last}")
 
 
-def _write(path: Path, data: bytes, mode: int) -> None:
+def write_file(path: Path, data: bytes, mode: int) -> None:
     """Atomically, with the mode set before the content is there (a key is never world-readable)."""
     tmp = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)

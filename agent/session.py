@@ -33,6 +33,8 @@ PROXY_STATUS_INTERVAL = 0.5  # how often the proxy's servers are read; sent only
 # this close for a while: the manager is likely back within seconds, not after a grown back-off.
 RECONNECT_FAST_MAX, RECONNECT_FAST_SECONDS = 1.0, 120.0
 MISSED_HEARTBEATS = 3
+# A renewal request the manager did not answer (an older one, a lost message) is sent again after this.
+RENEW_RETRY_SECONDS = 60.0
 
 
 class Backoff:
@@ -80,6 +82,7 @@ class AgentSession:
         self.connected = asyncio.Event()
         self.proxy = proxy  # the load balancer proxy (None: simulated instances run none)
         self._established = False
+        self._renew_after = 0.0
         self.established = 0  # sessions established so far (a reconnect counts one more)
         self._move_on = False  # the manager fell silent: the next attempt goes to another replica
         self.usage = usage  # simulated instances report made-up usage instead of reading /proc each
@@ -146,11 +149,14 @@ class AgentSession:
         )
         return grpc.aio.secure_channel(target, creds, options=CHANNEL_OPTIONS)
 
-    def _renewal(self) -> agent_pb2.AgentMessage | None:
-        if self.identity is None or not self.identity.needs_renewal():
+    async def _renewal(self) -> agent_pb2.AgentMessage | None:
+        now = asyncio.get_running_loop().time()
+        if self.identity is None or now < self._renew_after or not self.identity.needs_renewal():
             return None
+        self._renew_after = now + RENEW_RETRY_SECONDS  # until the manager's certificate comes back
         log.info("the instance certificate is past two thirds of its lifetime; asking for a new one")
-        return agent_pb2.AgentMessage(renew=agent_pb2.CertificateRequest(csr_pem=self.identity.csr_pem()))
+        csr = await asyncio.to_thread(self.identity.csr_pem)
+        return agent_pb2.AgentMessage(renew=agent_pb2.CertificateRequest(csr_pem=csr))
 
     async def _once(self) -> bool:
         async with await self._channel() as channel:
@@ -205,6 +211,7 @@ class AgentSession:
                         continue
                     if msg.WhichOneof("body") == "certificate" and self.identity is not None:
                         self.identity.store_certificate(msg.certificate.certificate_pem)
+                        self._renew_after = 0.0  # answered: the next renewal is due by the new dates
                         log.info("stored the renewed instance certificate")
                         continue
                     if msg.WhichOneof("body") == "desired":
@@ -261,7 +268,7 @@ class AgentSession:
             if self.worker.runtime_changed:  # the manager must know now, not at the next beat
                 next_beat = loop.time()
             if loop.time() >= next_beat:
-                renewal = self._renewal()
+                renewal = await self._renewal()
                 if renewal is not None:
                     await self._write(call, renewal)
                 cpu, used, total = self.usage()

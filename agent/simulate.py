@@ -105,7 +105,7 @@ class Fleet:
     async def _identity(self, one: argparse.Namespace) -> AgentIdentity | None:
         if one.insecure:
             return None
-        identity = AgentIdentity(one.data_dir)
+        identity = AgentIdentity(one.data_dir, in_process=True)  # not a child per instance
         if identity.exists():
             return identity
         managers = [m.strip() for m in one.manager.split(",") if m.strip()]

@@ -7,12 +7,15 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
 
 from shoal.core.errors import InvalidArgument
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+# cryptography is imported in the functions that use it: the agent keeps it out of its memory (it runs
+# certificate work in a child process, agent/keytool.py) yet parses join tokens with this module.
 
 TOKEN_VERSION = "SHOAL-1"
 _SECRET_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -24,6 +27,9 @@ INSTANCE_ID_RE = re.compile(r"i-[0-9a-f]{4,32}")
 
 def ca_digest(ca_pem: bytes | str) -> str:
     """SHA-256 of the CA certificate's DER form, hex: what a join token pins."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
     pem = ca_pem.encode() if isinstance(ca_pem, str) else ca_pem
     der = x509.load_pem_x509_certificate(pem).public_bytes(Encoding.DER)
     return hashlib.sha256(der).hexdigest()
@@ -77,6 +83,9 @@ class InstanceIdentity:
 
 def instance_identity(cert_pem: bytes | str) -> InstanceIdentity | None:
     """The instance a certificate was issued to (CN = instance id, O = cluster), or None."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     pem = cert_pem.encode() if isinstance(cert_pem, str) else cert_pem
     try:
         cert = x509.load_pem_x509_certificate(pem)
@@ -90,6 +99,9 @@ def instance_identity(cert_pem: bytes | str) -> InstanceIdentity | None:
 
 
 def instance_subject(cluster: str, instance_id: str) -> x509.Name:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COMMON_NAME, instance_id),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from shoal.agent.identity import AgentIdentity
 from shoal.core.errors import InvalidArgument
-from shoal.core.identity import JoinToken, ca_digest, instance_identity, token_id
+from shoal.core.identity import InstanceIdentity, JoinToken, ca_digest, instance_identity, token_id
 from shoal.manager.pki import CertificateAuthority
 from shoal.manager.secretbox import SecretsKey, SecretsKeyError
 
@@ -111,9 +113,10 @@ def test_ca_record_keeps_the_private_key_sealed() -> None:
         CertificateAuthority.from_record(record, [SecretsKey(os.urandom(32))])
 
 
-def test_agent_key_is_private_and_renewal_starts_at_two_thirds(tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_process", [False, True], ids=["child-process", "in-process"])
+def test_agent_key_is_private_and_renewal_starts_at_two_thirds(tmp_path: Path, in_process: bool) -> None:
     ca = CertificateAuthority.create()
-    ident = AgentIdentity(tmp_path)
+    ident = AgentIdentity(tmp_path, in_process=in_process)
     request = ident.csr_pem()
     assert ident.key_path.stat().st_mode & 0o777 == 0o600
     pem = ca.issue_instance(request, "default", "i-00000001", dt.timedelta(seconds=300))
@@ -126,3 +129,32 @@ def test_agent_key_is_private_and_renewal_starts_at_two_thirds(tmp_path: Path) -
     # Renewal certifies the same key: the CSR of a second call is for the key already on disk.
     again = x509.load_pem_x509_csr(ident.csr_pem().encode())
     assert again.public_key().public_numbers() == cert.public_key().public_numbers()
+
+
+def test_the_agent_reads_its_certificate_once_per_file_and_keeps_cryptography_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ca = CertificateAuthority.create()
+    ident = AgentIdentity(tmp_path)
+    runs: list[list[str]] = []
+    real = subprocess.run
+
+    def counted(cmd, **kw):
+        runs.append(cmd)
+        return real(cmd, **kw)
+
+    monkeypatch.setattr(subprocess, "run", counted)
+    request = ident.csr_pem()
+    ident.store_certificate(ca.issue_instance(request, "default", "i-00000001"), ca.cert_pem)
+    for _ in range(5):  # every connect and heartbeat asks
+        assert ident.identity() == InstanceIdentity("default", "i-00000001") and not ident.needs_renewal()
+    assert [c[-2] for c in runs] == ["csr", "facts"]
+    ident.store_certificate(ca.issue_instance(request, "default", "i-00000002"), ca.cert_pem)
+    assert ident.identity() == InstanceIdentity("default", "i-00000002")  # a renewed file is read again
+    assert len(runs) == 3
+    (tmp_path / "agent.pem").write_text("not a certificate")
+    assert ident.identity() is None and not ident.needs_renewal()
+    # The agent process itself never loads the library (8 MiB on every VM).
+    probe = "import sys, shoal.agent.main; print(sorted(m for m in sys.modules if 'cryptography' in m))"
+    out = real([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
