@@ -506,6 +506,7 @@ def campaign(args: argparse.Namespace) -> int:
             with contextlib.suppress(ShoalError, TimeoutError):
                 w.step()
             w.in_fault = True
+            injected_at = time.strftime("%H:%M:%S")  # to find the fault in the fleet's logs
             try:
                 fault = inject(fleet, kind, rng)
             except Exception as exc:  # the harness's own trouble must not lose the run's findings
@@ -548,7 +549,9 @@ def campaign(args: argparse.Namespace) -> int:
                     False,
                     f"after {kind} on {fault.target}: {exc}",
                 )
-            print(f"  fault {n:3d} {kind:24s} on {fault.target:6s} healed", flush=True)
+            took_over = f", new leader after {fault.failover:.2f}s" if fault.failover is not None else ""
+            line = f"  fault {n:3d} {kind:24s} on {fault.target:6s} at {injected_at} healed{took_over}"
+            print(line, flush=True)
             if args.settle and n % args.settle == 0:  # now and then: converge, then every invariant
                 t0 = time.monotonic()
                 round_peaks: Counter = Counter()
