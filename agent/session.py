@@ -164,6 +164,8 @@ class AgentSession:
             call = stub.Session()
             reg = agent_pb2.RegisterInstance()
             reg.CopyFrom(self.registration)
+            if self.identity is not None:  # a changed certificate is read in a child: not on the loop
+                await asyncio.to_thread(self.identity.facts)
             me = self.identity.identity() if self.identity is not None else None
             # With a certificate the manager knows who we are; the id we send must agree with it.
             reg.instance_id = me.instance_id if me is not None else self.worker.instance_id
@@ -211,6 +213,7 @@ class AgentSession:
                         continue
                     if msg.WhichOneof("body") == "certificate" and self.identity is not None:
                         self.identity.store_certificate(msg.certificate.certificate_pem)
+                        await asyncio.to_thread(self.identity.facts)  # read now, off the loop
                         self._renew_after = 0.0  # answered: the next renewal is due by the new dates
                         log.info("stored the renewed instance certificate")
                         continue
