@@ -33,6 +33,8 @@ from shoal.v1 import ecs_pb2, internal_pb2, lb_pb2
 
 log = logging.getLogger(__name__)
 QUIET_ROUND_SECONDS = 5.0
+# Placement batches of one round sent to etcd together (each a transaction of up to MAX_TXN_OPS).
+COMMITS_IN_FLIGHT = 8
 
 
 def _dt(ts) -> datetime | None:
@@ -538,9 +540,7 @@ class ServiceController:
         ):
             new.status = "INACTIVE"
             add_event(new, f"service {name} was deleted")
-        for batch_puts, batch_expect in batches:
-            committed = await self.store.commit(batch_puts, expect_revisions={**self.fence, **batch_expect})
-            self._committed(rnd, batch_puts, committed)
+        await self._commit_batches(rnd, batches)
         if new != svc:
             puts[key] = new
         if not puts:
@@ -550,6 +550,26 @@ class ServiceController:
         self._committed(rnd, puts, committed)
         if started or d.stop:
             log.info("service %s: started %d, stopped %d task(s)", name, len(started), len(d.stop))
+
+    async def _commit_batches(self, rnd: _Round, batches: list[tuple[dict, dict[str, int]]]) -> None:
+        """Commit independent batches a few at a time: each is one round trip to etcd, and etcd applies
+        transactions that arrive together in one backend commit, so overlapping them is what makes a
+        scale-up of thousands fast. Every batch that committed is recorded even when another one
+        conflicted; then the Conflict ends the round before the service record is written."""
+        gate = asyncio.Semaphore(COMMITS_IN_FLIGHT)
+
+        async def one(batch_puts: dict, batch_expect: dict[str, int]) -> None:
+            async with gate:
+                committed = await self.store.commit(
+                    batch_puts, expect_revisions={**self.fence, **batch_expect}
+                )
+            self._committed(rnd, batch_puts, committed)
+
+        results = await asyncio.gather(*(one(p, e) for p, e in batches), return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            # A store failure says more than a conflict it may have caused; either ends the round.
+            raise next((e for e in errors if not isinstance(e, Conflict)), errors[0])
 
     def _committed(self, rnd: _Round, puts: dict, revision: int) -> None:
         """What this round now knows without reading again."""
