@@ -42,6 +42,7 @@ class HeartbeatWriter:
         self._runner: asyncio.Task | None = None
         self.transactions = 0
         self.heartbeats = 0
+        self._written = 0  # the revision of our last flush: the next one reads the view as of it
 
     def offer(
         self,
@@ -90,7 +91,8 @@ class HeartbeatWriter:
         for (cluster, iid), (session_rev, usage, task_usage, impaired) in pending.items():
             if self.view is not None:
                 if cluster not in views:
-                    views[cluster] = await self.view.read(cluster)
+                    # After our own last flush (heartbeats are not read back by anyone else at once).
+                    views[cluster] = await self.view.read(cluster, after=self._written)
                 item = views[cluster].instances.get(iid)
             else:
                 item = await self._current(cluster, iid)
@@ -124,13 +126,15 @@ class HeartbeatWriter:
             puts = {k: v for p, _ in chunk for k, v in p.items()}
             expect = {k: v for _, e in chunk for k, v in e.items()}
             try:
-                await self.store.commit(puts, expect_revisions=expect)
+                rev = await self.store.commit(puts, expect_revisions=expect, read_back=False)
+                self._written = max(self._written, rev)
                 n += 1
             except Conflict:
                 # One instance changed meanwhile (a drain, a new session): the others still get theirs.
                 for p, e in chunk:
                     with contextlib.suppress(Conflict):
-                        await self.store.commit(p, expect_revisions=e)
+                        rev = await self.store.commit(p, expect_revisions=e, read_back=False)
+                        self._written = max(self._written, rev)
                         n += 1
         self.transactions += n
         self.heartbeats += len(writes)

@@ -328,15 +328,18 @@ class View:
         finally:
             timer.cancel()
 
-    async def read(self, cluster: str) -> ClusterView:
-        """The cluster as of at least this process's last commit (and the last conflict it met)."""
+    async def read(self, cluster: str, *, after: int | None = None) -> ClusterView:
+        """The cluster as of at least this process's last commit (and the last conflict it met).
+
+        `after`: and as of that revision, for a writer of commits not read back by others (an agent's
+        session reads its own reports back, never the other sessions' ones)."""
         if not self._ready.is_set():
             self.start()
             try:
                 await asyncio.wait_for(self._ready.wait(), CATCH_UP_SECONDS)
             except TimeoutError:
                 raise Unavailable("the manager's view of etcd is not ready yet; try again") from None
-        if not await self._wait_for(self.store.written_revision, CATCH_UP_SECONDS):
+        if not await self._wait_for(max(self.store.written_revision, after or 0), CATCH_UP_SECONDS):
             raise Unavailable("the manager's view is behind etcd; try again")
         # A failed compare means someone wrote after our snapshot: see that write before trying again.
         await self._wait_for(self.store.observed_revision, CONFLICT_CATCH_UP_SECONDS)

@@ -83,6 +83,7 @@ class _Session:
         self.epoch = epoch
         self.session_rev = session_rev  # mod_revision of the session key: the fence for our writes
         self.seq = 0
+        self.reported_rev = 0  # the revision of this session's last reports: its own reads wait for it
         self.link: SessionLink | None = None  # logs and exec streams on this session
         self.last_heard = asyncio.get_running_loop().time()  # when the agent last sent anything
 
@@ -563,7 +564,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             if self.cp.view is not None and tries == 1:
                 # First from the watch-fed view: no etcd read per report. A task changed since (a stop
                 # request) fails the fenced compare and the retry reads etcd itself.
-                tasks = (await self.cp.view.read(s.cluster)).tasks
+                tasks = (await self.cp.view.read(s.cluster, after=s.reported_rev)).tasks
                 items = {k: tasks.get(k.rsplit("/", 1)[-1]) for k in keys}
             # The session's task feed is a watch of its own and may be ahead of the view: a task the
             # view has not seen yet is read from etcd rather than its report dropped.
@@ -589,7 +590,8 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             expect = {k: items[k].mod_revision for k in puts}
             expect[skey] = s.session_rev
             try:
-                await self.store.commit(puts, expect_revisions=expect)
+                # Nobody else reads these back at once; the session waits for its own ones only.
+                s.reported_rev = await self.store.commit(puts, expect_revisions=expect, read_back=False)
             except Conflict:
                 session = await self.store.get(skey, internal_pb2.SessionRecord)
                 if session is None or session.mod_revision != s.session_rev:

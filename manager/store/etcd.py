@@ -229,10 +229,13 @@ class Store:
         deletes: Sequence[str] = (),
         lease: int = 0,
         leased: frozenset[str] = frozenset(),
+        read_back: bool = True,
     ) -> int:
         """One transaction: every key in expect_revisions must still be at that mod_revision (0: absent).
 
         `lease` attaches to every put, or only to the keys in `leased` when that is given.
+        `read_back=False`: a write no reader of this process needs to see at once (agent reports,
+        heartbeats), so reads of the view do not wait for it; its writer tracks the revision itself.
 
         Returns the revision of the write; raises Conflict when a compare failed.
         """
@@ -246,7 +249,8 @@ class Store:
         if not resp.succeeded:
             self.observed_revision = max(self.observed_revision, resp.header.revision)
             raise Conflict(", ".join((expect_revisions or {}).keys()))
-        self.written_revision = max(self.written_revision, resp.header.revision)
+        if read_back:
+            self.written_revision = max(self.written_revision, resp.header.revision)
         return resp.header.revision
 
     async def optimistic(self, attempt: Callable[[], Awaitable[T]], *, what: str) -> T:

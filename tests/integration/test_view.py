@@ -210,3 +210,52 @@ def test_readers_waiting_for_a_revision_wake_when_the_watch_reaches_it(etcd_endp
         await store.close()
 
     asyncio.run(asyncio.wait_for(body(), 30))
+
+
+class HeldStore(Store):
+    """Holds the view's watch batches back while `hold` is clear, as a view lagging under load would."""
+
+    def __init__(self, *a, **kw) -> None:
+        super().__init__(*a, **kw)
+        self.flowing = asyncio.Event()
+        self.flowing.set()
+
+    async def watch_raw(self, prefix, start_revision):
+        async for batch in super().watch_raw(prefix, start_revision):
+            await self.flowing.wait()
+            yield batch
+
+
+def test_reads_wait_for_writes_read_back_and_only_their_writer_waits_for_the_others(
+    etcd_endpoint: str,
+) -> None:
+    async def body() -> None:
+        store = HeldStore([etcd_endpoint], prefix=f"/view-own-{secrets.token_hex(4)}/")
+        await store.connect()
+        view = View(store)
+        await view.read("c")
+        rng = random.Random(1)
+        store.flowing.clear()  # the view sees nothing new from here
+
+        # An agent's report: other readers do not wait for it; its writer's own read does.
+        report = store.keys.task("c", "t1")
+        rev = await store.commit({report: _task("c", "t1", "i1", rng)}, read_back=False)
+        cv = await asyncio.wait_for(view.read("c"), 1)
+        assert "t1" not in cv.tasks
+        own = asyncio.create_task(view.read("c", after=rev))
+        await asyncio.sleep(0.3)
+        assert not own.done(), "the writer's own read did not wait for its write"
+
+        # A write through the API is read back by every reader of this manager.
+        await store.commit({store.keys.task("c", "t2"): _task("c", "t2", "i1", rng)})
+        anyone = asyncio.create_task(view.read("c"))
+        await asyncio.sleep(0.3)
+        assert not anyone.done(), "a read did not wait for this manager's own write"
+
+        store.flowing.set()
+        assert "t1" in (await asyncio.wait_for(own, 10)).tasks
+        assert {"t1", "t2"} <= set((await asyncio.wait_for(anyone, 10)).tasks)
+        await view.stop()
+        await store.close()
+
+    asyncio.run(asyncio.wait_for(body(), 30))
