@@ -557,12 +557,22 @@ class ServiceController:
         scale-up of thousands fast. Every batch that committed is recorded even when another one
         conflicted; then the Conflict ends the round before the service record is written."""
         gate = asyncio.Semaphore(COMMITS_IN_FLIGHT)
+        store_failed = False  # etcd not answering: the batches still waiting are not sent to time out
 
         async def one(batch_puts: dict, batch_expect: dict[str, int]) -> None:
+            nonlocal store_failed
             async with gate:
-                committed = await self.store.commit(
-                    batch_puts, expect_revisions={**self.fence, **batch_expect}
-                )
+                if store_failed:
+                    return
+                try:
+                    committed = await self.store.commit(
+                        batch_puts, expect_revisions={**self.fence, **batch_expect}
+                    )
+                except Conflict:
+                    raise  # other batches hold other keys: they still commit
+                except Exception:
+                    store_failed = True
+                    raise
             self._committed(rnd, batch_puts, committed)
 
         results = await asyncio.gather(*(one(p, e) for p, e in batches), return_exceptions=True)

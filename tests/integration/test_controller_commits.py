@@ -7,6 +7,7 @@ import secrets
 
 import pytest
 
+from shoal.core.errors import Unavailable
 from shoal.manager.actions import ControlPlane
 from shoal.manager.controllers import services as controller
 from shoal.manager.controllers.services import ServiceController, _Round
@@ -70,6 +71,33 @@ def test_batches_overlap_and_a_conflict_records_exactly_what_committed(store: St
             # The round knows each committed task at the revision etcd wrote it, and nothing of batch 5.
             assert {k: rev for k, (_, rev) in rnd.tasks.items()} == in_etcd
             assert len(rnd.allocations) == n - 1 and "i-5" not in rnd.allocations
+        finally:
+            await store.close()
+
+    asyncio.run(main())
+
+
+def test_a_store_failure_sends_none_of_the_batches_still_waiting(store: Store, monkeypatch) -> None:
+    async def main() -> None:
+        await store.connect()
+        try:
+            ctl = ServiceController(ControlPlane.build(store))
+            n = controller.COMMITS_IN_FLIGHT * 4
+            sent = 0
+            commit = store.commit
+
+            async def failing(*a, **kw):
+                nonlocal sent
+                sent += 1
+                if sent == 2:
+                    raise Unavailable("etcd is not answering")
+                return await commit(*a, **kw)
+
+            monkeypatch.setattr(store, "commit", failing)
+            with pytest.raises(Unavailable):
+                await ctl._commit_batches(_Round({}, {}, {}), batches_of(store, n, 5))
+            # Those already in flight finish; the rest are not sent only to time out one by one.
+            assert sent <= controller.COMMITS_IN_FLIGHT + 1 < n
         finally:
             await store.close()
 
