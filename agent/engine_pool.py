@@ -15,6 +15,10 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+# A burst of engine calls (a service scaling up on this VM) starts up to max_workers threads; those left
+# idle this long end, so that their stacks and allocator arenas do not stay in the agent's memory.
+IDLE_SECONDS = 30.0
+
 _Item = tuple[Future, Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 
 
@@ -22,8 +26,12 @@ class EngineCallPool(ThreadPoolExecutor):
     """A ThreadPoolExecutor by type only (asyncio takes no other as the default executor): its own
     submit and shutdown, none of the parent's threads."""
 
-    def __init__(self, max_workers: int, thread_name_prefix: str = "engine") -> None:
+    def __init__(
+        self, max_workers: int, thread_name_prefix: str = "engine", idle_seconds: float = IDLE_SECONDS
+    ) -> None:
         super().__init__(max_workers, thread_name_prefix)
+        self._idle_seconds = idle_seconds
+        self._started = 0
         self._limit = self._max_workers
         self._prefix = thread_name_prefix
         self._calls: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
@@ -39,16 +47,24 @@ class EngineCallPool(ThreadPoolExecutor):
             future: Future = Future()
             self._calls.put((future, fn, args, kwargs))
             if not self._waiting.acquire(blocking=False) and len(self._workers) < self._limit:
-                t = threading.Thread(
-                    target=self._work, name=f"{self._prefix}_{len(self._workers)}", daemon=True
-                )
+                t = threading.Thread(target=self._work, name=f"{self._prefix}_{self._started}", daemon=True)
+                self._started += 1
                 self._workers.append(t)
                 t.start()
             return future
 
     def _work(self) -> None:
         while True:
-            item = self._calls.get()
+            try:
+                item = self._calls.get(timeout=self._idle_seconds)
+            except queue.Empty:
+                with self._guard:
+                    # Withdraw this thread's offer to take the next call, unless a submit has just
+                    # counted on it (its call is then in the queue for this thread to take).
+                    if self._waiting.acquire(blocking=False):
+                        self._workers.remove(threading.current_thread())
+                        return
+                continue
             if item is None:
                 return
             future, fn, args, kwargs = item

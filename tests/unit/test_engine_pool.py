@@ -59,3 +59,27 @@ def test_to_thread_through_the_pool_keeps_working_in_a_loop() -> None:
         return await asyncio.gather(*(asyncio.to_thread(lambda i=i: i * i) for i in range(20)))
 
     assert asyncio.run(main()) == [i * i for i in range(20)]
+
+
+def test_threads_left_idle_end_and_a_later_burst_starts_them_again() -> None:
+    pool = EngineCallPool(4, "t", idle_seconds=0.3)
+    gate = threading.Barrier(4, timeout=10)
+    assert sorted(f.result(10) for f in [pool.submit(gate.wait) for _ in range(4)]) == [0, 1, 2, 3]
+    threads = list(pool._workers)
+    assert len(threads) == 4
+    for t in threads:
+        t.join(10)  # each ends once idle for 0.3 s
+    assert not any(t.is_alive() for t in threads) and pool._workers == []
+    # Calls submitted meanwhile, or after, still run, on new threads, as many at once as before.
+    gate = threading.Barrier(4, timeout=10)
+    assert sorted(f.result(10) for f in [pool.submit(gate.wait) for _ in range(4)]) == [0, 1, 2, 3]
+    assert len(pool._workers) == 4 and not set(pool._workers) & set(threads)
+    pool.shutdown()
+
+
+def test_a_call_submitted_as_an_idle_thread_times_out_is_not_lost() -> None:
+    pool = EngineCallPool(1, "t", idle_seconds=0.01)
+    for i in range(300):  # submits race the only thread's idle timeout again and again
+        assert pool.submit(lambda i=i: i).result(10) == i
+        time.sleep(0.01)
+    pool.shutdown()
