@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import socket
-import ssl
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ log = logging.getLogger(__name__)
 RENEW_AT_REMAINING = 1 / 3  # renew once two thirds of the lifetime have passed
 JOIN_TIMEOUT_SECONDS = 30
 KEYTOOL_TIMEOUT_SECONDS = 60
+KEYTOOL_UNREACHABLE = 75  # the keytool's exit status when the manager could not be reached (EX_TEMPFAIL)
 
 
 class JoinError(Exception):
@@ -49,6 +49,8 @@ def fetch_ca(endpoint: str, digest: str, timeout: float = 10.0) -> bytes:
     The chain is read without verification on purpose: the token's digest is what we trust, so a
     manager (or anyone in between) presenting another CA is refused, with no trust on first use.
     """
+    import ssl  # here only: the agent's process keeps OpenSSL out of its memory (footprint.py)
+
     host, port = split_endpoint(endpoint)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
@@ -107,6 +109,23 @@ class AgentIdentity:
             raise ValueError(done.stderr.strip() or f"keytool {command} exited with {done.returncode}")
         return done.stdout
 
+    def fetch_ca(self, endpoint: str, digest: str) -> bytes:
+        """fetch_ca, in the keytool child unless in process: OpenSSL's ~5 MiB stay out of the agent."""
+        if self.in_process:
+            return fetch_ca(endpoint, digest)
+        done = subprocess.run(
+            [sys.executable, "-m", "shoal.agent.keytool", "ca", endpoint, digest],
+            capture_output=True,
+            timeout=KEYTOOL_TIMEOUT_SECONDS,
+            check=False,
+        )
+        message = done.stderr.decode(errors="replace").strip()
+        if done.returncode == KEYTOOL_UNREACHABLE:
+            raise ConnectionError(message)
+        if done.returncode != 0:
+            raise JoinError(message or f"keytool ca exited with {done.returncode}")
+        return done.stdout
+
     def facts(self) -> dict | None:
         """Whom agent.pem names and when it is valid; None without a readable certificate."""
         try:
@@ -155,7 +174,7 @@ class AgentIdentity:
         last: Exception | None = None
         for endpoint in managers:
             try:
-                ca_pem = await asyncio.to_thread(fetch_ca, endpoint, token.ca_digest)
+                ca_pem = await asyncio.to_thread(self.fetch_ca, endpoint, token.ca_digest)
             except OSError as exc:
                 last = exc
                 continue

@@ -1,4 +1,5 @@
-"""The agent's key and certificate work, the only agent code that needs `cryptography`.
+"""The agent's key and certificate work, the only agent code that needs `cryptography` (or, to read the
+manager's CA at join, Python's `ssl`).
 
 The agent runs it in a short-lived child process (`python -m shoal.agent.keytool`) at join, at start and
 at renewal, so that the library's ~8 MiB never stay in the memory of an agent that runs on every VM. The
@@ -16,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from shoal.agent.identity import write_file
+from shoal.agent.identity import KEYTOOL_UNREACHABLE, JoinError, fetch_ca, write_file
 from shoal.core.identity import instance_identity
 
 
@@ -52,8 +53,21 @@ def csr(key_path: Path) -> str:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["ca"] and len(argv) == 3:
+        try:
+            sys.stdout.buffer.write(fetch_ca(argv[1], argv[2]))
+        except JoinError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        except OSError as exc:
+            print(f"{argv[1]}: {exc}", file=sys.stderr)
+            return KEYTOOL_UNREACHABLE
+        return 0
     if len(argv) != 2 or argv[0] not in ("facts", "csr"):
-        print("usage: python -m shoal.agent.keytool facts CERT.pem | csr KEY", file=sys.stderr)
+        print(
+            "usage: python -m shoal.agent.keytool facts CERT.pem | csr KEY | ca ENDPOINT DIGEST",
+            file=sys.stderr,
+        )
         return 2
     command, path = argv[0], Path(argv[1])
     try:

@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from shoal.agent import host
+from shoal.agent import footprint, host
 from shoal.agent.engine import until_engine_answers
 from shoal.agent.engine_pool import EngineCallPool
 from shoal.agent.identity import AgentIdentity, JoinError
@@ -29,6 +29,7 @@ from shoal.v1 import agent_pb2, ecs_pb2
 
 AGENT_VERSION = "0.1.0"
 SHUTDOWN_GRACE_SECONDS = 2.0  # how long a SIGTERM waits for engine calls in flight
+RELEASE_MEMORY_SECONDS = 30.0  # how often the allocator's free pages go back (startup, bursts of calls)
 log = logging.getLogger("shoal.agent")
 
 
@@ -186,6 +187,12 @@ async def ensure_joined(args: argparse.Namespace) -> AgentIdentity:
             delay = min(delay * 2, 30)
 
 
+async def _release_free_memory_every(seconds: float) -> None:
+    while True:
+        footprint.release_free_memory()  # first once started: imports and setup leave free pages
+        await asyncio.sleep(seconds)
+
+
 async def run(args: argparse.Namespace) -> None:
     args.data_dir.mkdir(parents=True, exist_ok=True)
     identity = None
@@ -221,6 +228,7 @@ async def run(args: argparse.Namespace) -> None:
     session = AgentSession(args.manager, worker, registration(args, docker_version), identity, proxy=proxy)
     runner = asyncio.create_task(session.run_forever())
     cleanup = asyncio.create_task(worker.cleanup_loop(args.task_cleanup_wait_seconds))
+    trim = asyncio.create_task(_release_free_memory_every(RELEASE_MEMORY_SECONDS))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -228,9 +236,9 @@ async def run(args: argparse.Namespace) -> None:
     await stop.wait()
     log.info("shutting down")
     # Task containers keep running across an agent restart; only the session ends.
-    runner.cancel()
-    cleanup.cancel()
-    await asyncio.gather(runner, cleanup, return_exceptions=True)
+    for job in (runner, cleanup, trim):
+        job.cancel()
+    await asyncio.gather(runner, cleanup, trim, return_exceptions=True)
     # Engine calls in flight get a moment, so that what they did is in the state file; slower ones (a
     # stop waiting out its stopTimeout, a long pull) the engine finishes alone, as after a kill -9, and
     # the next start of the agent finds their outcome.

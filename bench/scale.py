@@ -559,6 +559,9 @@ def real_agent(m: Manager, root: Path, n_tasks: int, heartbeat: float, window: f
     import docker
     from local_cluster import IMAGE, build_image
 
+    from shoal.agent.engine_pool import IDLE_SECONDS
+    from shoal.agent.main import RELEASE_MEMORY_SECONDS
+
     client = docker.from_env()
     build_image(client)
     log = open(root / "real-agent.log", "w")  # noqa: SIM115
@@ -585,7 +588,8 @@ def real_agent(m: Manager, root: Path, n_tasks: int, heartbeat: float, window: f
     def usage(seconds: float) -> str:
         ps.cpu_percent(None)
         time.sleep(seconds)
-        return f"RSS {ps.memory_info().rss / 2**20:.0f} MiB, CPU {ps.cpu_percent(None):.2f} %"
+        rss = ps.memory_info().rss
+        return f"RSS {rss / 2**20:.1f} MiB ({rss / 1e6:.1f} MB), CPU {ps.cpu_percent(None):.2f} %"
 
     api = m.api
     td = ecs_pb2.TaskDefinition(
@@ -618,7 +622,11 @@ def real_agent(m: Manager, root: Path, n_tasks: int, heartbeat: float, window: f
 
         wait(running, 300)
         time.sleep(heartbeat + 2)
-        print(f"  with {len(arns_)} running tasks: {usage(window)}")
+        print(f"  with {len(arns_)} running tasks, just started: {usage(window)}")
+        # Once the engine threads of the burst of starts have ended (engine_pool.IDLE_SECONDS) and
+        # the allocator has given their memory back (main.RELEASE_MEMORY_SECONDS): the lasting figure.
+        time.sleep(max(0.0, IDLE_SECONDS + RELEASE_MEMORY_SECONDS - heartbeat - 2 - window))
+        print(f"  with {len(arns_)} running tasks, settled: {usage(window)}")
     finally:
         for arn in arns_:
             api.stop_task(api_pb2.StopTaskRequest(task=arn, reason="bench done"))
