@@ -33,6 +33,10 @@ CALL_TIMEOUT = 10.0
 CONFLICT_RETRIES = 64
 # etcd's --max-txn-ops default: more compares or operations in one transaction are refused.
 MAX_TXN_OPS = 128
+# etcd sends answers of any size (a watch batch of thousands of task records at once, the range of a
+# purge): gRPC's default 4 MiB limit on what a client receives would fail them, the same batch again at
+# every retry. etcd's own Go client takes up to 2 GiB; so do we.
+ETCD_CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 2**31 - 1)]
 # The quorum probe: a linearizable read this often; this many failures in a row mean "no quorum".
 PROBE_SECONDS, PROBE_TIMEOUT, PROBE_FAILURES = 1.0, 3.0, 2
 # A broken watch stream is opened again after this pause, doubled on each failure up to the cap
@@ -96,6 +100,7 @@ class Store:
         self._tls = tls
         # A generous retry budget lets calls ride out an etcd restart.
         self._client = Etcd3Client(self.endpoints, rpc_max_attempts=8, **tls)
+        self._client._manager.grpc_options.extend(ETCD_CHANNEL_OPTIONS)  # the library takes no options
         self._refresher: TokenRefresher | None = None
         self._token: str | None = None
         # The watches' own channel (see _watch_responses); gRPC shares its connections with the
@@ -111,7 +116,9 @@ class Store:
 
     async def connect(self, timeout: float = 30.0) -> None:
         await self._client.connect()
-        self._streams = ConnectionManager(self.endpoints).get_channel(**self._tls)
+        streams = ConnectionManager(self.endpoints)
+        streams.grpc_options.extend(ETCD_CHANNEL_OPTIONS)
+        self._streams = streams.get_channel(**self._tls)
         self._watch_stub = WatchStub(self._streams)
         if self.security.username:
             # etcd auth tokens expire (5 min by default): the refresher renews ours in the background.

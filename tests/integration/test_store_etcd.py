@@ -108,3 +108,30 @@ def test_list_then_watch_sees_later_writes(store: Store) -> None:
         return seen
 
     assert run(main()) == ["list:a", "put:b", "delete"]
+
+
+def test_answers_larger_than_grpcs_default_4_mib_are_received_by_reads_and_watches(store: Store) -> None:
+    """At 5,000 instances a watch catching up on a scale-up gets one answer of several MiB, and so
+    does a listing of every task; gRPC's default receive limit (4 MiB) failed them, again at every retry."""
+
+    async def main() -> None:
+        await store.connect()
+        prefix = store.prefix + "big/"
+        start = await store.current_revision() + 1
+        value = ecs_pb2.Cluster(cluster_name="x" * (1 << 20))  # 1 MiB each: etcd takes up to 1.5 MiB
+        for i in range(6):
+            await store.commit({f"{prefix}{i}": value})
+        items, _ = await store.list(prefix, ecs_pb2.Cluster)
+        assert len(items) == 6 and all(len(i.value.cluster_name) == 1 << 20 for i in items)
+        seen: list[str] = []
+        watch = store.watch_raw(prefix, start)
+        async with asyncio.timeout(20):
+            async for batch in watch:
+                seen += [ev.key for ev in batch]
+                if len(seen) >= 6:
+                    break
+        await watch.aclose()
+        assert sorted(seen) == [f"{prefix}{i}" for i in range(6)]
+        await store.close()
+
+    run(main())
