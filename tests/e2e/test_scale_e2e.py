@@ -98,7 +98,7 @@ def test_the_scale_benchmark_runs_quick() -> None:
         cwd=ROOT / "bench",
     )
     assert r.returncode == 0, r.stderr[-3000:]
-    for figure in ("sessions: all registered in", "placements/s", "RunTask (10), CLI", "etcd: db"):
+    for figure in ("sessions: all registered in", "placements committed/s", "RunTask (10), CLI", "etcd: db"):
         assert figure in r.stdout, r.stdout
     # Scenario 4: after the leader's SIGKILL the survivor's controller placed the new tasks, and every
     # instance of the killed replica came back (the benchmark exits non-zero otherwise).
