@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from shoal.core import clock
 from shoal.core import tasks as task_rules
-from shoal.core.errors import InvalidArgument, NotFound, Unauthenticated
+from shoal.core.errors import InvalidArgument, NotFound, Unauthenticated, Unavailable
 from shoal.core.identity import JoinToken, secret_sha256
 from shoal.manager.actions.clusters import Clusters
 from shoal.manager.store.etcd import Store
@@ -40,6 +42,8 @@ class JoinTokens:
         self.keys = store.keys
         self.clusters = clusters
         self.ca_digest = ca_digest
+        self._waiting_uses: dict[str, list[_Use]] = {}  # by token id: uses not yet spent
+        self._spenders: dict[str, asyncio.Task] = {}  # by token id: the task spending its uses
 
     async def create(
         self, cluster_ref: str, ttl_seconds: int, uses: int, description: str
@@ -91,37 +95,96 @@ class JoinTokens:
         return _shown(rec.token)
 
     async def use(self, text: str, cluster: str) -> fleet_pb2.JoinToken:
-        """Spend one use of a token for a VM joining `cluster`; refuse with the reason it cannot."""
+        """Spend one use of a token for a VM joining `cluster`; refuse with the reason it cannot.
+
+        Uses of one token that arrive while its record is being written are spent together in the next
+        write: a fleet of thousands joining with one token would otherwise each retry an increment of
+        that one key against all the others (quadratic in conflicts, and past the retry budget).
+        """
         token = JoinToken.parse(text)
         if token.ca_digest != self.ca_digest:
             raise Unauthenticated(
                 "the join token was made for another cluster CA (its digest does not match this manager's)",
                 reason="TOKEN_WRONG_CA",
             )
-        key = self.keys.join_token(token.id)
+        spent: asyncio.Future[fleet_pb2.JoinToken] = asyncio.get_running_loop().create_future()
+        self._waiting_uses.setdefault(token.id, []).append(_Use(token, cluster, spent))
+        if token.id not in self._spenders:
+            self._spenders[token.id] = asyncio.create_task(self._spend(token.id))
+        return await spent
 
-        def mutate(rec: internal_pb2.JoinTokenRecord | None) -> internal_pb2.JoinTokenRecord:
-            if rec is None or not token.matches(rec.secret_sha256):
-                raise Unauthenticated("the join token is not known to this cluster", reason="TOKEN_UNKNOWN")
-            t = rec.token
-            status = token_status(t, clock.now())
-            if status == "REVOKED":
-                raise Unauthenticated(f"join token {t.id} was revoked", reason="TOKEN_REVOKED")
-            if status == "EXPIRED":
-                when = t.expires_at.ToDatetime(tzinfo=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-                raise Unauthenticated(f"join token {t.id} expired at {when}", reason="TOKEN_EXPIRED")
-            if status == "USED_UP":
-                raise Unauthenticated(
-                    f"join token {t.id} has been used {t.uses} time(s), its limit", reason="TOKEN_USED_UP"
-                )
-            if cluster and cluster != t.cluster:
-                raise Unauthenticated(
-                    f"join token {t.id} is for cluster {t.cluster!r}, not {cluster!r}",
-                    reason="TOKEN_WRONG_CLUSTER",
-                )
-            t.uses += 1
-            return rec
+    async def _spend(self, token_id: str) -> None:
+        try:
+            while uses := self._waiting_uses.pop(token_id, None):
+                await self._spend_together(token_id, uses)
+        finally:
+            del self._spenders[token_id]
 
-        rec = await self.store.update(key, internal_pb2.JoinTokenRecord, mutate)
-        assert rec is not None
-        return rec.token
+    async def _spend_together(self, token_id: str, uses: list[_Use]) -> None:
+        refusals: list[Unauthenticated | None] = []
+
+        def mutate(rec: internal_pb2.JoinTokenRecord | None) -> internal_pb2.JoinTokenRecord | None:
+            refusals.clear()  # a retry after a conflict decides again, on the record as it is then
+            now = clock.now()
+            for use in uses:
+                refusal = _refusal(rec, use, now)
+                refusals.append(refusal)
+                if refusal is None and rec is not None:
+                    rec.token.uses += 1
+            return rec if None in refusals else None
+
+        try:
+            rec = await self.store.update(
+                self.keys.join_token(token_id), internal_pb2.JoinTokenRecord, mutate
+            )
+        except BaseException as exc:
+            for use in uses:
+                if not use.spent.done():
+                    use.spent.set_exception(
+                        exc if isinstance(exc, Exception) else Unavailable("shutting down")
+                    )
+            raise
+        for use, refusal in zip(uses, refusals, strict=True):
+            if use.spent.done():
+                continue  # its caller went away
+            if refusal is not None:
+                use.spent.set_exception(refusal)
+            else:
+                assert rec is not None
+                use.spent.set_result(_copy(rec.token))
+
+
+@dataclass
+class _Use:
+    token: JoinToken
+    cluster: str
+    spent: asyncio.Future[fleet_pb2.JoinToken]
+
+
+def _copy(t: fleet_pb2.JoinToken) -> fleet_pb2.JoinToken:
+    out = fleet_pb2.JoinToken()
+    out.CopyFrom(t)
+    return out
+
+
+def _refusal(rec: internal_pb2.JoinTokenRecord | None, use: _Use, now: datetime) -> Unauthenticated | None:
+    """Why this use of the token cannot be spent now, or None when it can."""
+    if rec is None or not use.token.matches(rec.secret_sha256):
+        return Unauthenticated("the join token is not known to this cluster", reason="TOKEN_UNKNOWN")
+    t = rec.token
+    status = token_status(t, now)
+    if status == "REVOKED":
+        return Unauthenticated(f"join token {t.id} was revoked", reason="TOKEN_REVOKED")
+    if status == "EXPIRED":
+        when = t.expires_at.ToDatetime(tzinfo=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return Unauthenticated(f"join token {t.id} expired at {when}", reason="TOKEN_EXPIRED")
+    if status == "USED_UP":
+        return Unauthenticated(
+            f"join token {t.id} has been used {t.uses} time(s), its limit", reason="TOKEN_USED_UP"
+        )
+    if use.cluster and use.cluster != t.cluster:
+        return Unauthenticated(
+            f"join token {t.id} is for cluster {t.cluster!r}, not {use.cluster!r}",
+            reason="TOKEN_WRONG_CLUSTER",
+        )
+    return None
