@@ -19,7 +19,7 @@ from grpc_reflection.v1alpha import reflection
 from shoal.core import events as event_rules
 from shoal.core.errors import Unavailable
 from shoal.core.identity import ca_digest
-from shoal.manager import events, outbox, webhooks
+from shoal.manager import events, loop_lag, outbox, webhooks
 from shoal.manager.actions import ControlPlane
 from shoal.manager.actions.api_keys import ApiKeys
 from shoal.manager.actions.fleet import JoinTokens
@@ -582,6 +582,7 @@ async def serve(args: argparse.Namespace) -> None:
             args.agent_listen,
         )
     purge = asyncio.create_task(_purge_loop(cp))
+    lag = asyncio.create_task(loop_lag.monitor())
     controller = ServiceController(
         cp, disconnect_grace=timedelta(seconds=args.agent_disconnect_grace_seconds)
     )
@@ -630,7 +631,7 @@ async def serve(args: argparse.Namespace) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("shutting down")
-    background = (purge, leadership, keep_lease)
+    background = (purge, leadership, keep_lease, lag)
     for t in background:
         t.cancel()  # the leader hands over at once: Leadership revokes its lease as it ends
     if installer is not None:
