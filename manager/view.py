@@ -36,6 +36,7 @@ KINDS: dict[str, type[Message]] = {
 }
 CATCH_UP_SECONDS = 10.0  # our own commit must show up in the watch by then, or etcd is in trouble
 CONFLICT_CATCH_UP_SECONDS = 1.0  # a revision seen in a failed compare may belong to another prefix
+APPLY_STEP = 256  # watch events applied between two turns of the event loop (see _apply_batch)
 
 
 def _placement_key(inst: ecs_pb2.ContainerInstance) -> tuple:
@@ -251,8 +252,7 @@ class View:
                 watch = self.store.watch_raw(self.keys.prefix, self.revision + 1)
                 async with contextlib.aclosing(watch):  # its etcd stream ends with the loop, not later
                     async for batch in watch:
-                        self._apply_events(batch)
-                        self._advance(batch[-1].mod_revision)
+                        await self._apply_batch(batch)
             except asyncio.CancelledError:
                 raise
             except Compacted:
@@ -284,6 +284,24 @@ class View:
         self._advance(revision)
         self._ready.set()
         return revision
+
+    async def _apply_batch(self, batch: list[RawEvent]) -> None:
+        """A watch batch, in steps of about APPLY_STEP events that end at a revision's end: after each
+        the view stands at that revision and the loop runs others (a scale-up's batch holds thousands
+        of task records; applied in one go, it held every call and lease refresh for seconds)."""
+        start = 0
+        while len(batch) - start > APPLY_STEP:
+            end = start + APPLY_STEP
+            while end < len(batch) and batch[end].mod_revision == batch[end - 1].mod_revision:
+                end += 1  # one transaction's events are applied together
+            if end == len(batch):
+                break
+            self._apply_events(batch[start:end])
+            self._advance(batch[end - 1].mod_revision)
+            start = end
+            await asyncio.sleep(0)
+        self._apply_events(batch[start:])
+        self._advance(batch[-1].mod_revision)
 
     def _apply_events(self, batch: Iterable[RawEvent]) -> None:
         for ev in batch:

@@ -259,3 +259,45 @@ def test_reads_wait_for_writes_read_back_and_only_their_writer_waits_for_the_oth
         await store.close()
 
     asyncio.run(asyncio.wait_for(body(), 30))
+
+
+def test_a_large_watch_batch_is_applied_in_steps_that_end_at_a_transactions_end(etcd_endpoint: str) -> None:
+    """A scale-up's watch batch holds thousands of task records: the loop turns while it is applied,
+    and whoever reads meanwhile sees the view at a revision, every transaction up to it, none after."""
+
+    async def body() -> None:
+        store = Store([etcd_endpoint], prefix=f"/view-steps-{secrets.token_hex(4)}/")
+        await store.connect()
+        view = View(store)
+        await view._list()  # at the revision before the writes; no watch of its own
+        rng = random.Random(2)
+        revisions = []
+        for n in range(20):  # 20 transactions of 100 tasks
+            puts = {store.keys.task("c", f"t{n}-{k}"): _task("c", f"t{n}-{k}", "i1", rng) for k in range(100)}
+            revisions.append(await store.commit(puts))
+        events = []
+        watch = store.watch_raw(store.keys.prefix, view.revision + 1)
+        async for batch in watch:
+            events += batch
+            if len(events) >= 2000:
+                break
+        await watch.aclose()
+        seen: list[tuple[int, int]] = []
+
+        async def sample() -> None:
+            while True:
+                seen.append((view.revision, len(view.cluster("c").tasks)))
+                await asyncio.sleep(0)
+
+        sampler = asyncio.create_task(sample())
+        await asyncio.sleep(0)
+        await view._apply_batch(events)
+        sampler.cancel()
+        middle = {s for s in seen if 0 < s[1] < 2000}
+        assert len(middle) >= 5, f"the loop did not turn while the batch was applied: {sorted(middle)}"
+        for revision, count in seen:
+            assert count == 100 * sum(1 for r in revisions if r <= revision), (revision, count)
+        assert view.revision == revisions[-1] and len(view.cluster("c").tasks) == 2000
+        await store.close()
+
+    asyncio.run(asyncio.wait_for(body(), 60))
