@@ -10,6 +10,7 @@ import socket
 from collections.abc import Awaitable, Callable
 
 from shoal.core.errors import Unavailable
+from shoal.manager.lease_keeper import Kept, LeaseKeeper
 from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import internal_pb2
 
@@ -26,8 +27,11 @@ STEP_DOWN_MARGIN = 0.25  # seconds before the lease could expire
 class Leadership:
     """Campaign for the leader key with our own lease and keep-alive; run `work(fence)` while leading."""
 
-    def __init__(self, store: Store, ttl: int = LEADER_TTL, identity: str = "") -> None:
+    def __init__(
+        self, store: Store, ttl: int = LEADER_TTL, identity: str = "", keeper: LeaseKeeper | None = None
+    ) -> None:
         self.store = store
+        self.keeper = keeper  # refreshes the lease off the event loop (else the loop does it here)
         self.key = store.keys.leader()
         self.ttl = ttl
         self.identity = identity or f"{socket.gethostname()}:{os.getpid()}"
@@ -65,9 +69,15 @@ class Leadership:
         worker = asyncio.create_task(work({self.key: revision}))
         loop = asyncio.get_running_loop()
         refreshed = loop.time()
+        kept = self.keeper.keep(lease) if self.keeper is not None else None
         try:
             while not worker.done():
                 await asyncio.sleep(REFRESH_SECONDS)
+                if kept is not None:
+                    if kept.live_for(self.ttl) <= STEP_DOWN_MARGIN:
+                        log.warning("leader lease lost or not refreshed in time; stopping the controllers")
+                        break
+                    continue
                 # A slow answer is waited for while the lease may still live, no longer.
                 budget = self.ttl - (loop.time() - refreshed) - STEP_DOWN_MARGIN
                 try:
@@ -83,6 +93,8 @@ class Leadership:
                     log.warning("leader lease lost or not refreshed in time; stopping the controllers")
                     break
         finally:
+            if kept is not None and self.keeper is not None:
+                self.keeper.release(lease)
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await worker
@@ -99,19 +111,33 @@ class ProcessLease:
     those instances disconnected (controllers/instances.py).
     """
 
-    def __init__(self, store: Store, ttl: int = 10) -> None:
+    def __init__(self, store: Store, ttl: int = 10, keeper: LeaseKeeper | None = None) -> None:
         self.store = store
         self.ttl = ttl
         self.id = 0
+        self.keeper = keeper  # refreshes the lease off the event loop (else the loop does it here)
+        self._kept: Kept | None = None
 
     async def start(self) -> None:
         self.id = await self.store.grant_lease(self.ttl)
+        if self.keeper is not None:
+            self._kept = self.keeper.keep(self.id)
 
     async def run(self, on_lost: Callable[[], None]) -> None:
         loop = asyncio.get_running_loop()
         refreshed = loop.time()
         while True:
             await asyncio.sleep(self.ttl / 3)
+            if self._kept is not None and self.keeper is not None:
+                if self._kept.live_for(self.ttl) > 1:
+                    continue
+                log.warning("process lease lost; closing agent sessions so that agents register again")
+                self.keeper.release(self.id)
+                with contextlib.suppress(Exception):
+                    self.id = await self.store.grant_lease(self.ttl)
+                    self._kept = self.keeper.keep(self.id)
+                on_lost()
+                continue
             try:
                 remaining = await self.store.keep_alive_once(self.id)
             except Exception as exc:

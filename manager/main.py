@@ -46,6 +46,7 @@ from shoal.manager.ecs_http import server as ecs_http
 from shoal.manager.embedded_etcd import EmbeddedEtcd
 from shoal.manager.installer import InstallerServer, Wheelhouse, public_key_pin
 from shoal.manager.leader import Leadership, ProcessLease
+from shoal.manager.lease_keeper import LeaseKeeper
 from shoal.manager.metrics import MetricsRecorder
 from shoal.manager.pki import load_or_create_ca, load_or_create_key
 from shoal.manager.prometheus import PrometheusEndpoint
@@ -398,7 +399,11 @@ async def serve(args: argparse.Namespace) -> None:
 
     from shoal.v1 import agent_pb2_grpc, api_pb2_grpc
 
-    process_lease = ProcessLease(store)
+    # Leases are refreshed off the event loop, for as long as it turns (the lag monitor tells the keeper).
+    keeper = LeaseKeeper(store)
+    keeper.start()
+    lag = asyncio.create_task(loop_lag.monitor(on_tick=keeper.tick))
+    process_lease = ProcessLease(store, keeper=keeper)
     await process_lease.start()
     ca = tokens = serving_key = None
     if args.insecure:
@@ -582,7 +587,6 @@ async def serve(args: argparse.Namespace) -> None:
             args.agent_listen,
         )
     purge = asyncio.create_task(_purge_loop(cp))
-    lag = asyncio.create_task(loop_lag.monitor())
     controller = ServiceController(
         cp, disconnect_grace=timedelta(seconds=args.agent_disconnect_grace_seconds)
     )
@@ -622,7 +626,7 @@ async def serve(args: argparse.Namespace) -> None:
         finally:
             leading[0] = False
 
-    leadership = asyncio.create_task(Leadership(store).run(lead))
+    leadership = asyncio.create_task(Leadership(store, keeper=keeper).run(lead))
     keep_lease = asyncio.create_task(process_lease.run(sessions.close_all))
 
     stop = asyncio.Event()
@@ -653,6 +657,7 @@ async def serve(args: argparse.Namespace) -> None:
     for sink in sinks:
         await sink.stop()
     await view.stop()
+    await asyncio.to_thread(keeper.stop)
     await store.close()
     if etcd:
         await etcd.stop()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 
 import pytest
 
 from shoal.core.errors import Unavailable
 from shoal.manager.leader import Leadership
+from shoal.manager.lease_keeper import LeaseKeeper
 from shoal.manager.store.etcd import Conflict, Store
 from shoal.v1 import internal_pb2
 
@@ -24,8 +26,8 @@ async def _stores(endpoint: str, n: int) -> list[Store]:
 class Replica:
     """A manager replica's leadership loop; `acting` is set while its controllers run."""
 
-    def __init__(self, store: Store, name: str) -> None:
-        self.leadership = Leadership(store, identity=name)
+    def __init__(self, store: Store, name: str, keeper: LeaseKeeper | None = None) -> None:
+        self.leadership = Leadership(store, identity=name, keeper=keeper)
         self.acting = asyncio.Event()
         self.fence: dict[str, int] = {}
         self.stopped = asyncio.Event()
@@ -106,3 +108,49 @@ def test_a_leader_cut_off_from_etcd_steps_down_and_cannot_commit(etcd_endpoint: 
             await s.close()
 
     asyncio.run(body())
+
+
+async def _blocked_loop_outcome(etcd_endpoint: str, block: float, loop_silence: float | None) -> tuple:
+    """a leads (with a lease keeper unless loop_silence is None), b waits; the loop then does not turn
+    for `block` seconds (a long synchronous step): who leads after it?"""
+    a_store, b_store = await _stores(etcd_endpoint, 2)
+    keeper = None
+    if loop_silence is not None:
+        keeper = LeaseKeeper(a_store, loop_silence=loop_silence)
+        keeper.start()
+    a = Replica(a_store, "a", keeper)
+    await asyncio.wait_for(a.acting.wait(), 10)
+    b = Replica(b_store, "b")
+    await asyncio.sleep(1.5)
+    if keeper is not None:
+        keeper.tick()
+    time.sleep(block)  # the event loop of both replicas is held (as at 5,000 sessions it was for seconds)
+    await asyncio.sleep(2.5)
+    outcome = (a.acting.is_set(), b.acting.is_set(), await _leader(b_store))
+    for r in (a, b):
+        r.task.cancel()
+        await asyncio.gather(r.task, return_exceptions=True)
+    if keeper is not None:
+        keeper.stop()
+    for s in (a_store, b_store):
+        await s.close()
+    return outcome
+
+
+async def _leader(store: Store) -> str:
+    item = await store.get(store.keys.leader(), internal_pb2.SessionRecord)
+    return item.value.owner if item is not None else ""
+
+
+@pytest.mark.etcd
+def test_a_leader_whose_loop_runs_seconds_late_keeps_its_lease_through_the_keeper(etcd_endpoint: str) -> None:
+    # 4.5 s without a turn of the loop, past the 3 s lease: refreshed from the keeper's thread, a leads on.
+    assert asyncio.run(_blocked_loop_outcome(etcd_endpoint, 4.5, loop_silence=10)) == (True, False, "a")
+    # Refreshed from the loop itself, the lease lapsed and b took over.
+    assert asyncio.run(_blocked_loop_outcome(etcd_endpoint, 4.5, loop_silence=None)) == (False, True, "b")
+
+
+@pytest.mark.etcd
+def test_a_hung_leader_loses_its_lease_even_with_the_keeper(etcd_endpoint: str) -> None:
+    # A loop that has not turned for longer than loop_silence is hung: the keeper lets the lease lapse.
+    assert asyncio.run(_blocked_loop_outcome(etcd_endpoint, 4.5, loop_silence=1)) == (False, True, "b")
