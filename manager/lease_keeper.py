@@ -6,6 +6,9 @@ agent sessions a scale-up held the loop 1-3 s at a time, the leader (3 s lease) 
 a minute, and the process lease (10 s) expired, which closed every agent session at once, the worst
 thing an overloaded manager can do. A busy manager keeps its leases; a hung one still loses them, since
 the keeper refreshes only while the loop still turns (`tick`) within `loop_silence` seconds.
+
+The store's quorum probe runs here too, for the same reason: on a loop seconds late it timed out with etcd
+well, and the manager failed every call fast as if etcd had lost its quorum.
 """
 
 from __future__ import annotations
@@ -16,10 +19,16 @@ import time
 from dataclasses import dataclass
 
 import grpc
-from etcd3aio._protobuf import LeaseKeepAliveRequest, LeaseStub
+from etcd3aio._protobuf import KVStub, LeaseKeepAliveRequest, LeaseStub, RangeRequest
 from etcd3aio.connections import ConnectionManager
 
-from shoal.manager.store.etcd import ETCD_CHANNEL_OPTIONS, Store
+from shoal.manager.store.etcd import (
+    ETCD_CHANNEL_OPTIONS,
+    PROBE_FAILURES,
+    PROBE_SECONDS,
+    PROBE_TIMEOUT,
+    Store,
+)
 
 log = logging.getLogger(__name__)
 PERIOD_SECONDS = 0.5  # how often each lease is refreshed (the leader's lease lives 3 s)
@@ -42,8 +51,11 @@ class Kept:
 
 
 class LeaseKeeper:
-    def __init__(self, store: Store, loop_silence: float = LOOP_SILENCE_SECONDS) -> None:
+    def __init__(
+        self, store: Store, loop_silence: float = LOOP_SILENCE_SECONDS, probe_quorum: bool = False
+    ) -> None:
         self._store = store
+        self.probe_quorum = probe_quorum  # run the store's quorum probe here, off the event loop
         self.loop_silence = loop_silence
         self._kept: dict[int, Kept] = {}
         self._guard = threading.Lock()
@@ -85,9 +97,13 @@ class LeaseKeeper:
 
     def _run(self) -> None:
         channel = self._channel()
-        stub = LeaseStub(channel)
+        stub, kv = LeaseStub(channel), KVStub(channel)
+        probed, failures = 0.0, 0
         try:
             while not self._stop.wait(PERIOD_SECONDS):
+                if self.probe_quorum and time.monotonic() - probed >= PROBE_SECONDS:
+                    probed = time.monotonic()
+                    failures = self._probe(kv, failures)
                 if time.monotonic() - self._loop_seen > self.loop_silence:
                     continue  # the loop is hung: let its leases lapse, so that another replica takes over
                 with self._guard:
@@ -96,6 +112,29 @@ class LeaseKeeper:
                     self._refresh(stub, k)
         finally:
             channel.close()
+
+    def _probe(self, kv: KVStub, failures: int) -> int:
+        """Store.start_probe's work, from this thread; the number of failures in a row."""
+        store = self._store
+        token = store._token
+        try:
+            # A linearizable read goes through the raft leader: it answers only with a quorum.
+            kv.Range(
+                RangeRequest(key=(store.prefix + "ping").encode()),
+                timeout=PROBE_TIMEOUT,
+                metadata=(("token", token),) if token else None,
+            )
+        except grpc.RpcError as exc:
+            failures += 1
+            if failures >= PROBE_FAILURES and store.quorum:
+                log.warning("etcd has no quorum or is unreachable (%s): failing calls fast", exc.code())
+                store.quorum = False
+            return failures
+        store._last_answer = time.monotonic()  # the event loop's clock
+        if not store.quorum:
+            log.warning("etcd answers again: serving calls")
+            store.quorum = True
+        return 0
 
     def _refresh(self, stub: LeaseStub, kept: Kept) -> None:
         sent = time.monotonic()

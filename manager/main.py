@@ -390,7 +390,11 @@ async def serve(args: argparse.Namespace) -> None:
     store = Store(endpoints, args.etcd_prefix, etcd.security if etcd is not None else _etcd_security(args))
     log.info("connecting to etcd at %s", ", ".join(endpoints))
     await store.connect(timeout=60)
-    store.start_probe()
+    # Leases and the quorum probe run off the event loop, for as long as it turns (the lag monitor
+    # tells the keeper): a loop seconds late under load must not lose them or fail calls.
+    keeper = LeaseKeeper(store, probe_quorum=True)
+    keeper.start()
+    lag = asyncio.create_task(loop_lag.monitor(on_tick=keeper.tick))
     view = View(store)  # reads and placement snapshots come from it; etcd stays the truth
     view.start()
     cp = ControlPlane.build(
@@ -399,10 +403,6 @@ async def serve(args: argparse.Namespace) -> None:
 
     from shoal.v1 import agent_pb2_grpc, api_pb2_grpc
 
-    # Leases are refreshed off the event loop, for as long as it turns (the lag monitor tells the keeper).
-    keeper = LeaseKeeper(store)
-    keeper.start()
-    lag = asyncio.create_task(loop_lag.monitor(on_tick=keeper.tick))
     process_lease = ProcessLease(store, keeper=keeper)
     await process_lease.start()
     ca = tokens = serving_key = None

@@ -154,3 +154,39 @@ def test_a_leader_whose_loop_runs_seconds_late_keeps_its_lease_through_the_keepe
 def test_a_hung_leader_loses_its_lease_even_with_the_keeper(etcd_endpoint: str) -> None:
     # A loop that has not turned for longer than loop_silence is hung: the keeper lets the lease lapse.
     assert asyncio.run(_blocked_loop_outcome(etcd_endpoint, 4.5, loop_silence=1)) == (False, True, "b")
+
+
+@pytest.mark.etcd
+def test_the_keepers_quorum_probe_holds_through_a_late_loop_and_sees_an_etcd_gone(etcd_endpoint: str) -> None:
+    async def body() -> None:
+        (store,) = await _stores(etcd_endpoint, 1)
+        keeper = LeaseKeeper(store, probe_quorum=True)
+        keeper.start()
+        await asyncio.sleep(1.5)
+        before = store._last_answer
+        time.sleep(4)  # the loop does not turn; etcd is well
+        assert store.quorum and store._last_answer > before + 2
+        keeper.stop()
+        await store.close()
+        # An etcd nobody answers on: calls fail fast after two probes.
+        gone = Store([f"127.0.0.1:{_free_port()}"], prefix="/gone/")
+        keeper = LeaseKeeper(gone, probe_quorum=True)
+        keeper.start()
+        for _ in range(100):
+            if not gone.quorum:
+                break
+            await asyncio.sleep(0.1)
+        keeper.stop()
+        assert not gone.quorum
+        with pytest.raises(Unavailable, match="no quorum or is unreachable"):
+            await gone._call(asyncio.sleep(0))  # what every call of the store goes through
+
+    asyncio.run(body())
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
