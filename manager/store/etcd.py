@@ -37,7 +37,8 @@ MAX_TXN_OPS = 128
 # purge): gRPC's default 4 MiB limit on what a client receives would fail them, the same batch again at
 # every retry. etcd's own Go client takes up to 2 GiB; so do we.
 ETCD_CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 2**31 - 1)]
-# The quorum probe: a linearizable read this often; this many failures in a row mean "no quorum".
+# The quorum probe (lease_keeper.py): a linearizable read this often; this many failures in a row
+# mean "no quorum".
 PROBE_SECONDS, PROBE_TIMEOUT, PROBE_FAILURES = 1.0, 3.0, 2
 # A broken watch stream is opened again after this pause, doubled on each failure up to the cap
 # (etcd3aio's defaults, which the watches used before they had their own loop).
@@ -110,9 +111,10 @@ class Store:
         # Revisions this process has seen etcd at: the view waits for them so callers read their writes.
         self.written_revision = 0  # the latest transaction this process committed
         self.observed_revision = 0  # the store's revision when a compare of ours last failed
-        self.quorum = True  # False while the probe finds etcd unreachable or without a quorum
-        self._last_answer = 0.0
-        self._probe: asyncio.Task | None = None
+        # Set by the quorum probe (lease_keeper.py): False while it finds etcd unreachable or without a
+        # quorum, and calls then fail at once with UNAVAILABLE instead of each waiting out its deadline.
+        self.quorum = True
+        self._last_answer = 0.0  # when the probe last had an answer (monotonic clock)
 
     async def connect(self, timeout: float = 30.0) -> None:
         await self._client.connect()
@@ -147,38 +149,7 @@ class Store:
         self._token = token  # for the watches, which do not go through the client's services
         self._client.set_token(token)
 
-    def start_probe(self) -> None:
-        """Probe etcd in the background: while it has no quorum, calls fail at once with UNAVAILABLE
-        instead of each waiting out its deadline, and they work again as soon as the quorum is back."""
-        if self._probe is None:
-            self._probe = asyncio.create_task(self._run_probe(), name="etcd-quorum-probe")
-
-    async def _run_probe(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._last_answer = loop.time()
-        failures = 0
-        while True:
-            try:
-                # A linearizable read goes through the raft leader: it answers only with a quorum.
-                await self._client.kv.get(self.prefix + "ping", timeout=PROBE_TIMEOUT, max_attempts=1)
-                failures = 0
-                self._last_answer = loop.time()
-                if not self.quorum:
-                    log.warning("etcd answers again: serving calls")
-                    self.quorum = True
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failures += 1
-                if failures >= PROBE_FAILURES and self.quorum:
-                    log.warning("etcd has no quorum or is unreachable (%r): failing calls fast", exc)
-                    self.quorum = False
-            await asyncio.sleep(PROBE_SECONDS)
-
     async def close(self) -> None:
-        if self._probe is not None:
-            self._probe.cancel()
-            await asyncio.gather(self._probe, return_exceptions=True)
         if self._refresher is not None:
             await self._refresher.__aexit__(None, None, None)
         if self._streams is not None:
