@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable
 
 from shoal.core.errors import Unavailable
@@ -54,6 +55,7 @@ class Leadership:
         # Followers only look (a read); a lease is granted when the key is gone, not every poll.
         if await self.store.get(self.key, internal_pb2.SessionRecord) is not None:
             return
+        granted = time.monotonic()  # the lease lives its TTL from no earlier than this
         lease = await self.store.grant_lease(self.ttl)
         record = internal_pb2.SessionRecord(owner=self.identity)
         try:
@@ -69,7 +71,7 @@ class Leadership:
         worker = asyncio.create_task(work({self.key: revision}))
         loop = asyncio.get_running_loop()
         refreshed = loop.time()
-        kept = self.keeper.keep(lease) if self.keeper is not None else None
+        kept = self.keeper.keep(lease, granted) if self.keeper is not None else None
         try:
             while not worker.done():
                 await asyncio.sleep(REFRESH_SECONDS)
@@ -119,9 +121,10 @@ class ProcessLease:
         self._kept: Kept | None = None
 
     async def start(self) -> None:
+        granted = time.monotonic()
         self.id = await self.store.grant_lease(self.ttl)
         if self.keeper is not None:
-            self._kept = self.keeper.keep(self.id)
+            self._kept = self.keeper.keep(self.id, granted)
 
     async def run(self, on_lost: Callable[[], None]) -> None:
         loop = asyncio.get_running_loop()
@@ -134,8 +137,9 @@ class ProcessLease:
                 log.warning("process lease lost; closing agent sessions so that agents register again")
                 self.keeper.release(self.id)
                 with contextlib.suppress(Exception):
+                    granted = time.monotonic()
                     self.id = await self.store.grant_lease(self.ttl)
-                    self._kept = self.keeper.keep(self.id)
+                    self._kept = self.keeper.keep(self.id, granted)
                 on_lost()
                 continue
             try:

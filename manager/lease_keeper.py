@@ -67,8 +67,9 @@ class LeaseKeeper:
         """Called from the event loop whenever it turns (the loop-lag monitor does)."""
         self._loop_seen = time.monotonic()
 
-    def keep(self, lease_id: int) -> Kept:
-        kept = Kept(lease_id, time.monotonic())  # just granted: it lives its TTL from about now
+    def keep(self, lease_id: int, granted: float) -> Kept:
+        """Refresh a lease granted at `granted` (monotonic clock, taken before the grant was asked)."""
+        kept = Kept(lease_id, granted)
         with self._guard:
             self._kept[lease_id] = kept
         return kept
