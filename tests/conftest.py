@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -21,10 +22,22 @@ TEST_IMAGE = "shoal-test/busybox:latest"
 BIN = Path(sys.executable).parent
 
 
+def _ephemeral_low() -> int:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    return 32768
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A port free now, below the kernel's ephemeral range: a port of that range (what binding port 0
+    gives) can be taken by any outgoing connection before the process it is meant for binds it."""
+    low = min(_ephemeral_low(), 32768)
+    for _ in range(1000):
+        port = random.randrange(low // 2, low)
+        with socket.socket() as s, contextlib.suppress(OSError):
+            s.bind((host, port))
+            return port
+    raise RuntimeError(f"no free port below {low} on {host}")
 
 
 def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
