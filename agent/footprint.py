@@ -4,10 +4,13 @@ the allocator keeps after a burst, are kept out of its resident memory (issue 11
 from __future__ import annotations
 
 import ctypes
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from types import ModuleType
 
 # requests loads a character-set detector (~3 MiB resident) to guess the encoding of text answers that
 # name none. The Docker Engine answers in JSON, whose encoding requests tells without it.
@@ -18,6 +21,28 @@ NEVER_USED = ("charset_normalizer", "chardet")
 # agent's own work: its session's TLS is gRPC's own, and it reaches the engine on the engine's unix
 # socket. (The CA check at join runs in the keytool child.)
 NEVER_USED_WITH_A_LOCAL_ENGINE = ("ssl", "_ssl")
+
+
+# Imported at the top of modules the agent loads, for what it never does (Docker's image builds import
+# tarfile, protobuf's pickling support pickle): each is made on first use instead (~1 MiB together).
+LOADED_ON_FIRST_USE = ("tarfile", "pickle")
+
+
+class _OnFirstUse(importlib.abc.MetaPathFinder):
+    """Finds `names` as usual, and has them executed on their first attribute access (LazyLoader)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = frozenset(names)
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in self.names:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
 
 
 def engine_is_local(environ: Mapping[str, str]) -> bool:
@@ -38,6 +63,7 @@ def keep_out_unused_modules(environ: Mapping[str, str]) -> None:
     for name in unused:
         if name not in sys.modules:
             sys.modules[name] = None  # type: ignore[assignment]
+    sys.meta_path.insert(0, _OnFirstUse([n for n in LOADED_ON_FIRST_USE if n not in sys.modules]))
     warnings.filterwarnings("ignore", message="Unable to find acceptable character detection dependency")
 
 

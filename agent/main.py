@@ -28,6 +28,8 @@ from shoal.core.resources import integer_resource, ports_resource
 from shoal.v1 import agent_pb2, ecs_pb2
 
 AGENT_VERSION = "0.1.0"
+# Kept apart from the docstring: the agent runs with docstrings stripped (python -OO, see entry.py).
+DESCRIPTION = "Registers this VM with the manager and runs the Docker containers it is assigned."
 SHUTDOWN_GRACE_SECONDS = 2.0  # how long a SIGTERM waits for engine calls in flight
 RELEASE_MEMORY_SECONDS = 30.0  # how often the allocator's free pages go back (startup, bursts of calls)
 log = logging.getLogger("shoal.agent")
@@ -41,7 +43,7 @@ def _attribute(value: str) -> tuple[str, str]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="shoal-agent", description=__doc__)
+    p = argparse.ArgumentParser(prog="shoal-agent", description=DESCRIPTION)
     p.add_argument(
         "--manager",
         default="127.0.0.1:7700",

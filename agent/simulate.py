@@ -26,12 +26,13 @@ from shoal.agent.session import AgentSession
 from shoal.agent.statefile import StateFile
 from shoal.agent.worker import TaskWorker
 
+DESCRIPTION = "Many container instances in one process, each the real agent but its engine."
 log = logging.getLogger("shoal.agent.simulate")
 JOIN_CONCURRENCY = 16  # joins at once: each costs the manager a certificate signature
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="shoal-agent simulate", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="shoal-agent simulate", description=DESCRIPTION)
     p.add_argument("--manager", default="127.0.0.1:7700", help="manager HOST:PORT[,HOST:PORT...]")
     p.add_argument("--cluster", default="default")
     p.add_argument("--data-dir", required=True, type=Path, help="one subdirectory per simulated instance")

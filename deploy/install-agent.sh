@@ -256,6 +256,9 @@ install_agent() {
     die "pip could not install shoal (see $LOG): the manager's wheels fit its own Python; this VM has" \
       "python3 $py. Add --index-url https://pypi.org/simple to take dependencies from PyPI"
   }
+  # The agent runs without docstrings (python -OO): compiled so now, not at its first start. A file
+  # that does not compile is no reason to stop (it would be compiled at import, if ever imported).
+  quiet "$VENV/bin/python" -OO -m compileall -q -j 0 "$VENV/lib" || true
   note "shoal $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("shoal"))')"
 }
 

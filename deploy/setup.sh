@@ -40,3 +40,5 @@ fi
 echo "==> installing Shoal into .venv"
 .venv/bin/pip install -q --upgrade pip >/dev/null
 .venv/bin/pip install -q -e '.[test]'
+# The agent runs without docstrings (python -OO): its libraries compiled so, once, here.
+.venv/bin/python -OO -m compileall -q -j 0 .venv/lib >/dev/null || true
