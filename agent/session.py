@@ -84,6 +84,7 @@ class AgentSession:
         self._established = False
         self._renew_after = 0.0
         self.established = 0  # sessions established so far (a reconnect counts one more)
+        self.heartbeat_interval = 10  # seconds; the manager says how long at registration and in its acks
         self._move_on = False  # the manager fell silent: the next attempt goes to another replica
         self.usage = usage  # simulated instances report made-up usage instead of reading /proc each
         # Logs and exec streams share the session; their output waits behind reports and heartbeats.
@@ -185,11 +186,12 @@ class AgentSession:
             self.established += 1
             self.connected.set()
             self.worker.on_reconnect()
-            interval = registered.heartbeat_interval_seconds or 10
-            sender = asyncio.create_task(self._send(call, interval))
+            self.heartbeat_interval = registered.heartbeat_interval_seconds or 10
+            sender = asyncio.create_task(self._send(call))
             # A manager that acknowledges heartbeats and falls silent for three of them is frozen or cut
             # off: go to another replica now rather than when TCP keepalive gives up, much later.
-            silence = MISSED_HEARTBEATS * interval if registered.acks_heartbeats else None
+            acks = registered.acks_heartbeats
+            silence = MISSED_HEARTBEATS * self.heartbeat_interval if acks else None
             stream_writer = asyncio.create_task(self._send_streams(call))
             try:
                 while True:
@@ -205,6 +207,14 @@ class AgentSession:
                     if msg is grpc.aio.EOF:
                         return True
                     body = msg.WhichOneof("body")
+                    if body == "heartbeat_ack":
+                        interval = msg.heartbeat_ack.heartbeat_interval_seconds
+                        if interval and acks:
+                            # The next beat may still come at the old interval (it was set before).
+                            silence = MISSED_HEARTBEATS * max(interval, self.heartbeat_interval)
+                        if interval:
+                            self.heartbeat_interval = interval
+                        continue
                     if body == "stream_open":
                         self.streams.handle_open(msg.stream_open)
                         continue
@@ -250,7 +260,7 @@ class AgentSession:
         async with self._write_lock:  # one write at a time on the stream; the lock is FIFO
             await call.write(msg)
 
-    async def _send(self, call: grpc.aio.StreamStreamCall, heartbeat_interval: int) -> None:
+    async def _send(self, call: grpc.aio.StreamStreamCall) -> None:
         loop = asyncio.get_running_loop()
         next_beat = loop.time()
         next_proxy = loop.time()
@@ -283,4 +293,4 @@ class AgentSession:
                     container_runtime_impaired=self.worker.runtime_impaired,
                 )
                 await self._write(call, agent_pb2.AgentMessage(heartbeat=beat))
-                next_beat = loop.time() + heartbeat_interval
+                next_beat = loop.time() + self.heartbeat_interval  # the manager may change it

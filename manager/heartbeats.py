@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 
 from google.protobuf.message import Message
 
@@ -17,6 +18,20 @@ from shoal.v1 import ecs_pb2, metrics_pb2
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 2.0
+# As Nomad's max_heartbeats_per_second: past this many sessions per interval, the interval grows, so a
+# manager of 5,000 VMs takes 200 heartbeats a second (at 25 s) rather than 500. Three missed ones still
+# end a session; a frozen agent is found later on a larger fleet, a disconnected one at once.
+MAX_HEARTBEATS_PER_SECOND = 200
+
+
+def heartbeat_interval(sessions: int, base: int, max_per_second: int = MAX_HEARTBEATS_PER_SECOND) -> int:
+    """The interval agents beat at when a manager holds `sessions`: `base`, or longer so that they send
+    at most `max_per_second` heartbeats together (0: no limit)."""
+    if max_per_second <= 0:
+        return base
+    return max(base, math.ceil(sessions / max_per_second))
+
+
 # etcd refuses a transaction of more than --max-txn-ops (default 128) compares or operations; each
 # heartbeat brings two compares (its instance record and the session's fence).
 BATCH = MAX_TXN_OPS // 2
@@ -28,7 +43,7 @@ class HeartbeatWriter:
     Each write still compares the instance's mod_revision and the session key, as one heartbeat's own
     transaction did, so a stale session never overwrites a newer one; a batch whose compare fails is
     written again one heartbeat at a time, and a heartbeat that still conflicts is dropped (the next
-    one comes ten seconds later).
+    one comes an interval later).
     """
 
     def __init__(self, store: Store, view: View | None = None, interval: float = FLUSH_SECONDS) -> None:
@@ -37,7 +52,7 @@ class HeartbeatWriter:
         self.view = view
         self.interval = interval
         self._pending: dict[
-            tuple[str, str], tuple[int, ecs_pb2.HostUsage, list[metrics_pb2.TaskUsage], bool]
+            tuple[str, str], tuple[int, ecs_pb2.HostUsage, list[metrics_pb2.TaskUsage], bool, int]
         ] = {}
         self._runner: asyncio.Task | None = None
         self.transactions = 0
@@ -52,9 +67,17 @@ class HeartbeatWriter:
         usage: ecs_pb2.HostUsage,
         task_usage: list[metrics_pb2.TaskUsage] | None = None,
         runtime_impaired: bool = False,
+        interval: int = 0,
     ) -> None:
-        """Queue an instance's heartbeat; a newer one before the next flush replaces it."""
-        self._pending[(cluster, instance_id)] = (session_rev, usage, list(task_usage or ()), runtime_impaired)
+        """Queue an instance's heartbeat (`interval`: the one its agent beats at); a newer one before the
+        next flush replaces it."""
+        self._pending[(cluster, instance_id)] = (
+            session_rev,
+            usage,
+            list(task_usage or ()),
+            runtime_impaired,
+            interval,
+        )
         if self._runner is None or self._runner.done():
             self._runner = asyncio.create_task(self._run(), name="heartbeats")
 
@@ -88,7 +111,7 @@ class HeartbeatWriter:
         writes: list[tuple[dict[str, Message], dict[str, int]]] = []
         now = task_rules.now_ts()
         views: dict[str, ClusterView] = {}
-        for (cluster, iid), (session_rev, usage, task_usage, impaired) in pending.items():
+        for (cluster, iid), (session_rev, usage, task_usage, impaired, interval) in pending.items():
             if self.view is not None:
                 if cluster not in views:
                     # After our own last flush (heartbeats are not read back by anyone else at once).
@@ -117,7 +140,7 @@ class HeartbeatWriter:
                 # Per-task figures in a key of their own, fenced like the heartbeat: every replica's
                 # metrics recorder reads them from its watch (the agent talks to one replica only).
                 puts[self.keys.instance_metrics(cluster, iid)] = metrics_pb2.InstanceMetricsRecord(
-                    reported_at=now, tasks=task_usage
+                    reported_at=now, tasks=task_usage, heartbeat_interval_seconds=interval
                 )
             writes.append((puts, {key: item.mod_revision, self.keys.session(cluster, iid): session_rev}))
         n = 0

@@ -44,6 +44,7 @@ from shoal.manager.controllers.scaling import RecorderMetrics, ScalingController
 from shoal.manager.controllers.services import ServiceController
 from shoal.manager.ecs_http import server as ecs_http
 from shoal.manager.embedded_etcd import EmbeddedEtcd
+from shoal.manager.heartbeats import MAX_HEARTBEATS_PER_SECOND
 from shoal.manager.installer import InstallerServer, Wheelhouse, public_key_pin
 from shoal.manager.leader import Leadership, ProcessLease
 from shoal.manager.lease_keeper import LeaseKeeper
@@ -123,7 +124,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--agent-heartbeat-seconds",
         type=int,
         default=10,
-        help="how often agents send heartbeats; three missed ones end the session (default %(default)s)",
+        help="how often agents send heartbeats, at least; three missed ones end the session "
+        "(default %(default)s)",
+    )
+    p.add_argument(
+        "--max-heartbeats-per-second",
+        type=int,
+        default=MAX_HEARTBEATS_PER_SECOND,
+        help="past this many heartbeats a second from its agents, the interval grows with the sessions "
+        "held, as Nomad's max_heartbeats_per_second (0: never; default %(default)s)",
     )
     p.add_argument(
         "--agent-session-buffer-mib",
@@ -254,6 +263,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.ecs_listen = f"{host}:{int(port) + 3}" if port.isdigit() else "off"
     if args.agent_heartbeat_seconds < 1:
         p.error("--agent-heartbeat-seconds must be at least 1")
+    if args.max_heartbeats_per_second < 0:
+        p.error("--max-heartbeats-per-second must be 0 (no limit) or more")
     if args.agent_session_buffer_mib < 1:
         p.error("--agent-session-buffer-mib must be at least 1")
     if args.agent_certificate_lifetime_seconds < 30:
@@ -458,6 +469,7 @@ async def serve(args: argparse.Namespace) -> None:
         ca=ca,
         certificate_lifetime=lifetime,
         heartbeat_interval=args.agent_heartbeat_seconds,
+        max_heartbeats_per_second=args.max_heartbeats_per_second,
         outbox_bytes=args.agent_session_buffer_mib * 2**20,
     )
 

@@ -41,7 +41,9 @@ from shoal.v1 import metrics_pb2
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 10.0
-STALE_SECONDS = 35.0  # an instance's figures older than this (3 heartbeats missed) count as unknown
+# An instance's figures older than this (3 heartbeats of 10 s missed) count as unknown; where its agent
+# beats less often (a large fleet), 3.5 of its intervals.
+STALE_SECONDS = 35.0
 HIGH_RES_SLOTS = 3 * 3600 // m.HIGH_RESOLUTION  # 3 h of 10-second slots, as CloudWatch keeps them
 STANDARD_SLOTS = 24 * 3600 // m.STANDARD_RESOLUTION  # 24 h of 1-minute slots
 SeriesKey = tuple[str, str, str]  # (cluster, service or "", metric)
@@ -81,7 +83,8 @@ class MetricsRecorder:
         self.tick = tick
         self.clock = clock
         # (cluster, instance id) -> (reported at, task arn -> usage)
-        self._reports: dict[tuple[str, str], tuple[float, dict[str, metrics_pb2.TaskUsage]]] = {}
+        # (cluster, instance id) -> (reported at, figures by task ARN, seconds they stay fresh)
+        self._reports: dict[tuple[str, str], tuple[float, dict[str, metrics_pb2.TaskUsage], float]] = {}
         self.series: dict[SeriesKey, _Pair] = {}
         self.ticks = 0
         self.last_tick_seconds = 0.0
@@ -103,7 +106,8 @@ class MetricsRecorder:
 
     def _take(self, cluster: str, instance_id: str, rec: metrics_pb2.InstanceMetricsRecord) -> None:
         at = rec.reported_at.ToMicroseconds() / 1e6 if rec.HasField("reported_at") else self.clock()
-        self._reports[(cluster, instance_id)] = (at, {u.task_arn: u for u in rec.tasks})
+        fresh = max(STALE_SECONDS, 3.5 * rec.heartbeat_interval_seconds)
+        self._reports[(cluster, instance_id)] = (at, {u.task_arn: u for u in rec.tasks}, fresh)
 
     async def load(self) -> None:
         """The latest figures already in etcd (after a restart: the gap closes at the next heartbeat)."""
@@ -177,7 +181,7 @@ class MetricsRecorder:
         horizon = now - STANDARD_SLOTS * m.STANDARD_RESOLUTION
         for key in [k for k, p in self.series.items() if (p.standard.newest() or 0) < horizon]:
             del self.series[key]
-        for key in [k for k, (at, _) in self._reports.items() if at < horizon]:
+        for key in [k for k, (at, _, _) in self._reports.items() if at < horizon]:
             del self._reports[key]
 
     # -- figures -----------------------------------------------------------------------------------
@@ -198,7 +202,7 @@ class MetricsRecorder:
             iid = t.container_instance_arn.rsplit("/", 1)[-1]
             report = self._reports.get((cluster, iid))
             u = None
-            if report is not None and now - report[0] <= STALE_SECONDS:
+            if report is not None and now - report[0] <= report[2]:
                 u = report[1].get(t.task_arn)
             tasks.append(
                 m.TaskFigures(

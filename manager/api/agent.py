@@ -28,7 +28,7 @@ from shoal.manager import lifecycle
 from shoal.manager.actions import ControlPlane
 from shoal.manager.api.validation import validate_registration
 from shoal.manager.feeds import TaskFeeds
-from shoal.manager.heartbeats import HeartbeatWriter
+from shoal.manager.heartbeats import MAX_HEARTBEATS_PER_SECOND, HeartbeatWriter, heartbeat_interval
 from shoal.manager.lb_feed import LbFeed
 from shoal.manager.leader import ProcessLease
 from shoal.manager.outbox import MAX_BYTES, SessionOutbox
@@ -43,7 +43,12 @@ HEARTBEAT_INTERVAL_SECONDS = 10
 # A session that brings nothing for this many heartbeat intervals ends: its agent is frozen or cut off
 # (TCP keepalive alone takes over a minute to notice), and the disconnect grace period starts then.
 MISSED_HEARTBEATS = 3
-HEARTBEAT_ACK = agent_pb2.ManagerMessage(heartbeat_ack=agent_pb2.HeartbeatAck())
+
+
+def _ack(interval: int) -> agent_pb2.ManagerMessage:
+    return agent_pb2.ManagerMessage(heartbeat_ack=agent_pb2.HeartbeatAck(heartbeat_interval_seconds=interval))
+
+
 REPORT_RETRY_SECONDS = 0.5  # first pause before reports etcd could not take are tried again
 REPORT_RETRY_MAX_SECONDS = 5.0
 
@@ -86,6 +91,16 @@ class _Session:
         self.reported_rev = 0  # the revision of this session's last reports: its own reads wait for it
         self.link: SessionLink | None = None  # logs and exec streams on this session
         self.last_heard = asyncio.get_running_loop().time()  # when the agent last sent anything
+        # The heartbeat intervals told to the agent at its last two heartbeats: it beats at the older
+        # one until it has read the newer one, so silence is judged by the longer of them.
+        self.intervals = (0, 0)
+
+    def tell(self, interval: int) -> None:
+        self.intervals = (self.intervals[1], interval)
+
+    @property
+    def beat_interval(self) -> int:
+        return max(self.intervals)
 
 
 class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
@@ -97,10 +112,13 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         ca: CertificateAuthority | None = None,
         certificate_lifetime: timedelta = DEFAULT_INSTANCE_LIFETIME,
         heartbeat_interval: int = HEARTBEAT_INTERVAL_SECONDS,
+        max_heartbeats_per_second: int = MAX_HEARTBEATS_PER_SECOND,
         outbox_bytes: int = MAX_BYTES,
     ) -> None:
         self.cp = cp
-        self.heartbeat_interval = heartbeat_interval
+        self.heartbeat_interval = heartbeat_interval  # the least: it grows with the sessions held
+        self.max_heartbeats_per_second = max_heartbeats_per_second
+        self._acks: dict[int, agent_pb2.ManagerMessage] = {}  # by interval: one message, sent many times
         self.ca = ca  # None: --insecure, sessions are not authenticated
         self.certificate_lifetime = certificate_lifetime
         self.store = cp.store
@@ -115,6 +133,19 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         # The API endpoint other replicas forward logs and exec calls to (kept in the session record).
         self.stream_endpoint = ""
         self.lb_feed = LbFeed(cp.load_balancers) if cp.load_balancers is not None else None
+
+    def current_interval(self) -> int:
+        """The heartbeat interval for the sessions this manager holds now (see heartbeats.py)."""
+        held = len(self._outboxes)
+        return heartbeat_interval(held, self.heartbeat_interval, self.max_heartbeats_per_second)
+
+    def _heartbeat_ack(self, s: _Session) -> agent_pb2.ManagerMessage:
+        interval = self.current_interval()
+        s.tell(interval)
+        ack = self._acks.get(interval)
+        if ack is None:
+            ack = self._acks[interval] = _ack(interval)
+        return ack
 
     def _peer_identity(self, context: grpc.aio.ServicerContext) -> InstanceIdentity | None:
         """The instance named by the peer's client certificate (gRPC verified it against our CA)."""
@@ -176,18 +207,19 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             "agent %s connected to cluster %s (epoch %d)", session.instance_id, session.cluster, session.epoch
         )
         outbox = SessionOutbox(self.outbox_bytes)
+        self._outboxes.add(outbox)
+        session.tell(self.current_interval())
         outbox.put_nowait(
             agent_pb2.ManagerMessage(
                 registered=agent_pb2.Registered(
                     container_instance_arn=session.instance_arn,
                     instance_id=session.instance_id,
                     session_epoch=session.epoch,
-                    heartbeat_interval_seconds=self.heartbeat_interval,
+                    heartbeat_interval_seconds=session.beat_interval,
                     acks_heartbeats=True,
                 )
             )
         )
-        self._outboxes.add(outbox)
         session.link = self.streams.attach(session.cluster, session.instance_id, outbox)
         # Writes go through the outbox, whatever puts them there; the session ends when it closes.
         sender = asyncio.create_task(self._send(outbox, context))
@@ -239,10 +271,11 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
 
     async def _watch_silence(self, s: _Session, outbox: SessionOutbox) -> None:
         """End the session of an agent that sent nothing for MISSED_HEARTBEATS intervals."""
-        silence = MISSED_HEARTBEATS * self.heartbeat_interval
         loop = asyncio.get_running_loop()
         while True:
+            silence = MISSED_HEARTBEATS * s.beat_interval
             await asyncio.sleep(max(0.1, s.last_heard + silence - loop.time()))
+            silence = MISSED_HEARTBEATS * s.beat_interval
             if loop.time() - s.last_heard >= silence:
                 log.warning(
                     "agent %s sent nothing for %d s (%d heartbeats missed): ending its session",
@@ -467,7 +500,8 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
                     continue
                 pending.put_nowait(msg)
                 if msg.WhichOneof("body") == "heartbeat":
-                    outbox.put_nowait(HEARTBEAT_ACK)  # we are here: the agent need not look elsewhere
+                    # We are here (the agent need not look elsewhere), and how often it beats now.
+                    outbox.put_nowait(self._heartbeat_ack(s))
                 if applier.done():
                     break
         except asyncio.CancelledError:
@@ -613,4 +647,5 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             hb.usage,
             list(hb.task_usage),
             runtime_impaired=hb.container_runtime_impaired,
+            interval=s.beat_interval,
         )

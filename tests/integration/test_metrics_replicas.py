@@ -88,6 +88,16 @@ def test_figures_from_one_replica_reach_every_replica(etcd_endpoint: str) -> Non
             "c", m.CPU_UTILIZATION, service="web", start=now - 5, end=now + 5, period=10
         )
         assert again.stats.average == pytest.approx(75.0)
+        # Figures stay fresh for three and a half of the agent's heartbeat intervals, at least 35 s:
+        # an agent of a large fleet, told to beat every 30 s, is not taken for silent after 40 s.
+        for interval, fresh_at_60 in ((10, False), (30, True)):
+            writer.offer("c", iid, session_rev, ecs_pb2.HostUsage(), [usage], interval=interval)
+            await writer.flush()
+            await views[1].read("c", after=writer._written)
+            await asyncio.sleep(0.2)  # the recorder hears of it from the view's watch
+            for later, expected in ((30, True), (60, fresh_at_60), (110, False)):
+                [t] = recorders[1].usage("c", time.time() + later).tasks
+                assert (t.cpu_used == 768.0) is expected, (interval, later)
         for v in [*views, fresh.view]:
             await v.stop()
         for s in stores:

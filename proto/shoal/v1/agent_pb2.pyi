@@ -94,8 +94,10 @@ class ManagerMessage(_message.Message):
     def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., desired: _Optional[_Union[DesiredTasks, _Mapping]] = ..., rejected: _Optional[_Union[RegisterRejected, _Mapping]] = ..., certificate: _Optional[_Union[CertificateIssued, _Mapping]] = ..., stream_open: _Optional[_Union[StreamOpen, _Mapping]] = ..., stream_input: _Optional[_Union[StreamInput, _Mapping]] = ..., lb_config: _Optional[_Union[_lb_pb2.LbConfig, _Mapping]] = ..., heartbeat_ack: _Optional[_Union[HeartbeatAck, _Mapping]] = ...) -> None: ...
 
 class HeartbeatAck(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("heartbeat_interval_seconds",)
+    HEARTBEAT_INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    heartbeat_interval_seconds: int
+    def __init__(self, heartbeat_interval_seconds: _Optional[int] = ...) -> None: ...
 
 class RegisterInstance(_message.Message):
     __slots__ = ("instance_id", "cluster", "registered_resources", "attributes", "version_info", "running_task_arns", "host_ip")

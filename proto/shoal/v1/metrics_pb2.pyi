@@ -236,9 +236,11 @@ class TaskUsage(_message.Message):
     def __init__(self, task_arn: _Optional[str] = ..., cpu_units: _Optional[float] = ..., memory_mib: _Optional[float] = ..., samples: _Optional[int] = ...) -> None: ...
 
 class InstanceMetricsRecord(_message.Message):
-    __slots__ = ("reported_at", "tasks")
+    __slots__ = ("reported_at", "tasks", "heartbeat_interval_seconds")
     REPORTED_AT_FIELD_NUMBER: _ClassVar[int]
     TASKS_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
     reported_at: _timestamp_pb2.Timestamp
     tasks: _containers.RepeatedCompositeFieldContainer[TaskUsage]
-    def __init__(self, reported_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[TaskUsage, _Mapping]]] = ...) -> None: ...
+    heartbeat_interval_seconds: int
+    def __init__(self, reported_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[TaskUsage, _Mapping]]] = ..., heartbeat_interval_seconds: _Optional[int] = ...) -> None: ...
