@@ -15,6 +15,7 @@ from shoal.manager.actions.load_balancers import LoadBalancers
 from shoal.v1 import lb_pb2
 
 log = logging.getLogger(__name__)
+NO_CONFIG = lb_pb2.LbConfig()  # what an agent whose cluster has no load balancer is sent (never changed)
 INTERVAL_SECONDS = 0.5
 
 
@@ -65,8 +66,9 @@ class LbFeed:
             if arns.cluster_arn(cluster) in with_lbs:
                 configs[cluster] = await self.lbs.configs(cluster)
         for (cluster, arn), q in subs.items():
-            cfg = configs.get(cluster, {}).get(arn) or lb_pb2.LbConfig()
-            if sent.get((cluster, arn)) == cfg:
+            cfg = configs.get(cluster, {}).get(arn) or NO_CONFIG
+            last = sent.get((cluster, arn))
+            if last is cfg or last == cfg:  # thousands of agents without a load balancer: no compare
                 continue
             sent[(cluster, arn)] = cfg
             if q.full():  # only the newest configuration matters
