@@ -34,7 +34,6 @@ from shoal.core import metrics as m
 from shoal.core.clock import time as steady_time
 from shoal.core.errors import InvalidArgument, NotFound, quote
 from shoal.core.resources import resource_value
-from shoal.manager import resources
 from shoal.manager.store.etcd import RawEvent, Store
 from shoal.manager.view import View
 from shoal.v1 import metrics_pb2
@@ -83,7 +82,7 @@ class MetricsRecorder:
         self.tick = tick
         self.clock = clock
         # (cluster, instance id) -> (reported at, task arn -> usage)
-        # (cluster, instance id) -> (reported at, figures by task ARN, seconds they stay fresh)
+        # (cluster, instance id) -> (reported at, figures by task id, seconds they stay fresh)
         self._reports: dict[tuple[str, str], tuple[float, dict[str, metrics_pb2.TaskUsage], float]] = {}
         self.series: dict[SeriesKey, _Pair] = {}
         self.ticks = 0
@@ -107,7 +106,8 @@ class MetricsRecorder:
     def _take(self, cluster: str, instance_id: str, rec: metrics_pb2.InstanceMetricsRecord) -> None:
         at = rec.reported_at.ToMicroseconds() / 1e6 if rec.HasField("reported_at") else self.clock()
         fresh = max(STALE_SECONDS, 3.5 * rec.heartbeat_interval_seconds)
-        self._reports[(cluster, instance_id)] = (at, {u.task_arn: u for u in rec.tasks}, fresh)
+        by_task_id = {u.task_arn.rsplit("/", 1)[-1]: u for u in rec.tasks}
+        self._reports[(cluster, instance_id)] = (at, by_task_id, fresh)
 
     async def load(self) -> None:
         """The latest figures already in etcd (after a restart: the gap closes at the next heartbeat)."""
@@ -198,20 +198,20 @@ class MetricsRecorder:
             )
             instances.append((cap, inst.agent_connected))
         tasks = []
-        for t in cv.live_task_values():
-            iid = t.container_instance_arn.rsplit("/", 1)[-1]
-            report = self._reports.get((cluster, iid))
+        # The view's placement views of live tasks: their reservations are parsed once, not per tick.
+        for t in cv.live_task_views():
+            report = self._reports.get((cluster, t.instance_id))
             u = None
             if report is not None and now - report[0] <= report[2]:
-                u = report[1].get(t.task_arn)
+                u = report[1].get(t.task_id)
             tasks.append(
                 m.TaskFigures(
-                    task_id=t.task_arn.rsplit("/", 1)[-1],
-                    instance_id=iid,
+                    task_id=t.task_id,
+                    instance_id=t.instance_id,
                     service=service_of(t.group),
                     last_status=t.last_status,
-                    cpu_reserved=resources.task_cpu(t),
-                    memory_reserved=resources.task_memory(t),
+                    cpu_reserved=t.cpu,
+                    memory_reserved=t.memory,
                     cpu_used=u.cpu_units if u is not None else None,
                     memory_used=u.memory_mib if u is not None else None,
                 )

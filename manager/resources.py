@@ -41,6 +41,12 @@ def _amount(value: str, what: str, task: ecs_pb2.Task) -> int:
     return 0
 
 
+def listing_order(inst: ecs_pb2.ContainerInstance) -> tuple[int, int, str]:
+    """ListContainerInstances' order: registration order, ties by ARN; the same whether read from the
+    view or from etcd, so that a NextToken (an offset) resumes where the previous page ended."""
+    return (inst.registered_at.seconds, inst.registered_at.nanos, inst.container_instance_arn)
+
+
 def task_cpu(task: ecs_pb2.Task) -> int:
     return _amount(task.cpu, "cpu", task)
 

@@ -72,6 +72,13 @@ class ClusterView:
         # or a new or removed instance drops it.
         self._placer: Placer | None = None
         self._placer_stale: set[str] = set()
+        # What List/Describe calls would otherwise scan every instance and task for, kept as changes
+        # come: instance ids in listing order (dropped when one comes, goes or is registered again),
+        # instances not INACTIVE, and the statuses of the tasks that hold resources.
+        self._listing: list[str] | None = None
+        self._unsessioned: set[str] = set()  # instances shown connected whose session key is gone
+        self._registered = 0
+        self._live_statuses: dict[str, int] = {}
 
     # -- changes -----------------------------------------------------------------------------------
     def apply(self, kind: str, name: str, item: Item | None) -> None:
@@ -83,6 +90,16 @@ class ClusterView:
             old = self.instances.pop(name, None)
             if item is not None:
                 self.instances[name] = item
+            self._registered += (item is not None and item.value.status != "INACTIVE") - (
+                old is not None and old.value.status != "INACTIVE"
+            )
+            if (
+                item is None
+                or old is None
+                or resources.listing_order(old.value) != resources.listing_order(item.value)
+            ):
+                self._listing = None
+            self._check_session(name)
             # Heartbeats rewrite every instance every few seconds but change nothing placement sees;
             # every other write of an instance bumps its version (registration, drain, attributes...).
             if item is None or old is None or _placement_key(old.value) != _placement_key(item.value):
@@ -102,6 +119,15 @@ class ClusterView:
                 revisions.pop(name, None)
             else:
                 revisions[name] = item.mod_revision
+            if kind == "sessions":
+                self._check_session(name)
+
+    def _check_session(self, instance_id: str) -> None:
+        item = self.instances.get(instance_id)
+        if item is not None and item.value.agent_connected and instance_id not in self.sessions:
+            self._unsessioned.add(instance_id)
+        else:
+            self._unsessioned.discard(instance_id)
 
     def _heartbeat_only(self, name: str, item: Item | None) -> bool:
         old = self.instances.get(name)
@@ -116,6 +142,7 @@ class ClusterView:
             iid = _iid(old.value.container_instance_arn)
             held = self._holding.get(iid)
             if held is not None and held.pop(task_id, None) is not None:
+                self._count_live(old.value.last_status, -1)
                 self._instance_views.pop(iid, None)
                 self._placer_stale.add(iid)
                 if not held:
@@ -130,11 +157,39 @@ class ClusterView:
         if task_rules.holds_resources(t):
             iid = _iid(t.container_instance_arn)
             self._holding.setdefault(iid, {})[task_id] = t
+            self._count_live(t.last_status, 1)
             self._task_views[task_id] = resources.task_view(t)
             self._instance_views.pop(iid, None)
             self._placer_stale.add(iid)
 
+    def _count_live(self, status: str, delta: int) -> None:
+        n = self._live_statuses.get(status, 0) + delta
+        if n:
+            self._live_statuses[status] = n
+        else:
+            del self._live_statuses[status]
+
     # -- reads -------------------------------------------------------------------------------------
+    def listed_instances(self) -> list[ecs_pb2.ContainerInstance]:
+        """Instances not INACTIVE, in ListContainerInstances' order (see resources.listing_order)."""
+        if self._listing is None:
+            ordered = sorted(self.instances.items(), key=lambda kv: resources.listing_order(kv[1].value))
+            self._listing = [iid for iid, _ in ordered]
+        instances = self.instances
+        return [v for v in (instances[iid].value for iid in self._listing) if v.status != "INACTIVE"]
+
+    def connected_without_session(self) -> list[Item[ecs_pb2.ContainerInstance]]:
+        """Instances shown as connected whose agent's session key is gone (its manager died)."""
+        return [self.instances[iid] for iid in self._unsessioned]
+
+    def registered_count(self) -> int:
+        """Instances not INACTIVE: DescribeClusters' registeredContainerInstancesCount."""
+        return self._registered
+
+    def live_task_count(self, *statuses: str) -> int:
+        """Tasks holding resources (placed, not STOPPED) whose lastStatus is one of `statuses`."""
+        return sum(self._live_statuses.get(s, 0) for s in statuses)
+
     def holding(self, instance_id: str) -> list[ecs_pb2.Task]:
         """The tasks that count against an instance's resources."""
         return list(self._holding.get(instance_id, {}).values())
@@ -201,6 +256,10 @@ class ClusterView:
     def controlled_tasks(self) -> dict[str, Item[ecs_pb2.Task]]:
         """By task id: every task not STOPPED, and the STOPPED ones of services (see `_controlled`)."""
         return self._controlled
+
+    def live_task_views(self) -> Iterable[TaskView]:
+        """The placement views of the tasks that hold resources (their reservations parsed once)."""
+        return self._task_views.values()
 
     def live_task_values(self) -> list[ecs_pb2.Task]:
         return [t for held in self._holding.values() for t in held.values()]

@@ -109,12 +109,11 @@ class Clusters:
         return cluster
 
     async def _with_counts(self, cluster: ecs_pb2.Cluster) -> ecs_pb2.Cluster:
-        instances = await self.reader.instances(cluster.cluster_name)
-        # Stopped tasks count for nothing here: the view hands out only the others.
-        tasks = await self.reader.live_tasks(cluster.cluster_name)
+        # Kept by the view as changes come, not counted per call (stopped tasks count for nothing).
+        registered, running, pending = await self.reader.counts(cluster.cluster_name)
         out = ecs_pb2.Cluster()
         out.CopyFrom(cluster)
-        out.registered_container_instances_count = sum(1 for i in instances if i.status != "INACTIVE")
-        out.running_tasks_count = sum(1 for t in tasks if t.last_status == "RUNNING")
-        out.pending_tasks_count = sum(1 for t in tasks if t.last_status in ("PROVISIONING", "PENDING"))
+        out.registered_container_instances_count = registered
+        out.running_tasks_count = running
+        out.pending_tasks_count = pending
         return out

@@ -41,7 +41,7 @@ class ContainerInstances:
                 "status", f"{quote(status)} must be ACTIVE, DRAINING, REGISTERING or DEREGISTERING"
             )
         name = cluster.cluster_name
-        instances = [i for i in await self.reader.instances(name) if i.status != "INACTIVE"]
+        instances = await self.reader.listed_instances(name)
         if status:
             instances = [i for i in instances if i.status == status]
         if expression:
@@ -51,7 +51,7 @@ class ContainerInstances:
             except CQLSyntaxError as exc:
                 raise InvalidArgument("filter", exc.message) from exc
             instances = [i for i in instances if i.ec2_instance_id in keep]
-        return [i.container_instance_arn for i in sorted(instances, key=_listing_order)]
+        return [i.container_instance_arn for i in instances]
 
     async def describe(
         self, cluster_ref: str, refs: Sequence[str]
@@ -282,19 +282,11 @@ class ContainerInstances:
         if value and not name:
             raise InvalidArgument("attributeValue", "needs attributeName")
         out = []
-        for inst in sorted(await self.reader.instances(cluster.cluster_name), key=_listing_order):
-            if inst.status == "INACTIVE":
-                continue
+        for inst in await self.reader.listed_instances(cluster.cluster_name):
             for a in inst.attributes:
                 if (not name or a.name == name) and (not value or a.value == value):
                     out.append(_attribute_of(inst, a))
         return out
-
-
-def _listing_order(inst: ecs_pb2.ContainerInstance) -> tuple[int, int, str]:
-    """Registration order, ties by ARN: the same whether read from the view or from etcd, so that a
-    NextToken (an offset) resumes where the previous page ended."""
-    return (inst.registered_at.seconds, inst.registered_at.nanos, inst.container_instance_arn)
 
 
 def _attribute_of(inst: ecs_pb2.ContainerInstance, a: ecs_pb2.Attribute) -> ecs_pb2.Attribute:

@@ -7,6 +7,8 @@ from shoal.manager.store.etcd import Item, Store
 from shoal.manager.view import View
 from shoal.v1 import ecs_pb2
 
+PENDING = ("PROVISIONING", "PENDING")  # what DescribeClusters counts as pendingTasksCount
+
 
 async def instances(store: Store, cluster: str) -> list[ecs_pb2.ContainerInstance]:
     items, _ = await store.list(store.keys.instances_prefix(cluster), ecs_pb2.ContainerInstance)
@@ -37,6 +39,23 @@ class Reads:
         if self.view is None:
             return await instances(self.store, cluster)
         return (await self.view.read(cluster)).instance_values()
+
+    async def listed_instances(self, cluster: str) -> list[ecs_pb2.ContainerInstance]:
+        """Instances not INACTIVE, in ListContainerInstances' order."""
+        if self.view is None:
+            live = [i for i in await instances(self.store, cluster) if i.status != "INACTIVE"]
+            return sorted(live, key=resources.listing_order)
+        return (await self.view.read(cluster)).listed_instances()
+
+    async def counts(self, cluster: str) -> tuple[int, int, int]:
+        """DescribeClusters' counts: (registered instances, running tasks, pending tasks)."""
+        if self.view is None:
+            registered = sum(1 for i in await instances(self.store, cluster) if i.status != "INACTIVE")
+            live = await self.live_tasks(cluster)
+            running = sum(1 for t in live if t.last_status == "RUNNING")
+            return registered, running, sum(1 for t in live if t.last_status in PENDING)
+        cv = await self.view.read(cluster)
+        return cv.registered_count(), cv.live_task_count("RUNNING"), cv.live_task_count(*PENDING)
 
     async def tasks(self, cluster: str) -> list[ecs_pb2.Task]:
         if self.view is None:

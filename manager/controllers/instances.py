@@ -13,18 +13,15 @@ from shoal.v1 import ecs_pb2, internal_pb2
 async def sweep_disconnected(store: Store, cluster: str, view: View | None = None) -> int:
     """Mark instances disconnected whose agent session no longer exists; returns how many."""
     keys = store.keys
-    if view is not None:  # every round, on thousands of instances: from memory, not a listing
-        cv = await view.read(cluster)
-        live = set(cv.sessions)
-        items = list(cv.instances.values())
+    if view is not None:  # every round, on thousands of instances: the view keeps these apart
+        candidates = (await view.read(cluster)).connected_without_session()
     else:
         sessions, _ = await store.list(keys.sessions_prefix(cluster), internal_pb2.SessionRecord)
         live = {keys.last(s.key) for s in sessions}
         items, _ = await store.list(keys.instances_prefix(cluster), ecs_pb2.ContainerInstance)
+        candidates = [i for i in items if i.value.agent_connected and i.value.ec2_instance_id not in live]
     marked = 0
-    for item in items:
-        if not item.value.agent_connected or item.value.ec2_instance_id in live:
-            continue
+    for item in candidates:
         inst = ecs_pb2.ContainerInstance()
         inst.CopyFrom(item.value)  # the view's value is shared
         inst.agent_connected = False

@@ -8,8 +8,10 @@ import random
 import secrets
 
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from shoal.core import arns
+from shoal.core import tasks as task_rules
 from shoal.manager import resources
 from shoal.manager.scheduler import Placer, TaskRequest
 from shoal.manager.store.etcd import Store
@@ -40,6 +42,7 @@ def _instance(cluster: str, iid: str, rng: random.Random) -> ecs_pb2.ContainerIn
     # As every writer but heartbeats does, a change bumps the version; host usage alone does not.
     return ecs_pb2.ContainerInstance(
         version=next(_versions),
+        registered_at=Timestamp(seconds=rng.randrange(5)),  # ties: ordered by ARN then
         host_usage=ecs_pb2.HostUsage(cpu_percent=rng.random()),
         container_instance_arn=arns.instance_arn(cluster, iid),
         ec2_instance_id=iid,
@@ -92,6 +95,21 @@ async def _compare(store: Store, view: View, cluster: str) -> None:
         snap.instances, key=lambda v: v.instance_id
     )
     assert sorted(fresh.tasks, key=lambda v: v.task_id) == sorted(snap.tasks, key=lambda v: v.task_id)
+    # ListContainerInstances' order and DescribeClusters' counts, kept as changes come.
+    assert [i.container_instance_arn for i in cv.listed_instances()] == [
+        i.container_instance_arn for i in sorted(live, key=resources.listing_order)
+    ]
+    placed = [i.value for i in task_items if task_rules.holds_resources(i.value)]
+    assert cv.registered_count() == len(live)
+    with_session = {keys.last(i.key) for i in sessions}
+    orphans = [keys.last(i.key) for i in inst_items if i.value.agent_connected]
+    assert sorted(keys.last(i.key) for i in cv.connected_without_session()) == sorted(
+        iid for iid in orphans if iid not in with_session
+    )
+    assert cv.live_task_count("RUNNING") == sum(1 for t in placed if t.last_status == "RUNNING")
+    assert cv.live_task_count("PROVISIONING", "PENDING") == sum(
+        1 for t in placed if t.last_status in ("PROVISIONING", "PENDING")
+    )
     # What the service controller's round reads: no STOPPED standalone task.
     assert {k: i.value for k, i in cv.controlled_tasks().items()} == {
         keys.last(i.key): i.value
