@@ -19,7 +19,7 @@ from grpc_reflection.v1alpha import reflection
 from shoal.core import events as event_rules
 from shoal.core.errors import Unavailable
 from shoal.core.identity import ca_digest
-from shoal.manager import events, loop_lag, outbox, webhooks
+from shoal.manager import events, gc_policy, loop_lag, outbox, webhooks
 from shoal.manager.actions import ControlPlane
 from shoal.manager.actions.api_keys import ApiKeys
 from shoal.manager.actions.fleet import JoinTokens
@@ -406,6 +406,7 @@ async def serve(args: argparse.Namespace) -> None:
     keeper = LeaseKeeper(store, probe_quorum=True)
     keeper.start()
     lag = asyncio.create_task(loop_lag.monitor(on_tick=keeper.tick))
+    collector = asyncio.create_task(gc_policy.run())
     view = View(store)  # reads and placement snapshots come from it; etcd stays the truth
     view.start()
     cp = ControlPlane.build(
@@ -647,7 +648,7 @@ async def serve(args: argparse.Namespace) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("shutting down")
-    background = (purge, leadership, keep_lease, lag)
+    background = (purge, leadership, keep_lease, lag, collector)
     for t in background:
         t.cancel()  # the leader hands over at once: Leadership revokes its lease as it ends
     if installer is not None:

@@ -32,6 +32,13 @@ CONTROLLER_ROUND_SECONDS = Histogram(
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
     registry=REGISTRY,
 )
+GC_PAUSE_SECONDS = Histogram(
+    "shoal_manager_gc_pause_seconds",
+    "Duration of one collection of Python's cyclic garbage collector (the whole process waits for it)",
+    ["generation"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    registry=REGISTRY,
+)
 LOOP_LAG_SECONDS = Histogram(
     "shoal_manager_event_loop_lag_seconds",
     "How late the manager's event loop ran a callback it had scheduled (every call waits this long)",

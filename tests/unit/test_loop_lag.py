@@ -37,3 +37,40 @@ def test_a_step_holding_the_loop_is_measured_and_logged(caplog: pytest.LogCaptur
         asyncio.run(main())
     (record,) = caplog.records
     assert re.match(r"the manager's event loop ran 0\.[789] s late", record.getMessage()), record.getMessage()
+
+
+def gc_pauses_counted(generation: str) -> float:
+    for metric in telemetry.GC_PAUSE_SECONDS.collect():
+        for s in metric.samples:
+            if s.name.endswith("_count") and s.labels["generation"] == generation:
+                return s.value
+    return 0.0
+
+
+def test_a_stall_says_how_much_of_it_the_garbage_collector_took(caplog: pytest.LogCaptureFixture) -> None:
+    import gc
+
+    async def main() -> None:
+        before = gc_pauses_counted("2")
+        monitor = asyncio.create_task(loop_lag.monitor(period=0.05, stall=0.1))
+        await asyncio.sleep(0.2)
+        heap = [[i] for i in range(2_000_000)]  # objects a full collection has to walk
+        started = time.perf_counter()
+        gc.collect()  # a full collection, on the loop, as one triggered by an allocation would be
+        took = time.perf_counter() - started
+        await asyncio.sleep(0.2)
+        monitor.cancel()
+        del heap
+        assert gc_pauses_counted("2") >= before + 1
+        return took
+
+    with caplog.at_level(logging.WARNING, logger="shoal.manager.loop_lag"):
+        took = asyncio.run(main())
+    assert took >= 0.1, f"the collection was too quick ({took:.3f} s) to show as a stall"
+    messages = [r.getMessage() for r in caplog.records]
+    found = [
+        re.search(r"ran (\d+\.\d) s late, (\d+\.\d) s of it in Python's garbage collector", m)
+        for m in messages
+    ]
+    lag, in_gc = next((float(f.group(1)), float(f.group(2))) for f in found if f)
+    assert in_gc >= 0.1 and in_gc <= lag + 0.05, messages
