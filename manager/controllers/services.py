@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 QUIET_ROUND_SECONDS = 5.0
 # Placement batches of one round sent to etcd together (each a transaction of up to MAX_TXN_OPS).
 COMMITS_IN_FLIGHT = 8
+YIELD_EVERY = 1000  # tasks of a service looked at between two turns of the event loop
 
 
 def _dt(ts) -> datetime | None:
@@ -205,21 +206,20 @@ class ServiceController:
             return
         # Daemons first: their resources come before replica tasks when capacity is short.
         live.sort(key=lambda i: i.value.scheduling_strategy != "DAEMON")
-        async with self.cp.placement.lock(cluster):
-            # One read of the cluster per round; each service's commit is applied to it in memory.
-            rnd = await self._read_round(cluster)
-            for item in live:
-                try:
-                    await self._reconcile_service(cluster, item.key, item.mod_revision, item.value, rnd)
-                except Conflict:
-                    # Something changed under us: the services after this one start from a fresh read.
-                    rnd = await self._read_round(cluster)
-                except ShoalError as exc:
-                    log.warning("service %s: %s", item.value.service_name, exc)
-                except Exception:
-                    # A bug met by one service is logged; the other services of the round still run.
-                    log.exception("service %s: reconcile failed", item.value.service_name)
-                    rnd = await self._read_round(cluster)
+        # One read of the cluster per round; each service's commit is applied to it in memory.
+        rnd = await self._read_round(cluster)
+        for item in live:
+            try:
+                await self._reconcile_service(cluster, item.key, item.mod_revision, item.value, rnd)
+            except Conflict:
+                # Something changed under us: the services after this one start from a fresh read.
+                rnd = await self._read_round(cluster)
+            except ShoalError as exc:
+                log.warning("service %s: %s", item.value.service_name, exc)
+            except Exception:
+                # A bug met by one service is logged; the other services of the round still run.
+                log.exception("service %s: reconcile failed", item.value.service_name)
+                rnd = await self._read_round(cluster)
 
     async def _read_round(self, cluster: str) -> _Round:
         view = self.cp.placement.reader.view
@@ -254,7 +254,9 @@ class ServiceController:
             self._lb_waiting.add(cluster)
         tasks = []
         checked: dict[str, bool] = {}  # task definition -> has an essential container's health check
-        for t in mine_raw:
+        for n, t in enumerate(mine_raw, 1):
+            if n % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # thousands of tasks: calls and sessions get their turns
             lb_health, lb_unhealthy_in = lb.health_of(t) if lb is not None else ("", "")
             if t.task_definition_arn not in checked:
                 td = await self._taskdef(t.task_definition_arn)
@@ -287,9 +289,20 @@ class ServiceController:
         else:
             scale_in = self._scale_in_order(svc, instances, all_tasks, group)
             decision = dm.decide_replica(view, tasks, now, scale_in)
-        await self._execute(
-            cluster, key, revision, svc, decision, instances, all_tasks, mine_raw, now, rnd, lb
-        )
+        if not (decision.start or decision.start_on):
+            # Stops and the service record are fenced on their own revisions: RunTask cannot collide.
+            await self._execute(
+                cluster, key, revision, svc, decision, instances, all_tasks, mine_raw, now, rnd, lb
+            )
+            return
+        # Placements take the cluster's placement lock, as RunTask's do, so that the two do not keep
+        # failing each other's allocation fences; the round's reading and deciding, the long part
+        # with thousands of tasks, does not hold it (a RunTask committed meanwhile fails the fence, and
+        # the next round reads again).
+        async with self.cp.placement.lock(cluster):
+            await self._execute(
+                cluster, key, revision, svc, decision, instances, all_tasks, mine_raw, now, rnd, lb
+            )
 
     async def _lb_state(self, cluster: str, svc: ecs_pb2.Service, mine: list[ecs_pb2.Task]) -> _LbState:
         lbs = self.cp.load_balancers
