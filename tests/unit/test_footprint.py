@@ -72,6 +72,14 @@ def test_the_agent_runs_without_docstrings(tmp_path: Path) -> None:
             time.sleep(0.1)
         assert cmdline[:4] == [sys.executable, "-OO", "-m", "shoal.agent.entry"], cmdline
         assert cmdline[4:7] == ["--manager", cmdline[5], "--data-dir"]
+        # Still found by its name (what `pgrep shoal-agent` and top match), as before the exec.
+        deadline = time.monotonic() + 30
+        while (
+            time.monotonic() < deadline
+            and Path(f"/proc/{proc.pid}/comm").read_text().strip() != "shoal-agent"
+        ):
+            time.sleep(0.1)
+        assert Path(f"/proc/{proc.pid}/comm").read_text().strip() == "shoal-agent"
     finally:
         proc.terminate()
         proc.wait(30)
