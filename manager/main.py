@@ -666,6 +666,7 @@ async def serve(args: argparse.Namespace) -> None:
     await asyncio.wait(background, timeout=STOP_GRACE_SECONDS)
     log.info("stopped serving (%d open stream(s) ended)", streams)
     await sessions.heartbeats.stop()  # before the store closes under it
+    await sessions.reports.close()
     await metrics_recorder.stop()
     for sink in sinks:
         await sink.stop()

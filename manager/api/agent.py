@@ -35,6 +35,7 @@ from shoal.manager.outbox import MAX_BYTES, SessionOutbox
 from shoal.manager.pki import DEFAULT_INSTANCE_LIFETIME, CertificateAuthority
 from shoal.manager.secretbox import SecretsKeyError
 from shoal.manager.store.etcd import Conflict, Item
+from shoal.manager.store.group_commit import GroupCommit
 from shoal.manager.streams import SessionLink, StreamRouter
 from shoal.v1 import agent_pb2, agent_pb2_grpc, ecs_pb2, internal_pb2, lb_pb2
 
@@ -126,6 +127,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
         self.lease = lease
         self.feeds = TaskFeeds(cp.store)
         self.heartbeats = HeartbeatWriter(cp.store, cp.view)  # few transactions for many agents
+        self.reports = GroupCommit(cp.store)  # so are the task state changes of many agents at once
         self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
         self.outbox_bytes = outbox_bytes  # what may wait for one slow agent before its session ends
         self._outboxes: set[SessionOutbox] = set()
@@ -625,7 +627,7 @@ class AgentSessionServicer(agent_pb2_grpc.AgentSessionServicer):
             expect[skey] = s.session_rev
             try:
                 # Nobody else reads these back at once; the session waits for its own ones only.
-                s.reported_rev = await self.store.commit(puts, expect_revisions=expect, read_back=False)
+                s.reported_rev = await self.reports.commit(puts, expect)
             except Conflict:
                 session = await self.store.get(skey, internal_pb2.SessionRecord)
                 if session is None or session.mod_revision != s.session_rev:
