@@ -127,17 +127,19 @@ def task_request(
     )
 
 
-def new_task(
-    cluster: str, td: ecs_pb2.TaskDefinition, spec: TaskSpec, inst: ecs_pb2.ContainerInstance
-) -> ecs_pb2.Task:
-    """A PENDING task record placed on `inst`."""
-    task_id = arns.new_task_id()
+def new_tasks(
+    cluster: str,
+    td: ecs_pb2.TaskDefinition,
+    spec: TaskSpec,
+    instances: Sequence[ecs_pb2.ContainerInstance],
+) -> list[ecs_pb2.Task]:
+    """PENDING task records, one placed on each of `instances`. What they share is built once: a
+    scale-up makes thousands from one definition."""
     r = taskdef.task_reservation(td, spec.overrides)
-    t = ecs_pb2.Task(
-        task_arn=arns.task_arn(cluster, task_id),
+    containers = list(taskdef.effective_containers(td, spec.overrides))
+    shared = ecs_pb2.Task(
         cluster_arn=arns.cluster_arn(cluster),
         task_definition_arn=td.task_definition_arn,
-        container_instance_arn=inst.container_instance_arn,
         last_status="PENDING",
         desired_status="RUNNING",
         cpu=str(r.cpu),
@@ -147,20 +149,17 @@ def new_task(
         group=spec.group,
         launch_type="EC2",
         health_status="UNKNOWN",
-        availability_zone=resources.attribute_map(inst).get("ecs.availability-zone", ""),
         tags=list(spec.tags),
         enable_execute_command=spec.enable_execute_command,
     )
-    t.overrides.CopyFrom(spec.overrides)
-    t.created_at.CopyFrom(task_rules.now_ts())
-    t.reserved_ports.extend(
+    shared.overrides.CopyFrom(spec.overrides)
+    shared.created_at.CopyFrom(task_rules.now_ts())
+    shared.reserved_ports.extend(
         ecs_pb2.NetworkBinding(host_port=p, protocol=proto) for p, proto in sorted(r.static_ports)
     )
-    for c in taskdef.effective_containers(td, spec.overrides):
-        t.containers.append(
+    for c in containers:
+        shared.containers.append(
             ecs_pb2.Container(
-                container_arn=arns.container_arn(cluster, task_id, c.name),
-                task_arn=t.task_arn,
                 name=c.name,
                 image=c.image,
                 last_status="PENDING",
@@ -170,9 +169,27 @@ def new_task(
                 memory_reservation=str(c.memory_reservation) if c.HasField("memory_reservation") else "",
             )
         )
-        # Where `shoal logs tail GROUP` finds it: awslogs names, as ECS gives CloudWatch streams.
-        t.containers[-1].log_group, t.containers[-1].log_stream = awslogs_names(c, task_id)
-    return t
+    zones: dict[str, str] = {}
+    out = []
+    for inst in instances:
+        task_id = arns.new_task_id()
+        t = ecs_pb2.Task()
+        t.CopyFrom(shared)
+        t.task_arn = arns.task_arn(cluster, task_id)
+        t.container_instance_arn = inst.container_instance_arn
+        zone = zones.get(inst.container_instance_arn)
+        if zone is None:
+            zone = zones[inst.container_instance_arn] = resources.attribute_map(inst).get(
+                "ecs.availability-zone", ""
+            )
+        t.availability_zone = zone
+        for c, tc in zip(containers, t.containers, strict=True):
+            tc.container_arn = arns.container_arn(cluster, task_id, c.name)
+            tc.task_arn = t.task_arn
+            # Where `shoal logs tail GROUP` finds it: awslogs names, as ECS gives CloudWatch streams.
+            tc.log_group, tc.log_stream = awslogs_names(c, task_id)
+        out.append(t)
+    return out
 
 
 def failure(cluster: str, f: PlacementFailure) -> ecs_pb2.Failure:
@@ -251,7 +268,7 @@ class Placement:
         """The new tasks of a plan and the fenced writes that commit them."""
         if snap.view is not None:  # the view's placer accounted these: it re-reads them next time
             snap.view.placed(p.instance_id for p in plan.placements)
-        tasks = [new_task(cluster, td, spec, snap.instances[p.instance_id]) for p in plan.placements]
+        tasks = new_tasks(cluster, td, spec, [snap.instances[p.instance_id] for p in plan.placements])
         for t, p in zip(tasks, plan.placements, strict=True):
             t.placement_reason = p.reason
         out = Writes(tasks=tasks, failures=[failure(cluster, f) for f in plan.failures])
