@@ -121,6 +121,11 @@ class Manager:
         self.etcd_endpoint = etcd or self._etcd_endpoint()
         self.identity = f"{socket.gethostname()}:{self.proc.pid}"  # as it names itself in the leader key
 
+    def processes(self) -> dict[str, list[psutil.Process]]:
+        """The manager and its embedded etcd (none when etcd is external), by role."""
+        etcd = [c for c in self.ps.children() if (c.cmdline() or [""])[0].endswith("etcd")]
+        return {"manager": [self.ps], "etcd": etcd}
+
     def _etcd_endpoint(self) -> str:
         for child in self.ps.children():
             cmd = child.cmdline()
@@ -242,6 +247,9 @@ class Simulators:
             self.total += count
             n -= count
         return added
+
+    def processes(self) -> dict[str, list[psutil.Process]]:
+        return {"simulated agents": [psutil.Process(p.pid) for p, _ in self.procs]}
 
     @staticmethod
     def _read(proc: subprocess.Popen, state: list[int]) -> None:
@@ -370,6 +378,11 @@ def cli_run_task(m: Manager, n: int) -> list[float]:
     return timed(lambda: subprocess.run(cmd, env=env, check=True, capture_output=True), n)
 
 
+def cpu_seconds(procs: dict[str, list[psutil.Process]]) -> dict[str, float]:
+    """CPU time (user + system) each role used so far."""
+    return {role: sum(sum(p.cpu_times()[:2]) for p in ps) for role, ps in procs.items()}
+
+
 def service_counts(api: ShoalClient, name: str = "scale") -> tuple[int, int]:
     """(running, pending); a manager too busy to answer in time counts as no progress, not an end."""
     try:
@@ -407,34 +420,46 @@ class LeaderWatch(threading.Thread):
 
 
 class CommitCount(threading.Thread):
-    """Counts the cluster's task records in etcd (a count-only read every 50 ms) until `target` more
-    than at the start are there: `at` is when they were, i.e. when the placements were committed,
-    however long the manager then takes to show them."""
+    """Follows the cluster's task records in etcd (a watch) until `target` tasks of `group` are there
+    and then RUNNING: `at` is when they were all committed and `running_at` when etcd had them all
+    RUNNING, however long the manager then takes to show either."""
 
-    def __init__(self, m: Manager, target: int) -> None:
+    def __init__(self, m: Manager, target: int, group: str = "service:scale") -> None:
         super().__init__(daemon=True)
-        self.m, self.target = m, target
+        self.m, self.target, self.group = m, target, group
         self.at: float | None = None
+        self.running_at: float | None = None
         self.ready, self.done = threading.Event(), threading.Event()
 
     def run(self) -> None:
-        async def poll() -> None:
+        async def follow() -> None:
             store = self.m.store()
             await store.connect()
             prefix = store.keys.tasks_prefix("default")
+            seen: set[str] = set()
+            running: set[str] = set()
             try:
-                goal = await store.count(prefix) + self.target
+                revision = await store.current_revision()
                 self.ready.set()
-                while not self.done.is_set():
-                    if await store.count(prefix) >= goal:
+                async for batch in store.watch(prefix, ecs_pb2.Task, revision + 1):
+                    for ev in batch:
+                        if ev.value is None or ev.value.group != self.group:
+                            continue
+                        seen.add(ev.key)
+                        if ev.value.last_status == "RUNNING":
+                            running.add(ev.key)
+                    if self.at is None and len(seen) >= self.target:
                         self.at = time.perf_counter()
+                    if len(running) >= self.target:
+                        self.running_at = time.perf_counter()
                         return
-                    await asyncio.sleep(0.05)
+                    if self.done.is_set():
+                        return
             finally:
                 self.ready.set()
                 await store.close()
 
-        asyncio.run(poll())
+        asyncio.run(follow())
 
 
 def leader_of(m: Manager) -> str:
@@ -725,6 +750,8 @@ def fleet(args: argparse.Namespace, root: Path, run_fleets: bool) -> None:
         committed = CommitCount(m, args.tasks)
         committed.start()
         committed.ready.wait(30)
+        procs = {**m.processes(), **sims.processes()}
+        cpu_before = cpu_seconds(procs)
         t0 = time.perf_counter()
         api.create_service(
             api_pb2.CreateServiceRequest(
@@ -732,16 +759,21 @@ def fleet(args: argparse.Namespace, root: Path, run_fleets: bool) -> None:
             )
         )
         placed_at = None
+        shown = 0.0
         while True:
             running, pending = service_counts(api)
             if placed_at is None and running + pending >= args.tasks:
                 placed_at = time.perf_counter() - t0
             if running >= args.tasks:
                 break
+            if time.perf_counter() - shown >= 5:
+                shown = time.perf_counter()
+                print(f"  ... {shown - t0:4.1f} s: running {running}, pending {pending}", flush=True)
             if time.perf_counter() - t0 > 1800:
                 raise SystemExit(f"the service did not reach {args.tasks} running (running {running})")
             time.sleep(0.2)
         steady = time.perf_counter() - t0
+        cpu = {role: used - cpu_before[role] for role, used in cpu_seconds(procs).items()}
         committed.done.set()
         committed.join(30)
         assert placed_at is not None and committed.at is not None
@@ -754,8 +786,14 @@ def fleet(args: argparse.Namespace, root: Path, run_fleets: bool) -> None:
             f"  all {args.tasks} placed as the API shows them in {placed_at:.1f} s "
             f"({args.tasks / placed_at:.0f}/s), runningCount {args.tasks} after {steady:.1f} s"
         )
-        rss, cpu = m.usage(args.window / 4)
-        print(f"  manager RSS {rss:.0f} MiB, CPU {cpu:.1f} % with the service running")
+        if committed.running_at is not None:
+            print(f"  all {args.tasks} RUNNING in etcd after {committed.running_at - t0:.1f} s")
+        print(
+            f"  CPU used until then (of {steady:.1f} s x {os.cpu_count()} cores): "
+            + ", ".join(f"{role} {used:.1f} s" for role, used in cpu.items())
+        )
+        rss, cpu_pct = m.usage(args.window / 4)
+        print(f"  manager RSS {rss:.0f} MiB, CPU {cpu_pct:.1f} % with the service running")
         print("  " + etcd_status(m))
 
         print(f"\n== 3b. RunTask with {args.tasks}+ tasks in the cluster")
