@@ -125,7 +125,7 @@ class Fleet:
         one = _instance_args(self.args, index)
         one.data_dir.mkdir(parents=True, exist_ok=True)
         identity = await self._identity(one)
-        worker = TaskWorker(SimulatedRuntime(self.profile), StateFile(one.data_dir))
+        worker = TaskWorker(SimulatedRuntime(self.profile), StateFile(one.data_dir, durable=False))
         await worker.start()
         session = AgentSession(
             one.manager, worker, agent_main.registration(one, "simulated"), identity, _usage(one.memory_mib)

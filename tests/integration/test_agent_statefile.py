@@ -85,3 +85,24 @@ def test_the_worker_logs_a_failed_write_and_retries_it_once_there_is_room(
     with caplog.at_level(logging.WARNING, logger="shoal.agent.worker"):
         asyncio.run(body())
     assert "could not write the state file" in caplog.text
+
+
+def test_a_real_agent_syncs_its_state_file_and_a_simulated_vm_does_not(tmp_path: Path, monkeypatch) -> None:
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def counting(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting)
+    (tmp_path / "real").mkdir()
+    (tmp_path / "sim").mkdir()
+    real, simulated = StateFile(tmp_path / "real"), StateFile(tmp_path / "sim", durable=False)
+    real.save("i-1", _tasks(2), {})
+    assert len(synced) == 2, "the data before the rename, and the rename itself"
+    simulated.save("i-2", _tasks(2), {})
+    assert len(synced) == 2
+    # Still written whole, through a rename: what loads back is what was saved.
+    assert simulated.load()[0] == "i-2" and sorted(simulated.load()[1]) == sorted(_tasks(2))
+    assert not list((tmp_path / "sim").glob("*.tmp"))
