@@ -131,6 +131,8 @@ class ServiceController:
         self._taskdefs: dict[str, ecs_pb2.TaskDefinition] = {}
         self._wake = asyncio.Event()
         self._task_revisions: dict[str, int] = {}
+        # Service key -> task id -> (task revision, ServiceTask) of the service's last round.
+        self._service_tasks: dict[str, dict[str, tuple[int, dm.ServiceTask]]] = {}
         self._quiet: dict[str, tuple[int, float]] = {}  # cluster -> (view generation, time) of its last round
         # Clusters with load-balanced tasks draining or not healthy yet: their next step depends on time
         # and on proxy reports, which the view does not carry, so their rounds are never skipped.
@@ -204,6 +206,10 @@ class ServiceController:
         self._lb_waiting.discard(cluster)  # this round finds out again
         items = await self.cp.placement.reader.services(cluster)
         live = [i for i in items if i.value.status in ("ACTIVE", "DRAINING")]
+        prefix = self.keys.services_prefix(cluster)
+        live_keys = {i.key for i in live}
+        for gone in [k for k in self._service_tasks if k.startswith(prefix) and k not in live_keys]:
+            del self._service_tasks[gone]
         if not live:
             return
         # Daemons first: their resources come before replica tasks when capacity is short.
@@ -256,34 +262,59 @@ class ServiceController:
             self._lb_waiting.add(cluster)
         tasks = []
         checked: dict[str, bool] = {}  # task definition -> has an essential container's health check
+        states: dict[str, str] = {}  # instance ARN -> its state this round
+        # A task unchanged since the last round (same revision, its instance in the same state) is the
+        # same ServiceTask: thousands of them are not rebuilt every round. Load-balanced ones are, as
+        # their targets' health changes without the task changing.
+        known = self._service_tasks.get(key, {})
+        seen: dict[str, tuple[int, dm.ServiceTask]] = {}
         for n, t in enumerate(mine_raw, 1):
             if n % YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # thousands of tasks: calls and sessions get their turns
+            task_id = t.task_arn.rsplit("/", 1)[-1]
+            state = states.get(t.container_instance_arn)
+            if state is None:
+                state = self._instance_state(instances.get(t.container_instance_arn), now)
+                states[t.container_instance_arn] = state
+            task_revision = self._task_revisions.get(self.keys.task(cluster, task_id), 0)
+            cached = known.get(task_id)
+            if (
+                lb is None
+                and cached is not None
+                and cached[0] == task_revision
+                and task_revision
+                and cached[1].instance_state == state
+            ):
+                tasks.append(cached[1])
+                seen[task_id] = cached
+                continue
             lb_health, lb_unhealthy_in = lb.health_of(t) if lb is not None else ("", "")
             if t.task_definition_arn not in checked:
                 td = await self._taskdef(t.task_definition_arn)
                 checked[t.task_definition_arn] = any(
                     has_health_check(c) and is_essential(c) for c in td.container_definitions
                 )
-            tasks.append(
-                dm.ServiceTask(
-                    task_id=t.task_arn.rsplit("/", 1)[-1],
-                    deployment_id=t.started_by,
-                    instance_id=t.container_instance_arn.rsplit("/", 1)[-1],
-                    last_status=t.last_status,
-                    desired_status=t.desired_status,
-                    health=t.health_status or "UNKNOWN",
-                    has_health_check=checked[t.task_definition_arn],
-                    started_at=_dt(t.started_at),
-                    stopped_at=_dt(t.stopped_at),
-                    stop_code=t.stop_code,
-                    stopped_reason=t.stopped_reason,
-                    instance_state=self._instance_state(instances.get(t.container_instance_arn), now),
-                    lb_health=lb_health,
-                    lb_unhealthy_in=lb_unhealthy_in,
-                    lb_draining=t.HasField("lb_draining_since") and t.desired_status == "RUNNING",
-                )
+            st = dm.ServiceTask(
+                task_id=task_id,
+                deployment_id=t.started_by,
+                instance_id=t.container_instance_arn.rsplit("/", 1)[-1],
+                last_status=t.last_status,
+                desired_status=t.desired_status,
+                health=t.health_status or "UNKNOWN",
+                has_health_check=checked[t.task_definition_arn],
+                started_at=_dt(t.started_at),
+                stopped_at=_dt(t.stopped_at),
+                stop_code=t.stop_code,
+                stopped_reason=t.stopped_reason,
+                instance_state=state,
+                lb_health=lb_health,
+                lb_unhealthy_in=lb_unhealthy_in,
+                lb_draining=t.HasField("lb_draining_since") and t.desired_status == "RUNNING",
             )
+            tasks.append(st)
+            if lb is None and task_revision:
+                seen[task_id] = (task_revision, st)
+        self._service_tasks[key] = seen  # what this round did not see is forgotten
         if lb is not None and any(t.live and t.lb_health != "healthy" for t in tasks):
             self._lb_waiting.add(cluster)
         if svc.scheduling_strategy == "DAEMON":
