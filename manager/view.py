@@ -307,8 +307,9 @@ class View:
                     listed = True
                 # One watch of the whole prefix: every write of ours lands in it, so the view's revision
                 # reaches the revision of each of our commits, whatever kind of key it touched. After a
-                # broken stream it resumes where it was; only a compaction forces a new listing.
-                watch = self.store.watch_raw(self.keys.prefix, self.revision + 1)
+                # broken stream it resumes where it was; only a compaction forces a new listing. Read by
+                # a thread: on a busy loop the view takes all that came in one turn, not one per message.
+                watch = self.store.watch_raw_merged(self.keys.prefix, self.revision + 1)
                 async with contextlib.aclosing(watch):  # its etcd stream ends with the loop, not later
                     async for batch in watch:
                         await self._apply_batch(batch)

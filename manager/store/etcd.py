@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -351,12 +352,119 @@ class Store:
                     batch.append(WatchEvent(ev.kv.key.decode(), value, ev.kv.mod_revision))
                 yield batch
 
-    async def watch_raw(self, prefix: str, start_revision: int) -> AsyncIterator[list[RawEvent]]:
-        """Undecoded batches of changes under a prefix (for watchers of several kinds of value)."""
-        batches = self._watch_batches(prefix, prefix_range_end(prefix), start_revision)
-        async with contextlib.aclosing(batches):
-            async for events in batches:
-                yield [_raw_event(ev) for ev in events]
+    async def watch_raw_merged(
+        self, prefix: str, start_revision: int, *, max_buffered: int = 100_000
+    ) -> AsyncIterator[list[RawEvent]]:
+        """Undecoded batches of changes under a prefix (for watchers of several kinds of value); all
+        that arrived while the caller was busy comes as one batch.
+
+        A gRPC stream on the event loop takes at least one turn of the loop per response: in a burst
+        (a scale-up: thousands of sessions woken at once, each turn long) a watch of the whole prefix
+        fell seconds behind etcd, and every read that waits for it (read-your-writes) with it. Here a
+        thread of its own reads the stream with gRPC's blocking API and queues the changes; one turn
+        of the loop takes all of them. At most `max_buffered` changes wait (then the thread stops
+        reading, and etcd's flow control holds the rest)."""
+        loop = asyncio.get_running_loop()
+        box = _Mailbox(loop, max_buffered)
+        pump = threading.Thread(
+            target=self._pump,
+            args=(prefix, prefix_range_end(prefix), start_revision, box),
+            name=f"watch {prefix}",
+            daemon=True,
+        )
+        pump.start()
+        try:
+            while True:
+                merged: list[RawEvent] = []
+                for item in await box.take():
+                    if item is _ENDED or isinstance(item, BaseException):
+                        if merged:
+                            yield merged
+                        if item is _ENDED:
+                            return
+                        raise item
+                    merged.extend(item)
+                if merged:
+                    yield merged
+        finally:
+            box.close()
+            await asyncio.to_thread(pump.join, 5)
+
+    def _pump(self, key: str, range_end: str | bytes, start_revision: int, box: _Mailbox) -> None:
+        """The thread of watch_raw_merged: whatever ends it reaches the reader."""
+        try:
+            self._pump_stream(key, range_end, start_revision, box)
+        except Exception as exc:
+            box.put(exc)
+
+    def _pump_stream(self, key: str, range_end: str | bytes, start_revision: int, box: _Mailbox) -> None:
+        """The stream, opened again where it stopped after a transient error (as _watch_responses
+        does), until the mailbox is closed."""
+        next_revision, backoff = start_revision, WATCH_BACKOFF
+        target = ConnectionManager(self.endpoints).target
+        options = [*ConnectionManager(self.endpoints).grpc_options, *ETCD_CHANNEL_OPTIONS]
+        if self._tls:
+            creds = grpc.ssl_channel_credentials(
+                root_certificates=self._tls.get("ca_cert"),
+                private_key=self._tls.get("cert_key"),
+                certificate_chain=self._tls.get("cert_chain"),
+            )
+            channel = grpc.secure_channel(target, creds, options=options)
+        else:
+            channel = grpc.insecure_channel(target, options=options)
+        try:
+            stub = WatchStub(channel)
+            while not box.closed:
+                create = WatchCreateRequest(
+                    key=key.encode(),
+                    range_end=range_end.encode() if isinstance(range_end, str) else range_end,
+                    start_revision=next_revision,
+                )
+                ended = threading.Event()
+
+                def requests(create: WatchCreateRequest = create, ended: threading.Event = ended):
+                    yield WatchRequest(create_request=create)
+                    ended.wait()  # the request side stays open as long as the watch is wanted
+
+                metadata = (("token", self._token),) if self._token else None
+                call = stub.Watch(requests(), metadata=metadata)
+                box.call = call
+                try:
+                    if box.closed:  # closed while this call was being made: close() missed it
+                        return
+                    for resp in call:
+                        if resp.compact_revision:
+                            box.put(Compacted(resp.compact_revision))
+                            return
+                        if resp.canceled:
+                            box.put(Compacted(0))
+                            return
+                        if resp.events:
+                            next_revision = resp.events[-1].kv.mod_revision + 1
+                            box.put([_raw_event(ev) for ev in resp.events])
+                        backoff = WATCH_BACKOFF
+                        if box.closed:
+                            return
+                    box.put(_ENDED)  # etcd ended the stream without an error
+                    return
+                except grpc.RpcError as exc:
+                    if box.closed:
+                        return
+                    code = exc.code() if isinstance(exc, grpc.Call) else None
+                    if code not in TRANSIENT_CODES:
+                        box.put(exc)
+                        return
+                    log.warning(
+                        "watch of %s: transient error (%s), reconnecting in %.2f s", key, code.name, backoff
+                    )
+                    if box.wait_closed(backoff):
+                        return
+                    backoff = min(backoff * 2, WATCH_MAX_BACKOFF)
+                finally:
+                    ended.set()
+                    call.cancel()
+        finally:
+            channel.close()
 
     async def watch_changes(
         self, start: str, end: str | bytes, start_revision: int
@@ -472,3 +580,58 @@ def _raw_event(ev: Any) -> RawEvent:
 
 class Compacted(Exception):
     """The watch's start revision has been compacted away."""
+
+
+_ENDED = object()  # a watch stream that etcd ended without an error
+
+
+class _Mailbox:
+    """What a watch thread hands to the event loop: items queue up under a lock, and the loop is
+    woken once for all that arrived since it last took them."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, limit: int) -> None:
+        self.loop = loop
+        self.limit = limit
+        self.closed = False
+        self.call: Any = None  # the thread's current gRPC call, cancelled on close
+        self._items: list[Any] = []
+        self._count = 0
+        self._cond = threading.Condition()
+        self._ready = asyncio.Event()
+
+    def put(self, item: Any) -> None:
+        """From the thread; waits while `limit` changes are queued already."""
+        with self._cond:
+            while self._count >= self.limit and not self.closed:
+                self._cond.wait(0.5)
+            if self.closed:
+                return
+            first = not self._items
+            self._items.append(item)
+            self._count += len(item) if isinstance(item, list) else 1
+        if first:
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody takes them any more
+                self.loop.call_soon_threadsafe(self._ready.set)
+
+    async def take(self) -> list[Any]:
+        while True:
+            await self._ready.wait()
+            with self._cond:
+                self._ready.clear()
+                items, self._items, self._count = self._items, [], 0
+                self._cond.notify_all()
+            if items:
+                return items
+
+    def wait_closed(self, seconds: float) -> bool:
+        with self._cond:
+            self._cond.wait_for(lambda: self.closed, seconds)
+            return self.closed
+
+    def close(self) -> None:
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+        call = self.call
+        if call is not None:
+            call.cancel()

@@ -124,7 +124,7 @@ def test_answers_larger_than_grpcs_default_4_mib_are_received_by_reads_and_watch
         items, _ = await store.list(prefix, ecs_pb2.Cluster)
         assert len(items) == 6 and all(len(i.value.cluster_name) == 1 << 20 for i in items)
         seen: list[str] = []
-        watch = store.watch_raw(prefix, start)
+        watch = store.watch_raw_merged(prefix, start)
         async with asyncio.timeout(20):
             async for batch in watch:
                 seen += [ev.key for ev in batch]

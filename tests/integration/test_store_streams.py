@@ -13,10 +13,12 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from etcd3aio.kv import prefix_range_end
 
 from shoal.manager.store.etcd import RawEvent, Store
 from tests.conftest import free_port, require_binary, wait_for
@@ -111,8 +113,28 @@ def _noise(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if any(n in r.getMessage() for n in NOISE)]
 
 
+async def _on_the_loop(store: Store, prefix: str, revision: int):
+    """The store's watches on the event loop (typed ones, and the event emitter's), as raw changes."""
+    async with contextlib.aclosing(store.watch_changes(prefix, prefix_range_end(prefix), revision)) as w:
+        async for batch in w:
+            yield [change for change, _ in batch]
+
+
+# The two ways the store watches: on the event loop, and read by a thread of its own (the view's). The
+# threaded one buffers one change at most here, so that its stream breaks while it is catching up.
+WATCHES = {
+    "loop": _on_the_loop,
+    "thread": lambda store, prefix, revision: store.watch_raw_merged(prefix, revision, max_buffered=1),
+}
+
+
+def _watch_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("watch ") and t.is_alive()]
+
+
+@pytest.mark.parametrize("kind", sorted(WATCHES))
 def test_watches_and_lease_refreshes_across_a_frozen_and_a_killed_etcd_leave_no_pending_task(
-    etcd: EtcdProcess, caplog: pytest.LogCaptureFixture
+    etcd: EtcdProcess, caplog: pytest.LogCaptureFixture, kind: str
 ) -> None:
     caplog.set_level(logging.ERROR, logger="asyncio")
 
@@ -132,8 +154,9 @@ def test_watches_and_lease_refreshes_across_a_frozen_and_a_killed_etcd_leave_no_
         seen: list[RawEvent] = []
 
         async def follow() -> None:
-            async for batch in store.watch_raw(store.prefix, 1):
-                seen.extend(batch)
+            async with contextlib.aclosing(WATCHES[kind](store, store.prefix, 1)) as watch:
+                async for batch in watch:
+                    seen.extend(batch)
 
         follower = asyncio.create_task(follow())
 
@@ -171,10 +194,12 @@ def test_watches_and_lease_refreshes_across_a_frozen_and_a_killed_etcd_leave_no_
     assert keys == ["k0", "k1", "k2"]  # every change once, none lost
     assert [a > 0 for a in answers] == [True, False, False], answers
     assert _noise(caplog) == []
+    assert _watch_threads() == []
 
 
+@pytest.mark.parametrize("kind", sorted(WATCHES))
 def test_a_watch_broken_while_catching_up_resumes_after_the_last_change_it_delivered(
-    etcd: EtcdProcess,
+    etcd: EtcdProcess, kind: str
 ) -> None:
     # etcd sends a watch's history in batches of 1000 revisions, each headed with the current revision.
     changes = 3000
@@ -187,7 +212,7 @@ def test_a_watch_broken_while_catching_up_resumes_after_the_last_change_it_deliv
             await asyncio.gather(
                 *(store.client.kv.put(f"{store.prefix}k{n:05}", b"v") for n in range(first, first + 200))
             )
-        watch = store.watch_raw(store.prefix, 1)
+        watch = WATCHES[kind](store, store.prefix, 1)
         async with contextlib.aclosing(watch):
             seen = [ev.key for ev in await anext(watch)]
             assert 0 < len(seen) < changes  # a first batch only: the stream breaks while catching up
@@ -204,3 +229,29 @@ def test_a_watch_broken_while_catching_up_resumes_after_the_last_change_it_deliv
         return [key.removeprefix(store.prefix) for key in seen]
 
     assert sorted(asyncio.run(main())) == [f"k{n:05}" for n in range(changes)]  # each once
+
+
+def test_the_threaded_watch_hands_over_all_that_came_while_its_reader_was_busy(etcd: EtcdProcess) -> None:
+    async def main() -> list[list[str]]:
+        await _until(etcd.listening, "etcd to listen")
+        store = Store([etcd.endpoint], prefix=f"/merged-{secrets.token_hex(4)}/")
+        await store.connect(timeout=10)
+        batches: list[list[str]] = []
+        try:
+            start = await store.current_revision()
+            async with contextlib.aclosing(store.watch_raw_merged(store.prefix, start + 1)) as watch:
+                await store.client.kv.put(f"{store.prefix}first", b"v")
+                batches.append([ev.key for ev in await asyncio.wait_for(anext(watch), 10)])
+                # 50 transactions while the reader is busy elsewhere: one batch brings them all.
+                for n in range(50):
+                    await store.client.kv.put(f"{store.prefix}k{n:02}", b"v")
+                await asyncio.sleep(0.5)
+                batches.append([ev.key for ev in await asyncio.wait_for(anext(watch), 10)])
+        finally:
+            await store.close()
+        return [[k.removeprefix(store.prefix) for k in b] for b in batches]
+
+    first, rest = asyncio.run(main())
+    assert first == ["first"]
+    assert rest == [f"k{n:02}" for n in range(50)]
+    assert _watch_threads() == []

@@ -27,8 +27,8 @@ class FlakyStore(Store):
 
     break_next = False
 
-    async def watch_raw(self, prefix, start_revision):
-        async for batch in super().watch_raw(prefix, start_revision):
+    async def watch_raw_merged(self, prefix, start_revision, **kw):
+        async for batch in super().watch_raw_merged(prefix, start_revision, **kw):
             if self.break_next:
                 self.break_next = False
                 raise ConnectionError("simulated broken watch stream")
@@ -238,8 +238,8 @@ class HeldStore(Store):
         self.flowing = asyncio.Event()
         self.flowing.set()
 
-    async def watch_raw(self, prefix, start_revision):
-        async for batch in super().watch_raw(prefix, start_revision):
+    async def watch_raw_merged(self, prefix, start_revision, **kw):
+        async for batch in super().watch_raw_merged(prefix, start_revision, **kw):
             await self.flowing.wait()
             yield batch
 
@@ -294,7 +294,7 @@ def test_a_large_watch_batch_is_applied_in_steps_that_end_at_a_transactions_end(
             puts = {store.keys.task("c", f"t{n}-{k}"): _task("c", f"t{n}-{k}", "i1", rng) for k in range(100)}
             revisions.append(await store.commit(puts))
         events = []
-        watch = store.watch_raw(store.keys.prefix, view.revision + 1)
+        watch = store.watch_raw_merged(store.keys.prefix, view.revision + 1)
         async for batch in watch:
             events += batch
             if len(events) >= 2000:
