@@ -70,7 +70,9 @@ def test_the_agent_runs_without_docstrings(tmp_path: Path) -> None:
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().decode().split("\0")
             time.sleep(0.1)
-        assert cmdline[:4] == [sys.executable, "-OO", "-m", "shoal.agent.entry"], cmdline
+        # The same interpreter, whichever of its names (python, python3) started the tests.
+        assert Path(cmdline[0]).resolve() == Path(sys.executable).resolve(), cmdline
+        assert cmdline[1:4] == ["-OO", "-m", "shoal.agent.entry"], cmdline
         assert cmdline[4:7] == ["--manager", cmdline[5], "--data-dir"]
         # Still found by its name (what `pgrep shoal-agent` and top match), as before the exec.
         deadline = time.monotonic() + 30
