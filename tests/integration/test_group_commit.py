@@ -156,3 +156,56 @@ def test_a_store_failure_reaches_every_writer_of_the_group(store: Store, monkeyp
             await store.close()
 
     asyncio.run(main())
+
+
+def test_closing_leaves_no_writer_waiting_and_sends_nothing_more(store: Store, monkeypatch) -> None:
+    async def main() -> None:
+        await store.connect()
+        try:
+            group = GroupCommit(store, in_flight=1)
+            commit = store.commit
+            sent = 0
+            slow = asyncio.Event()
+
+            async def held(*a, **kw):
+                nonlocal sent
+                sent += 1
+                await slow.wait()  # etcd does not answer before the manager stops
+                return await commit(*a, **kw)
+
+            monkeypatch.setattr(store, "commit", held)
+            writers = [asyncio.ensure_future(group.commit(*report(store, n))) for n in range(10)]
+            await asyncio.sleep(0.05)  # the first is in flight, the other nine wait for it
+            await asyncio.wait_for(group.close(), 5)
+            _, pending = await asyncio.wait(writers, timeout=5)
+            assert not pending, "a writer was left waiting"
+            assert all(w.cancelled() for w in writers)
+            assert sent == 1, "nothing more was sent once closing began"
+            with pytest.raises(Unavailable):
+                await group.commit(*report(store, 99))
+            assert await revisions(store) == {}
+        finally:
+            await store.close()
+
+    asyncio.run(main())
+
+
+def test_a_group_stays_within_etcds_request_size(store: Store) -> None:
+    async def main() -> None:
+        await store.connect()
+        try:
+            group = GroupCommit(store, in_flight=1, max_bytes=300_000)
+            keys = store.keys
+
+            def big(n: int) -> tuple[dict, dict[str, int]]:
+                task = ecs_pb2.Task(task_arn=f"t{n}", stopped_reason="x" * 100_000)
+                return {keys.task("c", f"t{n}"): task}, {keys.session("c", f"i-{n}"): 0}
+
+            got = await asyncio.gather(*(group.commit(*big(n)) for n in range(10)))
+            # The first alone, then the other nine two at a time (three would pass 300 kB): 1 + 5.
+            assert group.transactions == 6 and len(set(got)) == 6
+            assert len(await revisions(store)) == 10
+        finally:
+            await store.close()
+
+    asyncio.run(main())
