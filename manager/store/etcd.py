@@ -388,7 +388,12 @@ class Store:
                     yield merged
         finally:
             box.close()
-            await asyncio.to_thread(pump.join, 5)
+            # The thread ends once its call is cancelled; it says so on the loop (no pool thread
+            # waits for it). One that does not end in time is left to itself, and said so.
+            try:
+                await asyncio.wait_for(asyncio.shield(box.exited), 5)
+            except TimeoutError:
+                log.warning("the watch thread of %s did not end; leaving it", prefix)
 
     def _pump(self, key: str, range_end: str | bytes, start_revision: int, box: _Mailbox) -> None:
         """The thread of watch_raw_merged: whatever ends it reaches the reader."""
@@ -396,6 +401,9 @@ class Store:
             self._pump_stream(key, range_end, start_revision, box)
         except Exception as exc:
             box.put(exc)
+        finally:
+            box.put(_ENDED)  # after an error, never read; but no reader waits for ever
+            box.ended()
 
     def _pump_stream(self, key: str, range_end: str | bytes, start_revision: int, box: _Mailbox) -> None:
         """The stream, opened again where it stopped after a transient error (as _watch_responses
@@ -598,6 +606,7 @@ class _Mailbox:
         self._count = 0
         self._cond = threading.Condition()
         self._ready = asyncio.Event()
+        self.exited: asyncio.Future[None] = loop.create_future()  # the thread has ended
 
     def put(self, item: Any) -> None:
         """From the thread; waits while `limit` changes are queued already."""
@@ -610,8 +619,17 @@ class _Mailbox:
             self._items.append(item)
             self._count += len(item) if isinstance(item, list) else 1
         if first:
-            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody takes them any more
-                self.loop.call_soon_threadsafe(self._ready.set)
+            self._tell(self._ready.set)
+
+    def ended(self) -> None:
+        """From the thread, as it ends."""
+        self._tell(lambda: self.exited.done() or self.exited.set_result(None))
+
+    def _tell(self, callback: Callable[[], Any]) -> None:
+        try:
+            self.loop.call_soon_threadsafe(callback)
+        except RuntimeError:  # the loop is closed: nobody reads any more, so the thread stops
+            self.close()
 
     async def take(self) -> list[Any]:
         while True:
