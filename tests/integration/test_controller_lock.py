@@ -8,16 +8,14 @@ import secrets
 import time
 
 import pytest
-from google.protobuf.timestamp_pb2 import Timestamp
 
-from shoal.core import arns
-from shoal.core.resources import integer_resource
 from shoal.manager.actions import ControlPlane
 from shoal.manager.actions.tasks import RunTaskInput
 from shoal.manager.controllers.services import ServiceController
 from shoal.manager.store.etcd import Store
 from shoal.manager.view import View
-from shoal.v1 import api_pb2, ecs_pb2, internal_pb2
+from shoal.v1 import api_pb2
+from tests.integration.controller_setup import one_instance_cluster
 
 ROUND_PAUSE = 1.5  # a round that takes this long between its read and its decision
 
@@ -31,30 +29,7 @@ def test_run_task_does_not_wait_for_a_round_that_places_nothing(etcd_endpoint: s
         view.start()
         try:
             cp = ControlPlane.build(store, view=view)
-            await cp.clusters.get("default")
-            iid = "i-0000000000000001"
-            inst = ecs_pb2.ContainerInstance(
-                container_instance_arn=arns.instance_arn("default", iid),
-                ec2_instance_id=iid,
-                status="ACTIVE",
-                agent_connected=True,
-                registered_at=Timestamp(seconds=int(time.time())),
-                registered_resources=[integer_resource("CPU", 4096), integer_resource("MEMORY", 8192)],
-                attributes=[ecs_pb2.Attribute(name="ecs.availability-zone", value="a")],
-                version_info=ecs_pb2.VersionInfo(agent_version="0.1.0"),
-            )
-            keys = store.keys
-            await store.commit(
-                {
-                    keys.instance("default", iid): inst,
-                    keys.session("default", iid): internal_pb2.SessionRecord(epoch=1),
-                }
-            )
-            td = ecs_pb2.TaskDefinition(
-                family="web",
-                container_definitions=[ecs_pb2.ContainerDefinition(name="app", image="x", memory=16, cpu=16)],
-            )
-            await cp.task_definitions.register(td)
+            await one_instance_cluster(store, cp)
             await cp.services.create_service(
                 api_pb2.CreateServiceRequest(service_name="web", task_definition="web", desired_count=1)
             )

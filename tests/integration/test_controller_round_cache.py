@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 
 import pytest
-from google.protobuf.timestamp_pb2 import Timestamp
 
-from shoal.core import arns
-from shoal.core.resources import integer_resource
 from shoal.manager.actions import ControlPlane
 from shoal.manager.controllers import services as services_mod
 from shoal.manager.controllers.services import ServiceController
 from shoal.manager.store.etcd import Store
 from shoal.manager.view import View
-from shoal.v1 import api_pb2, ecs_pb2, internal_pb2
+from shoal.v1 import api_pb2, ecs_pb2
+from tests.integration.controller_setup import INSTANCE_ID, one_instance_cluster
 
 
 @pytest.mark.etcd
@@ -38,29 +35,7 @@ def test_a_round_rebuilds_exactly_the_tasks_that_changed(etcd_endpoint: str, mon
         keys = store.keys
         try:
             cp = ControlPlane.build(store, view=view)
-            await cp.clusters.get("default")
-            iid = "i-0000000000000001"
-            inst = ecs_pb2.ContainerInstance(
-                container_instance_arn=arns.instance_arn("default", iid),
-                ec2_instance_id=iid,
-                status="ACTIVE",
-                agent_connected=True,
-                registered_at=Timestamp(seconds=int(time.time())),
-                registered_resources=[integer_resource("CPU", 4096), integer_resource("MEMORY", 8192)],
-                attributes=[ecs_pb2.Attribute(name="ecs.availability-zone", value="a")],
-                version_info=ecs_pb2.VersionInfo(agent_version="0.1.0"),
-            )
-            await store.commit(
-                {
-                    keys.instance("default", iid): inst,
-                    keys.session("default", iid): internal_pb2.SessionRecord(epoch=1),
-                }
-            )
-            td = ecs_pb2.TaskDefinition(
-                family="web",
-                container_definitions=[ecs_pb2.ContainerDefinition(name="app", image="x", memory=16, cpu=16)],
-            )
-            await cp.task_definitions.register(td)
+            await one_instance_cluster(store, cp)
             await cp.services.create_service(
                 api_pb2.CreateServiceRequest(service_name="web", task_definition="web", desired_count=3)
             )
@@ -90,7 +65,7 @@ def test_a_round_rebuilds_exactly_the_tasks_that_changed(etcd_endpoint: str, mon
             assert all(after[tid] is first[tid] for tid in first if tid != changed)
 
             # The instance drains: its state is part of every task's picture, so all are rebuilt.
-            ikey = keys.instance("default", iid)
+            ikey = keys.instance("default", INSTANCE_ID)
             current = await store.get(ikey, ecs_pb2.ContainerInstance)
             assert current is not None
             draining = ecs_pb2.ContainerInstance()
