@@ -409,8 +409,9 @@ class Store:
         """The stream, opened again where it stopped after a transient error (as _watch_responses
         does), until the mailbox is closed."""
         next_revision, backoff = start_revision, WATCH_BACKOFF
-        target = ConnectionManager(self.endpoints).target
-        options = [*ConnectionManager(self.endpoints).grpc_options, *ETCD_CHANNEL_OPTIONS]
+        # The blocking API's own channel, with the settings the loop's channels have.
+        settings = ConnectionManager(self.endpoints)
+        target, options = settings.target, [*settings.grpc_options, *ETCD_CHANNEL_OPTIONS]
         if self._tls:
             creds = grpc.ssl_channel_credentials(
                 root_certificates=self._tls.get("ca_cert"),
